@@ -1,0 +1,31 @@
+// What one look at the local PostgreSQL showed, and the one rule that turns it into a role.
+// The probe answers from here; fencing (a later issue) adds the cluster's evidence to this place.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace pgwarden::cluster {
+
+struct NodeState {
+    bool reachable = false;    // the check query returned
+    bool in_recovery = false;  // pg_is_in_recovery()
+    std::optional<std::uint32_t> timeline;
+    // Standby only: bytes between the primary's WAL end last reported to this node and what this
+    // node has replayed; absent when the WAL receiver is not streaming (lag unknown).
+    std::optional<std::uint64_t> replay_lag_bytes;
+    bool streaming = false;  // standby: the WAL receiver is streaming
+    std::string error;       // why the check failed; never holds a secret
+};
+
+enum class Role { primary, standby, unknown };
+
+Role role_of(const NodeState& state);
+std::string_view role_name(Role role);  // "primary", "standby", "unknown"
+
+// The single answer to "should this node take writes?". Today: reachable and not in recovery.
+bool is_writable_primary(const NodeState& state);
+
+}  // namespace pgwarden::cluster
