@@ -3,7 +3,8 @@
 namespace pgwarden::cluster {
 
 Role role_of(const NodeState& state) {
-    if (!state.reachable) return Role::unknown;
+    if (!state.reachable)
+        return Role::unknown;
     return state.in_recovery ? Role::standby : Role::primary;
 }
 
@@ -19,6 +20,8 @@ std::string_view role_name(Role role) {
     return "unknown";
 }
 
-bool is_writable_primary(const NodeState& state) { return role_of(state) == Role::primary; }
+bool is_writable_primary(const NodeState& state) {
+    return role_of(state) == Role::primary;
+}
 
 }  // namespace pgwarden::cluster

@@ -29,7 +29,8 @@ void write(Level level, std::string_view message);
 
 template <typename... Args>
 void at(Level lvl, fmt::format_string<Args...> f, Args&&... args) {
-    if (enabled(lvl)) write(lvl, fmt::format(f, std::forward<Args>(args)...));
+    if (enabled(lvl))
+        write(lvl, fmt::format(f, std::forward<Args>(args)...));
 }
 template <typename... Args>
 void debug(fmt::format_string<Args...> f, Args&&... args) {

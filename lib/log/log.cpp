@@ -1,0 +1,93 @@
+#include "log/log.hpp"
+
+#include "pg/conninfo.hpp"
+
+#include <fmt/chrono.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <mutex>
+
+namespace pgwarden::log {
+namespace {
+
+struct Sink {
+    std::mutex mutex;
+    Level level = Level::info;
+    std::FILE* file = nullptr;  // nullptr: stderr
+};
+
+Sink& sink() {
+    static Sink instance;
+    return instance;
+}
+
+constexpr std::string_view kLevelNames[] = {"DEBUG", "INFO",  "NOTICE", "WARNING",
+                                            "ERROR", "ALERT", "CRIT",   "EMERG"};
+
+}  // namespace
+
+std::optional<Level> parse_level(std::string_view name) {
+    for (std::size_t i = 0; i < std::size(kLevelNames); ++i) {
+        const auto& candidate = kLevelNames[i];
+        if (candidate.size() == name.size() &&
+            std::equal(name.begin(), name.end(), candidate.begin(), [](char a, char b) {
+                return std::toupper(static_cast<unsigned char>(a)) == b;
+            })) {
+            return static_cast<Level>(i);
+        }
+    }
+    return std::nullopt;
+}
+
+std::string_view level_name(Level level) {
+    return kLevelNames[static_cast<std::size_t>(level)];
+}
+
+void set_level(Level level) {
+    std::lock_guard lock(sink().mutex);
+    sink().level = level;
+}
+
+Level level() {
+    std::lock_guard lock(sink().mutex);
+    return sink().level;
+}
+
+bool enabled(Level lvl) {
+    return lvl >= level();
+}
+
+std::optional<std::string> open_file(const std::string& path) {
+    std::FILE* opened = nullptr;
+    if (!path.empty()) {
+        opened = std::fopen(path.c_str(), "a");
+        if (opened == nullptr) {
+            return fmt::format("cannot open log file \"{}\": {}", path, std::strerror(errno));
+        }
+        std::setvbuf(opened, nullptr, _IOLBF, 0);
+    }
+    std::lock_guard lock(sink().mutex);
+    if (sink().file != nullptr)
+        std::fclose(sink().file);
+    sink().file = opened;
+    return std::nullopt;
+}
+
+void write(Level lvl, std::string_view message) {
+    const std::time_t now = std::time(nullptr);
+    std::tm local{};
+    localtime_r(&now, &local);
+    const std::string line = fmt::format("[{:%Y-%m-%d %H:%M:%S}] [{}] {}\n", local, level_name(lvl),
+                                         pg::mask_password(message));
+    std::lock_guard lock(sink().mutex);
+    std::FILE* out = sink().file != nullptr ? sink().file : stderr;
+    std::fwrite(line.data(), 1, line.size(), out);
+    std::fflush(out);
+}
+
+}  // namespace pgwarden::log
