@@ -27,7 +27,7 @@ bool is_word_char(char c) {
 
 // End of a conninfo value starting at `pos`: a single-quoted string (with \' escapes) or a run
 // of non-space characters.
-std::size_t value_end(std::string_view text, std::size_t pos) {
+std::size_t value_end(std::string_view text, std::size_t pos, bool in_message = false) {
     if (pos < text.size() && text[pos] == '\'') {
         ++pos;
         while (pos < text.size() && text[pos] != '\'') {
@@ -35,7 +35,7 @@ std::size_t value_end(std::string_view text, std::size_t pos) {
         }
         return pos < text.size() ? pos + 1 : pos;
     }
-    while (pos < text.size() && !is_space(text[pos]))
+    while (pos < text.size() && !is_space(text[pos]) && !(in_message && text[pos] == '"'))
         ++pos;
     return pos;
 }
@@ -63,7 +63,7 @@ std::string mask_password(std::string_view text) {
                 out.append(text.substr(i, j - i));
                 out.append(kMask);
                 // URI query parameters end at '&' as well.
-                std::size_t end = value_end(text, j);
+                std::size_t end = value_end(text, j, true);
                 const std::size_t amp = text.find('&', j);
                 if (amp != std::string_view::npos && amp < end && text[j] != '\'')
                     end = amp;

@@ -1,0 +1,560 @@
+// repmgr.conf as typed settings: repmgr 5.3.3's defaults, value rules, required keys, warnings,
+// and the search for the file.
+#include "config/repmgr_config.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+using namespace pgwarden::config;
+
+namespace {
+
+class TempDir {
+  public:
+    TempDir() {
+        std::random_device seed;
+        path_ =
+            fs::temp_directory_path() /
+            ("pgwarden-config-repmgr-" + std::to_string(::getpid()) + "-" + std::to_string(seed()));
+        fs::create_directories(path_);
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path_, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+
+    std::string write(const std::string& name, const std::string& text) const {
+        const fs::path file = path_ / name;
+        fs::create_directories(file.parent_path());
+        std::ofstream(file, std::ios::binary) << text;
+        return file.string();
+    }
+    std::string path(const std::string& name = "") const { return (path_ / name).string(); }
+
+  private:
+    fs::path path_;
+};
+
+// Restores the working directory (and $PWD) when the test leaves, even on failure.
+class ChangeDirectory {
+  public:
+    explicit ChangeDirectory(const std::string& dir) : old_(fs::current_path()) {
+        const char* pwd = std::getenv("PWD");
+        old_pwd_ = pwd != nullptr ? pwd : "";
+        fs::current_path(dir);
+        ::setenv("PWD", dir.c_str(), 1);
+    }
+    ~ChangeDirectory() {
+        std::error_code ec;
+        fs::current_path(old_, ec);
+        ::setenv("PWD", old_pwd_.c_str(), 1);
+    }
+    ChangeDirectory(const ChangeDirectory&) = delete;
+    ChangeDirectory& operator=(const ChangeDirectory&) = delete;
+
+  private:
+    fs::path old_;
+    std::string old_pwd_;
+};
+
+const std::string k_file = "/etc/repmgr.conf";
+const std::string k_required =
+    "node_id=1\n"
+    "node_name='node1'\n"
+    "conninfo='host=node1 user=repmgr dbname=repmgr connect_timeout=2'\n"
+    "data_directory='/var/lib/postgresql/15/main'\n";
+
+RepmgrConfig from_text(const std::string& text) {
+    ParseOptions options;
+    options.collect_errors = true;
+    return build_repmgr_config(parse_pg_conf_text(text, k_file, options), k_file);
+}
+
+std::string error_of(const std::string& text) {
+    try {
+        from_text(text);
+    } catch (const ConfigError& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+
+// `repmgr -f FILE --dump-config` of k_required, from Debian 12's repmgr 5.3.3.
+constexpr const char* k_repmgr_dump = R"(node_id|1
+node_name|node1
+conninfo|host=node1 user=repmgr dbname=repmgr connect_timeout=2
+replication_user|
+data_directory|/var/lib/postgresql/15/main
+config_directory|
+pg_bindir|
+repmgr_bindir|
+replication_type|physical
+log_level|
+log_facility|
+log_file|
+log_status_interval|300
+use_replication_slots|false
+pg_basebackup_options|
+restore_command|
+tablespace_mapping|
+recovery_min_apply_delay|
+archive_cleanup_command|
+use_primary_conninfo_password|false
+passfile|
+promote_check_timeout|60
+promote_check_interval|1
+primary_follow_timeout|60
+standby_follow_timeout|30
+standby_follow_restart|false
+shutdown_check_timeout|60
+standby_reconnect_timeout|60
+wal_receive_check_timeout|30
+node_rejoin_timeout|60
+archive_ready_warning|16
+archive_ready_critical|128
+replication_lag_warning|300
+replication_lag_critical|600
+witness_sync_interval|15
+failover|manual
+location|default
+priority|100
+promote_command|
+follow_command|
+monitor_interval_secs|2
+reconnect_attempts|6
+reconnect_interval|10
+monitoring_history|false
+degraded_monitoring_timeout|-1
+async_query_timeout|60
+primary_notification_timeout|60
+repmgrd_standby_startup_timeout|60
+repmgrd_pid_file|
+repmgrd_exit_on_inactive_node|false
+standby_disconnect_on_failover|false
+sibling_nodes_disconnect_timeout|30
+connection_check_type|ping
+primary_visibility_consensus|false
+always_promote|false
+failover_validation_command|
+election_rerun_interval|15
+child_nodes_check_interval|5
+child_nodes_disconnect_min_count|-1
+child_nodes_connected_min_count|-1
+child_nodes_connected_include_witness|false
+child_nodes_disconnect_timeout|30
+child_nodes_disconnect_command|
+pg_ctl_options|
+service_start_command|
+service_stop_command|
+service_restart_command|
+service_reload_command|
+service_promote_command|
+repmgrd_service_start_command|
+repmgrd_service_stop_command|
+event_notification_command|
+event_notifications|
+barman_host|
+barman_server|
+barman_config|
+rsync_options|
+ssh_options|-q -o ConnectTimeout=10
+reconnect_loop_sync|false
+promote_delay|0
+failover_delay|0
+connection_check_query|SELECT 1
+)";
+
+fs::path source_dir() {
+    return fs::path(__FILE__).parent_path().parent_path().parent_path();
+}
+
+}  // namespace
+
+TEST_CASE("defaults and key order match repmgr 5.3.3's --dump-config") {
+    const auto config = from_text(k_required);
+    CHECK(dump_repmgr_config(config) == k_repmgr_dump);
+    CHECK(config.warnings.empty());
+    CHECK(config.config_file == k_file);
+}
+
+TEST_CASE("a repmgr.conf as users write it is read into typed settings") {
+    TempDir dir;
+    const std::string path = dir.write(
+        "repmgr.conf",
+        "# node1\n"
+        "node_id=1\n"
+        "node_name='node1'\n"
+        "conninfo='host=node1 user=repmgr dbname=repmgr connect_timeout=2'\n"
+        "data_directory='/var/lib/postgresql/15/main/'\n"
+        "pg_bindir='/usr/lib/postgresql/15/bin'\n"
+        "use_replication_slots=yes\n"
+        "failover=automatic\n"
+        "priority=90\n"
+        "location='dc1'\n"
+        "promote_command='/usr/bin/repmgr standby promote -f /etc/repmgr.conf --log-to-file'\n"
+        "follow_command='/usr/bin/repmgr standby follow -f /etc/repmgr.conf --log-to-file "
+        "--upstream-node-id=%n'\n"
+        "monitor_interval_secs=2\n"
+        "connection_check_type='query'\n"
+        "reconnect_attempts=4\n"
+        "reconnect_interval=5\n"
+        "monitoring_history=on\n"
+        "log_level='NOTICE'\n"
+        "log_file='/var/log/postgresql/repmgr.log'\n"
+        "event_notifications='repmgrd_failover_promote, repmgrd_failover_follow'\n");
+    const auto config = load_repmgr_conf(path);
+    CHECK(config.node_id == 1);
+    CHECK(config.node_name == "node1");
+    CHECK(config.conninfo == "host=node1 user=repmgr dbname=repmgr connect_timeout=2");
+    CHECK(config.data_directory == "/var/lib/postgresql/15/main");  // trailing '/' dropped
+    CHECK(config.use_replication_slots);
+    CHECK(config.failover == FailoverMode::automatic);
+    CHECK(config.priority == 90);
+    CHECK(config.location == "dc1");
+    CHECK(config.promote_command ==
+          "/usr/bin/repmgr standby promote -f /etc/repmgr.conf --log-to-file");
+    CHECK(config.follow_command ==
+          "/usr/bin/repmgr standby follow -f /etc/repmgr.conf --log-to-file --upstream-node-id=%n");
+    CHECK(config.connection_check_type == ConnectionCheckType::query);
+    CHECK(config.reconnect_attempts == 4);
+    CHECK(config.reconnect_interval == 5);
+    CHECK(config.monitoring_history);
+    CHECK(config.log_level == pgwarden::log::Level::notice);
+    CHECK(config.log_file == "/var/log/postgresql/repmgr.log");
+    CHECK(config.event_notifications ==
+          std::vector<std::string>{"repmgrd_failover_promote", "repmgrd_failover_follow"});
+    CHECK(config.warnings.empty());
+    CHECK(config.config_file == path);
+    CHECK_NOTHROW(check_repmgrd_requirements(config));
+}
+
+TEST_CASE("the shipped etc/repmgr.conf.sample loads without a warning") {
+    const auto config = load_repmgr_conf((source_dir() / "etc/repmgr.conf.sample").string());
+    CHECK(config.warnings.empty());
+    CHECK(config.node_id == 1);
+    CHECK(config.failover == FailoverMode::automatic);
+    CHECK(config.conninfo.find("connect_timeout=2") != std::string::npos);
+    CHECK_NOTHROW(check_repmgrd_requirements(config));
+}
+
+TEST_CASE("booleans read as repmgr reads them, any case, nothing else") {
+    for (const char* yes : {"on", "ON", "true", "True", "yes", "YES", "1"}) {
+        INFO(yes);
+        CHECK(from_text(k_required + "monitoring_history = '" + yes + "'\n").monitoring_history);
+    }
+    for (const char* no : {"off", "false", "No", "0"}) {
+        INFO(no);
+        CHECK_FALSE(
+            from_text(k_required + "monitoring_history = '" + no + "'\n").monitoring_history);
+    }
+    for (const char* bad : {"t", "of", " on", "", "2", "maybe"}) {
+        INFO(bad);
+        CHECK_THAT(
+            error_of(k_required + "monitoring_history = '" + bad + "'\n"),
+            Catch::Equals("/etc/repmgr.conf:5: invalid value for parameter "
+                          "\"monitoring_history\": \"" +
+                          std::string(bad) + "\" (expected on/off, true/false, yes/no or 1/0)"));
+    }
+}
+
+TEST_CASE("integers are checked against repmgr's minimums") {
+    struct Case {
+        std::string line;
+        std::string message;  // empty: accepted
+    };
+    const std::vector<Case> cases = {
+        {"reconnect_attempts=abc",
+         "/etc/repmgr.conf:5: invalid value for parameter \"reconnect_attempts\": \"abc\" "
+         "(expected an integer >= 0)"},
+        {"reconnect_attempts=-3",
+         "/etc/repmgr.conf:5: invalid value for parameter \"reconnect_attempts\": \"-3\" "
+         "(expected an integer >= 0)"},
+        {"reconnect_attempts=''",
+         "/etc/repmgr.conf:5: invalid value for parameter \"reconnect_attempts\": \"\" (expected "
+         "an integer >= 0)"},
+        {"reconnect_attempts=2147483648",
+         "/etc/repmgr.conf:5: invalid value for parameter \"reconnect_attempts\": \"2147483648\" "
+         "(expected an integer from 0 to 2147483647)"},
+        {"reconnect_attempts=-2147483649",
+         "/etc/repmgr.conf:5: invalid value for parameter \"reconnect_attempts\": \"-2147483649\" "
+         "(expected an integer from 0 to 2147483647)"},
+        {"node_id=0",
+         "/etc/repmgr.conf:5: invalid value for parameter \"node_id\": \"0\" (expected an integer "
+         ">= 1)"},
+        {"monitor_interval_secs=0",
+         "/etc/repmgr.conf:5: invalid value for parameter \"monitor_interval_secs\": \"0\" "
+         "(expected an integer >= 1)"},
+        {"degraded_monitoring_timeout=-2",
+         "/etc/repmgr.conf:5: invalid value for parameter \"degraded_monitoring_timeout\": \"-2\" "
+         "(expected an integer >= -1)"},
+        {"promote_delay=0",  // repmgr's minimum is 1 although the default is 0
+         "/etc/repmgr.conf:5: invalid value for parameter \"promote_delay\": \"0\" (expected an "
+         "integer >= 1)"},
+        {"reconnect_attempts=0", ""},
+        {"reconnect_attempts=+7", ""},
+        {"reconnect_attempts=' 7 '", ""},
+        {"degraded_monitoring_timeout=-1", ""},
+        {"child_nodes_connected_min_count=-1", ""},
+        {"reconnect_attempts=2147483647", ""},
+    };
+    for (const auto& c : cases) {
+        INFO(c.line);
+        if (c.message.empty())
+            CHECK_NOTHROW(from_text(k_required + c.line + "\n"));
+        else
+            CHECK(error_of(k_required + c.line + "\n") == c.message);
+    }
+}
+
+TEST_CASE("text after a number is ignored as repmgr does, with a warning") {
+    const auto config = from_text(k_required + "reconnect_attempts=5s\nreconnect_interval=0x10\n");
+    CHECK(config.reconnect_attempts == 5);
+    CHECK(config.reconnect_interval == 0);
+    REQUIRE(config.warnings.size() == 2);
+    CHECK(config.warnings[0] ==
+          "/etc/repmgr.conf:5: value \"5s\" for parameter \"reconnect_attempts\" read as 5: the "
+          "text after the number is ignored, as repmgr does");
+}
+
+TEST_CASE("failover and connection_check_type take repmgr's words") {
+    CHECK(from_text(k_required + "failover=manual\n").failover == FailoverMode::manual);
+    CHECK(from_text(k_required + "connection_check_type=CONNECTION\n").connection_check_type ==
+          ConnectionCheckType::connection);
+    CHECK(from_text(k_required + "connection_check_type=ping\n").connection_check_type ==
+          ConnectionCheckType::ping);
+    CHECK(error_of(k_required + "failover=Automatic\n") ==
+          "/etc/repmgr.conf:5: invalid value for parameter \"failover\": \"Automatic\" (expected "
+          "\"automatic\" or \"manual\", in lower case)");
+    CHECK(error_of(k_required + "failover=auto\n") ==
+          "/etc/repmgr.conf:5: invalid value for parameter \"failover\": \"auto\" (expected "
+          "\"automatic\" or \"manual\")");
+    CHECK(error_of(k_required + "connection_check_type=tcp\n") ==
+          "/etc/repmgr.conf:5: invalid value for parameter \"connection_check_type\": \"tcp\" "
+          "(expected \"ping\", \"connection\" or \"query\")");
+    CHECK(from_text(k_required + "replication_type=PHYSICAL\n").replication_type == "physical");
+    CHECK(error_of(k_required + "replication_type=bdr\n") ==
+          "/etc/repmgr.conf:5: invalid value for parameter \"replication_type\": \"bdr\" (expected "
+          "\"physical\")");
+}
+
+TEST_CASE("a bad log_level is a warning and the program's default stays, as in repmgr") {
+    CHECK(from_text(k_required + "log_level=debug\n").log_level == pgwarden::log::Level::debug);
+    CHECK_FALSE(from_text(k_required).log_level.has_value());
+    const auto config = from_text(k_required + "log_level=ERR\n");
+    CHECK_FALSE(config.log_level.has_value());
+    REQUIRE(config.warnings.size() == 1);
+    CHECK(config.warnings[0] ==
+          "/etc/repmgr.conf:5: invalid value for parameter \"log_level\": \"ERR\" ignored "
+          "(expected DEBUG, INFO, NOTICE, WARNING, ERROR, ALERT, CRIT or EMERG)");
+}
+
+TEST_CASE("missing required parameters are all reported together") {
+    CHECK(error_of("priority=5\n") ==
+          "/etc/repmgr.conf: required parameter \"node_id\" was not found\n"
+          "/etc/repmgr.conf: required parameter \"node_name\" was not found\n"
+          "/etc/repmgr.conf: required parameter \"data_directory\" was not found\n"
+          "/etc/repmgr.conf: required parameter \"conninfo\" was not found");
+    CHECK(error_of("node_id=1\nnode_name=''\nconninfo='host=a'\ndata_directory='/d'\n") ==
+          "/etc/repmgr.conf:2: required parameter \"node_name\" is empty");
+}
+
+TEST_CASE("syntax errors and value errors come back in one message") {
+    try {
+        from_text(
+            "node_id=abc\nnode_name=\"n\"\nconninfo='host=a'\ndata_directory='/d'\n"
+            "monitoring_history=maybe\n");
+        FAIL("no error");
+    } catch (const ConfigError& e) {
+        CHECK(std::string(e.what()) ==
+              "/etc/repmgr.conf:2: syntax error near \"\\\"n\\\"\" (double-quoted strings are not "
+              "allowed; use single quotes)\n"
+              "/etc/repmgr.conf:1: invalid value for parameter \"node_id\": \"abc\" (expected an "
+              "integer >= 1)\n"
+              "/etc/repmgr.conf:5: invalid value for parameter \"monitoring_history\": \"maybe\" "
+              "(expected on/off, true/false, yes/no or 1/0)\n"
+              "/etc/repmgr.conf: required parameter \"node_name\" was not found");
+        CHECK(e.problems().size() == 4);
+    }
+}
+
+TEST_CASE("node_name is at most 63 characters, strings at most 1023") {
+    const std::string name63(63, 'n');
+    CHECK(
+        from_text("node_id=1\nnode_name='" + name63 + "'\nconninfo='host=a'\ndata_directory='/d'\n")
+            .node_name == name63);
+    CHECK(error_of("node_id=1\nnode_name='" + name63 +
+                   "x'\nconninfo='host=a'\ndata_directory='/d'\n") ==
+          "/etc/repmgr.conf:2: invalid value for parameter \"node_name\": 64 characters long (at "
+          "most 63 allowed)");
+    CHECK(error_of(k_required + "location='" + std::string(1024, 'l') + "'\n") ==
+          "/etc/repmgr.conf:5: invalid value for parameter \"location\": 1024 characters long (at "
+          "most 1023 allowed)");
+}
+
+TEST_CASE("unknown and retired parameters are warnings, not failures") {
+    const auto config = from_text(k_required +
+                                  "foo=bar\nNODE_ID=3\ncluster=test\nnode=1\nloglevel=INFO\n"
+                                  "logfacility=STDERR\nlogfile='/x'\nupstream_node=2\n"
+                                  "master_reponse_timeout=60\nretry_promote_interval_secs=300\n");
+    CHECK(config.node_id == 1);
+    const std::vector<std::string> expected = {
+        "/etc/repmgr.conf:5: unknown parameter \"foo\" ignored",
+        "/etc/repmgr.conf:6: unknown parameter \"NODE_ID\" ignored",
+        "/etc/repmgr.conf:7: parameter \"cluster\" is deprecated and will be ignored",
+        "/etc/repmgr.conf:8: parameter \"node\" has been renamed to \"node_id\"",
+        "/etc/repmgr.conf:9: parameter \"loglevel\" has been renamed to \"log_level\"",
+        "/etc/repmgr.conf:10: parameter \"logfacility\" has been renamed to \"log_facility\"",
+        "/etc/repmgr.conf:11: parameter \"logfile\" has been renamed to \"log_file\"",
+        "/etc/repmgr.conf:12: parameter \"upstream_node\" has been removed; use "
+        "\"--upstream-node-id\" when cloning a standby",
+        "/etc/repmgr.conf:13: parameter \"master_reponse_timeout\" has been removed; use "
+        "\"async_query_timeout\" instead",
+        "/etc/repmgr.conf:14: parameter \"retry_promote_interval_secs\" has been removed; use "
+        "\"primary_notification_timeout\" instead",
+    };
+    CHECK(config.warnings == expected);
+}
+
+TEST_CASE("libpq must understand every conninfo keyword") {
+    CHECK(error_of("node_id=1\nnode_name='n'\nconninfo='hostx=a'\ndata_directory='/d'\n") ==
+          "/etc/repmgr.conf:3: invalid value for parameter \"conninfo\": invalid connection "
+          "option \"hostx\"");
+    CHECK_NOTHROW(
+        from_text("node_id=1\nnode_name='n'\ndata_directory='/d'\n"
+                  "conninfo='postgresql://repmgr@node1:5432/repmgr?connect_timeout=2'\n"));
+}
+
+TEST_CASE("related settings are checked against each other, naming where each came from") {
+    CHECK(error_of(k_required + "archive_ready_warning=200\n") ==
+          "/etc/repmgr.conf: \"archive_ready_critical\" (128, default) must be greater than "
+          "\"archive_ready_warning\" (200, /etc/repmgr.conf:5)");
+    CHECK(error_of(k_required + "replication_lag_critical=300\n") ==
+          "/etc/repmgr.conf: \"replication_lag_critical\" (300, /etc/repmgr.conf:5) must be "
+          "greater than \"replication_lag_warning\" (300, default)");
+    CHECK(error_of(k_required + "standby_reconnect_timeout=30\n") ==
+          "/etc/repmgr.conf: \"standby_reconnect_timeout\" (30, /etc/repmgr.conf:5) must be equal "
+          "to or greater than \"node_rejoin_timeout\" (60, default)");
+    CHECK_NOTHROW(from_text(k_required + "standby_reconnect_timeout=30\nnode_rejoin_timeout=30\n"));
+    CHECK_THAT(error_of(k_required + "barman_host=backup1\n"),
+               Catch::StartsWith("/etc/repmgr.conf: \"barman_host\" and \"barman_server\" must be "
+                                 "set together"));
+    CHECK_NOTHROW(from_text(k_required + "barman_host=backup1\nbarman_server=main\n"));
+}
+
+TEST_CASE("repmgrd_standby_startup_timeout falls back to standby_reconnect_timeout") {
+    CHECK(
+        from_text(k_required + "standby_reconnect_timeout=90\n").repmgrd_standby_startup_timeout ==
+        90);
+    CHECK(from_text(k_required + "repmgrd_standby_startup_timeout=5\n")
+              .repmgrd_standby_startup_timeout == 5);
+}
+
+TEST_CASE("list-like keys add up, and for everything else the last setting wins") {
+    const auto config = from_text(k_required +
+                                  "priority=1\npriority=2\n"
+                                  "event_notifications='a, b,,c'\nevent_notifications='d'\n"
+                                  "tablespace_mapping='/old/a=/new/a/'\n"
+                                  "tablespace_mapping='/old/with\\\\=sign=/new/b'\n");
+    CHECK(config.priority == 2);
+    CHECK(config.event_notifications == std::vector<std::string>{"a", "b", "c", "d"});
+    REQUIRE(config.tablespace_mapping.size() == 2);
+    CHECK(config.tablespace_mapping[0].new_dir == "/new/a");
+    CHECK(config.tablespace_mapping[1].old_dir == "/old/with=sign");
+    CHECK_THAT(error_of(k_required + "tablespace_mapping='/a'\n"),
+               Catch::EndsWith("(expected OLDDIR=NEWDIR)"));
+    CHECK_THAT(error_of(k_required + "tablespace_mapping='/a=/b=/c'\n"),
+               Catch::Contains("with one '='"));
+}
+
+TEST_CASE("recovery_min_apply_delay takes a duration with repmgr's units") {
+    for (const char* good : {"5min", "10s", "300", "1h", "2d", "250ms", ""}) {
+        INFO(good);
+        CHECK(from_text(k_required + "recovery_min_apply_delay='" + good + "'\n")
+                  .recovery_min_apply_delay == good);
+    }
+    CHECK(error_of(k_required + "recovery_min_apply_delay='5x'\n") ==
+          "/etc/repmgr.conf:5: invalid value for parameter \"recovery_min_apply_delay\": \"5x\" "
+          "(expected an integer followed by one of ms, s, min, h or d)");
+    CHECK_THAT(error_of(k_required + "recovery_min_apply_delay=-1\n"),
+               Catch::EndsWith("(expected a duration >= 0)"));
+}
+
+TEST_CASE("paths are canonicalized as repmgr does") {
+    const auto config =
+        from_text(k_required + "log_file='a/../b//c/'\npg_bindir='/usr/lib/x/./bin/'\n");
+    CHECK(config.log_file == "b/c");
+    CHECK(config.pg_bindir == "/usr/lib/x/bin");
+}
+
+TEST_CASE("every raw key remembers its value, file and line") {
+    TempDir dir;
+    dir.write("conf.d/prio.conf", "priority = 7\n");
+    const std::string path =
+        dir.write("repmgr.conf", k_required + "priority = 5\ninclude_dir 'conf.d'\nfoo = 'x'\n");
+    const auto config = load_repmgr_conf(path);
+    CHECK(config.priority == 7);
+    REQUIRE(config.raw.count("priority") == 1);
+    CHECK(config.raw.at("priority").value == "7");
+    CHECK(config.raw.at("priority").file == dir.path("conf.d/prio.conf"));
+    CHECK(config.raw.at("priority").line == 1);
+    CHECK(config.raw.at("foo").value == "x");
+    CHECK(source_of(config, "priority") == dir.path("conf.d/prio.conf") + ":1");
+    CHECK(source_of(config, "node_id") == path + ":1");
+    CHECK(source_of(config, "location") == "default");
+}
+
+TEST_CASE("repmgrd needs promote and follow commands when failover is automatic") {
+    const auto config = from_text(k_required + "failover=automatic\nfollow_command='x %n'\n");
+    CHECK_THROWS_WITH(check_repmgrd_requirements(config),
+                      "/etc/repmgr.conf: required parameter \"promote_command\" was not found "
+                      "(failover=automatic needs it; set failover=manual to run without)");
+    CHECK_NOTHROW(check_repmgrd_requirements(from_text(k_required)));
+}
+
+TEST_CASE("a missing or unreadable repmgr.conf is an error naming it") {
+    TempDir dir;
+    CHECK_THROWS_WITH(load_repmgr_conf(dir.path("nope.conf")),
+                      dir.path("nope.conf") + ": could not open: No such file or directory");
+}
+
+TEST_CASE("repmgr.conf is searched in repmgr's order") {
+    CHECK(repmgr_conf_candidates("/home/pg", "/etc/postgresql-common") ==
+          std::vector<std::string>{"/home/pg/repmgr.conf", "/etc/repmgr.conf",
+                                   "/etc/postgresql-common/repmgr.conf"});
+    CHECK(repmgr_conf_candidates("/etc", "/etc") == std::vector<std::string>{"/etc/repmgr.conf"});
+    CHECK(repmgr_conf_candidates("/srv/", "") ==
+          std::vector<std::string>{"/srv/repmgr.conf", "/etc/repmgr.conf"});
+    if (const auto sysconfdir = pg_config_sysconfdir())
+        CHECK(sysconfdir->front() == '/');
+}
+
+TEST_CASE("an explicit repmgr.conf must exist and comes back absolute") {
+    TempDir dir;
+    const std::string path = dir.write("node1.conf", k_required);
+    CHECK(locate_repmgr_conf(path) == path);
+    CHECK_THROWS_WITH(locate_repmgr_conf(dir.path("missing.conf")),
+                      dir.path("missing.conf") +
+                          ": configuration file given with -f/--config-file not found: No such "
+                          "file or directory");
+    ChangeDirectory cd(dir.path());
+    CHECK(locate_repmgr_conf(std::string("node1.conf")) == path);
+    CHECK(locate_repmgr_conf(std::string("./sub/../node1.conf")) == path);
+}
+
+TEST_CASE("without -f, ./repmgr.conf is found first") {
+    TempDir dir;
+    const std::string path = dir.write("repmgr.conf", k_required);
+    ChangeDirectory cd(dir.path());
+    CHECK(locate_repmgr_conf(std::nullopt) == path);
+    CHECK(locate_repmgr_conf(std::string()) == path);  // an empty -f is no -f, as in repmgr
+}
