@@ -1,0 +1,250 @@
+// The listener, and the parts of a session that do not depend on the stream type.
+#include "http_server.hpp"
+
+#include <boost/asio/error.hpp>
+#include <boost/beast/http/error.hpp>
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <stdexcept>
+#include <vector>
+
+namespace pgwarden::probe {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = boost::asio::ip::tcp;
+
+namespace {
+
+// How long to wait before accepting again when the process is out of file descriptors or
+// memory; accepting at once would spin on the same error.
+constexpr std::chrono::milliseconds k_accept_retry_delay{100};
+
+std::string endpoint_text(const tcp::endpoint& endpoint) {
+    const auto address = endpoint.address();
+    if (address.is_v6())
+        return fmt::format("[{}]:{}", address.to_string(), endpoint.port());
+    return fmt::format("{}:{}", address.to_string(), endpoint.port());
+}
+
+std::string_view listen_hint(const boost::system::error_code& ec) {
+    if (ec == net::error::address_in_use)
+        return " (is socat or another pgwarden-probe still listening there? stop it or choose "
+               "another port)";
+    if (ec == net::error::access_denied)
+        return " (ports below 1024 need root or CAP_NET_BIND_SERVICE; choose a port >= 1024)";
+    if (ec == boost::system::errc::address_not_available)
+        return " (this host has no such address; check --listen)";
+    return "";
+}
+
+bool out_of_resources(const boost::system::error_code& ec) {
+    return ec == net::error::no_descriptors || ec == net::error::no_buffer_space ||
+           ec == net::error::no_memory ||
+           ec == boost::system::error_code(ENFILE, boost::system::system_category());
+}
+
+}  // namespace
+
+namespace detail {
+
+Admission admit(ServerShared& shared) {
+    if (shared.stopped)
+        return Admission::refuse;
+    const auto& limits = shared.limits;
+    if (shared.open < limits.max_connections) {
+        shared.overload_reported = false;
+        return Admission::serve;
+    }
+    if (shared.metrics)
+        shared.metrics->count_rejected_connection();
+    if (!shared.overload_reported) {
+        shared.overload_reported = true;
+        log::warning(
+            "{} HTTP connections open, max_connections is {}: new connections get \"503 too many "
+            "connections\" until some close; raise max_connections or find the client that holds "
+            "them",
+            shared.open, limits.max_connections);
+    }
+    if (shared.open >= limits.max_connections + limits.max_overflow_connections)
+        return Admission::refuse;
+    return Admission::overloaded;
+}
+
+Response make_response(Reply reply, unsigned version, bool keep_alive) {
+    Response response;
+    response.version(version);
+    response.result(reply.status);
+    response.set(http::field::server, "pgwarden-probe");
+    response.set(http::field::content_type, reply.content == ContentKind::prometheus
+                                                ? "text/plain; version=0.0.4; charset=utf-8"
+                                                : "application/json");
+    response.set(http::field::cache_control, "no-store");
+    if (reply.allow_header)
+        response.set(http::field::allow, std::string(k_allowed_methods));
+    response.keep_alive(keep_alive);
+    if (!keep_alive)
+        response.set(http::field::connection, "close");  // also for HTTP/1.0, to be explicit
+    switch (reply.body_mode) {
+        case BodyMode::full:
+            response.body() = std::move(reply.body);
+            response.prepare_payload();
+            break;
+        case BodyMode::headers_only:
+            response.content_length(reply.body.size());  // what GET would have sent
+            break;
+        case BodyMode::none:
+            response.content_length(0);
+            break;
+    }
+    return response;
+}
+
+std::optional<Reply> reply_for_read_error(const beast::error_code& ec, const ServerLimits& limits) {
+    static const auto& http_category = beast::error_code(http::error::bad_target).category();
+    if (ec.category() != http_category)
+        return std::nullopt;  // the socket's error: nobody to answer
+    if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
+        return error_reply(431,
+                           fmt::format("request header fields too large: at most {} bytes are read",
+                                       limits.header_limit));
+    }
+    if (ec == http::error::body_limit) {
+        return error_reply(
+            413, fmt::format("request body too large: at most {} bytes are read, and health "
+                             "checks need none",
+                             limits.body_limit));
+    }
+    if (ec == http::error::end_of_stream || ec == http::error::partial_message ||
+        ec == http::error::need_more || ec == http::error::need_buffer) {
+        return std::nullopt;  // the client went away mid-request
+    }
+    return error_reply(400, fmt::format("malformed HTTP request: {}", ec.message()));
+}
+
+Reply too_many_connections_reply(Method method) {
+    return error_reply(503, "too many connections", method);
+}
+
+}  // namespace detail
+
+HttpServer::HttpServer(net::io_context& io, const tcp::endpoint& endpoint,
+                       const ServerLimits& limits, RoleSource& roles, Metrics& metrics)
+    : endpoint_(endpoint),
+      acceptor_(io),
+      accept_retry_(io),
+      shared_(std::make_shared<detail::ServerShared>()) {
+    shared_->limits = limits;
+    shared_->roles = &roles;
+    shared_->metrics = &metrics;
+}
+
+HttpServer::~HttpServer() {
+    try {
+        stop();
+    } catch (...) {
+        // Only allocation can fail in stop(); the sessions then end with the io_context.
+    }
+    // Sessions still alive (answers in flight, handlers not yet destroyed) must not touch the
+    // RoleSource or Metrics, which may be destroyed right after us.
+    shared_->roles = nullptr;
+    shared_->metrics = nullptr;
+}
+
+void HttpServer::start() {
+    boost::system::error_code ec;
+    const auto fail = [&](std::string_view step) {
+        boost::system::error_code ignored;
+        acceptor_.close(ignored);
+        return std::runtime_error(fmt::format("cannot listen on {}: {}{}{}",
+                                              endpoint_text(endpoint_), step, ec.message(),
+                                              listen_hint(ec)));
+    };
+    acceptor_.open(endpoint_.protocol(), ec);
+    if (ec)
+        throw fail("");
+    acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    if (ec)
+        throw fail("SO_REUSEADDR: ");
+    acceptor_.bind(endpoint_, ec);
+    if (ec)
+        throw fail("");
+    acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    if (ec)
+        throw fail("");
+    shared_->stopped = false;
+    do_accept();
+}
+
+void HttpServer::stop() {
+    shared_->stopped = true;
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+    accept_retry_.cancel();
+    // Hold the sessions while telling them, as a session may end (and leave the list) at once.
+    std::vector<std::shared_ptr<detail::SessionBase>> live;
+    live.reserve(shared_->sessions.size());
+    for (const auto& weak : shared_->sessions) {
+        if (auto session = weak.lock())
+            live.push_back(std::move(session));
+    }
+    for (const auto& session : live)
+        session->shutdown();
+}
+
+tcp::endpoint HttpServer::local_endpoint() const {
+    boost::system::error_code ec;
+    auto endpoint = acceptor_.local_endpoint(ec);
+    return ec ? endpoint_ : endpoint;
+}
+
+std::size_t HttpServer::open_connections() const {
+    return shared_->open;
+}
+
+void HttpServer::do_accept() {
+    // `shared` says whether we are still there: a handler may run after stop() or ~HttpServer.
+    acceptor_.async_accept(
+        [this, shared = shared_](const boost::system::error_code& ec, tcp::socket socket) {
+            if (ec == net::error::operation_aborted || shared->stopped)
+                return;
+            on_accept(ec, std::move(socket));
+        });
+}
+
+void HttpServer::on_accept(const boost::system::error_code& ec, tcp::socket socket) {
+    if (ec) {
+        if (out_of_resources(ec)) {
+            if (!accept_failing_) {
+                accept_failing_ = true;
+                log::warning(
+                    "cannot accept HTTP connections on {}: {}; retrying every {} ms (raise "
+                    "LimitNOFILE or lower max_connections)",
+                    endpoint_text(local_endpoint()), ec.message(), k_accept_retry_delay.count());
+            }
+            accept_retry_.expires_after(k_accept_retry_delay);
+            accept_retry_.async_wait(
+                [this, shared = shared_](const boost::system::error_code& wait_ec) {
+                    if (!wait_ec && !shared->stopped)
+                        do_accept();
+                });
+            return;
+        }
+        log::debug("HTTP accept failed: {}", ec.message());  // e.g. the client reset first
+        return do_accept();
+    }
+    accept_failing_ = false;
+    try {
+        boost::system::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);  // one small response per request
+        detail::start_session(beast::tcp_stream(std::move(socket)), shared_);
+    } catch (const std::exception& e) {
+        log::error("HTTP connection dropped: {}", e.what());
+    }
+    do_accept();
+}
+
+}  // namespace pgwarden::probe

@@ -1,0 +1,380 @@
+// The probe's HTTP/1.x server, in the shape of Boost.Beast's async server example: a listener and
+// one small session per connection. What to answer is routing.hpp's business, not this file's.
+#pragma once
+
+#include "metrics.hpp"
+#include "role_source.hpp"
+#include "routing.hpp"
+#include "server_limits.hpp"
+
+#include "log/log.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/stream_traits.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <cstddef>
+#include <exception>
+#include <list>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+namespace pgwarden::probe {
+
+namespace detail {
+
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace net = boost::asio;
+
+class SessionBase {
+  public:
+    virtual ~SessionBase() = default;
+    // The server is stopping: close now if waiting for a request, else answer with
+    // Connection: close and then close.
+    virtual void shutdown() = 0;
+};
+
+// What the server and its sessions share. Sessions own it, so one that outlives the server (its
+// last handler is destroyed with the io_context) finds null pointers rather than dead objects.
+struct ServerShared {
+    ServerLimits limits;
+    RoleSource* roles = nullptr;  // null once the server is destroyed
+    Metrics* metrics = nullptr;   // null once the server is destroyed
+    bool stopped = false;
+    bool overload_reported = false;  // one warning per episode of too many connections
+    std::size_t open = 0;            // sessions alive, overloaded ones included
+    std::list<std::weak_ptr<SessionBase>> sessions;
+};
+
+enum class Admission { serve, overloaded, refuse };
+
+// Decides whether a new connection is served, answered 503, or closed; counts rejections.
+Admission admit(ServerShared& shared);
+
+using Response = http::response<http::string_body>;
+
+Response make_response(Reply reply, unsigned version, bool keep_alive);
+
+// The answer to a request Beast could not parse (400, 413, 431), or nothing when the error is
+// the connection's (closed, reset, cut mid-request) and there is nobody to answer.
+std::optional<Reply> reply_for_read_error(const beast::error_code& ec, const ServerLimits& limits);
+
+Reply too_many_connections_reply(Method method);
+
+// The metrics' endpoint label for requests answered before routing: unparsable ones, and those
+// on a connection over max_connections (not "primary 503", which would read as "not primary").
+constexpr std::string_view k_invalid_label = "invalid";
+constexpr std::string_view k_overloaded_label = "overloaded";
+
+inline std::string_view to_std(beast::string_view s) {
+    return {s.data(), s.size()};
+}
+
+// One connection: read a request, answer it, and again while the client keeps the connection
+// alive. Requests on a connection are answered one at a time, in order, so pipelining needs
+// nothing more than the bytes left in buffer_ after a parse. Templated on the stream so unit
+// tests run it over boost::beast::test::stream.
+template <class Stream>
+class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+  public:
+    Session(Stream&& stream, std::shared_ptr<ServerShared> shared, bool overloaded)
+        : stream_(std::move(stream)),
+          timer_(stream_.get_executor()),
+          shared_(std::move(shared)),
+          overloaded_(overloaded) {
+        ++shared_->open;
+        if (shared_->metrics)
+            shared_->metrics->connection_opened();
+    }
+
+    ~Session() override {
+        if (registered_)
+            shared_->sessions.erase(registration_);
+        --shared_->open;
+        if (shared_->metrics)
+            shared_->metrics->connection_closed();
+    }
+
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+
+    void run() {
+        registration_ = shared_->sessions.insert(shared_->sessions.end(), this->weak_from_this());
+        registered_ = true;
+        guarded([&] { do_read(); });
+    }
+
+    void shutdown() override {
+        stopping_ = true;
+        if (phase_ == Phase::reading || phase_ == Phase::lingering)
+            close_now();
+    }
+
+  private:
+    enum class Phase { reading, answering, writing, lingering, closed };
+
+    const ServerLimits& limits() const { return shared_->limits; }
+
+    // An exception never leaves a handler: the session that threw is closed, the others go on.
+    template <class F>
+    void guarded(F&& f) noexcept {
+        try {
+            f();
+        } catch (const std::exception& e) {
+            report_failure(e.what());
+        } catch (...) {
+            report_failure("unknown exception");
+        }
+    }
+
+    void report_failure(const char* what) noexcept {
+        try {
+            log::error("HTTP session failed and was closed: {}", what);
+        } catch (...) {
+        }
+        close_now();
+    }
+
+    // One deadline per phase; a generation number tells a stale expiry from the current one.
+    void arm(std::chrono::milliseconds timeout) {
+        const auto generation = ++deadline_generation_;
+        timer_.expires_after(timeout);
+        timer_.async_wait([weak = this->weak_from_this(), generation](const beast::error_code& ec) {
+            if (ec)
+                return;
+            auto self = weak.lock();
+            if (!self || self->deadline_generation_ != generation)
+                return;
+            self->guarded([&] { self->on_deadline(); });
+        });
+    }
+
+    void disarm() {
+        ++deadline_generation_;
+        timer_.cancel();
+    }
+
+    void on_deadline() {
+        if (phase_ == Phase::reading)
+            log::debug("HTTP connection closed: no whole request within read_timeout");
+        else if (phase_ == Phase::writing)
+            log::debug("HTTP connection closed: response not taken within write_timeout");
+        close_now();
+    }
+
+    void close_now() noexcept {
+        if (phase_ == Phase::closed)
+            return;
+        phase_ = Phase::closed;
+        ++deadline_generation_;
+        try {
+            timer_.cancel();
+            beast::get_lowest_layer(stream_).close();
+        } catch (...) {
+            // Closing is best effort; the destructor closes what is left.
+        }
+    }
+
+    // After the last response: stop sending, drop what the client still sends until it closes
+    // (or close_linger passes), then close, so unread bytes do not turn our close into a reset
+    // that can destroy the response before the client reads it.
+    void close_gracefully() {
+        if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+            beast::error_code ec;
+            stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+            if (ec)
+                return close_now();
+            phase_ = Phase::lingering;
+            arm(limits().close_linger);
+            drain();
+        } else {
+            close_now();
+        }
+    }
+
+    void drain() {
+        buffer_.clear();
+        stream_.async_read_some(
+            buffer_.prepare(k_drain_chunk),
+            [self = this->shared_from_this()](const beast::error_code& ec, std::size_t) {
+                self->guarded([&] {
+                    if (ec || self->phase_ != Phase::lingering)
+                        return self->close_now();
+                    self->drain();
+                });
+            });
+    }
+
+    void do_read() {
+        phase_ = Phase::reading;
+        parser_.emplace();
+        parser_->header_limit(limits().header_limit);
+        parser_->body_limit(limits().body_limit);
+        arm(limits().read_timeout);
+        http::async_read(
+            stream_, buffer_, *parser_,
+            [self = this->shared_from_this()](const beast::error_code& ec, std::size_t) {
+                self->guarded([&] { self->on_read(ec); });
+            });
+    }
+
+    void on_read(const beast::error_code& ec) {
+        if (phase_ != Phase::reading)
+            return;  // timed out or stopped while reading: already closed
+        disarm();
+        if (ec == http::error::end_of_stream)
+            return close_gracefully();  // the client closed between requests
+        if (ec) {
+            if (auto reply = reply_for_read_error(ec, limits())) {
+                version_ = 11;
+                keep_alive_ = false;  // the rest of the stream cannot be trusted to frame
+                return send(std::move(*reply), k_invalid_label);
+            }
+            log::debug("HTTP connection ended while reading: {}", ec.message());
+            return close_now();
+        }
+
+        const auto& request = parser_->get();
+        version_ = request.version();
+        keep_alive_ = request.keep_alive();
+        route_ = parse_route(to_std(request.method_string()), to_std(request.target()));
+        parser_.reset();
+
+        if (overloaded_) {
+            keep_alive_ = false;
+            return send(too_many_connections_reply(route_.method), k_overloaded_label);
+        }
+        if (!needs_node_state(route_))
+            return send(decide(route_), endpoint_name(route_.endpoint));
+        if (shared_->roles == nullptr)
+            return close_now();  // the server is gone
+
+        phase_ = Phase::answering;
+        shared_->roles->check([self = this->shared_from_this()](const cluster::NodeState& state) {
+            self->guarded([&] { self->on_state(state); });
+        });
+    }
+
+    void on_state(const cluster::NodeState& state) {
+        if (phase_ != Phase::answering)
+            return;  // closed while the check ran
+        send(decide(route_, state), endpoint_name(route_.endpoint));
+    }
+
+    void send(Reply reply, std::string_view endpoint_label) {
+        if (auto* metrics = shared_->metrics) {
+            metrics->count_request(endpoint_label, reply.status);
+            if (reply.content == ContentKind::prometheus && reply.status == 200)
+                reply.body = metrics->render();
+        }
+        log::debug("HTTP {} answered {}", endpoint_label, reply.status);
+        keep_alive_ = keep_alive_ && !stopping_;
+        response_.emplace(make_response(std::move(reply), version_, keep_alive_));
+        phase_ = Phase::writing;
+        arm(limits().write_timeout);
+        http::async_write(
+            stream_, *response_,
+            [self = this->shared_from_this()](const beast::error_code& ec, std::size_t) {
+                self->guarded([&] { self->on_write(ec); });
+            });
+    }
+
+    void on_write(const beast::error_code& ec) {
+        if (phase_ != Phase::writing)
+            return;  // timed out: already closed
+        disarm();
+        response_.reset();
+        if (ec) {
+            log::debug("HTTP connection ended while writing: {}", ec.message());
+            return close_now();
+        }
+        if (!keep_alive_ || stopping_)
+            return close_gracefully();
+        do_read();
+    }
+
+    static constexpr std::size_t k_drain_chunk = 1024;
+
+    Stream stream_;
+    net::steady_timer timer_;
+    std::shared_ptr<ServerShared> shared_;
+    const bool overloaded_;  // over max_connections: every request gets 503, then close
+    beast::flat_buffer buffer_;
+    std::optional<http::request_parser<http::string_body>> parser_;
+    std::optional<Response> response_;
+    Route route_;
+    unsigned version_ = 11;
+    bool keep_alive_ = false;
+    bool stopping_ = false;
+    Phase phase_ = Phase::reading;
+    unsigned long deadline_generation_ = 0;
+    std::list<std::weak_ptr<SessionBase>>::iterator registration_;
+    bool registered_ = false;
+};
+
+template <class Stream>
+void start_session(Stream stream, const std::shared_ptr<ServerShared>& shared) {
+    const auto admission = admit(*shared);
+    if (admission == Admission::refuse) {
+        beast::get_lowest_layer(stream).close();
+        return;
+    }
+    std::make_shared<Session<Stream>>(std::move(stream), shared, admission == Admission::overloaded)
+        ->run();
+}
+
+}  // namespace detail
+
+// Listens on one endpoint and answers health checks there, on the io_context's (single) thread.
+// The RoleSource and Metrics must outlive the server; construct the server after them so it is
+// destroyed first. Every member function is called on the io_context's thread.
+class HttpServer {
+  public:
+    HttpServer(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& endpoint,
+               const ServerLimits& limits, RoleSource& roles, Metrics& metrics);
+    ~HttpServer();
+    HttpServer(const HttpServer&) = delete;
+    HttpServer& operator=(const HttpServer&) = delete;
+
+    // Binds (SO_REUSEADDR), listens and starts accepting. Throws std::runtime_error
+    // "cannot listen on ADDR:PORT: reason" when the address cannot be had.
+    void start();
+
+    // Stops accepting; closes connections waiting for a request; lets answers in flight be
+    // written (with Connection: close), cut by write_timeout at worst. Idempotent.
+    void stop();
+
+    // The bound address; with port 0 in the constructor, the port the kernel chose.
+    boost::asio::ip::tcp::endpoint local_endpoint() const;
+
+    std::size_t open_connections() const;
+
+    // Runs a session over any Beast-style stream, under the same limits and connection count as
+    // an accepted socket: unit tests pass a boost::beast::test::stream.
+    template <class Stream>
+    void accept_on(Stream&& stream) {
+        detail::start_session(std::forward<Stream>(stream), shared_);
+    }
+
+  private:
+    void do_accept();
+    void on_accept(const boost::system::error_code& ec, boost::asio::ip::tcp::socket socket);
+
+    boost::asio::ip::tcp::endpoint endpoint_;
+    boost::asio::ip::tcp::acceptor acceptor_;
+    boost::asio::steady_timer accept_retry_;
+    std::shared_ptr<detail::ServerShared> shared_;
+    bool accept_failing_ = false;  // one warning per streak of failed accepts
+};
+
+}  // namespace pgwarden::probe

@@ -1,0 +1,135 @@
+// pgwarden-probe: the HTTP role check HAProxy asks on every node (replaces socat + pg_ms.sh).
+#include "http_server.hpp"
+#include "metrics.hpp"
+#include "options.hpp"
+#include "role_checker.hpp"
+
+#include "log/log.hpp"
+#include "pg/conninfo.hpp"
+
+#include <fmt/format.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/program_options/errors.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <memory>
+
+namespace asio = boost::asio;
+using namespace pgwarden;
+
+namespace {
+
+// repmgr's exit codes: 1 = bad configuration, 0 = clean stop.
+constexpr int kExitBadConfig = 1;
+constexpr int kExitStartFailure = 2;
+constexpr std::chrono::seconds kShutdownGrace{2};
+
+void print(std::FILE* out, const std::string& text) {
+    std::fwrite(text.data(), 1, text.size(), out);
+}
+
+// "*" means every address: dual-stack IPv6 when the host has it, IPv4 otherwise.
+std::vector<asio::ip::tcp::endpoint> listen_endpoints(const std::string& listen,
+                                                      unsigned short port) {
+    if (listen == "*") {
+        return {{asio::ip::address_v6::any(), port}, {asio::ip::address_v4::any(), port}};
+    }
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(listen, ec);
+    if (ec) {
+        throw std::runtime_error(
+            fmt::format("--listen \"{}\" is not an IP address (or * for all)", listen));
+    }
+    return {{address, port}};
+}
+
+int run(const probe::ProbeSettings& settings) {
+    log::set_level(settings.log_level);
+    if (auto error = log::open_file(settings.log_file)) {
+        print(stderr, fmt::format("pgwarden-probe: {}\n", *error));
+        return kExitBadConfig;
+    }
+    for (const auto& warning : settings.warnings)
+        log::warning("{}", warning);
+
+    asio::io_context io(1);
+    probe::Metrics metrics;
+    probe::RoleChecker checker(io, settings.checker, metrics);
+
+    std::unique_ptr<probe::HttpServer> server;
+    std::string bind_errors;
+    for (const auto& endpoint : listen_endpoints(settings.listen, settings.port)) {
+        try {
+            auto candidate = std::make_unique<probe::HttpServer>(io, endpoint, settings.limits,
+                                                                 checker, metrics);
+            candidate->start();
+            server = std::move(candidate);
+            break;
+        } catch (const std::exception& e) {
+            bind_errors += fmt::format("{}; ", e.what());
+        }
+    }
+    if (!server) {
+        log::error("{}", bind_errors.substr(0, bind_errors.size() - 2));
+        return kExitStartFailure;
+    }
+    const auto local = server->local_endpoint();
+    log::notice("pgwarden-probe {} listening on {}:{}, checking \"{}\"", PGWARDEN_VERSION,
+                local.address().to_string(), local.port(),
+                pg::mask_password(settings.checker.conninfo));
+
+    asio::signal_set stop_signals(io, SIGTERM, SIGINT);
+    asio::signal_set reopen_signal(io, SIGHUP);
+    asio::steady_timer grace(io);
+    stop_signals.async_wait([&](const boost::system::error_code& ec, int signal_number) {
+        if (ec)
+            return;
+        log::notice("received signal {}, shutting down", signal_number);
+        server->stop();
+        checker.stop();
+        reopen_signal.cancel();
+        // Answers in flight get a moment to be written; then everything stops.
+        grace.expires_after(kShutdownGrace);
+        grace.async_wait([&io](const boost::system::error_code&) { io.stop(); });
+    });
+    std::function<void()> wait_hup = [&] {
+        reopen_signal.async_wait([&](const boost::system::error_code& ec, int) {
+            if (ec)
+                return;
+            // logrotate moved the file: let go of it and open the new one.
+            if (auto error = log::open_file(settings.log_file))
+                log::error("{}", *error);
+            log::info("log file reopened on SIGHUP");
+            wait_hup();
+        });
+    };
+    wait_hup();
+
+    io.run();
+    log::notice("pgwarden-probe stopped");
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char* argv[]) {
+    try {
+        const auto parsed = probe::parse_command_line(argc, argv);
+        if (!parsed.settings) {
+            print(stdout, parsed.output);
+            return 0;
+        }
+        return run(*parsed.settings);
+    } catch (const boost::program_options::error& e) {
+        print(stderr,
+              fmt::format("pgwarden-probe: {}\nTry \"pgwarden-probe --help\".\n", e.what()));
+        return kExitBadConfig;
+    } catch (const std::exception& e) {
+        print(stderr, fmt::format("pgwarden-probe: {}\n", e.what()));
+        return kExitBadConfig;
+    }
+}

@@ -1,0 +1,122 @@
+#include "options.hpp"
+
+#include "config/pgwarden_ini.hpp"
+#include "config/repmgr_config.hpp"
+
+#include <fmt/format.h>
+#include <boost/program_options.hpp>
+
+#include <filesystem>
+#include <sstream>
+
+namespace pgwarden::probe {
+
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr const char* kDefaultIni = "/etc/pgwarden/pgwarden.ini";
+
+po::options_description describe_options() {
+    po::options_description desc("Options");
+    // clang-format off
+    desc.add_options()
+        ("help,?", "show this help and exit")
+        ("version,V", "show the version and exit")
+        ("config-file,f", po::value<std::string>(),
+         "repmgr.conf to read conninfo from (default: repmgr's search order)")
+        ("conninfo", po::value<std::string>(), "libpq conninfo of the local node (overrides the config's)")
+        ("listen", po::value<std::string>()->default_value("*"), "address to listen on; * for all")
+        ("port", po::value<unsigned short>()->default_value(5445), "TCP port to listen on")
+        ("ini", po::value<std::string>(), "pgwarden settings file (default " "/etc/pgwarden/pgwarden.ini" ", [probe] section)")
+        ("query-timeout", po::value<unsigned>()->default_value(2000),
+         "ms to connect and query PostgreSQL before answering 503")
+        ("read-timeout", po::value<unsigned>()->default_value(5000),
+         "ms a client may take to send a request, or stay idle between keep-alive requests")
+        ("max-connections", po::value<unsigned>()->default_value(512),
+         "concurrent HTTP connections; more are answered 503 and closed")
+        ("log-level,L", po::value<std::string>()->default_value("INFO"),
+         "DEBUG, INFO, NOTICE, WARNING, ERROR, ALERT, CRIT or EMERG")
+        ("log-file", po::value<std::string>(), "append the log here instead of stderr");
+    // clang-format on
+    return desc;
+}
+
+std::string usage(const po::options_description& desc) {
+    std::ostringstream text;
+    text << "pgwarden-probe: answers HAProxy's HTTP checks with this node's PostgreSQL role.\n\n"
+         << "Usage: pgwarden-probe [-f repmgr.conf] [--conninfo STR] [--listen ADDR] [--port N]\n\n"
+         << "Endpoints: / /primary /master /leader /read-write (200 on the primary),\n"
+         << "  /replica[?lag=16MB], /read-only, /health, /liveness, /metrics.\n\n"
+         << desc;
+    return text.str();
+}
+
+}  // namespace
+
+ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
+    const auto desc = describe_options();
+    po::variables_map vm;
+    po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+
+    ParsedCommandLine parsed;
+    if (vm.count("help") != 0U) {
+        parsed.output = usage(desc);
+        return parsed;
+    }
+    if (vm.count("version") != 0U) {
+        parsed.output = fmt::format("pgwarden-probe {}\n", PGWARDEN_VERSION);
+        return parsed;
+    }
+
+    const bool ini_given = vm.count("ini") != 0U;
+    const std::string ini_path = ini_given ? vm["ini"].as<std::string>() : kDefaultIni;
+    if (ini_given || std::filesystem::exists(ini_path)) {
+        const auto sections = config::load_pgwarden_ini(ini_path);
+        if (const auto probe = sections.find("probe"); probe != sections.end()) {
+            config::merge_ini_section(desc, vm, probe->second);
+        }
+    }
+    po::notify(vm);
+
+    ProbeSettings settings;
+    settings.listen = vm["listen"].as<std::string>();
+    settings.port = vm["port"].as<unsigned short>();
+    settings.checker.query_timeout = std::chrono::milliseconds(vm["query-timeout"].as<unsigned>());
+    settings.limits.read_timeout = std::chrono::milliseconds(vm["read-timeout"].as<unsigned>());
+    settings.limits.max_connections = vm["max-connections"].as<unsigned>();
+    if (settings.checker.query_timeout.count() == 0) {
+        throw std::runtime_error("--query-timeout must be at least 1 ms");
+    }
+    if (settings.limits.max_connections == 0) {
+        throw std::runtime_error("--max-connections must be at least 1");
+    }
+    const auto level = log::parse_level(vm["log-level"].as<std::string>());
+    if (!level) {
+        throw std::runtime_error(
+            fmt::format("invalid log level \"{}\": use DEBUG, INFO, NOTICE, WARNING, ERROR, ALERT, "
+                        "CRIT or EMERG",
+                        vm["log-level"].as<std::string>()));
+    }
+    settings.log_level = *level;
+    if (vm.count("log-file") != 0U)
+        settings.log_file = vm["log-file"].as<std::string>();
+
+    // The conninfo comes from --conninfo / the INI; repmgr.conf is read when -f is given or when
+    // nothing else names the database.
+    const bool config_given = vm.count("config-file") != 0U;
+    if (vm.count("conninfo") != 0U)
+        settings.checker.conninfo = vm["conninfo"].as<std::string>();
+    if (config_given || settings.checker.conninfo.empty()) {
+        const std::optional<std::string> explicit_path =
+            config_given ? std::optional(vm["config-file"].as<std::string>()) : std::nullopt;
+        const auto repmgr = config::load_repmgr_conf(config::locate_repmgr_conf(explicit_path));
+        settings.warnings = repmgr.warnings;
+        if (settings.checker.conninfo.empty())
+            settings.checker.conninfo = repmgr.conninfo;
+    }
+    parsed.settings = std::move(settings);
+    return parsed;
+}
+
+}  // namespace pgwarden::probe

@@ -1,0 +1,66 @@
+// A pgwarden-probe process for integration tests: started on a free loopback port against one
+// node, ready when /liveness answers, stopped by its destructor.
+#pragma once
+
+#include "http_client.hpp"
+#include "ports.hpp"
+#include "process.hpp"
+#include "wait.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace pgwarden::test {
+
+class ProbeProcess {
+  public:
+    ProbeProcess(const std::string& conninfo, const std::string& log_file,
+                 std::vector<std::string> extra_args = {}) {
+        using namespace std::chrono_literals;
+        for (int attempt = 1;; ++attempt) {
+            port_ = free_tcp_port();
+            std::vector<std::string> argv = {
+                PGWARDEN_PROBE_BIN,    "--listen",    "127.0.0.1", "--port",
+                std::to_string(port_), "--conninfo",  conninfo,    "--ini",
+                "/dev/null",           "--log-level", "DEBUG"};
+            argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+            process_ = ChildProcess(argv, log_file);
+            const bool ready = wait_until(
+                [&] { return !process_.running() || status("/liveness", 1000ms) == 200; }, 10s,
+                20ms);
+            if (ready && process_.running())
+                return;
+            // The port may have been taken between choosing and binding it: try another.
+            if (attempt == 3 || (ready == false && process_.running())) {
+                throw std::runtime_error(fmt::format("pgwarden-probe did not become ready:\n{}",
+                                                     process_.log_contents()));
+            }
+        }
+    }
+
+    int port() const { return port_; }
+    ChildProcess& process() { return process_; }
+
+    int status(const std::string& path,
+               std::chrono::milliseconds timeout = std::chrono::milliseconds(5000)) const {
+        return http_status("127.0.0.1", port_, path, timeout);
+    }
+    HttpResult request(const std::string& raw,
+                       std::chrono::milliseconds timeout = std::chrono::milliseconds(5000)) const {
+        return http_request("127.0.0.1", port_, raw, timeout);
+    }
+    HttpResult get(const std::string& path,
+                   std::chrono::milliseconds timeout = std::chrono::milliseconds(5000)) const {
+        return request(fmt::format("GET {} HTTP/1.0\r\n\r\n", path), timeout);
+    }
+
+  private:
+    int port_ = 0;
+    ChildProcess process_;
+};
+
+}  // namespace pgwarden::test
