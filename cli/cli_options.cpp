@@ -1,0 +1,135 @@
+#include "cli_options.hpp"
+
+#include <fmt/format.h>
+#include <boost/program_options.hpp>
+
+#include <stdexcept>
+
+namespace pgwarden::cli {
+
+namespace po = boost::program_options;
+
+namespace {
+
+// node check's flags, each naming one check.
+constexpr const char* kNodeChecks[] = {"role",
+                                       "replication-lag",
+                                       "archive-ready",
+                                       "downstream",
+                                       "upstream",
+                                       "slots",
+                                       "missing-slots",
+                                       "data-directory-config",
+                                       "repmgrd",
+                                       "db-connection",
+                                       "replication-config-owner",
+                                       "superuser"};
+
+po::options_description describe() {
+    po::options_description desc;
+    // clang-format off
+    desc.add_options()
+        ("help,?", "")
+        ("config-file,f", po::value<std::string>(), "")
+        ("force,F", "")
+        ("verbose,v", "")
+        ("terse,t", "")
+        ("dry-run", "")
+        ("log-level,L", po::value<std::string>(), "")
+        ("host,h", po::value<std::string>(), "")
+        ("port,p", po::value<std::string>(), "")
+        ("username,U", po::value<std::string>(), "")
+        ("dbname,d", po::value<std::string>(), "")
+        ("node-id", po::value<int>(), "")
+        ("node-name", po::value<std::string>(), "")
+        ("upstream-node-id", po::value<int>(), "")
+        ("csv", "")
+        ("compact", "")
+        ("json", "")
+        ("nagios", "")
+        ("limit", po::value<int>(), "")
+        ("all", "")
+        ("event", po::value<std::string>(), "")
+        ("fast-checkpoint,c", "")
+        ("wait,W", "")
+        ("wait-start", po::value<int>(), "")
+        ("wait-sync", po::value<int>()->implicit_value(-1), "")
+        ("copy-external-config-files", "")
+        ("words", po::value<std::vector<std::string>>(), "");
+    // clang-format on
+    for (const char* check : kNodeChecks)
+        desc.add_options()(check, "");
+    return desc;
+}
+
+}  // namespace
+
+CliOptions parse_cli_options(int argc, const char* const argv[]) {
+    const auto desc = describe();
+    po::positional_options_description positional;
+    positional.add("words", -1);
+    po::variables_map vm;
+    try {
+        po::store(po::command_line_parser(argc, argv).options(desc).positional(positional).run(),
+                  vm);
+        po::notify(vm);
+    } catch (const po::error& e) {
+        throw std::runtime_error(e.what());
+    }
+    auto text = [&](const char* name) -> std::optional<std::string> {
+        if (vm.count(name) == 0U)
+            return std::nullopt;
+        return vm[name].as<std::string>();
+    };
+    auto number = [&](const char* name) -> std::optional<int> {
+        if (vm.count(name) == 0U)
+            return std::nullopt;
+        return vm[name].as<int>();
+    };
+    auto flag = [&](const char* name) { return vm.count(name) != 0U; };
+
+    CliOptions options;
+    if (vm.count("words") != 0U)
+        options.words = vm["words"].as<std::vector<std::string>>();
+    options.help = flag("help");
+    options.config_file = text("config-file");
+    options.force = flag("force");
+    options.verbose = flag("verbose");
+    options.terse = flag("terse");
+    options.dry_run = flag("dry-run");
+    if (const auto level = text("log-level")) {
+        options.log_level = log::parse_level(*level);
+        if (!options.log_level) {
+            throw std::runtime_error(fmt::format(
+                "invalid log level \"{}\": use DEBUG, INFO, NOTICE, WARNING, ERROR, ALERT, CRIT "
+                "or EMERG",
+                *level));
+        }
+    }
+    options.host = text("host");
+    options.port = text("port");
+    options.user = text("username");
+    options.dbname = text("dbname");
+    options.node_id = number("node-id");
+    options.node_name = text("node-name");
+    options.upstream_node_id = number("upstream-node-id");
+    options.csv = flag("csv");
+    options.compact = flag("compact");
+    options.json = flag("json");
+    options.nagios = flag("nagios");
+    options.limit = number("limit");
+    options.all = flag("all");
+    options.event = text("event");
+    options.fast_checkpoint = flag("fast-checkpoint");
+    options.wait = flag("wait");
+    options.wait_start = number("wait-start");
+    options.wait_sync = number("wait-sync");
+    options.copy_external_config_files = flag("copy-external-config-files");
+    for (const char* check : kNodeChecks) {
+        if (flag(check))
+            options.checks.insert(check);
+    }
+    return options;
+}
+
+}  // namespace pgwarden::cli

@@ -1,0 +1,60 @@
+// Everything the pgwarden command line can say. Like repmgr, one option table serves every
+// command; each command reads the options it understands.
+#pragma once
+
+#include "log/log.hpp"
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace pgwarden::cli {
+
+struct CliOptions {
+    std::vector<std::string> words;  // the command, e.g. {"cluster", "show"}
+    bool help = false;
+
+    // general
+    std::optional<std::string> config_file;  // -f
+    bool force = false;                      // -F
+    bool verbose = false;                    // -v
+    bool terse = false;                      // -t
+    bool dry_run = false;
+    std::optional<log::Level> log_level;  // -L / --log-level
+
+    // the node to connect to or act on
+    std::optional<std::string> host;    // -h
+    std::optional<std::string> port;    // -p
+    std::optional<std::string> user;    // -U
+    std::optional<std::string> dbname;  // -d (a conninfo for some commands, as repmgr)
+    std::optional<int> node_id;
+    std::optional<std::string> node_name;
+    std::optional<int> upstream_node_id;
+
+    // output
+    bool csv = false;
+    bool compact = false;
+    bool json = false;
+    bool nagios = false;
+
+    // cluster event
+    std::optional<int> limit;
+    bool all = false;
+    std::optional<std::string> event;
+
+    // standby clone / register / follow
+    bool fast_checkpoint = false;
+    bool wait = false;              // -W / --wait (follow)
+    std::optional<int> wait_start;  // --wait-start=SECS (register)
+    std::optional<int> wait_sync;  // --wait-sync[=SECS] (register; 0 = wait forever? no: as repmgr)
+    bool copy_external_config_files = false;
+
+    // node check: the checks asked for (e.g. "replication-lag", "role"); empty = all
+    std::set<std::string> checks;
+};
+
+// Parses argv; throws std::runtime_error with a message for the user on bad input.
+CliOptions parse_cli_options(int argc, const char* const argv[]);
+
+}  // namespace pgwarden::cli

@@ -1,0 +1,79 @@
+// pgwarden: the repmgr-compatible command line. Commands live in commands/, one file per group.
+#include "cli_options.hpp"
+#include "command_registry.hpp"
+#include "exit_codes.hpp"
+
+#include "config/config_error.hpp"
+#include "log/log.hpp"
+#include "pg/connection.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+
+using namespace pgwarden;
+
+namespace {
+
+void print_usage() {
+    std::string text =
+        "pgwarden: a repmgr-compatible command line for PostgreSQL replication clusters.\n\n"
+        "Usage: pgwarden [-f repmgr.conf] [-F|--force] [-v|--verbose] [-L LEVEL] COMMAND ...\n\n"
+        "Commands:\n";
+    auto commands = cli::command_registry();
+    std::sort(commands.begin(), commands.end(),
+              [](const auto& a, const auto& b) { return a.words < b.words; });
+    for (const auto& command : commands) {
+        std::string words;
+        for (const auto& word : command.words)
+            words += (words.empty() ? "" : " ") + word;
+        text += fmt::format("  {:<22} {}\n", words, command.summary);
+    }
+    text += "\n\"pgwarden COMMAND --help\" shows a command's options.\n";
+    std::fputs(text.c_str(), stdout);
+}
+
+}  // namespace
+
+int main(int argc, char* argv[]) {
+    cli::CliOptions options;
+    try {
+        options = cli::parse_cli_options(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "pgwarden: %s\nTry \"pgwarden --help\".\n", e.what());
+        return cli::kErrBadConfig;
+    }
+    // repmgr's CLI logs at NOTICE unless told otherwise.
+    log::set_level(
+        options.log_level.value_or(options.verbose ? log::Level::info : log::Level::notice));
+    if (options.words.empty()) {
+        print_usage();
+        return options.help ? cli::kSuccess : cli::kErrBadConfig;
+    }
+    const cli::Command* command = cli::find_command(options.words);
+    if (command == nullptr) {
+        std::string words;
+        for (const auto& word : options.words)
+            words += (words.empty() ? "" : " ") + word;
+        std::fprintf(stderr, "pgwarden: unknown command \"%s\"\nTry \"pgwarden --help\".\n",
+                     words.c_str());
+        return cli::kErrBadConfig;
+    }
+    if (options.help) {
+        std::fputs(command->help.c_str(), stdout);
+        return cli::kSuccess;
+    }
+    try {
+        return command->run(options);
+    } catch (const config::ConfigError& e) {
+        log::error("{}", e.what());
+        return cli::kErrBadConfig;
+    } catch (const pg::PgError& e) {
+        log::error("{}", e.what());
+        return cli::kErrDbConn;
+    } catch (const std::exception& e) {
+        log::error("{}", e.what());
+        return cli::kErrInternal;
+    }
+}
