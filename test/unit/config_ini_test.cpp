@@ -1,6 +1,8 @@
 // pgwarden.ini: sections, keys with file:line, errors, and merging under the command line.
 #include "config/pgwarden_ini.hpp"
 
+#include "temp_dir.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <unistd.h>
@@ -14,34 +16,9 @@
 namespace fs = std::filesystem;
 namespace po = boost::program_options;
 using namespace pgwarden::config;
+using pgwarden::test::TempDir;
 
 namespace {
-
-class TempDir {
-  public:
-    TempDir() {
-        std::random_device seed;
-        path_ = fs::temp_directory_path() / ("pgwarden-config-ini-" + std::to_string(::getpid()) +
-                                             "-" + std::to_string(seed()));
-        fs::create_directories(path_);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    std::string write(const std::string& name, const std::string& text) const {
-        const fs::path file = path_ / name;
-        std::ofstream(file, std::ios::binary) << text;
-        return file.string();
-    }
-    std::string path(const std::string& name = "") const { return (path_ / name).string(); }
-
-  private:
-    fs::path path_;
-};
 
 // Options shaped like pgwarden-probe's.
 struct ProbeLikeOptions {

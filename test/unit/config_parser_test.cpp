@@ -2,6 +2,8 @@
 #include "config/pg_conf_lexer.hpp"
 #include "config/pg_conf_parser.hpp"
 
+#include "temp_dir.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <unistd.h>
@@ -14,37 +16,9 @@
 
 namespace fs = std::filesystem;
 using namespace pgwarden::config;
+using pgwarden::test::TempDir;
 
 namespace {
-
-// A fresh directory under the system temp dir, removed with everything in it at scope exit.
-class TempDir {
-  public:
-    TempDir() {
-        std::random_device seed;
-        path_ =
-            fs::temp_directory_path() /
-            ("pgwarden-config-parser-" + std::to_string(::getpid()) + "-" + std::to_string(seed()));
-        fs::create_directories(path_);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    std::string write(const std::string& name, const std::string& text) const {
-        const fs::path file = path_ / name;
-        fs::create_directories(file.parent_path());
-        std::ofstream(file, std::ios::binary) << text;
-        return file.string();
-    }
-    std::string path(const std::string& name = "") const { return (path_ / name).string(); }
-
-  private:
-    fs::path path_;
-};
 
 std::vector<TokenKind> kinds_of(std::string_view text) {
     PgConfLexer lexer(text);

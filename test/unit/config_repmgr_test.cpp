@@ -2,6 +2,8 @@
 // and the search for the file.
 #include "config/repmgr_config.hpp"
 
+#include "temp_dir.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <unistd.h>
@@ -14,36 +16,9 @@
 
 namespace fs = std::filesystem;
 using namespace pgwarden::config;
+using pgwarden::test::TempDir;
 
 namespace {
-
-class TempDir {
-  public:
-    TempDir() {
-        std::random_device seed;
-        path_ =
-            fs::temp_directory_path() /
-            ("pgwarden-config-repmgr-" + std::to_string(::getpid()) + "-" + std::to_string(seed()));
-        fs::create_directories(path_);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    std::string write(const std::string& name, const std::string& text) const {
-        const fs::path file = path_ / name;
-        fs::create_directories(file.parent_path());
-        std::ofstream(file, std::ios::binary) << text;
-        return file.string();
-    }
-    std::string path(const std::string& name = "") const { return (path_ / name).string(); }
-
-  private:
-    fs::path path_;
-};
 
 // Restores the working directory (and $PWD) when the test leaves, even on failure.
 class ChangeDirectory {

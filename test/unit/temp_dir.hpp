@@ -1,0 +1,43 @@
+// A fresh directory under the system temp dir for file-reading unit tests, removed with
+// everything in it at scope exit.
+#pragma once
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+
+namespace pgwarden::test {
+
+class TempDir {
+  public:
+    explicit TempDir(const std::string& purpose = "unit") {
+        std::random_device seed;
+        path_ = std::filesystem::temp_directory_path() /
+                ("pgwarden-" + purpose + "-" + std::to_string(::getpid()) + "-" +
+                 std::to_string(seed()));
+        std::filesystem::create_directories(path_);
+    }
+    ~TempDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path_, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+
+    // Writes `text` to `name` (subdirectories created) and returns the file's path.
+    std::string write(const std::string& name, const std::string& text) const {
+        const std::filesystem::path file = path_ / name;
+        std::filesystem::create_directories(file.parent_path());
+        std::ofstream(file, std::ios::binary) << text;
+        return file.string();
+    }
+    std::string path(const std::string& name = "") const { return (path_ / name).string(); }
+
+  private:
+    std::filesystem::path path_;
+};
+
+}  // namespace pgwarden::test
