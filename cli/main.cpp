@@ -44,9 +44,10 @@ int main(int argc, char* argv[]) {
         std::fprintf(stderr, "pgwarden: %s\nTry \"pgwarden --help\".\n", e.what());
         return cli::kErrBadConfig;
     }
-    // repmgr's CLI logs at NOTICE unless told otherwise.
+    // repmgr's command line prints "LEVEL: message" at INFO unless told otherwise.
+    log::set_style(log::Style::cli);
     log::set_level(
-        options.log_level.value_or(options.verbose ? log::Level::info : log::Level::notice));
+        options.log_level.value_or(options.verbose ? log::Level::debug : log::Level::info));
     if (options.words.empty()) {
         print_usage();
         return options.help ? cli::kSuccess : cli::kErrBadConfig;

@@ -18,6 +18,7 @@ namespace {
 struct Sink {
     std::mutex mutex;
     Level level = Level::info;
+    Style style = Style::daemon;
     std::FILE* file = nullptr;  // nullptr: stderr
 };
 
@@ -46,6 +47,11 @@ std::optional<Level> parse_level(std::string_view name) {
 
 std::string_view level_name(Level level) {
     return kLevelNames[static_cast<std::size_t>(level)];
+}
+
+void set_style(Style style) {
+    std::lock_guard lock(sink().mutex);
+    sink().style = style;
 }
 
 void set_level(Level level) {
@@ -79,12 +85,25 @@ std::optional<std::string> open_file(const std::string& path) {
 }
 
 void write(Level lvl, std::string_view message) {
-    const std::time_t now = std::time(nullptr);
-    std::tm local{};
-    localtime_r(&now, &local);
-    const std::string line = fmt::format("[{:%Y-%m-%d %H:%M:%S}] [{}] {}\n", local, level_name(lvl),
-                                         pg::mask_password(message));
+    std::string_view label = level_name(lvl);
+    for (std::string_view sub_label : {"DETAIL", "HINT"}) {
+        if (message.size() > sub_label.size() + 1 && message.starts_with(sub_label) &&
+            message.substr(sub_label.size(), 2) == ": ") {
+            label = sub_label;
+            message.remove_prefix(sub_label.size() + 2);
+        }
+    }
+    const std::string masked = pg::mask_password(message);
     std::lock_guard lock(sink().mutex);
+    std::string line;
+    if (sink().style == Style::cli && sink().file == nullptr) {
+        line = fmt::format("{}: {}\n", label, masked);
+    } else {
+        const std::time_t now = std::time(nullptr);
+        std::tm local{};
+        localtime_r(&now, &local);
+        line = fmt::format("[{:%Y-%m-%d %H:%M:%S}] [{}] {}\n", local, label, masked);
+    }
     std::FILE* out = sink().file != nullptr ? sink().file : stderr;
     std::fwrite(line.data(), 1, line.size(), out);
     std::fflush(out);

@@ -15,6 +15,13 @@ enum class Level { debug, info, notice, warning, error, alert, crit, emerg };
 std::optional<Level> parse_level(std::string_view name);  // case-insensitive, as repmgr
 std::string_view level_name(Level level);
 
+// daemon: "[YYYY-MM-DD HH:MM:SS] [LEVEL] message", as repmgrd and a log_file.
+// cli: "LEVEL: message" on stderr, as the repmgr command line prints.
+// In both, a message starting "DETAIL: " or "HINT: " is shown as repmgr shows those lines:
+// "[ts] [DETAIL] ..." or "DETAIL: ...".
+enum class Style { daemon, cli };
+void set_style(Style style);
+
 void set_level(Level level);
 Level level();
 bool enabled(Level level);

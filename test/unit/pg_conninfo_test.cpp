@@ -1,7 +1,12 @@
 #include "log/log.hpp"
 #include "pg/conninfo.hpp"
 
+#include <fmt/format.h>
+#include <unistd.h>
 #include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <fstream>
 
 using pgwarden::pg::has_keyword;
 using pgwarden::pg::mask_password;
@@ -57,4 +62,27 @@ TEST_CASE("log levels are read as repmgr spells them", "[log]") {
     CHECK(pgwarden::log::parse_level("Emerg") == Level::emerg);
     CHECK_FALSE(pgwarden::log::parse_level("WARN"));
     CHECK(pgwarden::log::level_name(Level::notice) == "NOTICE");
+}
+
+TEST_CASE("a log line has repmgr's shape, DETAIL lines keep their label, passwords are masked",
+          "[log]") {
+    namespace log = pgwarden::log;
+    const std::string path = fmt::format("/tmp/pgwarden-log-test-{}.log", ::getpid());
+    REQUIRE_FALSE(log::open_file(path));
+    log::set_level(log::Level::info);
+    log::info("connecting to \"host=a password=secret\"");
+    log::error("DETAIL: attempted {}", "x");
+    log::debug("not shown");
+    REQUIRE_FALSE(log::open_file(""));
+    std::ifstream in(path);
+    std::string first, second, third;
+    std::getline(in, first);
+    std::getline(in, second);
+    CHECK_FALSE(std::getline(in, third));
+    std::remove(path.c_str());
+    CHECK_THAT(
+        first,
+        Catch::Matches(
+            R"(\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] \[INFO\] connecting to "host=a password=\*{8}")"));
+    CHECK_THAT(second, Catch::EndsWith("] [DETAIL] attempted x"));
 }
