@@ -1,0 +1,63 @@
+#include "cluster/connect.hpp"
+
+#include "log/log.hpp"
+#include "pg/conninfo.hpp"
+
+#include <algorithm>
+
+namespace pgwarden::cluster {
+
+pg::Connection connect_local(const config::RepmgrConfig& config) {
+    return pg::Connection::open(config.conninfo);
+}
+
+std::optional<pg::Connection> try_connect(const std::string& conninfo) {
+    try {
+        return pg::Connection::open(conninfo);
+    } catch (const pg::PgError& e) {
+        log::debug("{}", e.what());
+        return std::nullopt;
+    }
+}
+
+RecoveryType recovery_type(pg::Connection& conn) {
+    try {
+        return conn.exec("SELECT pg_catalog.pg_is_in_recovery()").value(0, 0) == "t"
+                   ? RecoveryType::standby
+                   : RecoveryType::primary;
+    } catch (const pg::PgError& e) {
+        log::debug("{}", e.what());
+        return RecoveryType::unknown;
+    }
+}
+
+std::optional<PrimaryConnection> connect_primary(pg::Connection& via) {
+    std::vector<NodeRecord> nodes;
+    try {
+        nodes = load_nodes(via);
+    } catch (const pg::PgError& e) {
+        log::debug("{}", e.what());
+        return std::nullopt;
+    }
+    std::erase_if(nodes, [](const NodeRecord& n) { return !n.active || n.type == "witness"; });
+    std::stable_sort(nodes.begin(), nodes.end(), [](const NodeRecord& a, const NodeRecord& b) {
+        const int rank_a = a.type == "primary" ? 1 : 2;
+        const int rank_b = b.type == "primary" ? 1 : 2;
+        if (rank_a != rank_b)
+            return rank_a < rank_b;
+        if (a.priority != b.priority)
+            return a.priority < b.priority;
+        return a.node_id < b.node_id;
+    });
+    for (auto& node : nodes) {
+        log::debug("checking if node {} is primary", node.node_id);
+        auto conn = try_connect(node.conninfo);
+        if (!conn)
+            continue;
+        if (recovery_type(*conn) == RecoveryType::primary)
+            return PrimaryConnection{std::move(*conn), std::move(node)};
+    }
+    return std::nullopt;
+}
+
+}  // namespace pgwarden::cluster
