@@ -1,0 +1,342 @@
+// `pgwarden primary register|unregister`: repmgr 5.3's checks, messages, events and exit codes;
+// the metadata is created (extension, or plain SQL where the extension is not installed) and the
+// node written in one transaction.
+#include "../command_registry.hpp"
+#include "../exit_codes.hpp"
+#include "../register_support.hpp"
+
+#include "cluster/connect.hpp"
+#include "cluster/events.hpp"
+#include "cluster/node_write.hpp"
+#include "cluster/schema.hpp"
+#include "log/log.hpp"
+
+#include <libpq-fe.h>
+
+#include <fmt/format.h>
+
+namespace pgwarden::cli {
+namespace {
+
+using cluster::RecoveryType;
+using cluster::SchemaStatus;
+
+void rollback(pg::Connection& conn) {
+    PQclear(PQexec(conn.get(), "ROLLBACK"));
+}
+
+// repmgr's create_repmgr_extension, with a plain-SQL schema where the extension is not
+// installed on this server. False when the schema is missing and could not be created.
+bool ensure_schema(pg::Connection& conn, const config::RepmgrConfig& config, bool dry_run) {
+    const SchemaStatus status = cluster::schema_status(conn);
+    switch (status) {
+        case SchemaStatus::extension_installed:
+            log::info("\"repmgr\" extension is already installed");
+            return true;
+        case SchemaStatus::plain_installed:
+            log::info(
+                "repmgr metadata schema is already installed (without the \"repmgr\" extension)");
+            return true;
+        case SchemaStatus::extension_available:
+            log::notice("{} install extension \"repmgr\"",
+                        dry_run ? "would now attempt to" : "attempting to");
+            break;
+        case SchemaStatus::unavailable:
+            log::notice(
+                "\"repmgr\" extension is not available; {} the metadata schema \"repmgr\" in "
+                "plain SQL",
+                dry_run ? "would now create" : "creating");
+            break;
+    }
+    if (dry_run)
+        return true;
+    const bool use_extension = status == SchemaStatus::extension_available;
+    try {
+        cluster::create_schema(conn, use_extension);
+    } catch (const pg::PgError& e) {
+        log::error("unable to create {}:\n  {}",
+                   use_extension ? "\"repmgr\" extension" : "the metadata schema \"repmgr\"",
+                   e.what());
+        reg::hint(log::Level::error,
+                  use_extension
+                      ? "check that the provided user has sufficient privileges for CREATE "
+                        "EXTENSION"
+                      : "check that the provided user has sufficient privileges for CREATE SCHEMA");
+        return false;
+    }
+    if (use_extension)
+        log::notice("\"repmgr\" extension successfully installed");
+    else
+        log::notice("metadata schema \"repmgr\" successfully created");
+    cluster::record_event(&conn, config, {config.node_id, "cluster_created", true, "", {}, {}, {}});
+    return true;
+}
+
+// The one voting_term row repmgrd's elections count from.
+void initialize_voting_term(pg::Connection& conn) {
+    if (conn.exec("SELECT COUNT(*) FROM repmgr.voting_term").value(0, 0) == "0")
+        conn.exec("INSERT INTO repmgr.voting_term (term) VALUES (1)");
+}
+
+// An active primary record other than `node_id`: refuse while it runs as a primary, else mark it
+// inactive (inside the caller's transaction). False when registration must stop.
+bool settle_other_primary(pg::Connection& conn, int node_id) {
+    const auto other = conn.exec(
+        "SELECT node_id FROM repmgr.nodes WHERE type = 'primary' AND active IS TRUE"
+        " AND node_id <> $1 ORDER BY node_id LIMIT 1",
+        {std::to_string(node_id)});
+    if (other.rows() == 0)
+        return true;
+    const int other_id = std::stoi(std::string(other.value(0, 0)));
+    log::debug("current active primary node ID is {}", other_id);
+    if (auto primary = cluster::connect_primary(conn);
+        primary && primary->record.node_id == other_id) {
+        log::error("there is already an active registered primary (ID: {}) in this cluster",
+                   other_id);
+        reg::detail(log::Level::error,
+                    "a streaming replication cluster can have only one primary node");
+        reg::hint(log::Level::error,
+                  "ensure this node is shut down before registering a new primary");
+        return false;
+    }
+    log::notice("setting node {}'s node record to inactive", other_id);
+    cluster::set_node_active(conn, other_id, false);
+    return true;
+}
+
+int primary_register(const CliOptions& options) {
+    const auto config = reg::load_config(options);
+    log::info("connecting to primary database...");
+    auto conn = cluster::connect_local(config);
+    log::debug("connected to server, checking its state");
+
+    switch (cluster::recovery_type(conn)) {
+        case RecoveryType::standby:
+            log::error("server is in standby mode and cannot be registered as a primary");
+            return kErrBadConfig;
+        case RecoveryType::unknown:
+            log::error("unable to determine server's recovery type");
+            return kErrDbConn;
+        case RecoveryType::primary:
+            break;
+    }
+    log::debug("server is not in recovery");
+
+    if (!ensure_schema(conn, config, options.dry_run))
+        return kErrBadConfig;
+    if (options.dry_run)
+        return kSuccess;
+
+    initialize_voting_term(conn);
+    conn.exec("BEGIN");
+    if (!settle_other_primary(conn, config.node_id)) {
+        rollback(conn);
+        return kErrBadConfig;
+    }
+    const auto existing = cluster::load_node(conn, config.node_id);
+    if (existing && !options.force) {
+        log::error("this node is already registered");
+        reg::hint(log::Level::error, "use -F/--force to overwrite the existing node record");
+        rollback(conn);
+        return kErrBadConfig;
+    }
+    if (const auto same_name = cluster::load_node_by_name(conn, config.node_name);
+        same_name && same_name->node_id != config.node_id && same_name->active) {
+        log::error("node {} exists already with node_name \"{}\"", same_name->node_id,
+                   config.node_name);
+        rollback(conn);
+        return kErrBadConfig;
+    }
+
+    const auto node =
+        reg::node_record_from_config(config, "primary", std::nullopt, PQuser(conn.get()));
+    std::string details;
+    bool written = true;
+    try {
+        cluster::write_node(conn, node, existing.has_value());
+        conn.exec("COMMIT");
+        if (existing)
+            details = "existing primary record updated";
+    } catch (const pg::PgError& e) {
+        written = false;
+        rollback(conn);
+        details = fmt::format("error encountered while {} primary record:\n{}",
+                              existing ? "updating" : "creating", e.what());
+        log::error("{}", details);
+    }
+    cluster::record_event(&conn, config,
+                          {config.node_id, "primary_register", written, details, {}, {}, {}});
+    if (!written) {
+        log::notice("unable to register primary node - see preceding messages");
+        return kErrDbQuery;
+    }
+    log::notice("primary node record (ID: {}) {}", config.node_id,
+                existing ? "updated" : "registered");
+    return kSuccess;
+}
+
+std::optional<cluster::NodeRecord> primary_record(pg::Connection& conn) {
+    for (auto& node : cluster::load_nodes(conn)) {
+        if (node.type == "primary" && node.active)
+            return node;
+    }
+    return std::nullopt;
+}
+
+int primary_unregister(const CliOptions& options) {
+    const auto config = reg::load_config(options);
+    auto local = cluster::connect_local(config);
+    const auto local_record = cluster::load_node(local, config.node_id);
+    auto primary = cluster::connect_primary(local);
+    if (!primary) {
+        log::error("unable to connect to primary server");
+        if (const auto record = primary_record(local)) {
+            reg::detail(log::Level::error,
+                        fmt::format("current primary registered as node \"{}\" (ID: {}, "
+                                    "conninfo: \"{}\")",
+                                    record->node_name, record->node_id, record->conninfo));
+        }
+        reg::hint(log::Level::error,
+                  "you may need to promote this standby or ask it to look for "
+                  "a new primary to follow");
+        return kErrDbConn;
+    }
+    auto& conn = primary->conn;
+    const auto primary_node = primary_record(conn);
+    if (!primary_node) {
+        log::error("unable to retrieve record for primary node");
+        return kErrBadConfig;
+    }
+
+    std::optional<cluster::NodeRecord> target;
+    if (!options.node_id) {
+        target = primary_node;
+    } else if (*options.node_id == config.node_id && local_record) {
+        target = local_record;
+    } else {
+        target = cluster::load_node(conn, *options.node_id);
+        if (!target) {
+            log::error("node {} (specified with --node-id) not found", *options.node_id);
+            return kErrBadConfig;
+        }
+    }
+
+    if (target->type == "witness") {
+        log::error("node \"{}\" (ID: {}) is a witness server, unable to unregister",
+                   target->node_name, target->node_id);
+        return kErrBadConfig;
+    }
+    const auto downstream = conn.exec(
+        "SELECT node_name, node_id FROM repmgr.nodes WHERE upstream_node_id = $1 ORDER BY node_id",
+        {std::to_string(target->node_id)});
+    if (downstream.rows() > 0) {
+        if (downstream.rows() == 1)
+            log::error("1 other node still has this node as its upstream node");
+        else
+            log::error("{} other nodes still have this node as their upstream node",
+                       downstream.rows());
+        reg::hint(log::Level::error,
+                  "ensure these nodes are following the current primary with "
+                  "\"repmgr standby follow\"");
+        std::string list;
+        for (int row = 0; row < downstream.rows(); ++row)
+            list +=
+                fmt::format("  {} (ID: {})\n", downstream.value(row, 0), downstream.value(row, 1));
+        reg::detail(log::Level::error, "the affected node(s) are:\n" + list);
+        return kErrBadConfig;
+    }
+
+    if (auto target_conn = cluster::try_connect(target->conninfo); !target_conn) {
+        if (target->type != "primary") {
+            log::error("node \"{}\" (ID: {}) is not a primary, unable to unregister",
+                       target->node_name, target->node_id);
+            if (target->type == "standby")
+                reg::hint(log::Level::error,
+                          "the node can be unregistered with \"repmgr standby unregister\"");
+            return kErrBadConfig;
+        }
+    } else {
+        const auto recovery = cluster::recovery_type(*target_conn);
+        if (recovery == RecoveryType::standby) {
+            if (target->type != "primary") {
+                log::error("node \"{}\" (ID: {}) is a {}, unable to unregister", target->node_name,
+                           target->node_id, target->type);
+                return kErrBadConfig;
+            }
+            if (!options.force) {
+                log::error("node \"{}\" (ID: {}) is running as a standby, unable to unregister",
+                           target->node_name, target->node_id);
+                reg::hint(log::Level::error,
+                          "the node can be registered as a standby with "
+                          "\"repmgr standby register --force\"");
+                reg::hint(log::Level::error,
+                          "use \"repmgr primary unregister --force\" to remove "
+                          "this node's metadata entirely");
+                return kErrBadConfig;
+            }
+        } else if (recovery == RecoveryType::primary && primary_node->node_id == target->node_id &&
+                   !options.force) {
+            log::error("node \"{}\" (ID: {}) is the current primary node, unable to unregister",
+                       target->node_name, target->node_id);
+            return kErrBadConfig;
+        }
+    }
+    if (target->active && !options.force) {
+        log::error("node \"{}\" (ID: {}) is marked as active, unable to unregister",
+                   target->node_name, target->node_id);
+        reg::hint(log::Level::error,
+                  "run \"repmgr primary unregister --force\" to unregister this node");
+        return kErrBadConfig;
+    }
+    if (options.dry_run) {
+        log::notice("node \"{}\" (ID: {}) would now be unregistered", target->node_name,
+                    target->node_id);
+        reg::hint(log::Level::notice,
+                  "run the same command without the --dry-run option to unregister this node");
+        return kSuccess;
+    }
+    try {
+        cluster::delete_node(conn, target->node_id);
+    } catch (const pg::PgError& e) {
+        log::error("unable to unregister node \"{}\" (ID: {})", target->node_name, target->node_id);
+        reg::detail(log::Level::error, e.what());
+        return kErrDbQuery;
+    }
+    std::string details =
+        fmt::format("node \"{}\" (ID: {}) unregistered", target->node_name, target->node_id);
+    if (target->node_id != config.node_id)
+        details += fmt::format(" from node \"{}\" (ID: {})", config.node_name, config.node_id);
+    cluster::record_event(&conn, config,
+                          {config.node_id, "primary_unregister", true, details, {}, {}, {}});
+    log::info("node \"{}\" (ID: {}) was successfully unregistered", target->node_name,
+              target->node_id);
+    return kSuccess;
+}
+
+const CommandRegistration register_registration{
+    {{"primary", "register"},
+     "initialise the repmgr metadata and register this node as the primary",
+     "pgwarden primary register: initialise the cluster metadata and register the primary node\n\n"
+     "Usage: pgwarden [-f repmgr.conf] primary register [--dry-run] [-F|--force]\n\n"
+     "Creates the \"repmgr\" extension (or, where it is not installed on the server, the same\n"
+     "schema in plain SQL) and writes this node's record; events cluster_created and\n"
+     "primary_register.\n\n"
+     "Options:\n"
+     "  --dry-run            check the prerequisites, change nothing\n"
+     "  -F, --force          overwrite an existing node record\n",
+     &primary_register}};
+
+const CommandRegistration unregister_registration{
+    {{"primary", "unregister"},
+     "unregister an inactive primary node",
+     "pgwarden primary unregister: unregister an inactive primary node\n\n"
+     "Usage: pgwarden [-f repmgr.conf] primary unregister [--node-id N] [--dry-run] "
+     "[-F|--force]\n\n"
+     "Options:\n"
+     "  --node-id=N          the node to unregister (default: the primary's record)\n"
+     "  --dry-run            check what would happen, change nothing\n"
+     "  -F, --force          unregister even an active or running primary\n",
+     &primary_unregister}};
+
+}  // namespace
+}  // namespace pgwarden::cli

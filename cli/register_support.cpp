@@ -1,0 +1,68 @@
+#include "register_support.hpp"
+
+#include <libpq-fe.h>
+
+#include <memory>
+
+namespace pgwarden::cli::reg {
+namespace {
+
+// The value of `keyword` in a conninfo (key=value or URI), as libpq parses it.
+std::string conninfo_value(const std::string& conninfo, const char* keyword) {
+    char* error = nullptr;
+    std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(
+        PQconninfoParse(conninfo.c_str(), &error), &PQconninfoFree);
+    if (error != nullptr)
+        PQfreemem(error);
+    if (!options)
+        return {};
+    for (auto* option = options.get(); option->keyword != nullptr; ++option) {
+        if (std::string_view(option->keyword) == keyword && option->val != nullptr)
+            return option->val;
+    }
+    return {};
+}
+
+}  // namespace
+
+config::RepmgrConfig load_config(const CliOptions& options) {
+    return config::load_repmgr_conf(config::locate_repmgr_conf(options.config_file));
+}
+
+void detail(log::Level level, const std::string& text) {
+    log::at(level, "DETAIL: {}", text);
+}
+
+void hint(log::Level level, const std::string& text) {
+    log::at(level, "HINT: {}", text);
+}
+
+std::string slot_name_for(int node_id) {
+    return "repmgr_slot_" + std::to_string(node_id);
+}
+
+cluster::NodeRecord node_record_from_config(const config::RepmgrConfig& config,
+                                            const std::string& type,
+                                            std::optional<int> upstream_node_id,
+                                            const std::string& connected_user) {
+    cluster::NodeRecord node;
+    node.node_id = config.node_id;
+    node.upstream_node_id = upstream_node_id;
+    node.active = true;
+    node.node_name = config.node_name;
+    node.type = type;
+    node.location = config.location;
+    node.priority = config.priority;
+    node.conninfo = config.conninfo;
+    node.repluser = config.replication_user;
+    if (node.repluser.empty())
+        node.repluser = conninfo_value(config.conninfo, "user");
+    if (node.repluser.empty())
+        node.repluser = connected_user;
+    if (config.use_replication_slots)
+        node.slot_name = slot_name_for(config.node_id);
+    node.config_file = config.config_file;
+    return node;
+}
+
+}  // namespace pgwarden::cli::reg

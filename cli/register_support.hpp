@@ -1,0 +1,34 @@
+// What primary/standby register and cluster event share: the node record repmgr builds from
+// repmgr.conf (init_node_record), and repmgr's DETAIL/HINT lines.
+#pragma once
+
+#include "cli_options.hpp"
+
+#include "cluster/node_record.hpp"
+#include "config/repmgr_config.hpp"
+#include "log/log.hpp"
+
+#include <optional>
+#include <string>
+
+namespace pgwarden::cli::reg {
+
+// -f, or repmgr's search order; throws config::ConfigError.
+config::RepmgrConfig load_config(const CliOptions& options);
+
+// "DETAIL: ..." / "HINT: ..." after the message they explain, at its level, as repmgr prints them.
+void detail(log::Level level, const std::string& text);
+void hint(log::Level level, const std::string& text);
+
+// "repmgr_slot_<node_id>", repmgr's slot name for a node.
+std::string slot_name_for(int node_id);
+
+// The row repmgr writes for this node: id, name, conninfo, location, priority and config file
+// from repmgr.conf; repluser from replication_user, else the conninfo's user, else
+// `connected_user`; slot_name only when use_replication_slots.
+cluster::NodeRecord node_record_from_config(const config::RepmgrConfig& config,
+                                            const std::string& type,
+                                            std::optional<int> upstream_node_id,
+                                            const std::string& connected_user);
+
+}  // namespace pgwarden::cli::reg
