@@ -1,0 +1,381 @@
+// `pgwarden node status` and `node check`: the local node as repmgr 5.3 reports it, and its health
+// checks, each on its own (exit code = Nagios status) or all together (exit 25 on any issue).
+// Facts are gathered here; the rules and wording are in node_check.cpp.
+#include "../command_registry.hpp"
+#include "../exit_codes.hpp"
+#include "../node_check.hpp"
+#include "../register_support.hpp"
+
+#include "cluster/connect.hpp"
+#include "cluster/node_record.hpp"
+#include "log/log.hpp"
+#include "pg/conninfo.hpp"
+
+#include <libpq-fe.h>
+
+#include <charconv>
+#include <cstdio>
+#include <filesystem>
+
+namespace pgwarden::cli {
+namespace {
+
+int to_int(std::string_view text) {
+    int value = 0;
+    std::from_chars(text.data(), text.data() + text.size(), value);
+    return value;
+}
+
+// repmgr's get_ready_archive_files: the ".ready" files waiting for archive_command.
+std::optional<int> ready_archive_files(const std::string& data_directory) {
+    std::error_code ec;
+    std::filesystem::directory_iterator it(data_directory + "/pg_wal/archive_status", ec);
+    if (ec)
+        return std::nullopt;
+    int count = 0;
+    for (const auto& entry : it) {
+        if (entry.path().extension() == ".ready")
+            ++count;
+    }
+    return count;
+}
+
+// Whether `node_name` streams from the server behind `conn` (repmgr's is_downstream_node_attached).
+bool is_attached(pg::Connection& conn, const std::string& node_name) {
+    const auto result =
+        conn.exec("SELECT state FROM pg_catalog.pg_stat_replication WHERE application_name = $1",
+                  {node_name});
+    return result.rows() == 1 && result.value(0, 0) == "streaming";
+}
+
+std::vector<DownstreamNode> downstream_of(pg::Connection& conn, int node_id) {
+    const auto rows = conn.exec(
+        "SELECT node_id, node_name, type FROM repmgr.nodes WHERE upstream_node_id = $1"
+        " ORDER BY node_id",
+        {std::to_string(node_id)});
+    std::vector<DownstreamNode> nodes;
+    for (int row = 0; row < rows.rows(); ++row) {
+        DownstreamNode node;
+        node.id = to_int(rows.value(row, 0));
+        node.name = rows.value(row, 1);
+        node.witness = rows.value(row, 2) == "witness";
+        node.attached = !node.witness && is_attached(conn, node.name);
+        nodes.push_back(std::move(node));
+    }
+    return nodes;
+}
+
+// Standbys of `node_id` whose registered slot does not exist here (repmgr's
+// get_downstream_nodes_with_missing_slot).
+std::vector<NodeStatusFacts::MissingSlot> missing_slots_of(pg::Connection& conn, int node_id) {
+    const auto rows = conn.exec(
+        "SELECT n.node_name, n.node_id, n.slot_name FROM repmgr.nodes n"
+        " LEFT JOIN pg_catalog.pg_replication_slots rs ON rs.slot_name = n.slot_name"
+        " WHERE n.slot_name IS NOT NULL AND rs.slot_name IS NULL"
+        " AND n.upstream_node_id = $1 AND n.type = 'standby' ORDER BY n.node_id",
+        {std::to_string(node_id)});
+    std::vector<NodeStatusFacts::MissingSlot> slots;
+    for (int row = 0; row < rows.rows(); ++row) {
+        slots.push_back({std::string(rows.value(row, 0)), to_int(rows.value(row, 1)),
+                         std::string(rows.value(row, 2))});
+    }
+    return slots;
+}
+
+// `with_upstream`: also connect to the upstream to see whether this node streams from it; only
+// the checks that need it do, so an upstream that is down fails no other check (as in repmgr).
+NodeFacts gather_facts(pg::Connection& conn, const config::RepmgrConfig& config,
+                       const cluster::NodeRecord& record, bool with_upstream) {
+    NodeFacts facts;
+    facts.node_id = record.node_id;
+    facts.node_name = record.node_name;
+    facts.type = record.type;
+    facts.lag_warning = config.replication_lag_warning;
+    facts.lag_critical = config.replication_lag_critical;
+    facts.archive_ready_warning = config.archive_ready_warning;
+    facts.archive_ready_critical = config.archive_ready_critical;
+    facts.configured_data_directory = config.data_directory;
+
+    const auto stats = conn.exec(
+        "SELECT pg_catalog.pg_is_in_recovery(),"
+        " (SELECT pg_catalog.count(*) FROM pg_catalog.pg_replication_slots"
+        "   WHERE slot_type = 'physical'),"
+        " (SELECT pg_catalog.count(*) FROM pg_catalog.pg_replication_slots"
+        "   WHERE slot_type = 'physical' AND NOT active)");
+    facts.in_recovery = stats.value(0, 0) == "t";
+    facts.total_slots = to_int(stats.value(0, 1));
+    facts.inactive_slots = to_int(stats.value(0, 2));
+
+    if (*facts.in_recovery) {
+        try {
+            const auto lag = conn.exec(
+                "SELECT CASE WHEN pg_catalog.pg_last_wal_receive_lsn()"
+                " = pg_catalog.pg_last_wal_replay_lsn() THEN 0 ELSE EXTRACT(epoch FROM"
+                " pg_catalog.clock_timestamp() - pg_catalog.pg_last_xact_replay_timestamp())::INT"
+                " END");
+            facts.lag_seconds = lag.is_null(0, 0) ? 0 : to_int(lag.value(0, 0));
+        } catch (const pg::PgError& e) {
+            log::debug("replication lag unknown: {}", e.what());
+        }
+    }
+    facts.ready_archive_files = ready_archive_files(config.data_directory);
+
+    if (record.upstream_node_id) {
+        if (const auto upstream = cluster::load_node(conn, *record.upstream_node_id)) {
+            facts.upstream_name = upstream->node_name;
+            facts.upstream_id = upstream->node_id;
+            if (with_upstream) {
+                // As repmgr: an unreachable upstream ends the check with a connection error.
+                auto upstream_conn = pg::Connection::open(upstream->conninfo);
+                facts.attached_to_upstream = is_attached(upstream_conn, config.node_name);
+            }
+        }
+    }
+
+    facts.downstream = downstream_of(conn, record.node_id);
+    for (const auto& slot : missing_slots_of(conn, record.node_id))
+        facts.missing_slot_names.push_back(slot.slot_name);
+
+    const auto settings = conn.exec(
+        "SELECT (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user)"
+        " OR pg_catalog.pg_has_role(current_user, 'pg_read_all_settings', 'MEMBER')");
+    facts.can_read_settings = settings.value(0, 0) == "t";
+    if (facts.can_read_settings) {
+        const auto dir = conn.exec("SELECT pg_catalog.current_setting('data_directory')");
+        facts.actual_data_directory = std::string(dir.value(0, 0));
+    } else {
+        log::info("connection is not a superuser connection, falling back to simple check");
+    }
+    facts.configured_is_pg_dir = std::filesystem::exists(config.data_directory + "/PG_VERSION");
+    return facts;
+}
+
+// --db-connection: repmgr's diagnostic of the connection parameters libpq used.
+int check_db_connection(const config::RepmgrConfig& config, CheckOutput output) {
+    if (output != CheckOutput::text) {
+        log::error("--{} output not provided with --db-connection option",
+                   output == CheckOutput::csv ? "csv" : "nagios");
+        return kErrBadConfig;
+    }
+    pg::ConnHandle conn(PQconnectdb(config.conninfo.c_str()));
+    if (conn && PQstatus(conn.get()) == CONNECTION_OK) {
+        std::fputs("OK ()\n", stdout);
+        return static_cast<int>(CheckStatus::ok);
+    }
+    std::string details = "connection parameters used:";
+    if (conn) {
+        PQconninfoOption* options = PQconninfo(conn.get());
+        for (auto* option = options; option != nullptr && option->keyword != nullptr; ++option) {
+            if (option->val != nullptr && option->val[0] != '\0') {
+                const std::string_view keyword = option->keyword;
+                details += fmt::format(" {}={}", keyword,
+                                       keyword == "password" ? "********" : option->val);
+            }
+        }
+        PQconninfoFree(options);
+    }
+    std::fputs(fmt::format("CRITICAL ({})\n", details).c_str(), stdout);
+    return static_cast<int>(CheckStatus::critical);
+}
+
+using CheckFn = CheckResult (*)(const NodeFacts&);
+
+// The single checks in the order repmgr tries them when several flags are given.
+struct SingleCheck {
+    const char* flag;
+    CheckFn fn;
+};
+constexpr SingleCheck kSingleChecks[] = {
+    {"archive-ready", &check_archive_ready},
+    {"upstream", &check_upstream},
+    {"downstream", &check_downstream},
+    {"replication-lag", &check_replication_lag},
+    {"role", &check_role},
+    {"slots", &check_slots},
+    {"missing-slots", &check_missing_slots},
+    {"data-directory-config", &check_data_directory},
+};
+
+int node_check(const CliOptions& options) {
+    const auto config = reg::load_config(options);
+    const CheckOutput output = options.nagios ? CheckOutput::nagios
+                               : options.csv  ? CheckOutput::csv
+                                              : CheckOutput::text;
+    if (options.checks.count("db-connection") != 0U)
+        return check_db_connection(config, output);
+    if (options.checks.count("repmgrd") != 0U) {
+        log::error("--repmgrd is not supported by pgwarden yet");
+        return kErrBadConfig;
+    }
+
+    auto conn = cluster::connect_local(config);
+    const auto record = cluster::load_node(conn, config.node_id);
+    if (!record) {
+        log::error("no record found for node {}", config.node_id);
+        return kErrBadConfig;
+    }
+
+    for (const auto& single : kSingleChecks) {
+        if (options.checks.count(single.flag) == 0U)
+            continue;
+        if (output == CheckOutput::csv) {
+            log::error("--csv output not provided with --{} option", single.flag);
+            return kErrBadConfig;
+        }
+        const bool with_upstream = std::string_view(single.flag) == "upstream";
+        const auto result = single.fn(gather_facts(conn, config, *record, with_upstream));
+        std::fputs(format_single_check(result, output).c_str(), stdout);
+        return static_cast<int>(result.status);
+    }
+    if (options.checks.count("replication-config-owner") != 0U) {
+        log::error("--replication-config-owner option can only be used with --optformat");
+        return kErrBadConfig;
+    }
+    if (output == CheckOutput::nagios) {
+        log::error("--nagios can only be used with a specific check");
+        reg::hint(log::Level::error, "execute \"repmgr node --help\" for details");
+        return kErrBadConfig;
+    }
+    const auto facts = gather_facts(conn, config, *record, true);
+    const auto results = check_all(facts);
+    std::fputs(format_check_overview(facts, results, output).c_str(), stdout);
+    for (const auto& result : results) {
+        if (result.status != CheckStatus::ok)
+            return kErrNodeStatus;
+    }
+    return kSuccess;
+}
+
+NodeStatusFacts gather_status(pg::Connection& conn, const config::RepmgrConfig& config,
+                              const cluster::NodeRecord& record) {
+    NodeStatusFacts facts;
+    facts.node_id = record.node_id;
+    facts.node_name = record.node_name;
+    facts.type = record.type;
+    facts.conninfo = record.conninfo;
+    const auto row = conn.exec(
+        "SELECT pg_catalog.split_part(pg_catalog.current_setting('server_version'), ' ', 1),"
+        " (SELECT "
+        "pg_catalog.pg_size_pretty(pg_catalog.sum(pg_catalog.pg_database_size(oid))::bigint)"
+        "   FROM pg_catalog.pg_database),"
+        " pg_catalog.pg_is_in_recovery(),"
+        " pg_catalog.current_setting('archive_mode'),"
+        " pg_catalog.current_setting('archive_command'),"
+        " pg_catalog.current_setting('max_wal_senders')::int,"
+        " (SELECT pg_catalog.count(*) FROM pg_catalog.pg_stat_replication),"
+        " pg_catalog.current_setting('max_replication_slots')::int,"
+        " (SELECT pg_catalog.count(*) FROM pg_catalog.pg_replication_slots"
+        "   WHERE slot_type = 'physical' AND active),"
+        " (SELECT pg_catalog.count(*) FROM pg_catalog.pg_replication_slots"
+        "   WHERE slot_type = 'physical' AND NOT active)");
+    facts.server_version = row.value(0, 0);
+    facts.cluster_size = row.is_null(0, 1) ? "unknown" : std::string(row.value(0, 1));
+    facts.in_recovery = row.value(0, 2) == "t";
+    facts.archive_mode_off = row.value(0, 3) == "off";
+    facts.archive_mode_on = row.value(0, 3) == "on";
+    facts.archive_command = row.value(0, 4);
+    facts.max_wal_senders = to_int(row.value(0, 5));
+    facts.attached_wal_receivers = to_int(row.value(0, 6));
+    facts.max_replication_slots = to_int(row.value(0, 7));
+    facts.active_slots = to_int(row.value(0, 8));
+    facts.inactive_slots = to_int(row.value(0, 9));
+    if (facts.inactive_slots > 0) {
+        const auto names = conn.exec(
+            "SELECT slot_name FROM pg_catalog.pg_replication_slots"
+            " WHERE slot_type = 'physical' AND NOT active ORDER BY slot_name");
+        for (int r = 0; r < names.rows(); ++r)
+            facts.inactive_slot_names.emplace_back(names.value(r, 0));
+    }
+    facts.ready_archive_files = ready_archive_files(config.data_directory);
+    facts.downstream = downstream_of(conn, record.node_id);
+    if (facts.max_replication_slots != 0)
+        facts.missing_slots = missing_slots_of(conn, record.node_id);
+    if (record.type == "standby") {
+        facts.upstream_id = record.upstream_node_id;
+        if (record.upstream_node_id) {
+            if (const auto upstream = cluster::load_node(conn, *record.upstream_node_id))
+                facts.upstream_name = upstream->node_name;
+        }
+        const auto repl = conn.exec(
+            "SELECT COALESCE(pg_catalog.pg_last_wal_receive_lsn(), '0/0'),"
+            " COALESCE(pg_catalog.pg_last_wal_replay_lsn(), '0/0'),"
+            " CASE WHEN pg_catalog.pg_last_wal_receive_lsn() = pg_catalog.pg_last_wal_replay_lsn()"
+            "   THEN 0 WHEN pg_catalog.pg_last_xact_replay_timestamp() IS NULL THEN 0"
+            "   ELSE EXTRACT(epoch FROM pg_catalog.clock_timestamp()"
+            "     - pg_catalog.pg_last_xact_replay_timestamp())::int END");
+        facts.last_received_lsn = repl.value(0, 0);
+        facts.last_replayed_lsn = repl.value(0, 1);
+        facts.replication_lag_seconds = to_int(repl.value(0, 2));
+    }
+    return facts;
+}
+
+int node_status(const CliOptions& options) {
+    const auto config = reg::load_config(options);
+    auto conn = cluster::connect_local(config);
+    const auto record = cluster::load_node(conn, config.node_id);
+    if (!record) {
+        log::error("no record found for node {}", config.node_id);
+        return kErrBadConfig;
+    }
+    auto facts = gather_status(conn, config, *record);
+    if (options.verbose) {
+        // repmgr reads pg_control from the data directory; the server's copy is the same file.
+        try {
+            facts.system_identifier = std::string(
+                conn.exec("SELECT system_identifier FROM pg_catalog.pg_control_system()")
+                    .value(0, 0));
+        } catch (const pg::PgError& e) {
+            log::debug("system identifier unknown: {}", e.what());
+            facts.system_identifier = "";
+        }
+    }
+    const auto report = format_node_status(facts, options.csv);
+    std::fputs(report.text.c_str(), stdout);
+    std::fflush(stdout);
+    if (!report.warnings.empty() && !options.terse && !options.csv) {
+        std::string text = "following issue(s) were detected:";
+        for (const auto& warning : report.warnings)
+            text += "\n  " + warning;
+        log::warning("{}", text);
+        reg::hint(log::Level::warning, "execute \"repmgr node check\" for more details");
+    }
+    return report.warnings.empty() ? kSuccess : kErrNodeStatus;
+}
+
+const CommandRegistration reg_node_status{
+    {{"node", "status"},
+     "overview of the local node's replication state",
+     "pgwarden node status: the local node's replication state, as repmgr 5.3 reports it\n\n"
+     "Usage:\n"
+     "    pgwarden [OPTIONS] node status [--csv]\n\n"
+     "Exit code 25 when an issue was detected (also with --csv).\n",
+     &node_status}};
+
+const CommandRegistration reg_node_check{
+    {{"node", "check"},
+     "health checks of the local node, for monitoring",
+     "pgwarden node check: health checks of the local node (repmgr 5.3's)\n\n"
+     "Usage:\n"
+     "    pgwarden [OPTIONS] node check [CHECK] [--nagios] [--csv]\n\n"
+     "Without a CHECK every check runs and the exit code is 25 when any is not OK. With one\n"
+     "CHECK the output is one line and the exit code is Nagios' (0 OK, 1 WARNING, 2 CRITICAL,\n"
+     "3 UNKNOWN).\n\n"
+     "Checks:\n"
+     "    --role                    registered role matches the server's\n"
+     "    --replication-lag         seconds behind (replication_lag_warning/critical)\n"
+     "    --archive-ready           WAL files waiting for archive_command\n"
+     "                              (archive_ready_warning/critical)\n"
+     "    --upstream                this node streams from its registered upstream\n"
+     "    --downstream              every registered downstream node streams from this one\n"
+     "    --slots                   inactive physical replication slots\n"
+     "    --missing-slots           slots registered downstream nodes need but are missing\n"
+     "    --data-directory-config   data_directory in repmgr.conf is the server's\n"
+     "    --db-connection           diagnose the local connection\n\n"
+     "Output:\n"
+     "    --nagios                  Nagios plugin format (one check only)\n"
+     "    --csv                     CSV (all checks only)\n",
+     &node_check}};
+
+}  // namespace
+}  // namespace pgwarden::cli

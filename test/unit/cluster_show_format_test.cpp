@@ -1,0 +1,199 @@
+// repmgr 5.3's cluster show cells, warnings and layouts, from observations alone.
+#include "cluster_show_format.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace pgwarden;
+using cli::NodeObservation;
+using cli::Reachability;
+
+namespace {
+
+cluster::NodeRecord record(int id, const std::string& type, std::optional<int> upstream,
+                           bool active = true) {
+    cluster::NodeRecord node;
+    node.node_id = id;
+    node.node_name = "node" + std::to_string(id);
+    node.type = type;
+    node.upstream_node_id = upstream;
+    node.active = active;
+    node.conninfo = "host=10.0.0." + std::to_string(id) + " dbname=repmgr password=secret";
+    return node;
+}
+
+NodeObservation up(bool in_recovery, std::optional<int> own_upstream,
+                   const std::string& own_upstream_name, const std::string& type) {
+    NodeObservation obs;
+    obs.reachability = Reachability::up;
+    obs.in_recovery = in_recovery;
+    obs.timeline = 1;
+    obs.own_record = cli::OwnRecord{type, own_upstream, own_upstream_name};
+    obs.replication_clients.emplace();
+    return obs;
+}
+
+NodeObservation down() {
+    NodeObservation obs;
+    obs.connect_error = "connection refused\n";
+    return obs;
+}
+
+// node1 primary streaming to node2 and node3.
+struct Healthy {
+    std::vector<cluster::NodeRecord> nodes = {record(1, "primary", std::nullopt),
+                                              record(2, "standby", 1), record(3, "standby", 1)};
+    std::vector<NodeObservation> obs = {up(false, std::nullopt, "", "primary"),
+                                        up(true, 1, "node1", "standby"),
+                                        up(true, 1, "node1", "standby")};
+    Healthy() {
+        obs[0].replication_clients =
+            std::vector<cli::ReplicationClient>{{"node2", "streaming"}, {"node3", "streaming"}};
+    }
+};
+
+}  // namespace
+
+TEST_CASE("a healthy cluster shows repmgr's table with no warnings", "[cluster-show]") {
+    Healthy h;
+    const auto report = cli::assess_nodes(h.nodes, h.obs, cli::StatusCommand::cluster_show, false);
+    CHECK(report.warnings.empty());
+    CHECK_FALSE(cli::has_issues(report));
+    CHECK(cli::format_cluster_table(h.nodes, report, false) ==
+          " ID | Name  | Role    | Status    | Upstream | Location | Priority | Timeline | "
+          "Connection string                          \n"
+          "----+-------+---------+-----------+----------+----------+----------+----------+-"
+          "--------------------------------------------\n"
+          " 1  | node1 | primary | * running |          | default  | 100      | 1        | "
+          "host=10.0.0.1 dbname=repmgr password=secret\n"
+          " 2  | node2 | standby |   running | node1    | default  | 100      | 1        | "
+          "host=10.0.0.2 dbname=repmgr password=secret\n"
+          " 3  | node3 | standby |   running | node1    | default  | 100      | 1        | "
+          "host=10.0.0.3 dbname=repmgr password=secret\n");
+    CHECK(cli::format_cluster_table(h.nodes, report, true) ==
+          " ID | Name  | Role    | Status    | Upstream | Location | Prio. | TLI\n"
+          "----+-------+---------+-----------+----------+----------+-------+-----\n"
+          " 1  | node1 | primary | * running |          | default  | 100   | 1   \n"
+          " 2  | node2 | standby |   running | node1    | default  | 100   | 1   \n"
+          " 3  | node3 | standby |   running | node1    | default  | 100   | 1   \n");
+    CHECK(cli::format_cluster_csv(h.nodes, h.obs) == "1,0,0\n2,0,1\n3,0,1\n");
+}
+
+TEST_CASE("an unreachable standby is '? unreachable', a warning, and exit 25 even in CSV",
+          "[cluster-show]") {
+    Healthy h;
+    h.obs[2] = down();
+    h.obs[0].replication_clients = std::vector<cli::ReplicationClient>{{"node2", "streaming"}};
+    const auto report = cli::assess_nodes(h.nodes, h.obs, cli::StatusCommand::cluster_show, false);
+    CHECK(report.cells[2].status == "? unreachable");
+    CHECK(report.cells[2].upstream == "? node1");
+    CHECK(report.cells[2].timeline.empty());
+    CHECK(report.connection_error);
+    CHECK(cli::has_issues(report));
+    CHECK(cli::format_warnings(report) ==
+          "following issues were detected\n"
+          "  - unable to connect to node \"node3\" (ID: 3)\n"
+          "  - node \"node3\" (ID: 3) is registered as an active standby but is unreachable\n");
+    CHECK(cli::format_cluster_csv(h.nodes, h.obs) == "1,0,0\n2,0,1\n3,-1,-1\n");
+
+    const auto verbose = cli::assess_nodes(h.nodes, h.obs, cli::StatusCommand::cluster_show, true);
+    CHECK(verbose.warnings.front() ==
+          "when attempting to connect to node \"node3\" (ID: 3), following error encountered :\n"
+          "\"connection refused\"");
+}
+
+TEST_CASE("status cells follow repmgr's table of role, record and reachability", "[cluster-show]") {
+    struct Case {
+        std::string type;
+        bool active;
+        Reachability reach;
+        std::optional<bool> in_recovery;
+        std::string status;
+    };
+    const std::vector<Case> cases = {
+        {"primary", true, Reachability::up, false, "* running"},
+        {"primary", true, Reachability::up, true, "! running as standby"},
+        {"primary", true, Reachability::up, std::nullopt, "! unknown"},
+        {"primary", false, Reachability::up, false, "! running"},
+        {"primary", false, Reachability::up, true, "! running as standby"},
+        {"primary", true, Reachability::rejected, std::nullopt, "? running"},
+        {"primary", false, Reachability::rejected, std::nullopt, "! running"},
+        {"primary", true, Reachability::down, std::nullopt, "? unreachable"},
+        {"primary", false, Reachability::down, std::nullopt, "- failed"},
+        {"standby", true, Reachability::up, true, "  running"},
+        {"standby", true, Reachability::up, false, "! running as primary"},
+        {"standby", false, Reachability::up, true, "! running"},
+        {"standby", false, Reachability::up, false, "! running as primary"},
+        {"standby", false, Reachability::down, std::nullopt, "- failed"},
+        {"witness", true, Reachability::up, false, "* running"},
+        {"witness", true, Reachability::rejected, std::nullopt, "? rejected"},
+        {"witness", false, Reachability::rejected, std::nullopt, "! failed"},
+    };
+    for (const auto& c : cases) {
+        INFO(c.type << " active=" << c.active << " reach=" << static_cast<int>(c.reach));
+        NodeObservation obs;
+        obs.reachability = c.reach;
+        obs.in_recovery = c.in_recovery;
+        const std::vector<cluster::NodeRecord> nodes = {record(1, c.type, std::nullopt, c.active)};
+        const auto report =
+            cli::assess_nodes(nodes, {obs}, cli::StatusCommand::cluster_show, false);
+        CHECK(report.cells[0].status == c.status);
+        // Only a node that answered as registered is no issue ("? running" also failed to connect).
+        CHECK(cli::has_issues(report) == (c.status != "* running" && c.status != "  running"));
+    }
+}
+
+TEST_CASE("upstream markers: detached is '!', not streaming '?', another upstream '! name'",
+          "[cluster-show]") {
+    Healthy h;
+    h.obs[0].replication_clients = std::vector<cli::ReplicationClient>{{"node3", "catchup"}};
+    h.obs[2].own_record->upstream_node_id = 2;
+    h.obs[2].own_record->upstream_node_name = "node2";
+    auto report = cli::assess_nodes(h.nodes, h.obs, cli::StatusCommand::cluster_show, false);
+    CHECK(report.cells[1].upstream == "! node1");
+    CHECK(report.cells[2].upstream == "! node2");
+    CHECK(report.warnings ==
+          std::vector<std::string>{
+              "node \"node2\" (ID: 2) is not attached to its upstream node \"node1\" (ID: 1)",
+              "node \"node3\" (ID: 3) reports a different upstream (reported: \"node2\", "
+              "expected \"node1\")"});
+
+    h.obs[2] = up(true, 1, "node1", "standby");
+    report = cli::assess_nodes(h.nodes, h.obs, cli::StatusCommand::cluster_show, false);
+    CHECK(report.cells[2].upstream == "? node1");
+    CHECK(report.warnings.back() ==
+          "node \"node3\" (ID: 3) attached to its upstream node \"node1\" (ID: 1) in state "
+          "\"catchup\"");
+}
+
+TEST_CASE("cluster show --json has one object per node with the password masked",
+          "[cluster-show]") {
+    Healthy h;
+    h.obs[1].replay_lag_bytes = 4096;
+    const auto report = cli::assess_nodes(h.nodes, h.obs, cli::StatusCommand::cluster_show, false);
+    const auto json = cli::format_cluster_json(h.nodes, h.obs, report);
+    CHECK(json.find("secret") == std::string::npos);
+    CHECK(json.find("{\"id\": 1, \"name\": \"node1\", \"role\": \"primary\", \"status\": "
+                    "\"* running\", \"upstream\": null, \"priority\": 100, \"location\": "
+                    "\"default\", \"timeline\": 1, \"replay_lag_bytes\": null") !=
+          std::string::npos);
+    CHECK(json.find("\"upstream\": \"node1\", \"priority\": 100, \"location\": \"default\", "
+                    "\"timeline\": 1, \"replay_lag_bytes\": 4096") != std::string::npos);
+    CHECK(json.front() == '[');
+}
+
+TEST_CASE("service status says 'not running' with n/a where repmgr does", "[cluster-show]") {
+    Healthy h;
+    h.obs[2] = down();
+    const auto report =
+        cli::assess_nodes(h.nodes, h.obs, cli::StatusCommand::service_status, false);
+    CHECK(report.warnings.front() == "unable to  connect to node \"node3\" (ID: 3)");
+    CHECK(cli::format_service_csv(h.nodes, h.obs) ==
+          "1,node1,primary,1,0,-1,0,100,-1,default\n"
+          "2,node2,standby,1,0,-1,0,100,-1,default\n"
+          "3,node3,standby,0,-1,-1,-1,100,-1,default\n");
+    const auto table = cli::format_service_table(h.nodes, h.obs, report);
+    CHECK(table.find(" 1  | node1 | primary | * running     |          | not running | n/a | n/a"
+                     "     | n/a                \n") != std::string::npos);
+    CHECK(table.find(" 3  | node3 | standby | ? unreachable | ? node1  | n/a         | n/a | n/a"
+                     "     | n/a                \n") != std::string::npos);
+}
