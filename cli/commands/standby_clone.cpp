@@ -1,0 +1,339 @@
+// pgwarden standby clone: pg_basebackup from -h/-p/-U into data_directory, then the standby's
+// replication settings as repmgr 5.3 writes them on PostgreSQL 12+ (standby.signal, and
+// primary_conninfo with application_name=node_name in postgresql.auto.conf), the slot when
+// use_replication_slots, and the standby_clone event.
+#include "command_registry.hpp"
+#include "exit_codes.hpp"
+#include "standby_actions.hpp"
+#include "standby_decisions.hpp"
+
+#include "cluster/events.hpp"
+#include "pg/conninfo.hpp"
+
+#include <fmt/format.h>
+
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace pgwarden::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using log::Level;
+using standby::ConninfoParams;
+using standby::detail;
+using standby::hint;
+
+// pg_basebackup -X stream holds two walsender connections: the base backup and the WAL stream.
+constexpr int kWalSendersNeeded = 2;
+constexpr const char* kDefaultPort = "5432";
+
+enum class DirState { missing, empty, data_directory, other };
+
+DirState dir_state(const std::string& path) {
+    std::error_code ec;
+    if (!fs::exists(path, ec))
+        return DirState::missing;
+    if (fs::is_empty(path, ec))
+        return DirState::empty;
+    if (fs::exists(fs::path(path) / "PG_VERSION", ec))
+        return DirState::data_directory;
+    return DirState::other;
+}
+
+// A postmaster.pid whose pid still exists: a server runs on this directory.
+bool server_running(const std::string& data_dir) {
+    std::ifstream in(data_dir + "/postmaster.pid");
+    long pid = 0;
+    if (!(in >> pid) || pid <= 0)
+        return false;
+    return kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+}
+
+// -h/-p/-U, and -d which may itself be a conninfo, as repmgr accepts.
+ConninfoParams source_params(const CliOptions& options) {
+    ConninfoParams params;
+    if (options.dbname) {
+        if (options.dbname->find('=') != std::string::npos ||
+            options.dbname->rfind("postgresql://", 0) == 0 ||
+            options.dbname->rfind("postgres://", 0) == 0)
+            params = standby::parse_conninfo(*options.dbname);
+        else
+            params.emplace_back("dbname", *options.dbname);
+    }
+    if (options.host)
+        standby::set_param(params, "host", *options.host);
+    if (options.port)
+        standby::set_param(params, "port", *options.port);
+    if (options.user)
+        standby::set_param(params, "user", *options.user);
+    return params;
+}
+
+std::string joined(const std::vector<std::string>& argv) {
+    std::string out;
+    for (const auto& arg : argv) {
+        if (!out.empty())
+            out += ' ';
+        out += arg.find(' ') == std::string::npos ? arg : fmt::format("\"{}\"", arg);
+    }
+    return out;
+}
+
+bool same_server(const ConninfoParams& a, const ConninfoParams& b) {
+    return standby::get_param(a, "host") == standby::get_param(b, "host") &&
+           standby::get_param(a, "port").value_or(kDefaultPort) ==
+               standby::get_param(b, "port").value_or(kDefaultPort);
+}
+
+bool enough_walsenders(pg::Connection& source) {
+    log::notice("checking for available walsenders on the source node ({} required)",
+                kWalSendersNeeded);
+    auto result = source.exec(
+        "SELECT current_setting('max_wal_senders')::int - "
+        "(SELECT count(*) FROM pg_catalog.pg_stat_replication)::int");
+    const int free_senders = std::stoi(std::string(result.value(0, 0)));
+    if (free_senders < kWalSendersNeeded) {
+        log::error("insufficient free walsenders on the source node");
+        detail(Level::error,
+               fmt::format("{} free walsenders required, {} free walsenders available",
+                           kWalSendersNeeded, free_senders));
+        hint(Level::error, "increase \"max_wal_senders\" on the source node");
+        return false;
+    }
+    return true;
+}
+
+// The data directory must be empty or absent, or -F given and no server running in it.
+bool data_directory_usable(const std::string& data_dir, bool force) {
+    const DirState state = dir_state(data_dir);
+    if (state == DirState::data_directory && server_running(data_dir)) {
+        log::error("the target data directory \"{}\" is used by a running PostgreSQL server",
+                   data_dir);
+        hint(Level::error, "stop the server before cloning into its data directory");
+        return false;
+    }
+    if (force || state == DirState::missing || state == DirState::empty)
+        return true;
+    if (state == DirState::data_directory) {
+        log::error("target data directory appears to be a PostgreSQL data directory");
+        detail(Level::error, fmt::format("target data directory is \"{}\"", data_dir));
+    } else {
+        log::error("directory \"{}\" exists but is not empty", data_dir);
+    }
+    hint(Level::error, "use -F/--force to overwrite the existing data directory");
+    return false;
+}
+
+void empty_directory(const std::string& data_dir) {
+    std::error_code ec;
+    if (!fs::exists(data_dir, ec))
+        return;
+    for (const auto& entry : fs::directory_iterator(data_dir)) {
+        fs::remove_all(entry.path(), ec);
+        if (ec)
+            throw std::runtime_error(
+                fmt::format("could not remove \"{}\": {}", entry.path().string(), ec.message()));
+    }
+}
+
+void write_replication_config(const config::RepmgrConfig& config,
+                              const standby::ReplicationSettings& settings) {
+    const std::string auto_conf = config.data_directory + "/postgresql.auto.conf";
+    standby::write_text_file(
+        auto_conf, standby::rewrite_auto_conf(standby::read_text_file(auto_conf),
+                                              standby::replication_settings_lines(settings)));
+    standby::write_text_file(config.data_directory + "/standby.signal", "");
+}
+
+int clone(const CliOptions& options) {
+    const auto config = standby::load_config(options);
+    const std::string& data_dir = config.data_directory;
+    if (!options.host) {
+        log::error("no host provided for the source node");
+        hint(Level::error, "use -h/--host to name the node to clone from");
+        return kErrBadConfig;
+    }
+    const ConninfoParams source = source_params(options);
+    const std::string source_conninfo = standby::format_conninfo(source);
+    log::notice("destination directory \"{}\" provided", data_dir);
+    log::info("connecting to source node");
+    detail(Level::info,
+           fmt::format("connection string is: {}", pg::mask_password(source_conninfo)));
+
+    auto source_conn = standby::try_connect(source_conninfo, Level::error);
+    if (!source_conn) {
+        log::error("unable to connect to source node");
+        return kErrDbConn;
+    }
+
+    // The upstream: --upstream-node-id, else the registered primary.
+    std::vector<cluster::NodeRecord> nodes;
+    if (cluster::has_metadata(*source_conn))
+        nodes = cluster::load_nodes(*source_conn);
+    else
+        log::warning("no repmgr metadata found on the source node");
+    std::optional<int> upstream_id = options.upstream_node_id;
+    if (!upstream_id) {
+        if (auto primary = standby::primary_record(nodes))
+            upstream_id = primary->node_id;
+    }
+    std::optional<cluster::NodeRecord> upstream;
+    for (const auto& node : nodes) {
+        if (upstream_id && node.node_id == *upstream_id)
+            upstream = node;
+    }
+    if (!upstream && !options.force) {
+        if (!upstream_id) {
+            log::error("unable to determine upstream node");
+        } else {
+            log::error("no record found for upstream node (upstream_node_id: {})", *upstream_id);
+            hint(Level::error,
+                 "use -F/--force to create \"primary_conninfo\" based on command-line parameters");
+        }
+        return kErrBadConfig;
+    }
+    if (upstream_id)
+        log::notice("standby will attach to upstream node {}", *upstream_id);
+
+    std::string repl_user = config.replication_user;
+    if (repl_user.empty())
+        repl_user = standby::get_param(standby::parse_conninfo(config.conninfo), "user")
+                        .value_or(upstream ? upstream->repluser : "");
+    standby::ReplicationSettings settings;
+    settings.primary_conninfo = standby::build_primary_conninfo(
+        upstream ? upstream->conninfo : source_conninfo,
+        {config.node_name, repl_user, config.use_primary_conninfo_password, config.passfile});
+    settings.restore_command = config.restore_command;
+    settings.archive_cleanup_command = config.archive_cleanup_command;
+    settings.recovery_min_apply_delay = config.recovery_min_apply_delay;
+
+    if (!enough_walsenders(*source_conn))
+        return kErrBadConfig;
+    log::notice("checking replication connections can be made to the source server ({} required)",
+                kWalSendersNeeded);
+    if (!standby::identify_system(source_conninfo)) {
+        log::error("unable to establish a replication connection to the source node");
+        hint(Level::error,
+             "check pg_hba.conf on the source node allows replication connections "
+             "from this host");
+        return kErrBadConfig;
+    }
+    if (!data_directory_usable(data_dir, options.force))
+        return kErrBadConfig;
+
+    // The slot lives on the upstream; pg_basebackup streams through it only when the source is
+    // the upstream itself.
+    std::optional<std::string> backup_slot;
+    if (config.use_replication_slots) {
+        settings.primary_slot_name = standby::slot_name_for(config.node_id);
+        if (!upstream || same_server(source, standby::parse_conninfo(upstream->conninfo)))
+            backup_slot = settings.primary_slot_name;
+    } else {
+        log::info(
+            "replication slot usage not requested;  no replication slot will be set up for "
+            "this standby");
+    }
+
+    standby::BasebackupPlan plan;
+    plan.pg_basebackup = standby::pg_program(config, "pg_basebackup");
+    plan.data_directory = data_dir;
+    plan.source = source;
+    plan.fast_checkpoint = options.fast_checkpoint;
+    plan.slot_name = backup_slot;
+    plan.extra_options = config.pg_basebackup_options;
+    const auto argv = standby::basebackup_argv(plan);
+
+    if (options.dry_run) {
+        log::info("would execute:\n  {}", joined(argv));
+        log::info("all prerequisites for \"standby clone\" are met");
+        return kSuccess;
+    }
+
+    if (settings.primary_slot_name) {
+        std::optional<pg::Connection> upstream_conn;
+        pg::Connection* slot_conn = &*source_conn;
+        if (!backup_slot && upstream) {
+            upstream_conn = standby::try_connect(upstream->conninfo, Level::error);
+            if (!upstream_conn) {
+                log::error("unable to connect to upstream node {} to create the replication slot",
+                           upstream->node_id);
+                return kErrDbConn;
+            }
+            slot_conn = &*upstream_conn;
+        }
+        log::info("creating replication slot as user \"{}\"",
+                  standby::get_param(standby::parse_conninfo(slot_conn->conninfo()), "user")
+                      .value_or(""));
+        if (!standby::ensure_slot(*slot_conn, *settings.primary_slot_name,
+                                  upstream ? fmt::format("upstream node {}", upstream->node_id)
+                                           : std::string("the source node")))
+            return kErrBadConfig;
+    }
+
+    if (options.force)
+        empty_directory(data_dir);
+    log::notice("starting backup (using pg_basebackup)...");
+    if (!options.fast_checkpoint)
+        hint(Level::notice,
+             "this may take some time; consider using the -c/--fast-checkpoint "
+             "option");
+    log::info("executing:\n  {}", joined(argv));
+    const int rc = standby::run_program(argv);
+    if (rc != 0) {
+        log::error("unable to take a base backup of the source node");
+        detail(Level::error, fmt::format("pg_basebackup exited with {}", rc));
+        hint(Level::error,
+             fmt::format("data directory (\"{}\") may need to be cleaned up manually", data_dir));
+        return kErrBadBasebackup;
+    }
+    write_replication_config(config, settings);
+
+    // The event goes to the primary, the only node that can write it.
+    std::optional<pg::Connection> primary_conn;
+    if (standby::in_recovery(*source_conn) == false)
+        primary_conn = std::move(source_conn);
+    else if (auto primary = standby::find_reachable_primary(nodes, std::nullopt))
+        primary_conn = std::move(primary->conn);
+    const auto details =
+        fmt::format("cloned from host \"{}\", port {}; backup method: pg_basebackup; --force: {}",
+                    *options.host, options.port.value_or(kDefaultPort), options.force ? "Y" : "N");
+    cluster::record_event(primary_conn ? &*primary_conn : nullptr, config,
+                          {config.node_id, "standby_clone", true, details, {}, {}, {}});
+
+    log::notice("standby clone (using pg_basebackup) complete");
+    log::notice("you can now start your PostgreSQL server");
+    hint(Level::notice, fmt::format("for example: pg_ctl -D {} start", data_dir));
+    hint(Level::notice,
+         "after starting the server, you need to register this standby with \"repmgr standby "
+         "register\"");
+    return kSuccess;
+}
+
+const CommandRegistration kRegistration{
+    {{"standby", "clone"},
+     "clone a PostgreSQL data directory from another node",
+     "pgwarden standby clone: copy a node with pg_basebackup, as \"repmgr standby clone\".\n"
+     "\n"
+     "Usage: pgwarden [-f repmgr.conf] standby clone -h HOST [-p PORT] [-U USER] [-d DBNAME]\n"
+     "       [--upstream-node-id N] [-c|--fast-checkpoint] [--dry-run] [-F|--force]\n"
+     "\n"
+     "Runs pg_basebackup (pg_bindir, else /usr/lib/postgresql/15/bin) into data_directory, then\n"
+     "writes standby.signal and primary_conninfo (application_name = node_name) in\n"
+     "postgresql.auto.conf, pointing at the upstream node's registered conninfo. With\n"
+     "use_replication_slots, creates repmgr_slot_<node_id> on the upstream first.\n"
+     "\n"
+     "  -h, -p, -U, -d          the node to clone from (-d may be a conninfo string)\n"
+     "  --upstream-node-id N    the node to stream from (default: the registered primary)\n"
+     "  -c, --fast-checkpoint   ask the source for an immediate checkpoint\n"
+     "  --dry-run               check the prerequisites only; nothing is copied or created\n"
+     "  -F, --force             overwrite a non-empty data directory (never a running one)\n"
+     "\n"
+     "Exit codes: 0 success, 1 bad configuration or refused, 6 no connection to the source,\n"
+     "14 pg_basebackup failed.\n",
+     &clone}};
+
+}  // namespace
+}  // namespace pgwarden::cli

@@ -1,0 +1,187 @@
+// pgwarden standby promote: repmgr 5.3's checks, pg_promote() (or service_promote_command), the
+// wait in promote_check_interval steps, then one metadata transaction and the standby_promote
+// event.
+#include "command_registry.hpp"
+#include "exit_codes.hpp"
+#include "standby_actions.hpp"
+#include "standby_decisions.hpp"
+
+#include "cluster/events.hpp"
+#include "cluster/node_write.hpp"
+#include "exec/shell.hpp"
+
+#include <fmt/format.h>
+
+#include <thread>
+
+namespace pgwarden::cli {
+namespace {
+
+using log::Level;
+using standby::detail;
+using standby::hint;
+
+// pg_promote() returns at once (wait => false); the promote_check_timeout loop does the waiting,
+// as repmgr does, so both settings keep their meaning.
+constexpr const char* kPromoteSql = "SELECT pg_catalog.pg_promote(wait => false)";
+
+int promote(const CliOptions& options) {
+    const auto config = standby::load_config(options);
+
+    auto local = standby::try_connect(config.conninfo, Level::error);
+    if (!local) {
+        log::error("unable to connect to local node \"{}\" (ID: {})", config.node_name,
+                   config.node_id);
+        return kErrDbConn;
+    }
+    const auto recovery = standby::in_recovery(*local);
+    if (!recovery) {
+        log::error("unable to determine the recovery state of the local node");
+        return kErrDbConn;
+    }
+    if (!*recovery) {
+        log::error("STANDBY PROMOTE can only be executed on a standby node");
+        return kErrPromotionFail;
+    }
+    if (options.dry_run)
+        log::info("node is a standby");
+    // Promoting with WAL received but not replayed would throw those transactions away.
+    const auto paused = local->exec(
+        "SELECT pg_catalog.pg_is_wal_replay_paused(), "
+        "coalesce(pg_catalog.pg_last_wal_receive_lsn() > pg_catalog.pg_last_wal_replay_lsn(), "
+        "false), pg_catalog.pg_last_wal_replay_lsn(), pg_catalog.pg_last_wal_receive_lsn()");
+    if (paused.value(0, 0) == "t" && paused.value(0, 1) == "t") {
+        log::error("WAL replay is paused on this node but not all WAL has been replayed");
+        detail(Level::error, fmt::format("replay paused at {}; last WAL received is {}",
+                                         paused.value(0, 2), paused.value(0, 3)));
+        hint(Level::error, "execute \"pg_wal_replay_resume()\" to unpause WAL replay");
+        return kErrPromotionFail;
+    }
+
+    const auto nodes = cluster::load_nodes(*local);
+    std::optional<cluster::NodeRecord> local_record;
+    for (const auto& node : nodes) {
+        if (node.node_id == config.node_id)
+            local_record = node;
+    }
+    if (!local_record) {
+        log::error("unable to retrieve node record for node {}", config.node_id);
+        hint(Level::error, "register this node with \"standby register\" first");
+        return kErrDbQuery;
+    }
+
+    if (auto primary = standby::find_reachable_primary(nodes, config.node_id)) {
+        log::error("this replication cluster already has an active primary server");
+        for (const auto& node : nodes) {
+            if (node.node_id == primary->node_id)
+                detail(Level::error, fmt::format("current primary is \"{}\" (ID: {})",
+                                                 node.node_name, node.node_id));
+        }
+        return kErrPromotionFail;
+    }
+    if (options.dry_run) {
+        log::info("no active primary server found in this replication cluster");
+        log::info("prerequisites for executing STANDBY PROMOTE are met");
+        return kSuccess;
+    }
+
+    log::notice("promoting standby to primary");
+    if (!config.service_promote_command.empty()) {
+        detail(Level::notice,
+               fmt::format("promoting server \"{}\" (ID: {}) using \"{}\"", config.node_name,
+                           config.node_id, config.service_promote_command));
+        const auto outcome = exec::run_shell(config.service_promote_command,
+                                             std::chrono::seconds(config.promote_check_timeout));
+        if (!outcome.ok()) {
+            log::error("unable to promote server from standby to primary");
+            detail(Level::error,
+                   fmt::format("\"{}\" exited with {}{}", config.service_promote_command,
+                               outcome.exit_code, outcome.timed_out ? " (timed out)" : ""));
+            return kErrPromotionFail;
+        }
+    } else {
+        detail(Level::notice, fmt::format("promoting server \"{}\" (ID: {}) using pg_promote()",
+                                          config.node_name, config.node_id));
+        try {
+            if (local->exec(kPromoteSql).value(0, 0) != "t") {
+                log::error("unable to promote server from standby to primary");
+                return kErrPromotionFail;
+            }
+        } catch (const pg::PgError& e) {
+            log::error("unable to promote server from standby to primary");
+            detail(Level::error, e.what());
+            return kErrPromotionFail;
+        }
+    }
+
+    log::notice(
+        "waiting up to {} seconds (parameter \"promote_check_timeout\") for promotion to "
+        "complete",
+        config.promote_check_timeout);
+    std::optional<bool> last_recovery = true;
+    const bool promoted = standby::poll_until(
+        std::chrono::seconds(config.promote_check_timeout),
+        std::chrono::seconds(config.promote_check_interval),
+        [&] {
+            last_recovery = standby::in_recovery(*local);
+            return last_recovery == false;
+        },
+        [](std::chrono::seconds step) { std::this_thread::sleep_for(step); });
+    if (!promoted) {
+        if (!last_recovery) {
+            log::error("connection to node lost");
+            return kErrDbConn;
+        }
+        log::error("STANDBY PROMOTE failed, node is still a standby");
+        detail(Level::error, fmt::format("node still in recovery after {} seconds",
+                                         config.promote_check_timeout));
+        hint(Level::error,
+             "the node may need more time to promote itself, check the PostgreSQL log for "
+             "details");
+        return kErrPromotionFail;
+    }
+
+    std::optional<int> old_primary;
+    if (auto record = standby::primary_record(nodes); record && record->node_id != config.node_id)
+        old_primary = record->node_id;
+    try {
+        cluster::promote_node_record(*local, config.node_id, old_primary);
+    } catch (const pg::PgError& e) {
+        const auto details =
+            fmt::format("unable to update node record for node {}", config.node_id);
+        log::error("{}", details);
+        detail(Level::error, e.what());
+        cluster::record_event(nullptr, config,
+                              {config.node_id, "standby_promote", false, details, {}, {}, {}});
+        return kErrDbQuery;
+    }
+
+    const auto details = fmt::format("server \"{}\" (ID: {}) was successfully promoted to primary",
+                                     local_record->node_name, config.node_id);
+    log::notice("STANDBY PROMOTE successful");
+    detail(Level::notice, details);
+    cluster::record_event(&*local, config,
+                          {config.node_id, "standby_promote", true, details, {}, {}, {}});
+    return kSuccess;
+}
+
+const CommandRegistration kRegistration{
+    {{"standby", "promote"},
+     "promote a standby to primary",
+     "pgwarden standby promote: promote this standby to primary, as \"repmgr standby promote\".\n"
+     "\n"
+     "Usage: pgwarden [-f repmgr.conf] standby promote [--dry-run]\n"
+     "\n"
+     "Refuses while any registered node is reachable and running as primary. Promotes with\n"
+     "pg_promote() (or service_promote_command when set), waits promote_check_timeout seconds\n"
+     "in promote_check_interval steps, then marks this node primary and the old primary\n"
+     "inactive in repmgr.nodes (one transaction) and records the standby_promote event.\n"
+     "\n"
+     "  --dry-run   check the prerequisites only\n"
+     "\n"
+     "Exit codes: 0 success, 1 bad configuration, 6 no connection to the local node,\n"
+     "7 metadata update failed, 8 promotion refused or failed.\n",
+     &promote}};
+
+}  // namespace
+}  // namespace pgwarden::cli

@@ -1,0 +1,267 @@
+// Shared I/O of the standby commands (see the header).
+#include "standby_actions.hpp"
+
+#include "standby_decisions.hpp"
+
+#include "pg/conninfo.hpp"
+
+#include <fmt/format.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace pgwarden::cli::standby {
+namespace {
+
+constexpr const char* kDebianBinDir = "/usr/lib/postgresql/15/bin";
+constexpr int kExecFailed = 127;
+constexpr int kSignalBase = 128;
+constexpr const char* kProbeConnectTimeout = "10";
+
+// A connection in libpq's replication mode; the walsender answers only simple queries.
+std::optional<pg::Result> replication_query(const std::string& conninfo, const std::string& sql) {
+    const std::string repl = pg::with_default(conninfo, "replication", "database");
+    pg::ConnHandle conn(PQconnectdb(repl.c_str()));
+    if (!conn || PQstatus(conn.get()) != CONNECTION_OK) {
+        log::debug("replication connection to \"{}\" failed: {}", pg::mask_password(repl),
+                   conn ? pg::trim_message(PQerrorMessage(conn.get())) : "out of memory");
+        return std::nullopt;
+    }
+    pg::Result result(PQexec(conn.get(), sql.c_str()));
+    if (!result.ok()) {
+        log::debug("\"{}\" on \"{}\" failed: {}", sql, pg::mask_password(repl),
+                   result ? result.error_message() : "no result");
+        return std::nullopt;
+    }
+    return result;
+}
+
+}  // namespace
+
+config::RepmgrConfig load_config(const CliOptions& options) {
+    // As repmgr: --dry-run reports its checks at INFO unless a level was asked for.
+    if (options.dry_run && !options.log_level && !log::enabled(log::Level::info))
+        log::set_level(log::Level::info);
+    return reg::load_config(options);
+}
+
+std::optional<pg::Connection> try_connect(const std::string& conninfo,
+                                          std::optional<log::Level> level) {
+    try {
+        return pg::Connection::open(conninfo);
+    } catch (const pg::PgError& e) {
+        if (level)
+            log::at(*level, "{}", e.what());
+        else
+            log::debug("{}", e.what());
+        return std::nullopt;
+    }
+}
+
+std::optional<bool> in_recovery(pg::Connection& conn) {
+    try {
+        return conn.exec("SELECT pg_catalog.pg_is_in_recovery()").value(0, 0) == "t";
+    } catch (const pg::PgError& e) {
+        log::debug("{}", e.what());
+        return std::nullopt;
+    }
+}
+
+std::optional<ReachablePrimary> find_reachable_primary(
+    const std::vector<cluster::NodeRecord>& nodes, std::optional<int> skip_node_id) {
+    std::vector<const cluster::NodeRecord*> order;
+    for (const auto& node : nodes) {
+        if (node.active && node.type == "primary")
+            order.push_back(&node);
+    }
+    for (const auto& node : nodes) {
+        if (!(node.active && node.type == "primary") && node.type != "witness")
+            order.push_back(&node);
+    }
+    for (const auto* node : order) {
+        if (skip_node_id && node->node_id == *skip_node_id)
+            continue;
+        // A host that drops packets must not stall the search forever (libpq's default).
+        auto conn =
+            try_connect(pg::with_default(node->conninfo, "connect_timeout", kProbeConnectTimeout));
+        if (!conn)
+            continue;
+        if (in_recovery(*conn) == false)
+            return ReachablePrimary{node->node_id, std::move(*conn)};
+    }
+    return std::nullopt;
+}
+
+std::optional<cluster::NodeRecord> primary_record(const std::vector<cluster::NodeRecord>& nodes) {
+    for (const auto& node : nodes) {
+        if (node.active && node.type == "primary")
+            return node;
+    }
+    return std::nullopt;
+}
+
+std::optional<SystemIdentity> identify_system(const std::string& conninfo) {
+    auto result = replication_query(conninfo, "IDENTIFY_SYSTEM");
+    if (!result || result->rows() != 1 || result->columns() < 3)
+        return std::nullopt;
+    SystemIdentity identity;
+    identity.system_id = std::string(result->value(0, 0));
+    const auto tli = result->value(0, 1);
+    std::from_chars(tli.data(), tli.data() + tli.size(), identity.timeline);
+    auto lsn = parse_lsn(result->value(0, 2));
+    if (!lsn || identity.timeline == 0)
+        return std::nullopt;
+    identity.lsn = *lsn;
+    return identity;
+}
+
+std::optional<std::string> timeline_history(const std::string& conninfo, std::uint32_t tli) {
+    auto result = replication_query(conninfo, fmt::format("TIMELINE_HISTORY {}", tli));
+    if (!result || result->rows() != 1 || result->columns() < 2)
+        return std::nullopt;
+    return std::string(result->value(0, 1));
+}
+
+std::optional<std::uint64_t> current_lsn(pg::Connection& conn) {
+    try {
+        auto result = conn.exec(
+            "SELECT CASE WHEN pg_catalog.pg_is_in_recovery() THEN "
+            "GREATEST(pg_catalog.pg_last_wal_receive_lsn(), pg_catalog.pg_last_wal_replay_lsn()) "
+            "ELSE pg_catalog.pg_current_wal_lsn() END");
+        if (result.is_null(0, 0))
+            return std::nullopt;
+        return parse_lsn(result.value(0, 0));
+    } catch (const pg::PgError& e) {
+        log::debug("{}", e.what());
+        return std::nullopt;
+    }
+}
+
+bool is_attached(pg::Connection& upstream, const std::string& node_name) {
+    try {
+        auto result = upstream.exec(
+            "SELECT state FROM pg_catalog.pg_stat_replication WHERE application_name = $1",
+            {node_name});
+        for (int row = 0; row < result.rows(); ++row) {
+            if (result.value(row, 0) == "streaming")
+                return true;
+        }
+    } catch (const pg::PgError& e) {
+        log::debug("{}", e.what());
+    }
+    return false;
+}
+
+bool ensure_slot(pg::Connection& conn, const std::string& slot_name, const std::string& where) {
+    auto existing = conn.exec(
+        "SELECT slot_type, active FROM pg_catalog.pg_replication_slots WHERE slot_name = $1",
+        {slot_name});
+    if (existing.rows() > 0) {
+        if (existing.value(0, 0) != "physical") {
+            log::error("slot \"{}\" exists on {} and is not a physical slot", slot_name, where);
+            return false;
+        }
+        if (existing.value(0, 1) == "t") {
+            log::error("replication slot \"{}\" on {} is active", slot_name, where);
+            hint(log::Level::error,
+                 "another standby is using this slot; check node_id values "
+                 "are unique and that this node is not already streaming");
+            return false;
+        }
+        log::info("replication slot \"{}\" already exists on {}, reusing it", slot_name, where);
+        return true;
+    }
+    conn.exec("SELECT pg_catalog.pg_create_physical_replication_slot($1)", {slot_name});
+    log::info("replication slot \"{}\" created on {}", slot_name, where);
+    return true;
+}
+
+void drop_inactive_slot(pg::Connection& conn, const std::string& slot_name) {
+    try {
+        conn.exec(
+            "SELECT pg_catalog.pg_drop_replication_slot(slot_name) FROM "
+            "pg_catalog.pg_replication_slots WHERE slot_name = $1 AND NOT active",
+            {slot_name});
+    } catch (const pg::PgError& e) {
+        log::warning("unable to drop replication slot \"{}\": {}", slot_name, e.what());
+    }
+}
+
+std::string pg_program(const config::RepmgrConfig& config, const std::string& name) {
+    if (!config.pg_bindir.empty()) {
+        std::string dir = config.pg_bindir;
+        if (dir.back() != '/')
+            dir += '/';
+        return dir + name;
+    }
+    const std::string debian = fmt::format("{}/{}", kDebianBinDir, name);
+    if (access(debian.c_str(), X_OK) == 0)
+        return debian;
+    return name;
+}
+
+int run_program(const std::vector<std::string>& argv) {
+    if (argv.empty())
+        throw std::invalid_argument("run_program: empty command");
+    std::vector<char*> args;
+    args.reserve(argv.size() + 1);
+    for (const auto& arg : argv)
+        args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
+    std::fflush(nullptr);  // buffered log lines must not be written twice
+    const pid_t pid = fork();
+    if (pid < 0)
+        throw std::runtime_error(
+            fmt::format("could not fork to run \"{}\": {}", argv.front(), std::strerror(errno)));
+    if (pid == 0) {
+        execvp(args[0], args.data());
+        _exit(kExecFailed);
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR)
+            throw std::runtime_error(
+                fmt::format("waitpid for \"{}\" failed: {}", argv.front(), std::strerror(errno)));
+    }
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    if (WIFSIGNALED(status))
+        return kSignalBase + WTERMSIG(status);
+    return kExecFailed;
+}
+
+std::string read_text_file(const std::string& path) {
+    std::ifstream in(path);
+    if (!in)
+        return {};
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+void write_text_file(const std::string& path, const std::string& content) {
+    const std::string tmp = path + ".pgwarden.tmp";
+    {
+        std::ofstream out(tmp, std::ios::out | std::ios::trunc);
+        out << content;
+        if (!out.flush())
+            throw std::runtime_error(fmt::format("could not write \"{}\"", tmp));
+    }
+    std::error_code ec;
+    std::filesystem::permissions(tmp, std::filesystem::perms(0600), ec);
+    std::filesystem::rename(tmp, path, ec);
+    if (ec)
+        throw std::runtime_error(
+            fmt::format("could not rename \"{}\" to \"{}\": {}", tmp, path, ec.message()));
+}
+
+}  // namespace pgwarden::cli::standby

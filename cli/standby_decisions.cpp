@@ -1,0 +1,311 @@
+// Pure helpers for standby clone / promote / follow (see the header).
+#include "standby_decisions.hpp"
+
+#include <fmt/format.h>
+#include <libpq-fe.h>
+
+#include <charconv>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+namespace pgwarden::cli::standby {
+namespace {
+
+// Keywords that describe a session, not where the server is: primary_conninfo must not carry them.
+const std::set<std::string, std::less<>> kDroppedKeywords = {
+    "dbname", "replication", "application_name", "fallback_application_name"};
+
+bool needs_quotes(std::string_view value) {
+    if (value.empty())
+        return true;
+    for (char c : value) {
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\'' || c == '\\')
+            return true;
+    }
+    return false;
+}
+
+std::string trim(std::string_view s) {
+    const auto begin = s.find_first_not_of(" \t\r");
+    if (begin == std::string_view::npos)
+        return {};
+    const auto end = s.find_last_not_of(" \t\r");
+    return std::string(s.substr(begin, end - begin + 1));
+}
+
+// The key a postgresql.conf line sets ("key = value", "key value", "key=value"), or "".
+std::string key_of_conf_line(std::string_view line) {
+    const std::string t = trim(line);
+    if (t.empty() || t.front() == '#')
+        return {};
+    std::size_t end = 0;
+    while (end < t.size() && t[end] != '=' && t[end] != ' ' && t[end] != '\t')
+        ++end;
+    return t.substr(0, end);
+}
+
+}  // namespace
+
+ConninfoParams parse_conninfo(const std::string& conninfo) {
+    char* error = nullptr;
+    PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
+    if (options == nullptr) {
+        std::string reason = error != nullptr ? error : "out of memory";
+        if (error != nullptr)
+            PQfreemem(error);
+        while (!reason.empty() && reason.back() == '\n')
+            reason.pop_back();
+        throw std::invalid_argument(reason);
+    }
+    std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> owner(options, &PQconninfoFree);
+    ConninfoParams params;
+    for (PQconninfoOption* option = options; option->keyword != nullptr; ++option) {
+        if (option->val != nullptr)
+            params.emplace_back(option->keyword, option->val);
+    }
+    return params;
+}
+
+std::string format_conninfo(const ConninfoParams& params) {
+    std::string out;
+    for (const auto& [key, value] : params) {
+        if (!out.empty())
+            out += ' ';
+        out += key;
+        out += '=';
+        if (!needs_quotes(value)) {
+            out += value;
+            continue;
+        }
+        out += '\'';
+        for (char c : value) {
+            if (c == '\'' || c == '\\')
+                out += '\\';
+            out += c;
+        }
+        out += '\'';
+    }
+    return out;
+}
+
+void set_param(ConninfoParams& params, const std::string& key, const std::string& value) {
+    for (auto& [k, v] : params) {
+        if (k == key) {
+            v = value;
+            return;
+        }
+    }
+    params.emplace_back(key, value);
+}
+
+std::optional<std::string> get_param(const ConninfoParams& params, std::string_view key) {
+    for (const auto& [k, v] : params) {
+        if (k == key)
+            return v;
+    }
+    return std::nullopt;
+}
+
+std::string build_primary_conninfo(const std::string& upstream_conninfo,
+                                   const PrimaryConninfoOptions& options) {
+    ConninfoParams kept;
+    for (auto& [key, value] : parse_conninfo(upstream_conninfo)) {
+        if (kDroppedKeywords.count(key) != 0 || (key == "password" && !options.keep_password))
+            continue;
+        kept.emplace_back(key, value);
+    }
+    if (!options.repl_user.empty())
+        set_param(kept, "user", options.repl_user);
+    if (!options.passfile.empty())
+        set_param(kept, "passfile", options.passfile);
+    set_param(kept, "application_name", options.node_name);
+    return format_conninfo(kept);
+}
+
+std::string quote_conf_value(std::string_view value) {
+    std::string out = "'";
+    for (char c : value) {
+        if (c == '\'')
+            out += "''";
+        else if (c == '\\')
+            out += "\\\\";
+        else
+            out += c;
+    }
+    out += '\'';
+    return out;
+}
+
+std::string rewrite_auto_conf(std::string_view old_text, const ConninfoParams& settings) {
+    std::set<std::string, std::less<>> keys;
+    for (const auto& [key, value] : settings)
+        keys.insert(key);
+    std::string out;
+    std::istringstream in{std::string(old_text)};
+    std::string line;
+    while (std::getline(in, line)) {
+        if (keys.count(key_of_conf_line(line)) != 0)
+            continue;
+        out += line;
+        out += '\n';
+    }
+    for (const auto& [key, value] : settings)
+        out += fmt::format("{} = {}\n", key, quote_conf_value(value));
+    return out;
+}
+
+ConninfoParams replication_settings_lines(const ReplicationSettings& settings) {
+    ConninfoParams lines = {{"primary_conninfo", settings.primary_conninfo}};
+    if (settings.primary_slot_name)
+        lines.emplace_back("primary_slot_name", *settings.primary_slot_name);
+    if (!settings.restore_command.empty())
+        lines.emplace_back("restore_command", settings.restore_command);
+    if (!settings.archive_cleanup_command.empty())
+        lines.emplace_back("archive_cleanup_command", settings.archive_cleanup_command);
+    if (!settings.recovery_min_apply_delay.empty())
+        lines.emplace_back("recovery_min_apply_delay", settings.recovery_min_apply_delay);
+    return lines;
+}
+
+std::vector<std::string> basebackup_argv(const BasebackupPlan& plan) {
+    std::vector<std::string> argv = {plan.pg_basebackup, "-l", "repmgr base backup", "-D",
+                                     plan.data_directory};
+    const std::pair<const char*, const char*> flags[] = {
+        {"host", "-h"}, {"port", "-p"}, {"user", "-U"}};
+    for (const auto& [key, flag] : flags) {
+        if (auto value = get_param(plan.source, key)) {
+            argv.emplace_back(flag);
+            argv.push_back(*value);
+        }
+    }
+    if (plan.fast_checkpoint) {
+        argv.emplace_back("-c");
+        argv.emplace_back("fast");
+    }
+    argv.emplace_back("-X");
+    argv.emplace_back("stream");
+    if (plan.slot_name) {
+        argv.emplace_back("-S");
+        argv.push_back(*plan.slot_name);
+    }
+    for (auto& word : split_words(plan.extra_options))
+        argv.push_back(std::move(word));
+    return argv;
+}
+
+std::vector<std::string> split_words(std::string_view text) {
+    std::vector<std::string> words;
+    std::string word;
+    bool in_word = false;
+    char quote = 0;
+    for (char c : text) {
+        if (quote != 0) {
+            if (c == quote)
+                quote = 0;
+            else
+                word += c;
+        } else if (c == '\'' || c == '"') {
+            quote = c;
+            in_word = true;
+        } else if (c == ' ' || c == '\t' || c == '\n') {
+            if (in_word)
+                words.push_back(std::move(word));
+            word.clear();
+            in_word = false;
+        } else {
+            word += c;
+            in_word = true;
+        }
+    }
+    if (in_word)
+        words.push_back(std::move(word));
+    return words;
+}
+
+std::optional<std::uint64_t> parse_lsn(std::string_view text) {
+    const auto slash = text.find('/');
+    if (slash == std::string_view::npos || slash == 0 || slash + 1 == text.size())
+        return std::nullopt;
+    std::uint32_t high = 0;
+    std::uint32_t low = 0;
+    const char* hb = text.data();
+    const char* he = text.data() + slash;
+    const char* lb = he + 1;
+    const char* le = text.data() + text.size();
+    auto h = std::from_chars(hb, he, high, 16);
+    auto l = std::from_chars(lb, le, low, 16);
+    if (h.ec != std::errc() || h.ptr != he || l.ec != std::errc() || l.ptr != le)
+        return std::nullopt;
+    return (static_cast<std::uint64_t>(high) << 32) | low;
+}
+
+std::string format_lsn(std::uint64_t lsn) {
+    return fmt::format("{:X}/{:X}", static_cast<std::uint32_t>(lsn >> 32),
+                       static_cast<std::uint32_t>(lsn));
+}
+
+std::optional<std::uint64_t> timeline_switchpoint(std::string_view history, std::uint32_t tli) {
+    std::istringstream in{std::string(history)};
+    std::string line;
+    while (std::getline(in, line)) {
+        std::istringstream fields(line);
+        std::uint32_t parent = 0;
+        std::string lsn;
+        if (!(fields >> parent >> lsn))
+            continue;  // comments and blank lines
+        if (parent == tli)
+            return parse_lsn(lsn);
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> attach_refusal(const AttachFacts& f) {
+    if (f.local_system_id != f.target_system_id) {
+        return fmt::format(
+            "this node is not part of the follow target node's replication cluster (system "
+            "identifier {} here, {} on the follow target)",
+            f.local_system_id, f.target_system_id);
+    }
+    if (f.local_tli > f.target_tli) {
+        return fmt::format("this node's timeline {} is ahead of the follow target's timeline {}",
+                           f.local_tli, f.target_tli);
+    }
+    if (f.local_tli == f.target_tli) {
+        if (f.local_lsn > f.target_lsn) {
+            return fmt::format(
+                "this node is ahead of the follow target on timeline {}: local node lsn is {}, "
+                "follow target lsn is {}",
+                f.local_tli, format_lsn(f.local_lsn), format_lsn(f.target_lsn));
+        }
+        return std::nullopt;
+    }
+    if (!f.fork_lsn) {
+        return fmt::format(
+            "the follow target's timeline history does not say where timeline {} ended",
+            f.local_tli);
+    }
+    if (f.local_lsn > *f.fork_lsn) {
+        return fmt::format(
+            "follow target server's timeline {} forked off current database system timeline {} "
+            "before current recovery point {}",
+            f.target_tli, f.local_tli, format_lsn(f.local_lsn));
+    }
+    return std::nullopt;
+}
+
+bool poll_until(std::chrono::seconds timeout, std::chrono::seconds interval,
+                const std::function<bool()>& done,
+                const std::function<void(std::chrono::seconds)>& sleep) {
+    if (interval.count() < 1)
+        interval = std::chrono::seconds(1);
+    for (std::chrono::seconds spent{0}; spent < timeout; spent += interval) {
+        if (done())
+            return true;
+        sleep(interval);
+    }
+    return done();
+}
+
+}  // namespace pgwarden::cli::standby
