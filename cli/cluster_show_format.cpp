@@ -1,6 +1,8 @@
 // repmgr 5.3's format_node_status rules as a function of observations, and its table layouts.
 #include "cluster_show_format.hpp"
 
+#include "text/json.hpp"
+
 #include "pg/conninfo.hpp"
 
 #include <fmt/format.h>
@@ -216,34 +218,7 @@ std::string upstream_cell(const std::vector<cluster::NodeRecord>& nodes,
     return "";
 }
 
-std::string json_string(std::string_view text) {
-    std::string out = "\"";
-    for (const char c : text) {
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20)
-                    out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-                else
-                    out += c;
-        }
-    }
-    return out + "\"";
-}
+using text::json_string;
 
 template <typename T>
 std::string json_optional(const std::optional<T>& value) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "cluster/node_state.hpp"
+#include "text/json.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -62,7 +63,6 @@ Reply decide(const Route& route);
 // A JSON {"error": message} reply, for requests the HTTP layer rejects (400, 413, 431, 503).
 Reply error_reply(unsigned status, std::string_view message, Method method = Method::get);
 
-// `text` as a JSON string literal, quotes included; bytes outside printable ASCII become \u00XX.
-std::string json_string(std::string_view text);
+using text::json_string;
 
 }  // namespace pgwarden::probe
