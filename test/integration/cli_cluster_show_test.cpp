@@ -2,6 +2,7 @@
 // registered by repmgr itself: stdout and exit codes must be the same.
 #include "pg_cluster.hpp"
 #include "process.hpp"
+#include "repmgr_cluster.hpp"
 #include "wait.hpp"
 
 #include <fmt/format.h>
@@ -14,64 +15,6 @@ using namespace pgwarden::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-constexpr const char* kRepmgr = "/usr/lib/postgresql/15/bin/repmgr";
-
-PgClusterOptions with_repmgr_library() {
-    PgClusterOptions options;
-    options.extra_conf.push_back("shared_preload_libraries = 'repmgr'");
-    return options;
-}
-
-// A harness cluster whose nodes the real repmgr registered: node1 primary, the rest standbys.
-class RepmgrCluster {
-  public:
-    explicit RepmgrCluster(int nodes) : cluster(nodes, with_repmgr_library()) {
-        for (int i = 1; i <= nodes; ++i) {
-            const auto& node = cluster.node(i);
-            const std::string path = node.node_dir + "/repmgr.conf";
-            std::ofstream(path) << fmt::format(
-                "node_id={}\nnode_name='{}'\nconninfo='{}'\ndata_directory='{}'\n", i, node.name,
-                node.conninfo(), node.data_dir);
-            give_to_postgres(path);
-            confs.push_back(path);
-        }
-        run_checked({kRepmgr, "-f", conf(1), "primary", "register"}, 60s, true);
-        // Each standby reads the metadata from its own copy: let it replay what was written.
-        for (int i = 2; i <= nodes; ++i) {
-            cluster.wait_caught_up(i, 1);
-            run_checked({kRepmgr, "-f", conf(i), "standby", "register"}, 60s, true);
-        }
-        for (int i = 2; i <= nodes; ++i)
-            cluster.wait_caught_up(i, 1);
-    }
-
-    const std::string& conf(int i) const { return confs.at(static_cast<std::size_t>(i - 1)); }
-
-    CommandResult repmgr(int i, std::vector<std::string> args) const {
-        args.insert(args.begin(), {kRepmgr, "-f", conf(i)});
-        return run_command(args, 60s, true);
-    }
-    CommandResult pgwarden(int i, std::vector<std::string> args) const {
-        args.insert(args.begin(), {PGWARDEN_CLI_BIN, "-f", conf(i)});
-        return run_command(args, 60s, true);
-    }
-
-    PgCluster cluster;
-    std::vector<std::string> confs;
-};
-
-// Runs the same command with both programs on node i and compares what scripts read.
-void require_same(const RepmgrCluster& rc, int i, const std::vector<std::string>& args) {
-    const auto theirs = rc.repmgr(i, args);
-    const auto ours = rc.pgwarden(i, args);
-    INFO("repmgr: " << theirs.command << " exit " << theirs.exit_code << "\n"
-                    << theirs.out << theirs.err);
-    INFO("pgwarden: " << ours.command << " exit " << ours.exit_code << "\n"
-                      << ours.out << ours.err);
-    CHECK(ours.out == theirs.out);
-    CHECK(ours.exit_code == theirs.exit_code);
-}
 
 void require_same_cluster_show(const RepmgrCluster& rc, int i) {
     require_same(rc, i, {"cluster", "show"});

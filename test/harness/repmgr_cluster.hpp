@@ -1,0 +1,35 @@
+// A harness cluster registered by the real repmgr 5.3, and running repmgr and pgwarden side by
+// side on it: the compatibility tests' fixture.
+#pragma once
+
+#include "pg_cluster.hpp"
+#include "process.hpp"
+
+#include <string>
+#include <vector>
+
+namespace pgwarden::test {
+
+inline constexpr const char* kRepmgr = "/usr/lib/postgresql/15/bin/repmgr";
+
+// PgClusterOptions with the repmgr library preloaded, as repmgrd and its extension need.
+PgClusterOptions with_repmgr_library();
+
+// node1 registered as primary, the rest as standbys, each with its own repmgr.conf.
+class RepmgrCluster {
+  public:
+    explicit RepmgrCluster(int nodes);
+
+    const std::string& conf(int i) const { return confs.at(static_cast<std::size_t>(i - 1)); }
+    // Runs the real repmgr / pgwarden with node i's config, as the postgres OS user.
+    CommandResult repmgr(int i, std::vector<std::string> args) const;
+    CommandResult pgwarden(int i, std::vector<std::string> args) const;
+
+    PgCluster cluster;
+    std::vector<std::string> confs;
+};
+
+// Runs the same command with both programs on node i; CHECKs that stdout and exit code match.
+void require_same(const RepmgrCluster& rc, int i, const std::vector<std::string>& args);
+
+}  // namespace pgwarden::test
