@@ -54,26 +54,16 @@ config::RepmgrConfig load_config(const CliOptions& options) {
     return reg::load_config(options);
 }
 
-std::optional<pg::Connection> try_connect(const std::string& conninfo,
-                                          std::optional<log::Level> level) {
-    try {
-        return pg::Connection::open(conninfo);
-    } catch (const pg::PgError& e) {
-        if (level)
-            log::at(*level, "{}", e.what());
-        else
-            log::debug("{}", e.what());
-        return std::nullopt;
-    }
-}
-
 std::optional<bool> in_recovery(pg::Connection& conn) {
-    try {
-        return conn.exec("SELECT pg_catalog.pg_is_in_recovery()").value(0, 0) == "t";
-    } catch (const pg::PgError& e) {
-        log::debug("{}", e.what());
-        return std::nullopt;
+    switch (cluster::recovery_type(conn)) {
+        case cluster::RecoveryType::standby:
+            return true;
+        case cluster::RecoveryType::primary:
+            return false;
+        case cluster::RecoveryType::unknown:
+            break;
     }
+    return std::nullopt;
 }
 
 std::optional<ReachablePrimary> find_reachable_primary(

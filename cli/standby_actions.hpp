@@ -3,6 +3,7 @@
 #pragma once
 
 #include "cli_options.hpp"
+#include "cluster/connect.hpp"
 #include "register_support.hpp"
 
 #include "cluster/node_record.hpp"
@@ -26,8 +27,7 @@ using reg::hint;
 using reg::slot_name_for;
 
 // nullopt when the connection fails (the reason goes to the log at `level` when given).
-std::optional<pg::Connection> try_connect(const std::string& conninfo,
-                                          std::optional<log::Level> level = std::nullopt);
+using cluster::try_connect;
 
 // pg_is_in_recovery(); nullopt when the query fails.
 std::optional<bool> in_recovery(pg::Connection& conn);

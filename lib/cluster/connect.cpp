@@ -11,11 +11,12 @@ pg::Connection connect_local(const config::RepmgrConfig& config) {
     return pg::Connection::open(config.conninfo);
 }
 
-std::optional<pg::Connection> try_connect(const std::string& conninfo) {
+std::optional<pg::Connection> try_connect(const std::string& conninfo,
+                                          std::optional<log::Level> level) {
     try {
         return pg::Connection::open(conninfo);
     } catch (const pg::PgError& e) {
-        log::debug("{}", e.what());
+        log::at(level.value_or(log::Level::debug), "{}", e.what());
         return std::nullopt;
     }
 }
@@ -51,7 +52,8 @@ std::optional<PrimaryConnection> connect_primary(pg::Connection& via) {
     });
     for (auto& node : nodes) {
         log::debug("checking if node {} is primary", node.node_id);
-        auto conn = try_connect(node.conninfo);
+        // A host that drops packets must not stall the search (libpq waits forever by default).
+        auto conn = try_connect(pg::with_default(node.conninfo, "connect_timeout", "10"));
         if (!conn)
             continue;
         if (recovery_type(*conn) == RecoveryType::primary)

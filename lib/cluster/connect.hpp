@@ -4,6 +4,7 @@
 
 #include "cluster/node_record.hpp"
 #include "config/repmgr_config.hpp"
+#include "log/log.hpp"
 #include "pg/connection.hpp"
 
 #include <optional>
@@ -17,7 +18,8 @@ enum class RecoveryType { primary, standby, unknown };
 pg::Connection connect_local(const config::RepmgrConfig& config);
 
 // Opens `conninfo`, or nothing (the reason logged at DEBUG) when it cannot.
-std::optional<pg::Connection> try_connect(const std::string& conninfo);
+std::optional<pg::Connection> try_connect(const std::string& conninfo,
+                                          std::optional<log::Level> level = std::nullopt);
 
 // pg_is_in_recovery() as repmgr's get_recovery_type; unknown when the query fails. Never throws.
 RecoveryType recovery_type(pg::Connection& conn);
