@@ -8,7 +8,7 @@
 namespace pgwarden::probe {
 
 class RoleSource {
-public:
+  public:
     using Callback = std::function<void(const cluster::NodeState&)>;
     virtual ~RoleSource() = default;
     // Calls `done` exactly once, on the io_context's thread, with a state observed by a check that
