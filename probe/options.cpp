@@ -27,19 +27,29 @@ po::options_description describe_options() {
          "repmgr.conf to read conninfo from (default: repmgr's search order)")
         ("conninfo", po::value<std::string>(), "libpq conninfo of the local node (overrides the config's)")
         ("listen", po::value<std::string>()->default_value("*"), "address to listen on; * for all")
-        ("port", po::value<unsigned short>()->default_value(5445), "TCP port to listen on")
+        ("port", po::value<long long>()->default_value(5445), "TCP port to listen on")
         ("ini", po::value<std::string>(), "pgwarden settings file (default " "/etc/pgwarden/pgwarden.ini" ", [probe] section)")
-        ("query-timeout", po::value<unsigned>()->default_value(2000),
+        ("query-timeout", po::value<long long>()->default_value(2000),
          "ms to connect and query PostgreSQL before answering 503")
-        ("read-timeout", po::value<unsigned>()->default_value(5000),
+        ("read-timeout", po::value<long long>()->default_value(5000),
          "ms a client may take to send a request, or stay idle between keep-alive requests")
-        ("max-connections", po::value<unsigned>()->default_value(512),
+        ("max-connections", po::value<long long>()->default_value(512),
          "concurrent HTTP connections; more are answered 503 and closed")
         ("log-level,L", po::value<std::string>()->default_value("INFO"),
          "DEBUG, INFO, NOTICE, WARNING, ERROR, ALERT, CRIT or EMERG")
         ("log-file", po::value<std::string>(), "append the log here instead of stderr");
     // clang-format on
     return desc;
+}
+
+// Numbers are read signed and checked here: Boost would silently wrap "-5" into a huge unsigned.
+long long bounded(const po::variables_map& vm, const char* name, long long min, long long max) {
+    const long long value = vm[name].as<long long>();
+    if (value < min || value > max) {
+        throw std::runtime_error(
+            fmt::format("--{} must be between {} and {}, not {}", name, min, max, value));
+    }
+    return value;
 }
 
 std::string usage(const po::options_description& desc) {
@@ -81,16 +91,14 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
 
     ProbeSettings settings;
     settings.listen = vm["listen"].as<std::string>();
-    settings.port = vm["port"].as<unsigned short>();
-    settings.checker.query_timeout = std::chrono::milliseconds(vm["query-timeout"].as<unsigned>());
-    settings.limits.read_timeout = std::chrono::milliseconds(vm["read-timeout"].as<unsigned>());
-    settings.limits.max_connections = vm["max-connections"].as<unsigned>();
-    if (settings.checker.query_timeout.count() == 0) {
-        throw std::runtime_error("--query-timeout must be at least 1 ms");
-    }
-    if (settings.limits.max_connections == 0) {
-        throw std::runtime_error("--max-connections must be at least 1");
-    }
+    constexpr long long kHourMs = 3600 * 1000;
+    settings.port = static_cast<unsigned short>(bounded(vm, "port", 1, 65535));
+    settings.checker.query_timeout =
+        std::chrono::milliseconds(bounded(vm, "query-timeout", 1, kHourMs));
+    settings.limits.read_timeout =
+        std::chrono::milliseconds(bounded(vm, "read-timeout", 1, kHourMs));
+    settings.limits.max_connections =
+        static_cast<unsigned>(bounded(vm, "max-connections", 1, 1'000'000));
     const auto level = log::parse_level(vm["log-level"].as<std::string>());
     if (!level) {
         throw std::runtime_error(

@@ -1,0 +1,36 @@
+#include "options.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <vector>
+
+using pgwarden::probe::parse_command_line;
+
+namespace {
+
+pgwarden::probe::ParsedCommandLine parse(std::vector<const char*> args) {
+    args.insert(args.begin(), {"pgwarden-probe", "--ini", "/dev/null", "--conninfo", "host=x"});
+    return parse_command_line(static_cast<int>(args.size()), args.data());
+}
+
+}  // namespace
+
+TEST_CASE("probe options default to port 5445 on every address", "[probe][options]") {
+    const auto parsed = parse({});
+    REQUIRE(parsed.settings);
+    CHECK(parsed.settings->port == 5445);
+    CHECK(parsed.settings->listen == "*");
+    CHECK(parsed.settings->checker.query_timeout == std::chrono::milliseconds(2000));
+    CHECK(parsed.settings->checker.conninfo == "host=x");
+}
+
+TEST_CASE("out-of-range probe numbers are refused instead of wrapped", "[probe][options]") {
+    const std::vector<std::vector<const char*>> bad = {
+        {"--query-timeout", "-5"}, {"--query-timeout", "0"},   {"--port", "0"},
+        {"--port", "70000"},       {"--max-connections", "0"}, {"--read-timeout", "-1"}};
+    for (const auto& args : bad) {
+        INFO(args[0] << " " << args[1]);
+        CHECK_THROWS_WITH(parse(args), Catch::Contains(std::string(args[0]) + " must be between"));
+    }
+    CHECK(parse({"--port", "65535"}).settings->port == 65535);
+}
