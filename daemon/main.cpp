@@ -1,0 +1,3 @@
+#include "daemon_options.hpp"
+
+int main() { return 1; }
