@@ -1,0 +1,142 @@
+#include "failover/election.hpp"
+
+#include <fmt/format.h>
+
+namespace pgwarden::failover {
+namespace {
+
+std::string describe(const NodeView& node) {
+    return fmt::format("\"{}\" (ID: {})", node.node_name, node.node_id);
+}
+
+std::uint64_t lsn_of(const NodeView& node) {
+    return node.lsn.value_or(0);
+}
+
+ElectionOutcome finish(ElectionOutcome outcome, Verdict verdict, int winner, std::string reason) {
+    outcome.verdict = verdict;
+    outcome.winner_node_id = winner;
+    outcome.reasons.push_back(std::move(reason));
+    return outcome;
+}
+
+}  // namespace
+
+bool better_candidate(const NodeView& a, const NodeView& b) {
+    if (lsn_of(a) != lsn_of(b))
+        return lsn_of(a) > lsn_of(b);
+    if (a.priority != b.priority)
+        return a.priority > b.priority;
+    return a.node_id < b.node_id;
+}
+
+bool can_follow(std::uint32_t own_timeline, std::uint64_t own_lsn, std::uint32_t primary_timeline,
+                std::uint64_t primary_lsn) {
+    if (primary_timeline != own_timeline)
+        return primary_timeline > own_timeline;
+    return primary_lsn >= own_lsn;
+}
+
+bool holds_majority(int locked_nodes, int total_nodes) {
+    return total_nodes > 0 && locked_nodes * 2 > total_nodes;
+}
+
+ElectionOutcome decide_election(const ElectionInput& input) {
+    const NodeView& self = input.self;
+    ElectionOutcome outcome;
+    outcome.visible_nodes = 1;
+    outcome.total_nodes = static_cast<int>(input.siblings.size()) + 1;
+
+    if (!input.automatic)
+        return finish(outcome, Verdict::not_candidate, 0,
+                      "failover is set to \"manual\": this node is not a promotion candidate");
+
+    const bool self_eligible = self.priority > 0 && self.location == input.primary_location;
+    if (input.siblings.empty()) {
+        if (self.location != input.primary_location)
+            return finish(outcome, Verdict::cancelled, 0,
+                          fmt::format("no other nodes, and this node's location \"{}\" is not the "
+                                      "primary's location \"{}\"",
+                                      self.location, input.primary_location));
+        if (self.priority <= 0)
+            return finish(outcome, Verdict::lost, 0,
+                          "this node has priority 0 and can never be promoted");
+        // repmgr's behaviour: a lone standby wins. Without a witness a partition looks the same
+        // as a dead primary, so the reason says so.
+        return finish(outcome, Verdict::won, self.node_id,
+                      "no other nodes: this node wins (add a witness node to tell a dead primary "
+                      "from a network partition)");
+    }
+
+    int nodes_in_primary_location = self.location == input.primary_location ? 1 : 0;
+    const NodeView* candidate = self_eligible ? &self : nullptr;
+    const NodeView* sees_primary = nullptr;
+
+    for (const NodeView& node : input.siblings) {
+        if (!node.visible) {
+            outcome.reasons.push_back(fmt::format("node {} is not visible", describe(node)));
+            continue;
+        }
+        ++outcome.visible_nodes;
+        if (node.location == input.primary_location)
+            ++nodes_in_primary_location;
+        if (node.seconds_since_primary_seen &&
+            *node.seconds_since_primary_seen < 2 * input.monitor_interval_secs &&
+            sees_primary == nullptr)
+            sees_primary = &node;
+        if (node.witness)
+            continue;
+        if (!node.in_recovery) {
+            if (can_follow(self.timeline, lsn_of(self), node.timeline, lsn_of(node)))
+                return finish(outcome, Verdict::follow_existing_primary, node.node_id,
+                              fmt::format("node {} is already a primary this node can follow",
+                                          describe(node)));
+            outcome.reasons.push_back(fmt::format(
+                "node {} is not in recovery but this node cannot follow it (timeline {}, "
+                "this node's timeline {}): ignoring it",
+                describe(node), node.timeline, self.timeline));
+            continue;
+        }
+        if (!node.daemon_running) {
+            outcome.reasons.push_back(fmt::format(
+                "node {} has no failover daemon running: not a candidate", describe(node)));
+            continue;
+        }
+        if (node.priority <= 0 || node.location != input.primary_location)
+            continue;
+        if (candidate == nullptr || better_candidate(node, *candidate)) {
+            if (candidate != nullptr)
+                outcome.reasons.push_back(fmt::format(
+                    "node {} (LSN {:X}, priority {}) is a better candidate than node {} (LSN {:X}, "
+                    "priority {})",
+                    describe(node), lsn_of(node), node.priority, describe(*candidate),
+                    lsn_of(*candidate), candidate->priority));
+            candidate = &node;
+        }
+    }
+
+    if (nodes_in_primary_location == 0)
+        return finish(outcome, Verdict::cancelled, 0,
+                      fmt::format("no visible node is in the primary's location \"{}\": "
+                                  "assuming a network split",
+                                  input.primary_location));
+    if (input.primary_visibility_consensus && sees_primary != nullptr)
+        return finish(outcome, Verdict::cancelled, 0,
+                      fmt::format("node {} still sees the primary "
+                                  "(primary_visibility_consensus is on)",
+                                  describe(*sees_primary)));
+    if (!holds_majority(outcome.visible_nodes, outcome.total_nodes))
+        return finish(outcome, Verdict::cancelled, 0,
+                      fmt::format("only {} of {} nodes are visible: no majority",
+                                  outcome.visible_nodes, outcome.total_nodes));
+    if (candidate == nullptr)
+        return finish(outcome, Verdict::cancelled, 0, "no visible node can be promoted");
+    if (candidate == &self)
+        return finish(outcome, Verdict::won, self.node_id,
+                      fmt::format("this node is the best candidate ({} of {} nodes visible)",
+                                  outcome.visible_nodes, outcome.total_nodes));
+    return finish(outcome, Verdict::lost, candidate->node_id,
+                  fmt::format("node {} is the best candidate", describe(*candidate)));
+}
+
+}  // namespace pgwarden::failover

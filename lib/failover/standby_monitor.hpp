@@ -1,0 +1,131 @@
+// A standby's failover daemon as a state machine: watch the upstream, ride out a short outage
+// (reconnect_attempts x reconnect_interval), then elect, promote or follow. Pure: the daemon feeds
+// it what it observed and the time, and performs the actions it returns.
+#pragma once
+
+#include "failover/election.hpp"
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pgwarden::failover {
+
+using Clock = std::chrono::steady_clock;
+using TimePoint = Clock::time_point;
+
+struct MonitorTiming {
+    std::chrono::seconds monitor_interval{2};
+    int reconnect_attempts = 6;
+    std::chrono::seconds reconnect_interval{10};
+    std::chrono::seconds primary_notification_timeout{60};
+    std::chrono::seconds election_rerun_interval{15};
+    std::optional<std::chrono::seconds> degraded_monitoring_timeout;  // nothing: never give up
+    // How often a node waiting for a new primary looks for one (repmgrd: once a second).
+    std::chrono::milliseconds new_primary_poll{200};
+};
+
+// Named the way an operator would say it.
+enum class StandbyState {
+    monitoring,           // the upstream answers
+    reconnecting,         // the upstream stopped answering: retrying before any failover
+    electing,             // the election runs
+    promoting,            // this node won: promote_command runs
+    waiting_for_primary,  // another node should promote: waiting to be told which
+    following,            // follow_command runs
+    degraded,             // no failover possible now: watching, rerunning the election later
+    promoted,             // this node is the primary now (the daemon switches to primary mode)
+    giving_up,            // degraded_monitoring_timeout ran out: the daemon exits
+};
+std::string_view state_name(StandbyState state);
+
+// What the daemon observed, or a step it finished.
+enum class Observed {
+    tick,                    // a wake-up time returned by next_wake() has come
+    upstream_alive,          // an upstream check succeeded
+    upstream_lost,           // a check failed or the connection dropped; detail: the event text
+    new_primary,             // node_id: a new primary announced itself (notification or scan)
+    election_won,            //
+    election_lost,           // node_id: the expected winner (0: unknown)
+    election_follow,         // node_id: a sibling is already primary
+    election_cancelled,      // no safe decision (no majority, split, consensus, veto)
+    election_not_candidate,  // failover=manual
+    promote_succeeded,       //
+    promote_failed,          // detail: why
+    follow_succeeded,        // node_id: the new upstream
+    follow_failed,           // detail: why
+};
+
+struct Observation {
+    Observed what = Observed::tick;
+    int node_id = 0;
+    std::string detail;
+};
+
+enum class Act {
+    check_upstream,    // one check with connection_check_type; report alive or lost
+    look_for_primary,  // poll get_new_primary() and the registered nodes; report new_primary
+    run_election,      // gather views, decide_election, take the election lock; report result
+    promote,           // run promote_command; report promote_succeeded or promote_failed
+    follow,            // node_id: run follow_command with %n; report follow_succeeded/failed
+    notify_siblings,   // after a promotion: notify_follow_primary(self) on every sibling
+    record_event,      // event, successful, detail: repmgr.events and the notification
+    give_up,           // detail: why the daemon must exit
+};
+
+struct Action {
+    Act act = Act::check_upstream;
+    int node_id = 0;
+    std::string event;  // record_event: repmgr's event name
+    bool successful = true;
+    std::string detail;
+};
+
+class StandbyMonitor {
+  public:
+    StandbyMonitor(MonitorTiming timing, bool automatic, TimePoint now);
+
+    // One step: what was observed at `now` in, the actions to perform out (in order).
+    std::vector<Action> handle(const Observation& observation, TimePoint now);
+
+    // When the daemon must call handle(tick) next at the latest.
+    TimePoint next_wake() const { return next_wake_; }
+    StandbyState state() const { return state_; }
+    // Why the machine is in its state, for logs and `service status`.
+    const std::string& reason() const { return reason_; }
+
+    // repmgr.repmgrd_is_paused(), read by the daemon: no election starts while paused.
+    void set_paused(bool paused) { paused_ = paused; }
+    bool paused() const { return paused_; }
+    // After SIGHUP: the new failover mode and timing apply from the next step.
+    void reconfigure(MonitorTiming timing, bool automatic);
+
+  private:
+    struct Step;
+    struct Transition;
+    static const std::vector<Transition>& transitions();
+
+    void enter(StandbyState next, std::string reason, TimePoint now);
+    void schedule(TimePoint now);
+    void after_failed_attempt(std::vector<Action>& actions, TimePoint now);
+    void decide_failover(std::vector<Action>& actions, TimePoint now);
+
+    MonitorTiming timing_;
+    bool automatic_;
+    bool paused_ = false;
+    StandbyState state_ = StandbyState::monitoring;
+    std::string reason_ = "monitoring the upstream node";
+    bool check_in_flight_ = false;
+    int attempts_done_ = 0;
+    TimePoint next_check_;    // monitoring/degraded: the next upstream check
+    TimePoint next_attempt_;  // reconnecting: the next attempt
+    TimePoint next_poll_;     // reconnecting/waiting/degraded: the next look for a primary
+    TimePoint deadline_;      // waiting_for_primary: primary_notification_timeout
+    TimePoint rerun_at_;      // degraded: the next election
+    std::optional<TimePoint> give_up_at_;  // degraded: degraded_monitoring_timeout
+    TimePoint next_wake_;
+};
+
+}  // namespace pgwarden::failover

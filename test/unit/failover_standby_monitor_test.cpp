@@ -1,0 +1,259 @@
+// The standby's state machine on a fake clock: a 60-second outage runs in microseconds.
+#include "failover/standby_monitor.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <functional>
+
+using namespace pgwarden::failover;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A scripted world: the upstream is up or down; elections, promotions and follows end as told.
+// Every action the machine asks for is answered at once, as the daemon would answer later.
+struct World {
+    bool upstream_up = true;
+    Observed election = Observed::election_won;
+    int election_winner = 0;
+    bool promote_ok = true;
+    bool follow_ok = true;
+    std::optional<int> announced_primary;  // what look_for_primary finds
+
+    int checks = 0;
+    int elections = 0;
+    std::vector<std::string> events;
+    std::vector<Action> performed;
+};
+
+struct Run {
+    World world;
+    TimePoint start = TimePoint{} + 1000s;
+    TimePoint now = start;
+    StandbyMonitor monitor;
+
+    explicit Run(MonitorTiming timing, bool automatic = true)
+        : monitor(timing, automatic, TimePoint{} + 1000s) {}
+
+    void feed(const Observation& seen) {
+        for (const Action& action : monitor.handle(seen, now))
+            perform(action);
+    }
+
+    void perform(const Action& action) {
+        world.performed.push_back(action);
+        switch (action.act) {
+            case Act::check_upstream:
+                ++world.checks;
+                feed({world.upstream_up ? Observed::upstream_alive : Observed::upstream_lost, 0,
+                      "unable to connect to upstream node \"node1\" (ID: 1)"});
+                break;
+            case Act::look_for_primary:
+                if (world.announced_primary)
+                    feed({Observed::new_primary, *world.announced_primary, {}});
+                break;
+            case Act::run_election:
+                ++world.elections;
+                feed({world.election, world.election_winner, "test"});
+                break;
+            case Act::promote:
+                feed({world.promote_ok ? Observed::promote_succeeded : Observed::promote_failed, 0,
+                      "promote_command failed"});
+                break;
+            case Act::follow:
+                feed({world.follow_ok ? Observed::follow_succeeded : Observed::follow_failed,
+                      action.node_id, "follow_command failed"});
+                break;
+            case Act::record_event:
+                world.events.push_back(action.event);
+                break;
+            case Act::notify_siblings:
+            case Act::give_up:
+                break;
+        }
+    }
+
+    // Advances the fake clock from wake-up to wake-up until `until` (or the predicate holds).
+    void run_until(
+        TimePoint until, const std::function<bool()>& stop = [] { return false; }) {
+        for (int guard = 0; guard < 100000 && now < until && !stop(); ++guard) {
+            now = std::max(now, std::min(monitor.next_wake(), until));
+            feed({Observed::tick, 0, {}});
+        }
+    }
+    void run_for(std::chrono::milliseconds span) { run_until(now + span); }
+    std::chrono::milliseconds elapsed() const {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(now - start);
+    }
+};
+
+MonitorTiming timing(int attempts, int interval_secs) {
+    MonitorTiming t;
+    t.monitor_interval = 1s;
+    t.reconnect_attempts = attempts;
+    t.reconnect_interval = std::chrono::seconds(interval_secs);
+    t.primary_notification_timeout = 60s;
+    t.election_rerun_interval = 15s;
+    return t;
+}
+
+}  // namespace
+
+TEST_CASE("a healthy upstream is checked once per monitor interval", "[failover]") {
+    Run run(timing(3, 1));
+    run.run_for(10s);
+    CHECK(run.monitor.state() == StandbyState::monitoring);
+    CHECK(run.world.checks >= 10);
+    CHECK(run.world.checks <= 11);
+    CHECK(run.world.events.empty());
+}
+
+TEST_CASE("a dropped upstream connection starts the attempts at once and promotes after them",
+          "[failover]") {
+    Run run(timing(3, 1));
+    run.run_for(1500ms);
+    run.world.upstream_up = false;
+    const TimePoint dropped = run.now;
+    run.feed({Observed::upstream_lost, 0, "connection dropped"});
+    run.run_until(dropped + 10s, [&] { return run.monitor.state() == StandbyState::promoted; });
+    REQUIRE(run.monitor.state() == StandbyState::promoted);
+    // Three attempts, two reconnect_interval sleeps between them: (3 - 1) x 1 s.
+    CHECK(run.now - dropped == 2s);
+    CHECK(run.world.elections == 1);
+    CHECK(run.world.events.front() == "repmgrd_upstream_disconnect");
+}
+
+TEST_CASE("the upstream back inside the window causes no failover", "[failover]") {
+    Run run(timing(6, 10));
+    run.world.upstream_up = false;
+    run.run_for(25s);  // the first failed check, then two more attempts
+    CHECK(run.monitor.state() == StandbyState::reconnecting);
+    run.world.upstream_up = true;
+    run.run_for(15s);
+    CHECK(run.monitor.state() == StandbyState::monitoring);
+    CHECK(run.world.elections == 0);
+    CHECK(run.world.events ==
+          std::vector<std::string>{"repmgrd_upstream_disconnect", "repmgrd_upstream_reconnect"});
+}
+
+TEST_CASE("repmgr's defaults wait 50 seconds of attempts before the election", "[failover]") {
+    Run run(timing(6, 10));
+    run.world.upstream_up = false;
+    run.feed({Observed::upstream_lost, 0, "connection dropped"});
+    run.run_until(run.now + 120s, [&] { return run.world.elections > 0; });
+    CHECK(run.elapsed() == 50s);
+}
+
+TEST_CASE("a loser waits for the winner's announcement and follows it", "[failover]") {
+    Run run(timing(2, 1));
+    run.world.upstream_up = false;
+    run.world.election = Observed::election_lost;
+    run.world.election_winner = 3;
+    run.feed({Observed::upstream_lost, 0, "gone"});
+    run.run_for(3s);
+    CHECK(run.monitor.state() == StandbyState::waiting_for_primary);
+    run.world.announced_primary = 3;
+    run.run_for(1s);
+    CHECK(run.monitor.state() == StandbyState::monitoring);
+    const auto follow = std::find_if(run.world.performed.begin(), run.world.performed.end(),
+                                     [](const Action& a) { return a.act == Act::follow; });
+    REQUIRE(follow != run.world.performed.end());
+    CHECK(follow->node_id == 3);
+}
+
+TEST_CASE("a notification during the attempts cuts the wait short", "[failover]") {
+    Run run(timing(6, 10));
+    run.world.upstream_up = false;
+    run.feed({Observed::upstream_lost, 0, "gone"});
+    run.run_for(2s);
+    run.world.announced_primary = 2;
+    run.run_for(1s);
+    CHECK(run.monitor.state() == StandbyState::monitoring);
+    CHECK(run.world.elections == 0);
+}
+
+TEST_CASE("a loser that hears nothing goes degraded after primary_notification_timeout",
+          "[failover]") {
+    auto t = timing(1, 1);
+    t.primary_notification_timeout = 30s;
+    Run run(t);
+    run.world.upstream_up = false;
+    run.world.election = Observed::election_lost;
+    run.feed({Observed::upstream_lost, 0, "gone"});
+    run.run_for(29s);
+    CHECK(run.monitor.state() == StandbyState::waiting_for_primary);
+    run.run_for(2s);
+    CHECK(run.monitor.state() == StandbyState::degraded);
+}
+
+TEST_CASE("a failed promotion is recorded and the election reruns after the interval",
+          "[failover]") {
+    Run run(timing(1, 1));
+    run.world.upstream_up = false;
+    run.world.promote_ok = false;
+    run.feed({Observed::upstream_lost, 0, "gone"});
+    run.run_for(1s);
+    CHECK(run.monitor.state() == StandbyState::degraded);
+    CHECK(run.world.elections == 1);
+    CHECK(std::count(run.world.events.begin(), run.world.events.end(), "repmgrd_promote_error") ==
+          1);
+    run.run_for(14s);
+    CHECK(run.world.elections == 1);
+    run.world.promote_ok = true;
+    run.run_for(2s);
+    CHECK(run.world.elections == 2);
+    CHECK(run.monitor.state() == StandbyState::promoted);
+}
+
+TEST_CASE("a vetoed or cancelled election reruns after election_rerun_interval", "[failover]") {
+    Run run(timing(1, 1));
+    run.world.upstream_up = false;
+    run.world.election = Observed::election_cancelled;
+    run.feed({Observed::upstream_lost, 0, "gone"});
+    run.run_for(16s);
+    CHECK(run.world.elections == 2);
+    CHECK(run.monitor.state() == StandbyState::degraded);
+}
+
+TEST_CASE("failover manual records the disconnect and never elects", "[failover]") {
+    Run run(timing(2, 1), false);
+    run.world.upstream_up = false;
+    run.feed({Observed::upstream_lost, 0, "gone"});
+    run.run_for(60s);
+    CHECK(run.world.elections == 0);
+    CHECK(run.monitor.state() == StandbyState::degraded);
+    CHECK(std::count(run.world.events.begin(), run.world.events.end(),
+                     "standby_disconnect_manual") == 1);
+}
+
+TEST_CASE("a paused daemon does not elect until unpaused", "[failover]") {
+    Run run(timing(2, 1));
+    run.monitor.set_paused(true);
+    run.world.upstream_up = false;
+    run.feed({Observed::upstream_lost, 0, "gone"});
+    run.run_for(60s);
+    CHECK(run.world.elections == 0);
+    run.monitor.set_paused(false);
+    run.run_for(16s);
+    CHECK(run.world.elections == 1);
+}
+
+TEST_CASE("degraded monitoring gives up after degraded_monitoring_timeout", "[failover]") {
+    auto t = timing(1, 1);
+    t.degraded_monitoring_timeout = 20s;
+    Run run(t, false);
+    run.world.upstream_up = false;
+    run.feed({Observed::upstream_lost, 0, "gone"});
+    run.run_for(19s);
+    CHECK(run.monitor.state() == StandbyState::degraded);
+    run.run_for(2s);
+    CHECK(run.monitor.state() == StandbyState::giving_up);
+}
+
+TEST_CASE("zero reconnect attempts go straight to the election", "[failover]") {
+    Run run(timing(0, 10));
+    run.world.upstream_up = false;
+    run.feed({Observed::upstream_lost, 0, "gone"});
+    CHECK(run.world.elections == 1);
+    CHECK(run.elapsed() == 0s);
+}
