@@ -28,18 +28,6 @@ std::string_view state_name(StandbyState state) {
     return "unknown";
 }
 
-namespace {
-
-Action act(Act what, int node_id = 0) {
-    return Action{what, node_id, {}, true, {}};
-}
-
-Action record(std::string event, bool successful, std::string detail) {
-    return Action{Act::record_event, 0, std::move(event), successful, std::move(detail)};
-}
-
-}  // namespace
-
 // One row of the table: in state `from`, on `on`, when `when` holds, do `then`.
 struct StandbyMonitor::Step {
     StandbyMonitor& m;

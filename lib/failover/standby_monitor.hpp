@@ -3,6 +3,7 @@
 // it what it observed and the time, and performs the actions it returns.
 #pragma once
 
+#include "failover/actions.hpp"
 #include "failover/election.hpp"
 
 #include <chrono>
@@ -12,9 +13,6 @@
 #include <vector>
 
 namespace pgwarden::failover {
-
-using Clock = std::chrono::steady_clock;
-using TimePoint = Clock::time_point;
 
 struct MonitorTiming {
     std::chrono::seconds monitor_interval{2};
@@ -61,25 +59,6 @@ enum class Observed {
 struct Observation {
     Observed what = Observed::tick;
     int node_id = 0;
-    std::string detail;
-};
-
-enum class Act {
-    check_upstream,    // one check with connection_check_type; report alive or lost
-    look_for_primary,  // poll get_new_primary() and the registered nodes; report new_primary
-    run_election,      // gather views, decide_election, take the election lock; report result
-    promote,           // run promote_command; report promote_succeeded or promote_failed
-    follow,            // node_id: run follow_command with %n; report follow_succeeded/failed
-    notify_siblings,   // after a promotion: notify_follow_primary(self) on every sibling
-    record_event,      // event, successful, detail: repmgr.events and the notification
-    give_up,           // detail: why the daemon must exit
-};
-
-struct Action {
-    Act act = Act::check_upstream;
-    int node_id = 0;
-    std::string event;  // record_event: repmgr's event name
-    bool successful = true;
     std::string detail;
 };
 

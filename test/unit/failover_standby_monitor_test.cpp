@@ -67,8 +67,7 @@ struct Run {
             case Act::record_event:
                 world.events.push_back(action.event);
                 break;
-            case Act::notify_siblings:
-            case Act::give_up:
+            default:  // notify_siblings, give_up and the primary's actions: nothing to answer
                 break;
         }
     }
