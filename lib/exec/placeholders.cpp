@@ -1,5 +1,7 @@
 #include "exec/placeholders.hpp"
 
+#include <map>
+
 namespace pgwarden::exec {
 
 std::string escape_double_quotes(std::string_view text) {
@@ -62,21 +64,40 @@ std::string expand_event_command(std::string_view command, const EventPlaceholde
     return out;
 }
 
-std::string expand_follow_command(std::string_view command, int upstream_node_id) {
+std::string expand_placeholders(std::string_view command,
+                                const std::map<char, std::string>& values) {
     std::string out;
-    out.reserve(command.size() + 8);
+    out.reserve(command.size() + 16);
     for (std::size_t i = 0; i < command.size(); ++i) {
-        if (command[i] == '%' && i + 1 < command.size() && command[i + 1] == '%') {
+        if (command[i] != '%' || i + 1 >= command.size()) {
+            out += command[i];
+            continue;
+        }
+        const char key = command[i + 1];
+        if (key == '%') {
             out += '%';
             ++i;
-        } else if (command[i] == '%' && i + 1 < command.size() && command[i + 1] == 'n') {
-            out += std::to_string(upstream_node_id);
+        } else if (const auto value = values.find(key); value != values.end()) {
+            out += value->second;
             ++i;
         } else {
-            out += command[i];
+            out += '%';
         }
     }
     return out;
+}
+
+std::string expand_follow_command(std::string_view command, int upstream_node_id) {
+    return expand_placeholders(command, {{'n', std::to_string(upstream_node_id)}});
+}
+
+std::string expand_validation_command(std::string_view command,
+                                      const ValidationPlaceholders& values) {
+    return expand_placeholders(command, {{'n', std::to_string(values.node_id)},
+                                         {'a', values.node_name},
+                                         {'v', std::to_string(values.visible_nodes)},
+                                         {'u', std::to_string(values.sharing_upstream)},
+                                         {'t', std::to_string(values.total_nodes)}});
 }
 
 }  // namespace pgwarden::exec

@@ -1,5 +1,5 @@
-// repmgr's placeholder expansion for event_notification_command and follow_command: pure string
-// functions, so every case is unit-tested without running anything.
+// repmgr's placeholder expansion for event_notification_command, follow_command and
+// failover_validation_command: pure string functions, so every case is unit-tested.
 #pragma once
 
 #include <optional>
@@ -30,5 +30,17 @@ std::string expand_event_command(std::string_view command, const EventPlaceholde
 
 // follow_command: %n is the new upstream's node_id, %% a '%'; anything else stays as written.
 std::string expand_follow_command(std::string_view command, int upstream_node_id);
+
+// failover_validation_command: %n node_id, %a node_name, %v visible nodes, %u nodes sharing the
+// failed upstream, %t total nodes, %% a '%'; anything else stays as written.
+struct ValidationPlaceholders {
+    int node_id = 0;
+    std::string node_name;
+    int visible_nodes = 0;
+    int sharing_upstream = 0;
+    int total_nodes = 0;
+};
+std::string expand_validation_command(std::string_view command,
+                                      const ValidationPlaceholders& values);
 
 }  // namespace pgwarden::exec

@@ -73,3 +73,9 @@ TEST_CASE("follow_command expands only %n and %%", "[exec]") {
           "pgwarden standby follow -W --upstream-node-id=3");
     CHECK(expand_follow_command("%n %% %e %", 12) == "12 % %e %");
 }
+
+TEST_CASE("failover_validation_command placeholders", "[exec]") {
+    ValidationPlaceholders values{2, "node2", 3, 2, 4};
+    CHECK(expand_validation_command("/v.sh %n %a %v %u %t %% %x", values) ==
+          "/v.sh 2 node2 3 2 4 % %x");
+}
