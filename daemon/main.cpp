@@ -1,3 +1,5 @@
 #include "daemon_options.hpp"
 
-int main() { return 1; }
+int main() {
+    return 1;
+}

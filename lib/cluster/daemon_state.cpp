@@ -20,8 +20,9 @@ std::optional<int> to_int(const pg::Result& result) {
 
 bool has_daemon_functions(pg::Connection& conn) {
     try {
-        return conn.exec("SELECT pg_catalog.to_regprocedure('repmgr.get_new_primary()') IS NOT "
-                         "NULL")
+        return conn.exec(
+                       "SELECT pg_catalog.to_regprocedure('repmgr.get_new_primary()') IS NOT "
+                       "NULL")
                    .value(0, 0) == "t";
     } catch (const pg::PgError&) {
         return false;
@@ -32,8 +33,7 @@ void publish_local_node_id(pg::Connection& conn, int node_id) {
     conn.exec("SELECT repmgr.set_local_node_id($1)", {std::to_string(node_id)});
 }
 
-void publish_daemon_pid(pg::Connection& conn, std::optional<int> pid,
-                        const std::string& pid_file) {
+void publish_daemon_pid(pg::Connection& conn, std::optional<int> pid, const std::string& pid_file) {
     std::optional<std::string> pid_text;
     if (pid)
         pid_text = std::to_string(*pid);
@@ -80,6 +80,8 @@ void announce_new_primary(pg::Connection& conn, int primary_node_id) {
     conn.exec("SELECT repmgr.notify_follow_primary($1)", {std::to_string(primary_node_id)});
 }
 
-void reset_announcement(pg::Connection& conn) { conn.exec("SELECT repmgr.reset_voting_status()"); }
+void reset_announcement(pg::Connection& conn) {
+    conn.exec("SELECT repmgr.reset_voting_status()");
+}
 
 }  // namespace pgwarden::cluster

@@ -20,8 +20,7 @@ bool has_daemon_functions(pg::Connection& conn);
 // All of these throw pg::PgError when the query fails; callers in loops catch and log.
 void publish_local_node_id(pg::Connection& conn, int node_id);
 // set_repmgrd_pid(pid, pidfile); nothing clears it (the node then reports "not running").
-void publish_daemon_pid(pg::Connection& conn, std::optional<int> pid,
-                        const std::string& pid_file);
+void publish_daemon_pid(pg::Connection& conn, std::optional<int> pid, const std::string& pid_file);
 void publish_upstream_node_id(pg::Connection& conn, int upstream_node_id);
 void publish_upstream_seen(pg::Connection& conn, int upstream_node_id);
 // repmgr.repmgrd_is_paused() of that node; false when unknown.

@@ -1,7 +1,5 @@
 #include "exec/placeholders.hpp"
 
-#include <map>
-
 namespace pgwarden::exec {
 
 std::string escape_double_quotes(std::string_view text) {

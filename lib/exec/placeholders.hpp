@@ -2,6 +2,7 @@
 // failover_validation_command: pure string functions, so every case is unit-tested.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +28,10 @@ std::string escape_double_quotes(std::string_view text);
 // %n %e %s %t %d %p %c %a and %%; an absent %p/%c/%a expands to nothing; any other "%x" stays
 // as written, as in repmgr 5.3.
 std::string expand_event_command(std::string_view command, const EventPlaceholders& values);
+
+// Each "%x" whose x is a key of `values` becomes its value, "%%" a '%'; anything else stays as
+// written. The building block of the specific expansions below.
+std::string expand_placeholders(std::string_view command, const std::map<char, std::string>& values);
 
 // follow_command: %n is the new upstream's node_id, %% a '%'; anything else stays as written.
 std::string expand_follow_command(std::string_view command, int upstream_node_id);

@@ -51,6 +51,9 @@ class PrimaryMonitor {
     std::vector<Action> children(const std::vector<ChildNode>& registered,
                                  const std::set<int>& attached, TimePoint now);
 
+    // check_children could not ask the local node: nothing is concluded, the next check is due.
+    void children_unknown() { children_check_in_flight_ = false; }
+
     TimePoint next_wake() const;
     PrimaryState state() const { return state_; }
     void set_paused(bool paused) { paused_ = paused; }

@@ -14,8 +14,7 @@ MonitorTiming standby_timing(const config::RepmgrConfig& config) {
     timing.monitor_interval = std::chrono::seconds(config.monitor_interval_secs);
     timing.reconnect_attempts = config.reconnect_attempts;
     timing.reconnect_interval = std::chrono::seconds(config.reconnect_interval);
-    timing.primary_notification_timeout =
-        std::chrono::seconds(config.primary_notification_timeout);
+    timing.primary_notification_timeout = std::chrono::seconds(config.primary_notification_timeout);
     timing.election_rerun_interval = std::chrono::seconds(config.election_rerun_interval);
     timing.degraded_monitoring_timeout = degraded_timeout(config);
     return timing;

@@ -293,6 +293,9 @@ void StandbyMonitor::enter(StandbyState next, std::string reason, TimePoint now)
         next_check_ = now + timing_.monitor_interval;
         next_poll_ = now + timing_.monitor_interval;
     }
+    // A check started in the old state is the daemon's to drop (it tracks the state), so none is
+    // in flight for the new one.
+    check_in_flight_ = false;
     state_ = next;
     reason_ = std::move(reason);
 }

@@ -85,6 +85,14 @@ std::optional<std::string> open_file(const std::string& path) {
 }
 
 void write(Level lvl, std::string_view message) {
+    // "...\nDETAIL: ..." becomes two lines, each with its own label, as repmgr prints them.
+    for (std::string_view sub_line : {"\nDETAIL: ", "\nHINT: "}) {
+        if (const auto at = message.find(sub_line); at != std::string_view::npos) {
+            write(lvl, message.substr(0, at));
+            write(lvl, message.substr(at + 1));
+            return;
+        }
+    }
     std::string_view label = level_name(lvl);
     for (std::string_view sub_label : {"DETAIL", "HINT"}) {
         if (message.size() > sub_label.size() + 1 && message.starts_with(sub_label) &&

@@ -30,8 +30,9 @@ bool enabled(Level level);
 // logrotate's moved file is let go. Returns an error message, or nothing on success.
 std::optional<std::string> open_file(const std::string& path);
 
-// Writes one line. Any "password=..." in the message is masked first, so a conninfo can never
-// leak a secret into a log, whoever formatted it.
+// Writes one line; a "\nDETAIL: " or "\nHINT: " inside starts a line of its own. Any
+// "password=..." in the message is masked first, so a conninfo can never leak a secret into a
+// log, whoever formatted it.
 void write(Level level, std::string_view message);
 
 template <typename... Args>

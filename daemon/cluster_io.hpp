@@ -1,0 +1,74 @@
+// The daemon's blocking conversations with PostgreSQL, each bounded by connect_timeout and a
+// statement_timeout: upstream checks, the election's views and lock, finding a new primary,
+// notifying siblings, the primary's local and child checks. Run on worker threads, never on the
+// event loop; each returns what it saw and never throws.
+#pragma once
+
+#include "cluster/node_record.hpp"
+#include "config/repmgr_config.hpp"
+#include "failover/election.hpp"
+#include "failover/primary_monitor.hpp"
+#include "pg/connection.hpp"
+
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace pgwarden::daemon {
+
+// repmgrd's additions to every conninfo it uses: connect_timeout=2 when none is set, and an
+// application name that tells a DBA who is connected.
+std::string daemon_conninfo(const std::string& conninfo);
+
+// Opens a connection with daemon_conninfo and statement_timeout = async_query_timeout.
+std::optional<pg::Connection> open(const std::string& conninfo, const config::RepmgrConfig& config,
+                                   std::string* error = nullptr);
+
+struct CheckResult {
+    bool alive = false;
+    std::string error;  // libpq's reason when not alive
+};
+// One upstream check with connection_check_type: ping, a new connection, or the query.
+CheckResult check_upstream(const config::RepmgrConfig& config, const std::string& conninfo);
+
+// The election lock: session advisory locks held on a majority of the nodes while this node
+// promotes; released (the sessions closed) when destroyed.
+class ElectionLocks {
+  public:
+    std::vector<pg::Connection> sessions;
+};
+
+struct ElectionRun {
+    failover::ElectionOutcome outcome;
+    std::shared_ptr<ElectionLocks> locks;  // held when outcome.verdict == won
+};
+
+// Gathers self and siblings (in parallel), decides, and for a win takes the election lock and
+// runs failover_validation_command. `failed_upstream` is the node that stopped answering.
+ElectionRun run_election(const config::RepmgrConfig& config, const cluster::NodeRecord& self,
+                         const cluster::NodeRecord& failed_upstream);
+
+// A node that announced itself as the new primary (notify_follow_primary on the local node), or
+// any active node other than self and `failed_upstream_id` that is not in recovery.
+std::optional<int> find_new_primary(const config::RepmgrConfig& config, int self_id,
+                                    int failed_upstream_id);
+
+// notify_follow_primary(self) on every active standby and witness but self; best effort.
+void notify_siblings(const config::RepmgrConfig& config, int self_id);
+
+// The primary side: the local node's role, and the registered children streaming from it.
+failover::LocalSeen check_local(const config::RepmgrConfig& config, std::string* error);
+struct ChildReport {
+    bool ok = false;
+    std::vector<failover::ChildNode> registered;
+    std::set<int> attached;
+};
+ChildReport check_children(const config::RepmgrConfig& config, int self_id);
+
+// The node records through the local node (nothing when unreachable or unreadable).
+std::optional<std::vector<cluster::NodeRecord>> load_nodes_locally(
+    const config::RepmgrConfig& config);
+
+}  // namespace pgwarden::daemon

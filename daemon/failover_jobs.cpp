@@ -1,0 +1,194 @@
+#include "failover_jobs.hpp"
+
+#include "cluster_io.hpp"
+
+#include "cluster/connect.hpp"
+#include "cluster/daemon_state.hpp"
+#include "exec/placeholders.hpp"
+#include "exec/shell.hpp"
+#include "log/log.hpp"
+
+#include <chrono>
+#include <thread>
+
+namespace pgwarden::daemon {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string describe(const cluster::NodeRecord& node) {
+    return fmt::format("\"{}\" (ID: {})", node.node_name, node.node_id);
+}
+
+// A command's own limit: its configured wait plus a margin for the work around it.
+std::chrono::milliseconds command_limit(int configured_secs) {
+    return std::chrono::seconds(std::max(configured_secs, 0)) + 60s;
+}
+
+// Polls the local node until `wanted` holds for its recovery state, up to `limit`.
+bool wait_for_local(const config::RepmgrConfig& config, bool want_in_recovery,
+                    std::chrono::milliseconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    do {
+        std::string error;
+        const auto seen = check_local(config, &error);
+        if (seen ==
+            (want_in_recovery ? failover::LocalSeen::standby : failover::LocalSeen::primary))
+            return true;
+        std::this_thread::sleep_for(200ms);
+    } while (std::chrono::steady_clock::now() < deadline);
+    return false;
+}
+
+std::string shell_failure(const std::string& what, const exec::CommandOutcome& outcome) {
+    if (!outcome.error.empty())
+        return fmt::format("{} could not be run: {}", what, outcome.error);
+    if (outcome.timed_out)
+        return fmt::format("{} did not finish in time and was killed", what);
+    return fmt::format("{} returned {}", what, outcome.exit_code);
+}
+
+}  // namespace
+
+void record_daemon_event(const config::RepmgrConfig& config, const cluster::Event& event) {
+    std::optional<pg::Connection> writable;
+    if (auto local = open(config.conninfo, config)) {
+        if (cluster::recovery_type(*local) == cluster::RecoveryType::primary)
+            writable = std::move(local);
+        else if (auto primary = cluster::connect_primary(*local))
+            writable = std::move(primary->conn);
+    }
+    cluster::record_event(writable ? &*writable : nullptr, config, event);
+}
+
+StepResult promote(const config::RepmgrConfig& config, const cluster::NodeRecord& self,
+                   const cluster::NodeRecord& old_primary) {
+    log::notice("this node is the winner, will now promote itself and inform other nodes");
+    log::info("promote_command is:\n  \"{}\"", config.promote_command);
+    const auto outcome =
+        exec::run_shell(config.promote_command, command_limit(config.promote_check_timeout));
+    if (!outcome.ok())
+        return {false, shell_failure("promote_command", outcome)};
+    if (!wait_for_local(config, false, std::chrono::seconds(config.promote_check_timeout)))
+        return {false, fmt::format("promote_command succeeded but the local node is still in "
+                                   "recovery after promote_check_timeout ({} s)",
+                                   config.promote_check_timeout)};
+
+    if (auto local = open(config.conninfo, config)) {
+        try {
+            local->exec("UPDATE repmgr.voting_term SET term = term + 1");
+        } catch (const pg::PgError& e) {
+            log::warning("unable to increment the voting term: {}", e.what());
+        }
+        cluster::Event promoted{self.node_id,
+                                "repmgrd_failover_promote",
+                                true,
+                                fmt::format("node {} promoted to primary; old primary {} marked "
+                                            "as failed",
+                                            describe(self), describe(old_primary)),
+                                old_primary.node_id,
+                                std::nullopt,
+                                std::nullopt};
+        cluster::record_event(&*local, config, promoted);
+    }
+    notify_siblings(config, self.node_id);
+    record_daemon_event(config, {self.node_id, "repmgrd_reload", true,
+                                 fmt::format("monitoring cluster primary {}", describe(self)),
+                                 std::nullopt, std::nullopt, std::nullopt});
+    return {true, {}};
+}
+
+StepResult follow(const config::RepmgrConfig& config, const cluster::NodeRecord& self,
+                  const cluster::NodeRecord& new_primary) {
+    const auto command = exec::expand_follow_command(config.follow_command, new_primary.node_id);
+    log::info("follow_command is:\n  \"{}\"", command);
+    const auto outcome = exec::run_shell(
+        command, command_limit(config.standby_follow_timeout + config.primary_follow_timeout));
+    if (!outcome.ok())
+        return {false, shell_failure("follow_command", outcome)};
+    if (!wait_for_local(config, true, std::chrono::seconds(config.repmgrd_standby_startup_timeout)))
+        return {false, fmt::format("the local node is not back as a standby after "
+                                   "repmgrd_standby_startup_timeout ({} s)",
+                                   config.repmgrd_standby_startup_timeout)};
+    if (auto local = open(config.conninfo, config)) {
+        try {
+            if (cluster::has_daemon_functions(*local)) {
+                cluster::reset_announcement(*local);
+                cluster::publish_upstream_node_id(*local, new_primary.node_id);
+            }
+        } catch (const pg::PgError& e) {
+            log::warning("unable to update the local node's daemon state: {}", e.what());
+        }
+    }
+    record_daemon_event(config, {self.node_id, "repmgrd_failover_follow", true,
+                                 fmt::format("node {} now following new upstream node {}",
+                                             describe(self), describe(new_primary)),
+                                 new_primary.node_id, new_primary.conninfo, new_primary.node_name});
+    return {true, {}};
+}
+
+bool local_paused(const config::RepmgrConfig& config) {
+    auto local = open(config.conninfo, config);
+    if (!local)
+        return false;
+    try {
+        return cluster::has_daemon_functions(*local) && cluster::daemon_paused(*local);
+    } catch (const pg::PgError&) {
+        return false;
+    }
+}
+
+bool after_upstream_seen(const config::RepmgrConfig& config, const cluster::NodeRecord& self,
+                         const cluster::NodeRecord& upstream) {
+    auto local = open(config.conninfo, config);
+    if (!local)
+        return false;
+    bool paused = false;
+    try {
+        if (cluster::has_daemon_functions(*local)) {
+            cluster::publish_upstream_seen(*local, upstream.node_id);
+            paused = cluster::daemon_paused(*local);
+        }
+    } catch (const pg::PgError& e) {
+        log::warning("unable to publish the upstream's last contact: {}", e.what());
+    }
+    if (!config.monitoring_history || upstream.type != "primary")
+        return paused;
+    try {
+        const auto standby = local->exec(
+            "SELECT pg_catalog.pg_last_wal_receive_lsn(), pg_catalog.pg_last_wal_replay_lsn(),"
+            " pg_catalog.pg_last_xact_replay_timestamp()");
+        auto primary = open(upstream.conninfo, config);
+        if (!primary || standby.is_null(0, 0))
+            return paused;
+        std::optional<std::string> replay_ts;
+        if (!standby.is_null(0, 2))
+            replay_ts = std::string(standby.value(0, 2));
+        primary->exec(
+            "INSERT INTO repmgr.monitoring_history (primary_node_id, standby_node_id,"
+            " last_monitor_time, last_apply_time, last_wal_primary_location,"
+            " last_wal_standby_location, replication_lag, apply_lag)"
+            " SELECT $1, $2, pg_catalog.now(), $3::timestamptz, p.lsn, $4::pg_lsn,"
+            " greatest(pg_catalog.pg_wal_lsn_diff(p.lsn, $4::pg_lsn), 0)::bigint,"
+            " greatest(pg_catalog.pg_wal_lsn_diff($4::pg_lsn, $5::pg_lsn), 0)::bigint"
+            " FROM (SELECT pg_catalog.pg_current_wal_lsn() AS lsn) p",
+            {std::to_string(upstream.node_id), std::to_string(self.node_id), replay_ts,
+             std::string(standby.value(0, 0)), std::string(standby.value(0, 1))});
+    } catch (const pg::PgError& e) {
+        log::warning("unable to write monitoring history: {}", e.what());
+    }
+    return paused;
+}
+
+void run_child_disconnect_command(const config::RepmgrConfig& config, const std::string& detail) {
+    const auto command = exec::expand_placeholders(config.child_nodes_disconnect_command,
+                                                   {{'p', std::to_string(config.node_id)}});
+    log::notice("executing \"child_nodes_disconnect_command\": {} ({})", command, detail);
+    const auto outcome = exec::run_shell(command, exec::k_default_command_timeout);
+    record_daemon_event(
+        config, {config.node_id, "child_nodes_disconnect_command", outcome.ok(),
+                 outcome.ok() ? detail : shell_failure("child_nodes_disconnect_command", outcome),
+                 std::nullopt, std::nullopt, std::nullopt});
+}
+
+}  // namespace pgwarden::daemon

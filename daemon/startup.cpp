@@ -1,0 +1,159 @@
+#include "startup.hpp"
+
+#include "cluster_io.hpp"
+
+#include "cluster/connect.hpp"
+#include "cluster/daemon_state.hpp"
+#include "cluster/node_write.hpp"
+#include "log/log.hpp"
+
+#include <array>
+
+namespace pgwarden::daemon {
+namespace {
+
+constexpr int kErrBadConfig = 1;
+constexpr int kErrDbConn = 6;
+
+// Read from repmgr.conf, not acted on yet. Each is named when the file sets it.
+constexpr std::array kNotImplemented{
+    "standby_disconnect_on_failover",
+    "sibling_nodes_disconnect_timeout",
+    "always_promote",
+    "witness_sync_interval",
+    "log_status_interval",
+    "reconnect_loop_sync",
+    "failover_delay",
+    "promote_delay",
+};
+
+}  // namespace
+
+config::RepmgrConfig load_daemon_config(const ConfigOverrides& overrides) {
+    const auto path = config::locate_repmgr_conf(overrides.config_file);
+    auto config = config::load_repmgr_conf(path);
+    config::check_repmgrd_requirements(config);
+    if (overrides.log_level) {
+        const auto level = log::parse_level(*overrides.log_level);
+        if (!level)
+            throw StartupError(kErrBadConfig, fmt::format("invalid log level \"{}\" provided",
+                                                          *overrides.log_level));
+        config.log_level = level;
+    }
+    if (overrides.verbose && !overrides.log_level)
+        config.log_level = log::Level::info;
+    if (overrides.monitoring_history)
+        config.monitoring_history = true;
+    return config;
+}
+
+void log_unimplemented_settings(const config::RepmgrConfig& config) {
+    for (const char* key : kNotImplemented)
+        if (const auto entry = config.raw.find(key); entry != config.raw.end())
+            log::warning("{}: \"{}\" is read but not acted on by pgwardend yet",
+                         source_of(config, key), key);
+    if (!config.log_facility.empty() && config.log_facility != "STDERR")
+        log::warning("{}: log_facility \"{}\": pgwardend logs to log_file or stderr only",
+                     source_of(config, "log_facility"), config.log_facility);
+    for (const auto& warning : config.warnings)
+        log::warning("{}", warning);
+}
+
+PreparedNode prepare_node(const config::RepmgrConfig& config) {
+    std::string error;
+    auto local = open(config.conninfo, config, &error);
+    if (!local)
+        throw StartupError(kErrDbConn, fmt::format("unable to connect to local node\n"
+                                                   "DETAIL: {}",
+                                                   error));
+    if (!cluster::has_metadata(*local))
+        throw StartupError(kErrBadConfig,
+                           "repmgr metadata not found on the local node\n"
+                           "HINT: register this node with \"pgwarden primary register\" or "
+                           "\"repmgr primary register\" first");
+    std::optional<cluster::NodeRecord> self;
+    try {
+        self = cluster::load_node(*local, config.node_id);
+    } catch (const pg::PgError& e) {
+        throw StartupError(kErrBadConfig,
+                           fmt::format("unable to read this node's record: {}", e.what()));
+    }
+    if (!self)
+        throw StartupError(kErrBadConfig,
+                           fmt::format("no metadata record found for this node (ID: {}) - "
+                                       "terminating\n"
+                                       "HINT: check that \"repmgr (primary|standby) register\" "
+                                       "was executed for this node",
+                                       config.node_id));
+    if (self->type == "witness")
+        throw StartupError(kErrBadConfig,
+                           "this node is a witness: pgwardend does not monitor "
+                           "witness nodes yet; keep repmgrd on it");
+
+    const auto recovery = cluster::recovery_type(*local);
+    if (recovery == cluster::RecoveryType::unknown)
+        throw StartupError(kErrDbConn, "unable to determine the local node's recovery state");
+    PreparedNode prepared{*self, recovery == cluster::RecoveryType::primary};
+
+    if (!self->active) {
+        if (config.repmgrd_exit_on_inactive_node)
+            throw StartupError(kErrBadConfig,
+                               "this node is marked as inactive and "
+                               "\"repmgrd_exit_on_inactive_node\" is set - terminating\n"
+                               "HINT: re-register the node with \"standby register --force\"");
+        log::warning("this node is marked as inactive; setting it to active");
+        if (prepared.local_is_primary) {
+            cluster::set_node_active(*local, self->node_id, true);
+        } else if (auto primary = cluster::connect_primary(*local)) {
+            cluster::set_node_active(primary->conn, self->node_id, true);
+        } else {
+            log::warning("no primary reachable: the record stays inactive for now");
+        }
+        prepared.self.active = true;
+    }
+    if (prepared.local_is_primary && self->type != "primary")
+        log::warning(
+            "this node is registered as a {} but is running as a primary; "
+            "monitoring it as the primary",
+            self->type);
+    if (!prepared.local_is_primary && !self->upstream_node_id)
+        throw StartupError(kErrBadConfig,
+                           fmt::format("this node is a standby but its record (ID: {}) has no "
+                                       "upstream node\n"
+                                       "HINT: re-register it with \"standby register --force\"",
+                                       config.node_id));
+    return prepared;
+}
+
+void publish_daemon(const config::RepmgrConfig& config, int pid, const std::string& pid_file) {
+    auto local = open(config.conninfo, config);
+    if (!local)
+        return;
+    try {
+        if (!cluster::has_daemon_functions(*local)) {
+            log::warning(
+                "the repmgr extension's functions are not available on this node: "
+                "\"repmgr service status\" will not see pgwardend\n"
+                "HINT: add 'repmgr' to shared_preload_libraries");
+            return;
+        }
+        cluster::publish_local_node_id(*local, config.node_id);
+        cluster::publish_daemon_pid(*local, pid, pid_file);
+    } catch (const pg::PgError& e) {
+        log::warning("unable to publish the daemon's PID: {}", e.what());
+    }
+}
+
+void unpublish_daemon(const config::RepmgrConfig& config) {
+    auto local = open(config.conninfo, config);
+    if (!local)
+        return;
+    try {
+        if (cluster::has_daemon_functions(*local))
+            cluster::publish_daemon_pid(*local, std::nullopt, {});
+    } catch (const pg::PgError& e) {
+        log::debug("unable to clear the daemon's PID: {}", e.what());
+    }
+}
+
+}  // namespace pgwarden::daemon
