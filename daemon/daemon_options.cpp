@@ -51,49 +51,50 @@ std::string program_name(int argc, const char* const argv[]) {
 
 std::string help_text(const std::string& name) {
     return fmt::format(
-        "{0}: replication management daemon for PostgreSQL (repmgrd 5.3 compatible)\n"
+        "{0}: failover daemon for repmgr clusters, a drop-in for repmgrd 5.3\n"
         "\n"
-        "{0} monitors a repmgr cluster node and, with failover=automatic, promotes or follows.\n"
+        "Watches this node and its upstream; with failover=automatic in repmgr.conf it\n"
+        "runs promote_command or follow_command when the primary is lost.\n"
         "\n"
         "Usage:\n"
         "  {0} [OPTIONS]\n"
         "\n"
-        "General options:\n"
-        "  -?, --help                show this help, then exit\n"
-        "  -V, --version             output version information, then exit\n"
+        "General:\n"
+        "  -?, --help                print this text and exit\n"
+        "  -V, --version             print the version and exit\n"
         "\n"
-        "General configuration options:\n"
-        "  -v, --verbose             output verbose activity information\n"
-        "  -f, --config-file=PATH    repmgr.conf to read (default: ./repmgr.conf,\n"
+        "Configuration:\n"
+        "  -f, --config-file=PATH    repmgr.conf to use (default: ./repmgr.conf,\n"
         "                            /etc/repmgr.conf, then pg_config --sysconfdir)\n"
-        "  -L, --log-level=LEVEL     override log_level: DEBUG, INFO, NOTICE, WARNING,\n"
+        "  -L, --log-level=LEVEL     instead of log_level: DEBUG, INFO, NOTICE, WARNING,\n"
         "                            ERROR, ALERT, CRIT or EMERG\n"
-        "  -m, --monitoring-history  write monitoring history (overrides monitoring_history)\n"
+        "  -v, --verbose             log more detail\n"
+        "  -m, --monitoring-history  record monitoring history, whatever monitoring_history says\n"
         "\n"
-        "Daemon configuration options:\n"
-        "  -d\n"
-        "  --daemonize[=true/false]\n"
-        "                            detach process from foreground (default: true)\n"
-        "  -p, --pid-file=PATH       use the specified PID file\n"
-        "  -s, --show-pid-file       show PID file which would be used by the current "
-        "configuration\n"
-        "  --no-pid-file             don't write a PID file\n",
+        "Process:\n"
+        "  -d, --daemonize           run in the background (the default)\n"
+        "  --daemonize=false         stay in the foreground (systemd Type=notify)\n"
+        "  -p, --pid-file=PATH       PID file (default: repmgrd_pid_file, else\n"
+        "                            $TMPDIR/repmgrd.pid, else /tmp/repmgrd.pid)\n"
+        "  -s, --show-pid-file       print the PID file path the options and repmgr.conf\n"
+        "                            give, and exit\n"
+        "  --no-pid-file             write no PID file\n",
         name);
 }
 
 ExitNow usage_error(const std::string& name, const std::string& problem) {
     return ExitNow{k_exit_bad_config, "",
                    fmt::format("{0}: {1}\n"
-                               "{0}: replication management daemon for PostgreSQL\n"
-                               "Try \"{0} --help\" for more information.\n",
+                               "{0}: failover daemon for repmgr clusters\n"
+                               "Run \"{0} --help\" to see the options.\n",
                                name, problem)};
 }
 
 // How getopt words it, so the first line reads as repmgrd's does.
 std::string unknown_option_problem(const std::string& token) {
     if (token.size() > 1 && token[0] == '-' && token[1] != '-')
-        return fmt::format("invalid option -- '{}'", token.substr(1));
-    return fmt::format("unrecognized option '{}'", token);
+        return fmt::format("unknown option -- '{}'", token.substr(1));
+    return fmt::format("unknown option '{}'", token);
 }
 
 }  // namespace
@@ -129,11 +130,12 @@ ParseResult parse_daemon_options(int argc, const char* const argv[]) {
         // argument that repmgrd ignores, and daemonize. Neither is what was meant: refuse it.
         const bool detached_value =
             (key == "daemonize" || key == "daemonize-short") && option.original_tokens.size() > 1;
-        if (option.position_key >= 0 || key.empty() || detached_value) {
+        if (detached_value) {
             errors.push_back(fmt::format(
-                "unexpected argument {}: {} takes no arguments, only options (an optional value "
-                "is attached: write --daemonize=false)",
-                config::quote_for_message(value), name));
+                "--daemonize {0}: the value must be attached, as in --daemonize={0}", value));
+        } else if (option.position_key >= 0 || key.empty()) {
+            errors.push_back(fmt::format("unexpected argument {}: {} takes options only",
+                                         config::quote_for_message(value), name));
         } else if (key == "help") {
             return {std::nullopt, ExitNow{k_exit_success, help_text(name), ""}};
         } else if (key == "version") {
@@ -155,8 +157,8 @@ ParseResult parse_daemon_options(int argc, const char* const argv[]) {
                 options.daemonize = *parsed_bool.value;
             } else {
                 errors.push_back(
-                    fmt::format("\"-d/--daemonize\": unable to interpret {} as a boolean value "
-                                "(use true or false)",
+                    fmt::format("--daemonize={}: not a boolean (use true or false; on/off, "
+                                "yes/no and 1/0 also do)",
                                 config::quote_for_message(value)));
             }
         } else if (key == "pid-file") {
@@ -173,8 +175,8 @@ ParseResult parse_daemon_options(int argc, const char* const argv[]) {
                 options.log_level = level;
             } else {
                 errors.push_back(fmt::format(
-                    "invalid log level {} provided (use DEBUG, INFO, NOTICE, WARNING, ERROR, "
-                    "ALERT, CRIT or EMERG)",
+                    "-L/--log-level {}: not a log level (use DEBUG, INFO, NOTICE, WARNING, "
+                    "ERROR, ALERT, CRIT or EMERG)",
                     config::quote_for_message(value)));
             }
         } else if (key == "verbose") {
@@ -185,10 +187,10 @@ ParseResult parse_daemon_options(int argc, const char* const argv[]) {
     }
 
     if (!errors.empty()) {
-        std::string text = "The following command line errors were encountered:\n";
+        std::string text = fmt::format("{}: bad command line:\n", name);
         for (const auto& error : errors)
             text += fmt::format("  {}\n", error);
-        text += fmt::format("Try \"{} --help\" for more information.\n", name);
+        text += fmt::format("Run \"{} --help\" to see the options.\n", name);
         return {std::nullopt, ExitNow{k_exit_bad_config, "", text}};
     }
     return {std::move(options), std::nullopt};
@@ -202,10 +204,9 @@ PidFileChoice choose_pid_file(const DaemonOptions& options, std::string_view con
     if (options.pid_file) {
         choice.path = *options.pid_file;
         if (!config_pid_file.empty()) {
-            choice.warning =
-                fmt::format("\"repmgrd_pid_file\" ({}) will be overridden by --pid-file ({})",
-                            config::quote_for_message(config_pid_file),
-                            config::quote_for_message(*options.pid_file));
+            choice.warning = fmt::format("-p/--pid-file {} is used instead of repmgrd_pid_file {}",
+                                         config::quote_for_message(*options.pid_file),
+                                         config::quote_for_message(config_pid_file));
         }
         return choice;
     }

@@ -67,19 +67,25 @@ TEST_CASE("a value that is not a boolean for --daemonize is refused with exit 1"
     CHECK(result.exit->code == 1);
     CHECK(result.exit->out.empty());
     CHECK_THAT(result.exit->err,
-               Catch::StartsWith("The following command line errors were encountered:\n") &&
-                   Catch::Contains("\"-d/--daemonize\": unable to interpret \"maybe\"") &&
-                   Catch::EndsWith("Try \"pgwardend --help\" for more information.\n"));
+               Catch::StartsWith("pgwardend: bad command line:\n") &&
+                   Catch::Contains("  --daemonize=\"maybe\": not a boolean (use true or false") &&
+                   Catch::EndsWith("Run \"pgwardend --help\" to see the options.\n"));
 }
 
 TEST_CASE("a value after a space for --daemonize, or a stray argument, is refused", "[daemon]") {
-    for (const auto& args : std::vector<std::vector<const char*>>{
-             {"--daemonize", "false"}, {"-d", "false"}, {"-f", "/x.conf", "false"}}) {
+    const auto detached = parse({"--daemonize", "false"});
+    REQUIRE(detached.exit);
+    CHECK(detached.exit->code == 1);
+    CHECK_THAT(detached.exit->err,
+               Catch::Contains("--daemonize false: the value must be attached, as in "
+                               "--daemonize=false"));
+    for (const auto& args :
+         std::vector<std::vector<const char*>>{{"-d", "false"}, {"-f", "/x.conf", "false"}}) {
         const auto result = parse(args);
         REQUIRE(result.exit);
         CHECK(result.exit->code == 1);
-        CHECK_THAT(result.exit->err, Catch::Contains("unexpected argument \"false\"") &&
-                                         Catch::Contains("--daemonize=false"));
+        CHECK_THAT(result.exit->err,
+                   Catch::Contains("unexpected argument \"false\": pgwardend takes options only"));
     }
 }
 
@@ -119,8 +125,8 @@ TEST_CASE("an unknown log level is refused and the valid ones are named", "[daem
     REQUIRE(result.exit);
     CHECK(result.exit->code == 1);
     CHECK_THAT(result.exit->err,
-               Catch::Contains("  invalid log level \"LOUD\" provided (use DEBUG, INFO") &&
-                   Catch::Contains("  \"-d/--daemonize\": unable to interpret \"perhaps\""));
+               Catch::Contains("  -L/--log-level \"LOUD\": not a log level (use DEBUG, INFO") &&
+                   Catch::Contains("  --daemonize=\"perhaps\": not a boolean"));
 }
 
 TEST_CASE("unknown options stop with repmgrd's usage lines and exit 1", "[daemon]") {
@@ -128,14 +134,14 @@ TEST_CASE("unknown options stop with repmgrd's usage lines and exit 1", "[daemon
     REQUIRE(long_option.exit);
     CHECK(long_option.exit->code == 1);
     CHECK(long_option.exit->err ==
-          "pgwardend: unrecognized option '--frobnicate'\n"
-          "pgwardend: replication management daemon for PostgreSQL\n"
-          "Try \"pgwardend --help\" for more information.\n");
+          "pgwardend: unknown option '--frobnicate'\n"
+          "pgwardend: failover daemon for repmgr clusters\n"
+          "Run \"pgwardend --help\" to see the options.\n");
 
     const auto short_option = parse({"-x"});
     REQUIRE(short_option.exit);
     CHECK(short_option.exit->code == 1);
-    CHECK_THAT(short_option.exit->err, Catch::StartsWith("pgwardend: invalid option -- 'x'\n"));
+    CHECK_THAT(short_option.exit->err, Catch::StartsWith("pgwardend: unknown option -- 'x'\n"));
 }
 
 TEST_CASE("a missing option value or an empty path is refused", "[daemon]") {
@@ -156,8 +162,8 @@ TEST_CASE("help and version print on stdout and exit 0", "[daemon]") {
         REQUIRE(result.exit);
         CHECK(result.exit->code == 0);
         CHECK(result.exit->err.empty());
-        CHECK_THAT(result.exit->out, Catch::StartsWith("pgwardend: replication management") &&
-                                         Catch::Contains("--daemonize[=true/false]") &&
+        CHECK_THAT(result.exit->out, Catch::StartsWith("pgwardend: failover daemon") &&
+                                         Catch::Contains("--daemonize=false") &&
                                          Catch::Contains("--no-pid-file"));
     }
     const auto version = parse({"-V"});
@@ -189,7 +195,9 @@ TEST_CASE("the PID file is -p, else repmgrd_pid_file, else TMPDIR/repmgrd.pid", 
     const auto overridden = choose_pid_file(options, "/run/repmgr/repmgrd.pid", nullptr);
     CHECK(overridden.path == "/run/mine.pid");
     REQUIRE(overridden.warning);
-    CHECK_THAT(*overridden.warning, Catch::Contains("will be overridden by --pid-file"));
+    CHECK(*overridden.warning ==
+          "-p/--pid-file \"/run/mine.pid\" is used instead of "
+          "repmgrd_pid_file \"/run/repmgr/repmgrd.pid\"");
     CHECK_FALSE(choose_pid_file(options, "", nullptr).warning);
 }
 
