@@ -107,7 +107,10 @@ ParseResult parse_daemon_options(int argc, const char* const argv[]) {
     try {
         // allow_unregistered keeps unknown options in their place, so "--help --bogus" shows
         // the help, as getopt_long would reach --help first.
-        parsed = po::command_line_parser(argc, argv)
+        // Copied here: Boost's (argc, argv) form reads past the end when argc is 0.
+        const std::vector<std::string> args(argc > 1 ? argv + 1 : argv,
+                                            argc > 1 ? argv + argc : argv);
+        parsed = po::command_line_parser(args)
                      .options(desc)
                      .style(po::command_line_style::unix_style)
                      .allow_unregistered()

@@ -211,3 +211,10 @@ TEST_CASE("--no-pid-file wins over -p and the config, and -s then prints an empt
     CHECK(show_pid_file_text(choice) == "\n");
     CHECK(show_pid_file_text(choose_pid_file(DaemonOptions{}, "", "/t")) == "/t/repmgrd.pid\n");
 }
+
+TEST_CASE("an empty argv, as execve allows, parses as no options", "[daemon]") {
+    const char* const argv[] = {nullptr};
+    const auto result = parse_daemon_options(0, argv);
+    REQUIRE(result.options);
+    CHECK(result.options->daemonize);
+}
