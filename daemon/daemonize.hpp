@@ -10,28 +10,29 @@ namespace pgwarden::daemon {
 
 // Use:
 //   Daemonizer daemonizer;
-//   daemonizer.detach(config_dir);        // returns only in the daemon
+//   daemonizer.detach(daemon_working_directory(config_file));  // returns only in the daemon
 //   PidFile pid_file(path);               // holds the daemon's PID
-//   ... connect, check ...; on error: daemonizer.fail(message, code) (then exit)
+//   ... connect, check ...; on error: daemonizer.fail("pgwardend: ...", code), then exit
 //   daemonizer.ready();                   // the original process exits 0 now
 //
-// detach() forks; the original process waits on a pipe and never returns from detach(): it
+// detach() forks; the original process waits on a socket and never returns from detach(): it
 // _exit()s 0 on ready(), or prints fail()'s message on its stderr and _exit()s with its code,
 // or, if the daemon goes away without a word, says so and _exit()s 1. The first child calls
 // setsid() and forks again, so the daemon is not a session leader and can never acquire a
 // controlling terminal; it exits at once and is reaped by the original. The daemon chdir()s to
-// `working_directory` (repmgrd: the config file's directory, "/" if it has none) and reads stdin
-// and writes stdout from /dev/null, as repmgrd does; stderr is left where it is, since logging
-// may go there (log_file unset: the journal under systemd).
+// `working_directory` (repmgrd: the config file's directory, "/" if it has none), and its stdin
+// and stdout are /dev/null, as repmgrd's; stderr is left where it is, since logging may go there
+// (log_file unset: the journal under systemd). fail()'s message is printed as given, so start it
+// with the program's name.
 //
 // Call detach() before starting threads or an io_context (or call notify_fork() on it): only the
 // calling thread survives fork(). libpq connections opened before stay valid in the daemon, and
 // the original process _exit()s without running destructors, so it never closes them for the
-// daemon. Errors in the original process (pipe, fork) are thrown as std::system_error.
+// daemon. Errors before the first fork (socketpair, fork) are thrown as std::system_error.
 class Daemonizer {
   public:
     Daemonizer() = default;
-    ~Daemonizer();  // closes the pipe: a daemon that never said ready() is reported as failed
+    ~Daemonizer();  // closes the socket: a daemon that never said ready() is reported as failed
     Daemonizer(const Daemonizer&) = delete;
     Daemonizer& operator=(const Daemonizer&) = delete;
 
