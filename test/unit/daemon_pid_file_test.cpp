@@ -1,0 +1,126 @@
+#include "pid_file.hpp"
+#include "temp_dir.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+using pgwarden::daemon::parse_pid_text;
+using pgwarden::daemon::PidFile;
+using pgwarden::daemon::PidFileError;
+using pgwarden::daemon::process_is_running;
+
+using pgwarden::test::read_file;
+
+namespace {
+
+// The PID of a process that has exited and been reaped, so no process has it (until reuse,
+// which takes a whole cycle of the PID space).
+pid_t dead_pid() {
+    std::fflush(nullptr);  // or the child would write our buffered output again
+    const pid_t child = ::fork();
+    if (child == 0)
+        ::_exit(0);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    return child;
+}
+
+}  // namespace
+
+TEST_CASE("PID file text is a positive decimal PID with optional whitespace", "[daemon]") {
+    CHECK(parse_pid_text("1234") == 1234);
+    CHECK(parse_pid_text("1234\n") == 1234);
+    CHECK(parse_pid_text(" 42 \r\n") == 42);
+    CHECK_FALSE(parse_pid_text(""));
+    CHECK_FALSE(parse_pid_text("\n"));
+    CHECK_FALSE(parse_pid_text("0"));
+    CHECK_FALSE(parse_pid_text("-5"));
+    CHECK_FALSE(parse_pid_text("12ab"));
+    CHECK_FALSE(parse_pid_text("99999999999999999999"));
+}
+
+TEST_CASE("a running process counts as running and a reaped one does not", "[daemon]") {
+    CHECK(process_is_running(::getpid()));
+    CHECK_FALSE(process_is_running(dead_pid()));
+    CHECK_FALSE(process_is_running(0));
+}
+
+TEST_CASE("a new PID file holds our PID and is removed at scope exit", "[daemon]") {
+    pgwarden::test::TempDir dir("pidfile");
+    const std::string path = dir.path("repmgrd.pid");
+    {
+        PidFile pid_file(path);
+        CHECK(read_file(path) == std::to_string(::getpid()) + "\n");
+        CHECK(pid_file.pid() == ::getpid());
+        CHECK_FALSE(pid_file.replaced_stale_pid());
+        // Only the PID file is left in the directory: the temporary was cleaned up.
+        CHECK(std::distance(std::filesystem::directory_iterator(dir.path()),
+                            std::filesystem::directory_iterator()) == 1);
+    }
+    CHECK_FALSE(std::filesystem::exists(path));
+}
+
+TEST_CASE("a PID file of a running process is refused and left alone", "[daemon]") {
+    pgwarden::test::TempDir dir("pidfile");
+    const pid_t parent = ::getppid();  // running, and not us
+    const std::string path = dir.write("repmgrd.pid", std::to_string(parent));
+    CHECK_THROWS_MATCHES(PidFile(path), PidFileError,
+                         Catch::Matchers::Predicate<PidFileError>(
+                             [&](const PidFileError& e) {
+                                 const std::string what = e.what();
+                                 return what.find(path) != std::string::npos &&
+                                        what.find("holds PID " + std::to_string(parent)) !=
+                                            std::string::npos &&
+                                        what.find("stop it first") != std::string::npos;
+                             },
+                             "names the file, the PID and what to do"));
+    CHECK(read_file(path) == std::to_string(parent));
+}
+
+TEST_CASE("a stale PID file is replaced", "[daemon]") {
+    pgwarden::test::TempDir dir("pidfile");
+    const pid_t dead = dead_pid();
+    const std::string path = dir.write("repmgrd.pid", std::to_string(dead));
+    PidFile pid_file(path);
+    CHECK(pid_file.replaced_stale_pid() == dead);
+    CHECK(read_file(path) == std::to_string(::getpid()) + "\n");
+}
+
+TEST_CASE("an empty or garbled PID file is replaced", "[daemon]") {
+    pgwarden::test::TempDir dir("pidfile");
+    for (const char* text : {"", "not a pid\n"}) {
+        const std::string path = dir.write("repmgrd.pid", text);
+        {
+            PidFile pid_file(path);
+            CHECK_FALSE(pid_file.replaced_stale_pid());
+            CHECK(read_file(path) == std::to_string(::getpid()) + "\n");
+        }
+        CHECK_FALSE(std::filesystem::exists(path));
+    }
+}
+
+TEST_CASE("a PID file that another process took over is not removed", "[daemon]") {
+    pgwarden::test::TempDir dir("pidfile");
+    const std::string path = dir.path("repmgrd.pid");
+    {
+        PidFile pid_file(path);
+        std::ofstream(path, std::ios::trunc) << "1\n";
+    }
+    CHECK(read_file(path) == "1\n");
+}
+
+TEST_CASE("a PID file in a missing directory fails with the path and a hint", "[daemon]") {
+    pgwarden::test::TempDir dir("pidfile");
+    const std::string path = dir.path("no/such/dir/repmgrd.pid");
+    CHECK_THROWS_WITH(PidFile(path), Catch::Contains(path) &&
+                                         Catch::Contains("No such file or directory") &&
+                                         Catch::Contains("-p/--pid-file"));
+}
