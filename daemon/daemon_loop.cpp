@@ -8,8 +8,6 @@
 
 #include <boost/asio/post.hpp>
 
-#include <csignal>
-
 namespace pgwarden::daemon {
 namespace asio = boost::asio;
 using failover::Act;
@@ -60,7 +58,6 @@ DaemonLoop::DaemonLoop(asio::io_context& io, config::RepmgrConfig config, cluste
       start_as_primary_(local_is_primary),
       timer_(io),
       watch_timer_(io),
-      signals_(io, SIGHUP, SIGTERM, SIGINT),
       upstream_watch_(io) {}
 
 DaemonLoop::~DaemonLoop() {
@@ -84,10 +81,6 @@ void DaemonLoop::background(Work work, Done done) {
 }
 
 void DaemonLoop::start() {
-    signals_.async_wait([this](const boost::system::error_code& ec, int number) {
-        if (!ec)
-            on_signal(number);
-    });
     if (start_as_primary_) {
         begin_primary(fmt::format("monitoring cluster primary {}", describe(self_)));
     } else {
@@ -442,18 +435,6 @@ void DaemonLoop::record(const std::string& event, bool successful, const std::st
         [](bool) {});
 }
 
-void DaemonLoop::on_signal(int signal_number) {
-    if (signal_number == SIGHUP) {
-        reload();
-        signals_.async_wait([this](const boost::system::error_code& ec, int number) {
-            if (!ec)
-                on_signal(number);
-        });
-        return;
-    }
-    stop(0, signal_number == SIGTERM ? "TERM signal received" : "INT signal received");
-}
-
 void DaemonLoop::reload() {
     if (hooks_.notify)
         hooks_.notify("RELOADING=1");
@@ -520,7 +501,6 @@ void DaemonLoop::stop(int code, const std::string& why) {
     stopping_ = true;
     timer_.cancel();
     watch_timer_.cancel();
-    signals_.cancel();
     upstream_watch_.close();
     asio::post(workers_, [this, alive = alive_, config, row] {
         record_daemon_event(config, row);

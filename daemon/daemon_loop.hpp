@@ -12,7 +12,6 @@
 #include "pg/async_connection.hpp"
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
@@ -40,6 +39,11 @@ class DaemonLoop {
 
     // Records repmgrd_start and starts monitoring; returns at once (run the io_context).
     void start();
+    // SIGHUP: re-read repmgr.conf (rolled back when node_id or node_name changed, or the new
+    // conninfo does not connect) and reopen log_file.
+    void reload();
+    // SIGTERM/SIGINT (code 0) or giving up: record repmgrd_shutdown, then stop the io_context.
+    void stop(int code, const std::string& why);
     // 0 after SIGTERM/SIGINT; repmgr's exit code when the daemon gave up.
     int exit_code() const { return exit_code_; }
 
@@ -57,9 +61,6 @@ class DaemonLoop {
     void primary_tick();
 
     void schedule();
-    void on_signal(int signal_number);
-    void reload();
-    void stop(int code, const std::string& why);
     void record(const std::string& event, bool successful, const std::string& detail,
                 std::optional<int> other_node_id = std::nullopt);
 
@@ -82,7 +83,6 @@ class DaemonLoop {
     boost::asio::thread_pool workers_{4};
     boost::asio::steady_timer timer_;
     boost::asio::steady_timer watch_timer_;
-    boost::asio::signal_set signals_;
     pg::AsyncConnection upstream_watch_;
     bool watch_connecting_ = false;
     // Bumped when the upstream changes or its connection drops: results of checks started before

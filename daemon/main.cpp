@@ -1,5 +1,128 @@
+// pgwardend: the repmgrd drop-in. Start-up in repmgrd's order (options, repmgr.conf, the local
+// node, the PID file, the background), then the loop until SIGTERM.
+#include "daemon_loop.hpp"
 #include "daemon_options.hpp"
+#include "daemonize.hpp"
+#include "pid_file.hpp"
+#include "signals.hpp"
+#include "startup.hpp"
+#include "systemd_notify.hpp"
 
-int main() {
-    return 1;
+#include "config/config_error.hpp"
+#include "log/log.hpp"
+
+#include <boost/asio/io_context.hpp>
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+using namespace pgwarden;
+using namespace pgwarden::daemon;
+
+namespace {
+
+int run(const DaemonOptions& options) {
+    log::set_style(log::Style::daemon);
+    ConfigOverrides overrides;
+    overrides.config_file = options.config_file;
+    if (options.log_level)
+        overrides.log_level = std::string(log::level_name(*options.log_level));
+    overrides.verbose = options.verbose;
+    overrides.monitoring_history = options.monitoring_history;
+
+    config::RepmgrConfig config;
+    try {
+        config = load_daemon_config(overrides);
+    } catch (const config::ConfigError& e) {
+        log::error("{}", e.what());
+        return k_exit_bad_config;
+    } catch (const StartupError& e) {
+        log::error("{}", e.what());
+        return e.exit_code();
+    }
+    const auto pid_choice =
+        choose_pid_file(options, config.repmgrd_pid_file, std::getenv("TMPDIR"));
+    if (options.show_pid_file) {
+        std::fputs(show_pid_file_text(pid_choice).c_str(), stdout);
+        return k_exit_success;
+    }
+    if (config.log_level)
+        log::set_level(*config.log_level);
+    if (const auto error = log::open_file(config.log_file)) {
+        log::error("{}", *error);
+        return k_exit_bad_config;
+    }
+
+    log::notice("pgwardend {} (repmgrd 5.3 compatible) starting up", PGWARDEN_VERSION);
+    log::info("configuration file is \"{}\"", config.config_file);
+    log_unimplemented_settings(config);
+    if (pid_choice.warning)
+        log::warning("{}", *pid_choice.warning);
+
+    SystemdNotifier notifier = SystemdNotifier::from_environment();
+    Daemonizer daemonizer;
+    if (options.daemonize)
+        daemonizer.detach(daemon_working_directory(config.config_file));
+
+    std::optional<PidFile> pid_file;
+    PreparedNode node;
+    try {
+        if (pid_choice.path)
+            pid_file.emplace(*pid_choice.path);
+        node = prepare_node(config);
+    } catch (const PidFileError& e) {
+        log::error("{}", e.what());
+        daemonizer.fail(fmt::format("pgwardend: {}\n", e.what()), k_exit_bad_pidfile);
+        return k_exit_bad_pidfile;
+    } catch (const StartupError& e) {
+        log::error("{}", e.what());
+        daemonizer.fail(fmt::format("pgwardend: {}\n", e.what()), e.exit_code());
+        return e.exit_code();
+    }
+    publish_daemon(config, static_cast<int>(::getpid()), pid_choice.path.value_or(""));
+
+    boost::asio::io_context io;
+    const std::string config_file = config.config_file;
+    DaemonHooks hooks;
+    hooks.reload_config = [overrides, config_file] {
+        auto again = overrides;
+        again.config_file = config_file;
+        return load_daemon_config(again);
+    };
+    hooks.notify = [&notifier](const std::string& state) {
+        if (const auto error = notifier.notify(state))
+            log::warning("systemd notification failed: {}", *error);
+    };
+    DaemonLoop loop(io, config, node.self, node.local_is_primary, hooks);
+    SignalWatcher signals(io, [&loop](SignalAction action, int signal_number) {
+        if (action == SignalAction::reload)
+            loop.reload();
+        else
+            loop.stop(0, signal_number == SIGINT ? "INT signal received" : "TERM signal received");
+    });
+    loop.start();
+    daemonizer.ready();
+    io.run();
+    signals.cancel();
+    unpublish_daemon(config);
+    return loop.exit_code();
+}
+
+}  // namespace
+
+int main(int argc, char* argv[]) {
+    const auto parsed = parse_daemon_options(argc, argv);
+    if (parsed.exit) {
+        std::fputs(parsed.exit->out.c_str(), stdout);
+        std::fputs(parsed.exit->err.c_str(), stderr);
+        return parsed.exit->code;
+    }
+    try {
+        return run(*parsed.options);
+    } catch (const std::exception& e) {
+        log::error("pgwardend: {}", e.what());
+        return k_exit_sys_failure;
+    }
 }
