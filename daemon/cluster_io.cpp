@@ -195,6 +195,7 @@ std::optional<pg::Connection> open(const std::string& conninfo, const config::Re
                                    std::string* error) {
     try {
         auto conn = pg::Connection::open(daemon_conninfo(conninfo));
+        pg::log_notices(conn.get());
         if (config.async_query_timeout > 0)
             conn.exec(fmt::format("SET statement_timeout = {}",
                                   static_cast<long long>(config.async_query_timeout) * 1000));
