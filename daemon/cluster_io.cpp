@@ -1,5 +1,6 @@
 #include "cluster_io.hpp"
 
+#include "cluster/connect.hpp"
 #include "cluster/daemon_state.hpp"
 #include "exec/placeholders.hpp"
 #include "exec/shell.hpp"
@@ -184,6 +185,24 @@ void validate(const config::RepmgrConfig& config, const cluster::NodeRecord& sel
                                         outcome.exit_code));
 }
 
+ElectionRun follow_the_primary(const config::RepmgrConfig& config,
+                               const cluster::NodeRecord& failed_upstream) {
+    auto local = open(config.conninfo, config);
+    if (!local)
+        return cancelled("the local node cannot be queried");
+    auto primary = cluster::connect_primary(*local);
+    if (!primary)
+        return cancelled(fmt::format("upstream standby {} failed and no primary is reachable",
+                                     describe(failed_upstream)));
+    ElectionRun run;
+    run.outcome.verdict = failover::Verdict::follow_existing_primary;
+    run.outcome.winner_node_id = primary->record.node_id;
+    run.outcome.reasons.push_back(fmt::format(
+        "upstream standby {} failed: following the primary {}", describe(failed_upstream),
+        describe(primary->record)));
+    return run;
+}
+
 }  // namespace
 
 std::string daemon_conninfo(const std::string& conninfo) {
@@ -253,6 +272,10 @@ std::optional<std::vector<cluster::NodeRecord>> load_nodes_locally(
 
 ElectionRun run_election(const config::RepmgrConfig& config, const cluster::NodeRecord& self,
                          const cluster::NodeRecord& failed_upstream) {
+    // A cascaded standby whose upstream standby failed has a primary still: it follows that
+    // (repmgrd's upstream standby failover) and never holds an election.
+    if (failed_upstream.type != "primary")
+        return follow_the_primary(config, failed_upstream);
     const auto nodes = load_nodes_locally(config);
     if (!nodes)
         return cancelled("the local node's metadata cannot be read");
