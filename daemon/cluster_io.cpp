@@ -80,9 +80,21 @@ bool observe(pg::Connection& conn, failover::NodeView& view) {
             view.lsn = parse<std::uint64_t>(result.value(0, 1));
         if (!result.is_null(0, 2))
             view.timeline = parse<std::uint32_t>(result.value(0, 2)).value_or(0);
-        if (cluster::has_daemon_functions(conn)) {
-            view.daemon_running = cluster::daemon_running(conn).value_or(false);
-            view.seconds_since_primary_seen = cluster::seconds_since_upstream_seen(conn);
+        switch (cluster::state_store(conn)) {
+            case cluster::StateStore::extension:
+                view.daemon_running = cluster::daemon_running(conn).value_or(false);
+                view.seconds_since_primary_seen = cluster::seconds_since_upstream_seen(conn);
+                break;
+            case cluster::StateStore::table:
+                // Rows stop changing when the primary dies: a PID there is a daemon that ran,
+                // and "upstream seen" is the last write it managed on the primary.
+                if (const auto status = cluster::table_status(conn, view.node_id)) {
+                    view.daemon_running = status->pid.has_value();
+                    view.seconds_since_primary_seen = status->seconds_since_upstream_seen;
+                }
+                break;
+            case cluster::StateStore::none:
+                break;
         }
         view.visible = true;
     } catch (const pg::PgError& e) {
@@ -197,9 +209,9 @@ ElectionRun follow_the_primary(const config::RepmgrConfig& config,
     ElectionRun run;
     run.outcome.verdict = failover::Verdict::follow_existing_primary;
     run.outcome.winner_node_id = primary->record.node_id;
-    run.outcome.reasons.push_back(fmt::format(
-        "upstream standby {} failed: following the primary {}", describe(failed_upstream),
-        describe(primary->record)));
+    run.outcome.reasons.push_back(
+        fmt::format("upstream standby {} failed: following the primary {}",
+                    describe(failed_upstream), describe(primary->record)));
     return run;
 }
 

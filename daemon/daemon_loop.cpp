@@ -316,17 +316,19 @@ void DaemonLoop::perform_primary(const std::vector<failover::Action>& actions) {
     const auto generation = check_generation_;
     const auto config = config_;
     const int self_id = self_.node_id;
+    const auto pid_file = hooks_.pid_file;
     for (const auto& action : actions) {
         if (mode_ != Mode::primary || stopping_)
             return;
         switch (action.act) {
             case Act::check_local:
                 background(
-                    [config] {
+                    [config, pid_file] {
                         std::string error;
                         const auto seen = check_local(config, &error);
-                        const bool paused =
-                            seen == failover::LocalSeen::unreachable ? false : local_paused(config);
+                        const bool paused = seen == failover::LocalSeen::unreachable
+                                                ? false
+                                                : primary_heartbeat(config, pid_file);
                         return std::make_tuple(seen, error, paused);
                     },
                     [this, generation](std::tuple<failover::LocalSeen, std::string, bool> seen) {
