@@ -6,11 +6,11 @@
 #include "exec/shell.hpp"
 #include "log/log.hpp"
 #include "pg/conninfo.hpp"
+#include "text/parse_number.hpp"
 
 #include <libpq-fe.h>
 
 #include <algorithm>
-#include <charconv>
 #include <future>
 
 namespace pgwarden::daemon {
@@ -32,15 +32,6 @@ constexpr const char* kViewQuery =
     "   (SELECT timeline_id FROM pg_catalog.pg_control_checkpoint()))"
     " ELSE ('x' || substr(pg_catalog.pg_walfile_name(pg_catalog.pg_current_wal_lsn()), 1, 8))"
     "  ::bit(32)::int END";
-
-template <typename Int>
-std::optional<Int> parse(std::string_view text) {
-    Int value{};
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size())
-        return std::nullopt;
-    return value;
-}
 
 // Runs fn on every item at once, one thread each, and returns the results in order.
 template <typename Item, typename Fn>
@@ -77,9 +68,9 @@ bool observe(pg::Connection& conn, failover::NodeView& view) {
         const auto result = conn.exec(kViewQuery);
         view.in_recovery = result.value(0, 0) == "t";
         if (!view.witness && !result.is_null(0, 1))
-            view.lsn = parse<std::uint64_t>(result.value(0, 1));
+            view.lsn = text::parse_number<std::uint64_t>(result.value(0, 1));
         if (!result.is_null(0, 2))
-            view.timeline = parse<std::uint32_t>(result.value(0, 2)).value_or(0);
+            view.timeline = text::parse_number<std::uint32_t>(result.value(0, 2)).value_or(0);
         switch (cluster::state_store(conn)) {
             case cluster::StateStore::extension:
                 view.daemon_running = cluster::daemon_running(conn).value_or(false);

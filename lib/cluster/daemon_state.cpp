@@ -1,27 +1,14 @@
 #include "cluster/daemon_state.hpp"
 
-#include <charconv>
+#include "text/parse_number.hpp"
 
 namespace pgwarden::cluster {
 namespace {
 
-std::optional<int> to_int_text(std::string_view text) {
-    int value = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size())
-        return std::nullopt;
-    return value;
-}
-
 std::optional<int> to_int(const pg::Result& result) {
     if (result.rows() < 1 || result.is_null(0, 0))
         return std::nullopt;
-    const std::string text{result.value(0, 0)};
-    int value = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size())
-        return std::nullopt;
-    return value;
+    return text::parse_number<int>(result.value(0, 0));
 }
 
 }  // namespace
@@ -105,7 +92,7 @@ std::optional<TableStatus> table_status(pg::Connection& conn, int node_id) {
     const auto column = [&row](int col) -> std::optional<int> {
         if (row.is_null(0, col))
             return std::nullopt;
-        return to_int_text(row.value(0, col));
+        return text::parse_number<int>(row.value(0, col));
     };
     TableStatus status;
     status.pid = column(0);
