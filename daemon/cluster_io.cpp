@@ -121,8 +121,8 @@ ElectionRun cancelled(std::string reason) {
 
 // Takes the election lock on every visible node, lowest node_id first, stopping at the first
 // node whose lock another candidate holds. Then, under the lock, looks again for a primary.
-void take_election_lock(const config::RepmgrConfig& config,
-                        const std::vector<cluster::NodeRecord>& voters, ElectionRun& run) {
+void lock_voters(const config::RepmgrConfig& config, const std::vector<cluster::NodeRecord>& voters,
+                 ElectionRun& run) {
     auto locks = std::make_shared<ElectionLocks>();
     for (const auto& node : voters) {
         auto conn = open(node.conninfo, config);
@@ -323,12 +323,24 @@ ElectionRun run_election(const config::RepmgrConfig& config, const cluster::Node
             voters.push_back(siblings[i]);
     std::sort(voters.begin(), voters.end(),
               [](const auto& a, const auto& b) { return a.node_id < b.node_id; });
-    take_election_lock(config, voters, run);
+    lock_voters(config, voters, run);
     if (run.outcome.verdict != failover::Verdict::won)
         return run;
     if (!run.locks)
         return run;
     validate(config, *own, static_cast<int>(siblings.size()) + 1, run);
+    return run;
+}
+
+ElectionRun take_election_lock(const config::RepmgrConfig& config,
+                               std::vector<cluster::NodeRecord> voters, int total_nodes) {
+    std::sort(voters.begin(), voters.end(),
+              [](const auto& a, const auto& b) { return a.node_id < b.node_id; });
+    ElectionRun run;
+    run.outcome.verdict = failover::Verdict::won;
+    run.outcome.winner_node_id = config.node_id;
+    run.outcome.total_nodes = total_nodes;
+    lock_voters(config, voters, run);
     return run;
 }
 
