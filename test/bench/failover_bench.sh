@@ -57,9 +57,20 @@ start_node() {
 }
 now() { date +%s.%N; }
 
+group_gone() { ! pgrep -g "$1" >/dev/null; }
+# stop_daemon NODE: the daemon, then any promote/follow command it left running. start_bg made the
+# daemon a session leader, so its commands are in process group <its pid>: killed by that id.
+stop_daemon() {
+    local pidfile=$run/daemon$1.pid pid
+    pid=$(cat "$pidfile" 2>/dev/null) || return 0
+    stop_pidfile "$pidfile" "$run/node$1/repmgr.conf" || true
+    group_gone "$pid" && return 0
+    kill -TERM -- "-$pid" 2>/dev/null || true
+    wait_until 10 "process group $pid to exit" group_gone "$pid" || kill -KILL -- "-$pid" 2>/dev/null || true
+}
 stop_daemons() {
     local i
-    for i in 1 2 3; do stop_pidfile "$run/daemon$i.pid" "$run/node$i/repmgr.conf" || true; done
+    for i in 1 2 3; do stop_daemon "$i"; done
 }
 stop_cluster() {
     local i pid
