@@ -12,18 +12,10 @@ namespace po = boost::program_options;
 namespace {
 
 // node check's flags, each naming one check.
-constexpr const char* kNodeChecks[] = {"role",
-                                       "replication-lag",
-                                       "archive-ready",
-                                       "downstream",
-                                       "upstream",
-                                       "slots",
-                                       "missing-slots",
-                                       "data-directory-config",
-                                       "repmgrd",
-                                       "db-connection",
-                                       "replication-config-owner",
-                                       "superuser"};
+constexpr const char* kNodeChecks[] = {
+    "role",     "replication-lag", "archive-ready",           "downstream",
+    "upstream", "slots",           "missing-slots",           "data-directory-config",
+    "repmgrd",  "db-connection",   "replication-config-owner"};
 
 po::options_description describe() {
     po::options_description desc;
@@ -39,12 +31,14 @@ po::options_description describe() {
         ("host,h", po::value<std::string>(), "")
         ("port,p", po::value<std::string>(), "")
         ("username,U", po::value<std::string>(), "")
+        ("superuser,S", po::value<std::string>(), "")
         ("dbname,d", po::value<std::string>(), "")
         ("node-id", po::value<int>(), "")
         ("node-name", po::value<std::string>(), "")
         ("upstream-node-id", po::value<int>(), "")
         ("csv", "")
         ("compact", "")
+        ("detail", "")
         ("json", "")
         ("nagios", "")
         ("limit", po::value<int>(), "")
@@ -109,12 +103,16 @@ CliOptions parse_cli_options(int argc, const char* const argv[]) {
     options.host = text("host");
     options.port = text("port");
     options.user = text("username");
+    options.superuser = text("superuser");
+    if (options.superuser && options.superuser->empty())
+        throw std::runtime_error("-S/--superuser needs a user name");
     options.dbname = text("dbname");
     options.node_id = number("node-id");
     options.node_name = text("node-name");
     options.upstream_node_id = number("upstream-node-id");
     options.csv = flag("csv");
     options.compact = flag("compact");
+    options.detail = flag("detail");
     options.json = flag("json");
     options.nagios = flag("nagios");
     options.limit = number("limit");

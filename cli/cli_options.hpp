@@ -24,9 +24,11 @@ struct CliOptions {
     std::optional<log::Level> log_level;  // -L / --log-level
 
     // the node to connect to or act on
-    std::optional<std::string> host;    // -h
-    std::optional<std::string> port;    // -p
-    std::optional<std::string> user;    // -U
+    std::optional<std::string> host;  // -h
+    std::optional<std::string> port;  // -p
+    std::optional<std::string> user;  // -U
+    // -S: the user for the checks and actions that need a superuser (repmgr's --superuser)
+    std::optional<std::string> superuser;
     std::optional<std::string> dbname;  // -d (a conninfo for some commands, as repmgr)
     std::optional<int> node_id;
     std::optional<std::string> node_name;
@@ -35,6 +37,7 @@ struct CliOptions {
     // output
     bool csv = false;
     bool compact = false;
+    bool detail = false;  // service status --detail
     bool json = false;
     bool nagios = false;
 
