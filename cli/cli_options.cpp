@@ -41,6 +41,7 @@ po::options_description describe() {
         ("detail", "")
         ("json", "")
         ("nagios", "")
+        ("optformat", "")
         ("limit", po::value<int>(), "")
         ("all", "")
         ("event", po::value<std::string>(), "")
@@ -115,6 +116,7 @@ CliOptions parse_cli_options(int argc, const char* const argv[]) {
     options.detail = flag("detail");
     options.json = flag("json");
     options.nagios = flag("nagios");
+    options.optformat = flag("optformat");
     options.limit = number("limit");
     options.all = flag("all");
     options.event = text("event");

@@ -40,6 +40,7 @@ struct CliOptions {
     bool detail = false;  // service status --detail
     bool json = false;
     bool nagios = false;
+    bool optformat = false;  // repmgr's internal "--name=VALUE" form (replication-config-owner)
 
     // cluster event
     std::optional<int> limit;

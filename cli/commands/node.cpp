@@ -13,9 +13,14 @@
 
 #include <libpq-fe.h>
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <set>
 
 namespace pgwarden::cli {
 namespace {
@@ -189,6 +194,28 @@ int check_db_connection(const std::string& conninfo, CheckOutput output) {
     return static_cast<int>(CheckStatus::critical);
 }
 
+// repmgr's check_replication_config_owner: the file ALTER SYSTEM writes the replication settings
+// to must belong to the data directory's owner, or a switchover could not rewrite it.
+CheckStatus replication_config_owner(const std::string& data_directory) {
+    struct stat dir_stat {};
+    struct stat conf_stat {};
+    const std::string conf = data_directory + "/postgresql.auto.conf";
+    if (::stat(data_directory.c_str(), &dir_stat) != 0) {
+        log::debug("unable to check ownership of \"{}\": {}", data_directory, std::strerror(errno));
+        return CheckStatus::critical;
+    }
+    if (::stat(conf.c_str(), &conf_stat) != 0) {
+        log::debug("unable to check ownership of \"{}\": {}", conf, std::strerror(errno));
+        return CheckStatus::critical;
+    }
+    if (dir_stat.st_uid != conf_stat.st_uid) {
+        log::debug("\"{}\" is owned by uid {}, the data directory by uid {}", conf,
+                   conf_stat.st_uid, dir_stat.st_uid);
+        return CheckStatus::critical;
+    }
+    return CheckStatus::ok;
+}
+
 using CheckFn = CheckResult (*)(const NodeFacts&);
 
 // The single checks in the order repmgr tries them when several flags are given.
@@ -213,6 +240,12 @@ int node_check(const CliOptions& options) {
     const CheckOutput output = options.nagios ? CheckOutput::nagios
                                : options.csv  ? CheckOutput::csv
                                               : CheckOutput::text;
+    if (options.optformat && options.checks != std::set<std::string>{"replication-config-owner"}) {
+        log::error("--optformat is only supported with --replication-config-owner");
+        reg::detail(log::Level::error,
+                    "repmgr uses it internally for switchover; pgwarden has no other use for it");
+        return kErrBadConfig;
+    }
     // -S: every check runs as that user, as repmgr's node check does (the data directory check
     // needs a superuser or pg_read_all_settings to compare with the server's own setting).
     std::string conninfo = config.conninfo;
@@ -251,8 +284,15 @@ int node_check(const CliOptions& options) {
         return static_cast<int>(result.status);
     }
     if (options.checks.count("replication-config-owner") != 0U) {
-        log::error("--replication-config-owner option can only be used with --optformat");
-        return kErrBadConfig;
+        if (!options.optformat) {
+            log::error("--replication-config-owner option can only be used with --optformat");
+            return kErrBadConfig;
+        }
+        const auto status = replication_config_owner(config.data_directory);
+        std::fputs(
+            fmt::format("--replication-config-owner={}\n", check_status_name(status)).c_str(),
+            stdout);
+        return static_cast<int>(status);
     }
     if (output == CheckOutput::nagios) {
         log::error("--nagios can only be used with a specific check");
@@ -395,7 +435,10 @@ const CommandRegistration reg_node_check{
      "    --missing-slots           slots registered downstream nodes need but are missing\n"
      "    --data-directory-config   data_directory in repmgr.conf is the server's\n"
      "    --repmgrd                 the failover daemon runs here and is not paused\n"
-     "    --db-connection           diagnose the local connection\n\n"
+     "    --db-connection           diagnose the local connection\n"
+     "    --replication-config-owner --optformat\n"
+     "                              postgresql.auto.conf belongs to the data directory's owner\n"
+     "                              (prints --replication-config-owner=OK|CRITICAL)\n\n"
      "Connection:\n"
      "    -S, --superuser=USER      connect as USER (a superuser) instead of conninfo's user\n\n"
      "Output:\n"

@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <sstream>
 #include <string>
 #include <vector>
@@ -107,8 +109,8 @@ TEST_CASE("service pause and unpause set the flag repmgr reads and read the flag
 }
 
 TEST_CASE(
-    "node check -S connects as the given user and --replication-config-owner needs "
-    "--optformat as in repmgr",
+    "node check -S connects as the given user and --replication-config-owner compares "
+    "owners with --optformat as in repmgr",
     "[cli][service]") {
     RepmgrCluster rc(2);
     require_same(rc, 1, {"node", "check", "--data-directory-config", "-S", "postgres"});
@@ -120,4 +122,24 @@ TEST_CASE(
     CHECK(bad.out.find("user=no_such_user") != std::string::npos);
     CHECK(bad.exit_code == 2);
     require_same(rc, 1, {"node", "check", "--replication-config-owner"}, Streams::out_and_err);
+
+    const std::vector<std::string> owner = {"node", "check", "--replication-config-owner",
+                                            "--optformat"};
+    require_same(rc, 2, owner);
+    const auto ok = rc.pgwarden(2, owner);
+    CHECK(ok.out == "--replication-config-owner=OK\n");
+    CHECK(ok.exit_code == 0);
+    // postgresql.auto.conf handed to root: the owners differ.
+    const std::string auto_conf = rc.cluster.node(2).data_dir + "/postgresql.auto.conf";
+    REQUIRE(::chown(auto_conf.c_str(), 0, 0) == 0);
+    require_same(rc, 2, owner);
+    const auto bad_owner = rc.pgwarden(2, owner);
+    CHECK(bad_owner.out == "--replication-config-owner=CRITICAL\n");
+    CHECK(bad_owner.exit_code == 2);
+    give_to_postgres(auto_conf);
+    CHECK(rc.pgwarden(2, owner).exit_code == 0);
+    // --optformat is not a general output form in pgwarden: refused with another check.
+    const auto other = rc.pgwarden(2, {"node", "check", "--role", "--optformat"});
+    CHECK(other.exit_code == 1);
+    CHECK(other.out.empty());
 }
