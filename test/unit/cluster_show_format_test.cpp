@@ -1,25 +1,15 @@
 // repmgr 5.3's cluster show cells, warnings and layouts, from observations alone.
 #include "cluster_show_format.hpp"
+#include "node_records.hpp"
 
 #include <catch2/catch.hpp>
 
 using namespace pgwarden;
 using cli::NodeObservation;
 using cli::Reachability;
+using pgwarden::test::record;
 
 namespace {
-
-cluster::NodeRecord record(int id, const std::string& type, std::optional<int> upstream,
-                           bool active = true) {
-    cluster::NodeRecord node;
-    node.node_id = id;
-    node.node_name = "node" + std::to_string(id);
-    node.type = type;
-    node.upstream_node_id = upstream;
-    node.active = active;
-    node.conninfo = "host=10.0.0." + std::to_string(id) + " dbname=repmgr password=secret";
-    return node;
-}
 
 NodeObservation up(bool in_recovery, std::optional<int> own_upstream,
                    const std::string& own_upstream_name, const std::string& type) {
