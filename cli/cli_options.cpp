@@ -47,6 +47,8 @@ po::options_description describe() {
         ("event", po::value<std::string>(), "")
         ("fast-checkpoint,c", "")
         ("wait,W", "")
+        ("siblings-follow", "")
+        ("remote-user,R", po::value<std::string>(), "")
         ("wait-start", po::value<int>(), "")
         ("wait-sync", po::value<int>()->implicit_value(-1), "")
         ("copy-external-config-files", "")
@@ -122,6 +124,8 @@ CliOptions parse_cli_options(int argc, const char* const argv[]) {
     options.event = text("event");
     options.fast_checkpoint = flag("fast-checkpoint");
     options.wait = flag("wait");
+    options.siblings_follow = flag("siblings-follow");
+    options.remote_user = text("remote-user");
     options.wait_start = number("wait-start");
     options.wait_sync = number("wait-sync");
     options.copy_external_config_files = flag("copy-external-config-files");

@@ -49,8 +49,10 @@ struct CliOptions {
 
     // standby clone / register / follow
     bool fast_checkpoint = false;
-    bool wait = false;              // -W / --wait (follow)
-    std::optional<int> wait_start;  // --wait-start=SECS (register)
+    bool wait = false;                       // -W / --wait (follow)
+    bool siblings_follow = false;            // promote --siblings-follow
+    std::optional<std::string> remote_user;  // -R: the ssh user on other nodes
+    std::optional<int> wait_start;           // --wait-start=SECS (register)
     std::optional<int> wait_sync;  // --wait-sync[=SECS] (register; 0 = wait forever? no: as repmgr)
     bool copy_external_config_files = false;
 
