@@ -107,10 +107,13 @@ int promote(const CliOptions& options) {
             hint(Level::error, "see preceding error messages");
             return kErrBadConfig;
         }
-        if (config.service_promote_command.empty())
+        if (config.service_promote_command.empty()) {
             log::info("node will be promoted using the \"pg_promote()\" function");
-        else
-            log::info("node will be promoted using command \"{}\"", config.service_promote_command);
+        } else {
+            log::info("node will be promoted using command defined in \"service_promote_command\"");
+            detail(Level::info, fmt::format("\"service_promote_command\" is \"{}\"",
+                                            config.service_promote_command));
+        }
         log::info("prerequisites for executing STANDBY PROMOTE are met");
         return kSuccess;
     }

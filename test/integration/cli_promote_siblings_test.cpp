@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -54,6 +55,12 @@ TEST_CASE(
                            "primary:\n  node3 (node ID: 3)\n") != std::string::npos);
     require_same(rc, 2, {"standby", "promote", "--dry-run", "--siblings-follow", "-F"},
                  Streams::out_and_err);
+    // With service_promote_command the dry run names the command instead of pg_promote().
+    std::ofstream(rc.conf(2), std::ios::app) << "service_promote_command='/bin/true'\n";
+    require_same(rc, 2, {"standby", "promote", "--dry-run"}, Streams::out_and_err);
+    CHECK(rc.pgwarden(2, {"standby", "promote", "--dry-run"})
+              .err.find("DETAIL: \"service_promote_command\" is \"/bin/true\"") !=
+          std::string::npos);
     CHECK(rc.cluster.is_in_recovery(2));
 }
 
