@@ -29,7 +29,12 @@ class RepmgrCluster {
     std::vector<std::string> confs;
 };
 
-// Runs the same command with both programs on node i; CHECKs that stdout and exit code match.
-void require_same(const RepmgrCluster& rc, int i, const std::vector<std::string>& args);
+// What require_same compares besides the exit code: stdout, or also stderr for the commands
+// whose whole report is log lines (service pause, refusals).
+enum class Streams { out, out_and_err };
+
+// Runs the same command with both programs on node i; CHECKs that the streams and exit code match.
+void require_same(const RepmgrCluster& rc, int i, const std::vector<std::string>& args,
+                  Streams streams = Streams::out);
 
 }  // namespace pgwarden::test
