@@ -8,6 +8,7 @@
 #include "../register_support.hpp"
 
 #include "cluster/connect.hpp"
+#include "cluster/daemon_state.hpp"
 #include "log/log.hpp"
 #include "pg/conninfo.hpp"
 
@@ -51,7 +52,34 @@ int set_paused(const CliOptions& options, bool pause) {
 
     const char* verb = pause ? "pause" : "unpause";
     int errors = 0;
+    // Without the extension's shared memory the flag is pgwardend's row in repmgr.daemon_status,
+    // written on the primary for every node.
+    std::optional<pg::Connection> primary;
+    if (cluster::state_store(conn) == cluster::StateStore::table) {
+        if (cluster::recovery_type(conn) == cluster::RecoveryType::primary) {
+            primary = std::move(conn);
+        } else if (auto found = cluster::connect_primary(conn)) {
+            primary = std::move(found->conn);
+        } else {
+            log::error("unable to connect to the primary, where the pause flags are kept");
+            return kErrRepmgrdPause;
+        }
+    }
     for (const auto& node : *registered) {
+        if (primary) {
+            if (options.dry_run) {
+                log::info("would {} node {} ({}) ", verb, node.node_id, node.node_name);
+                continue;
+            }
+            try {
+                cluster::table_set_paused(*primary, node.node_id, pause);
+                log::notice("node {} ({}) {}d", node.node_id, node.node_name, verb);
+            } catch (const pg::PgError& e) {
+                log::error("unable to {} node {}: {}", verb, node.node_id, e.what());
+                ++errors;
+            }
+            continue;
+        }
         log::debug("{} node {} ({})", pause ? "pausing" : "unpausing", node.node_id,
                    node.node_name);
         auto node_conn = cluster::try_connect(

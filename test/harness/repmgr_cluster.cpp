@@ -15,7 +15,8 @@ PgClusterOptions with_repmgr_library() {
     return options;
 }
 
-RepmgrCluster::RepmgrCluster(int nodes) : cluster(nodes, with_repmgr_library()) {
+RepmgrCluster::RepmgrCluster(int nodes, PgClusterOptions options)
+    : cluster(nodes, std::move(options)) {
     for (int i = 1; i <= nodes; ++i) {
         const auto& node = cluster.node(i);
         const std::string path = node.node_dir + "/repmgr.conf";

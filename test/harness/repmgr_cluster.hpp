@@ -18,7 +18,8 @@ PgClusterOptions with_repmgr_library();
 // node1 registered as primary, the rest as standbys, each with its own repmgr.conf.
 class RepmgrCluster {
   public:
-    explicit RepmgrCluster(int nodes);
+    // `options`: with_repmgr_library() unless a test wants the extension without its library.
+    explicit RepmgrCluster(int nodes, PgClusterOptions options = with_repmgr_library());
 
     const std::string& conf(int i) const { return confs.at(static_cast<std::size_t>(i - 1)); }
     // Runs the real repmgr / pgwarden with node i's config, as the postgres OS user.

@@ -75,3 +75,35 @@ TEST_CASE("the real repmgrd promotes and pgwardend on the other standby follows 
     require_failover(dc, 3, 2, dc.all_logs() + "\nrepmgrd on node3:\n" + repmgrd.log_contents());
     CHECK(dc.has_event(3, 3, "repmgrd_failover_promote"));
 }
+
+TEST_CASE("without the repmgr library the daemons keep their state in a table and still fail over",
+          "[daemon]") {
+    DaemonClusterOptions options = priorities(100, 50);
+    options.commands = FailoverCommands::pgwarden;
+    options.preload_repmgr = false;
+    DaemonCluster dc(options);
+    dc.start_daemons();
+    const auto pids = [&] {
+        return dc.cluster().psql(
+            1,
+            "SELECT string_agg(node_id::text, ',' ORDER BY node_id) FROM repmgr.daemon_status"
+            " WHERE pid IS NOT NULL AND upstream_last_seen IS NOT NULL OR node_id = 1");
+    };
+    INFO(dc.all_logs());
+    REQUIRE(wait_until([&] { return pids() == "1,2,3"; }, 20s, 200ms));
+    // pgwarden's service status and pause read and write that table.
+    const auto status = dc.repmgr().pgwarden(1, {"service", "status", "--csv"});
+    INFO(status.out << status.err);
+    CHECK(status.out.find("2,node2,standby,1,1,") != std::string::npos);
+    REQUIRE(dc.repmgr().pgwarden(3, {"service", "pause"}).ok());
+    CHECK(dc.cluster().psql(1, "SELECT bool_and(paused) FROM repmgr.daemon_status") == "t");
+    REQUIRE(dc.repmgr().pgwarden(3, {"service", "unpause"}).ok());
+    const auto unpaused = dc.repmgr().pgwarden(1, {"service", "status", "--csv"});
+    CHECK(unpaused.out.find("3,node3,standby,1,1,") != std::string::npos);
+    CHECK(dc.cluster().psql(1, "SELECT bool_or(paused) FROM repmgr.daemon_status") == "f");
+
+    dc.cluster().wait_caught_up(2, 1);
+    dc.cluster().wait_caught_up(3, 1);
+    dc.cluster().kill9(1);
+    require_failover(dc, 2, 3, dc.all_logs());
+}
