@@ -146,7 +146,9 @@ void lock_voters(const config::RepmgrConfig& config, const std::vector<cluster::
                 "another candidate holds the election lock on node {}", describe(node)));
             return;
         }
-        if (node.node_id != config.node_id && in_recovery(*conn) == false) {
+        // A witness is never in recovery: only a standby out of it was promoted.
+        if (node.node_id != config.node_id && node.type != "witness" &&
+            in_recovery(*conn) == false) {
             run.outcome.verdict = failover::Verdict::follow_existing_primary;
             run.outcome.winner_node_id = node.node_id;
             run.outcome.reasons.push_back(

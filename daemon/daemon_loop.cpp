@@ -110,6 +110,7 @@ void DaemonLoop::begin_standby(const cluster::NodeRecord& upstream) {
     self_.upstream_node_id = upstream.node_id;
     standby_.emplace(failover::standby_timing(config_),
                      config_.failover == config::FailoverMode::automatic, failover::Clock::now());
+    standby_->set_witness(self_.type == "witness");
     ++check_generation_;
     upstream_watch_.close();
     log::notice("monitoring connection to upstream node {}", describe(upstream));
@@ -158,6 +159,13 @@ void DaemonLoop::feed(const failover::Observation& observation) {
         return;
     const auto before = standby_->state();
     const auto actions = standby_->handle(observation, failover::Clock::now());
+    // The debug log tells every step but the frequent ticks and polls.
+    if (observation.what != Observed::tick)
+        log::debug("observed {} in state {}", failover::observed_name(observation.what),
+                   failover::state_name(before));
+    for (const auto& action : actions)
+        if (action.act != Act::look_for_primary)
+            log::debug("action: {} {}", failover::act_name(action.act), action.node_id);
     if (standby_->state() != before) {
         // Whatever was started in the old state reports to nobody.
         ++check_generation_;
@@ -179,9 +187,16 @@ void DaemonLoop::perform(const failover::Action& action) {
     switch (action.act) {
         case Act::check_upstream: {
             const auto upstream = *upstream_;
+            // A witness copies the metadata from the primary every witness_sync_interval.
+            const auto now = failover::Clock::now();
+            const bool sync_witness = self.type == "witness" && now >= next_witness_sync_;
+            if (sync_witness)
+                next_witness_sync_ = now + std::chrono::seconds(config.witness_sync_interval);
             background(
-                [config, self, upstream] {
+                [config, self, upstream, sync_witness] {
                     auto result = check_upstream(config, upstream.conninfo);
+                    if (result.alive && sync_witness)
+                        sync_witness_metadata(config, upstream);
                     const bool paused = result.alive ? after_upstream_seen(config, self, upstream)
                                                      : local_paused(config);
                     return std::make_pair(result, paused);
@@ -263,6 +278,8 @@ void DaemonLoop::perform(const failover::Action& action) {
                         return {{false, fmt::format("node {} is not in the metadata", target)},
                                 std::nullopt};
                     log::notice("following new primary {}", describe(*primary));
+                    if (self.type == "witness")
+                        return {witness_follow(config, self, *primary), primary};
                     return {follow(config, self, *primary), primary};
                 },
                 [this](std::pair<StepResult, std::optional<cluster::NodeRecord>> outcome) {

@@ -4,6 +4,7 @@
 
 #include "cluster/connect.hpp"
 #include "cluster/daemon_state.hpp"
+#include "cluster/node_write.hpp"
 #include "exec/placeholders.hpp"
 #include "exec/shell.hpp"
 #include "log/log.hpp"
@@ -56,8 +57,16 @@ std::optional<pg::Connection> open_primary(const config::RepmgrConfig& config) {
     auto local = open(config.conninfo, config);
     if (!local)
         return std::nullopt;
-    if (cluster::recovery_type(*local) == cluster::RecoveryType::primary)
-        return local;
+    // A witness is not in recovery either, but the primary is elsewhere.
+    if (cluster::recovery_type(*local) == cluster::RecoveryType::primary) {
+        std::optional<cluster::NodeRecord> self;
+        try {
+            self = cluster::load_node(*local, config.node_id);
+        } catch (const pg::PgError&) {
+        }
+        if (!self || self->type != "witness")
+            return local;
+    }
     if (auto primary = cluster::connect_primary(*local))
         return std::move(primary->conn);
     return std::nullopt;
@@ -131,6 +140,51 @@ StepResult follow(const config::RepmgrConfig& config, const cluster::NodeRecord&
                                  fmt::format("node {} now following new upstream node {}",
                                              describe(self), describe(new_primary)),
                                  new_primary.node_id, new_primary.conninfo, new_primary.node_name});
+    return {true, {}};
+}
+
+bool sync_witness_metadata(const config::RepmgrConfig& config, const cluster::NodeRecord& primary) {
+    auto source = open(primary.conninfo, config);
+    auto local = open(config.conninfo, config);
+    if (!source || !local)
+        return false;
+    try {
+        cluster::replace_all_nodes(*local, cluster::load_nodes(*source));
+        return true;
+    } catch (const pg::PgError& e) {
+        log::warning("unable to copy the metadata from the primary: {}", e.what());
+        return false;
+    }
+}
+
+StepResult witness_follow(const config::RepmgrConfig& config, const cluster::NodeRecord& self,
+                          const cluster::NodeRecord& new_primary) {
+    auto primary = open(new_primary.conninfo, config);
+    if (!primary)
+        return {false,
+                fmt::format("unable to connect to the new primary {}", describe(new_primary))};
+    try {
+        cluster::set_upstream(*primary, self.node_id, new_primary.node_id);
+    } catch (const pg::PgError& e) {
+        return {false, fmt::format("unable to update this witness's record: {}", e.what())};
+    }
+    if (!sync_witness_metadata(config, new_primary))
+        return {false, "unable to copy the metadata from the new primary"};
+    if (auto local = open(config.conninfo, config)) {
+        try {
+            if (cluster::has_daemon_functions(*local)) {
+                cluster::reset_announcement(*local);
+                cluster::publish_upstream_node_id(*local, new_primary.node_id);
+            }
+        } catch (const pg::PgError& e) {
+            log::warning("unable to update the local node's daemon state: {}", e.what());
+        }
+    }
+    cluster::record_event(&*primary, config,
+                          {self.node_id, "repmgrd_failover_follow", true,
+                           fmt::format("witness node {} now following new primary {}",
+                                       describe(self), describe(new_primary)),
+                           new_primary.node_id, new_primary.conninfo, new_primary.node_name});
     return {true, {}};
 }
 

@@ -49,6 +49,13 @@ bool primary_heartbeat(const config::RepmgrConfig& config, const std::string& pi
 // through the local node's metadata.
 std::optional<pg::Connection> open_primary(const config::RepmgrConfig& config);
 
+// A witness: copies repmgr.nodes from the primary into its own database (witness_sync_interval).
+bool sync_witness_metadata(const config::RepmgrConfig& config, const cluster::NodeRecord& primary);
+// A witness whose primary was replaced: its record on the new primary points at it, its copy of
+// the metadata is refreshed, and repmgrd_failover_follow is recorded.
+StepResult witness_follow(const config::RepmgrConfig& config, const cluster::NodeRecord& self,
+                          const cluster::NodeRecord& new_primary);
+
 // child_nodes_disconnect_command with %p, and its event.
 void run_child_disconnect_command(const config::RepmgrConfig& config, const std::string& detail);
 

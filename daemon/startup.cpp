@@ -21,7 +21,6 @@ constexpr std::array kNotImplemented{
     "standby_disconnect_on_failover",
     "sibling_nodes_disconnect_timeout",
     "always_promote",
-    "witness_sync_interval",
     "log_status_interval",
     "reconnect_loop_sync",
     "failover_delay",
@@ -86,15 +85,13 @@ PreparedNode prepare_node(const config::RepmgrConfig& config) {
                                        "HINT: check that \"repmgr (primary|standby) register\" "
                                        "was executed for this node",
                                        config.node_id));
-    if (self->type == "witness")
-        throw StartupError(kErrBadConfig,
-                           "this node is a witness: pgwardend does not monitor "
-                           "witness nodes yet; keep repmgrd on it");
 
     const auto recovery = cluster::recovery_type(*local);
     if (recovery == cluster::RecoveryType::unknown)
         throw StartupError(kErrDbConn, "unable to determine the local node's recovery state");
-    PreparedNode prepared{*self, recovery == cluster::RecoveryType::primary};
+    // A witness is a primary of its own (not in recovery) that watches the cluster's primary.
+    const bool witness = self->type == "witness";
+    PreparedNode prepared{*self, recovery == cluster::RecoveryType::primary && !witness};
 
     if (!self->active) {
         if (config.repmgrd_exit_on_inactive_node)
@@ -119,10 +116,10 @@ PreparedNode prepare_node(const config::RepmgrConfig& config) {
             self->type);
     if (!prepared.local_is_primary && !self->upstream_node_id)
         throw StartupError(kErrBadConfig,
-                           fmt::format("this node is a standby but its record (ID: {}) has no "
+                           fmt::format("this node is a {} but its record (ID: {}) has no "
                                        "upstream node\n"
                                        "HINT: re-register it with \"standby register --force\"",
-                                       config.node_id));
+                                       self->type, config.node_id));
     return prepared;
 }
 

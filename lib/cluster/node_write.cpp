@@ -99,4 +99,14 @@ void set_upstream(pg::Connection& conn, int node_id, int upstream_node_id) {
     });
 }
 
+void replace_all_nodes(pg::Connection& conn, const std::vector<NodeRecord>& nodes) {
+    in_transaction(conn, [&] {
+        // upstream_node_id refers to rows written later in the same transaction.
+        conn.exec("SET CONSTRAINTS ALL DEFERRED");
+        conn.exec("DELETE FROM repmgr.nodes");
+        for (const auto& node : nodes)
+            write_node(conn, node, false);
+    });
+}
+
 }  // namespace pgwarden::cluster

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 
 namespace pgwarden::failover {
 
@@ -33,6 +34,8 @@ struct Action {
     bool successful = true;
     std::string detail;
 };
+
+std::string_view act_name(Act what);  // "check_upstream", ... for the debug log
 
 inline Action act(Act what, int node_id = 0) {
     return Action{what, node_id, {}, true, {}};

@@ -4,6 +4,38 @@
 
 namespace pgwarden::failover {
 
+std::string_view observed_name(Observed what) {
+    switch (what) {
+        case Observed::tick:
+            return "tick";
+        case Observed::upstream_alive:
+            return "upstream_alive";
+        case Observed::upstream_lost:
+            return "upstream_lost";
+        case Observed::new_primary:
+            return "new_primary";
+        case Observed::election_won:
+            return "election_won";
+        case Observed::election_lost:
+            return "election_lost";
+        case Observed::election_follow:
+            return "election_follow";
+        case Observed::election_cancelled:
+            return "election_cancelled";
+        case Observed::election_not_candidate:
+            return "election_not_candidate";
+        case Observed::promote_succeeded:
+            return "promote_succeeded";
+        case Observed::promote_failed:
+            return "promote_failed";
+        case Observed::follow_succeeded:
+            return "follow_succeeded";
+        case Observed::follow_failed:
+            return "follow_failed";
+    }
+    return "unknown";
+}
+
 std::string_view state_name(StandbyState state) {
     switch (state) {
         case StandbyState::monitoring:
@@ -229,7 +261,8 @@ const std::vector<StandbyMonitor::Transition>& StandbyMonitor::transitions() {
          }},
         {S::degraded, O::tick,
          [](const StandbyMonitor& m, TimePoint now) {
-             return m.automatic_ && !m.paused_ && !m.check_in_flight_ && now >= m.rerun_at_;
+             return m.automatic_ && !m.witness_ && !m.paused_ && !m.check_in_flight_ &&
+                    now >= m.rerun_at_;
          },
          [](Step& s) {
              s.m.enter(S::electing, "rerunning the election", s.now);
@@ -301,6 +334,11 @@ void StandbyMonitor::enter(StandbyState next, std::string reason, TimePoint now)
 }
 
 void StandbyMonitor::decide_failover(std::vector<Action>& actions, TimePoint now) {
+    if (witness_) {
+        enter(StandbyState::degraded, "primary lost: waiting for a new primary to follow", now);
+        next_poll_ = now;
+        return;
+    }
     if (paused_) {
         enter(StandbyState::degraded, "upstream lost while paused: no failover", now);
         rerun_at_ = now + timing_.election_rerun_interval;
@@ -340,7 +378,7 @@ void StandbyMonitor::schedule(TimePoint now) {
             if (!check_in_flight_)
                 consider(next_check_);
             consider(next_poll_);
-            if (automatic_ && !paused_)
+            if (automatic_ && !witness_ && !paused_)
                 consider(rerun_at_);
             if (give_up_at_)
                 consider(*give_up_at_);

@@ -56,6 +56,8 @@ enum class Observed {
     follow_failed,           // detail: why
 };
 
+std::string_view observed_name(Observed what);  // "upstream_lost", ... for the debug log
+
 struct Observation {
     Observed what = Observed::tick;
     int node_id = 0;
@@ -80,6 +82,9 @@ class StandbyMonitor {
     bool paused() const { return paused_; }
     // After SIGHUP: the new failover mode and timing apply from the next step.
     void reconfigure(MonitorTiming timing, bool automatic);
+    // A witness watches the primary only to vote and to follow: when it is lost the witness
+    // waits for a new primary, never elects and never records standby_disconnect_manual.
+    void set_witness(bool witness) { witness_ = witness; }
 
   private:
     struct Step;
@@ -93,6 +98,7 @@ class StandbyMonitor {
 
     MonitorTiming timing_;
     bool automatic_;
+    bool witness_ = false;
     bool paused_ = false;
     StandbyState state_ = StandbyState::monitoring;
     std::string reason_ = "monitoring the upstream node";

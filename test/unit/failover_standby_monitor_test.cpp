@@ -61,6 +61,7 @@ struct Run {
                       "promote_command failed"});
                 break;
             case Act::follow:
+                world.upstream_up = world.follow_ok;  // the followed primary is the new upstream
                 feed({world.follow_ok ? Observed::follow_succeeded : Observed::follow_failed,
                       action.node_id, "follow_command failed"});
                 break;
@@ -255,4 +256,21 @@ TEST_CASE("zero reconnect attempts go straight to the election", "[failover]") {
     run.feed({Observed::upstream_lost, 0, "gone"});
     CHECK(run.world.elections == 1);
     CHECK(run.elapsed() == 0s);
+}
+
+TEST_CASE("a witness that loses the primary never elects and follows the new one", "[failover]") {
+    Run run(timing(2, 1));
+    run.monitor.set_witness(true);
+    run.world.upstream_up = false;
+    run.feed({Observed::upstream_lost, 0, "gone"});
+    run.run_for(30s);
+    CHECK(run.world.elections == 0);
+    CHECK(run.monitor.state() == StandbyState::degraded);
+    CHECK(std::count(run.world.events.begin(), run.world.events.end(),
+                     "standby_disconnect_manual") == 0);
+    run.world.announced_primary = 2;
+    run.run_for(2s);
+    CHECK(run.monitor.state() == StandbyState::monitoring);
+    CHECK(std::any_of(run.world.performed.begin(), run.world.performed.end(),
+                      [](const Action& a) { return a.act == Act::follow && a.node_id == 2; }));
 }
