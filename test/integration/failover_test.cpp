@@ -82,9 +82,11 @@ void require_node2_took_over(DaemonCluster& dc) {
 
 // node3 has a lower priority than node2, so with equal LSNs node2 must win on priority (node_id
 // would pick node2 too, but the election's reasons in the log say which rule decided).
-void kill_primary_with_equal_lsn(FailoverCommands commands) {
+// `repmgrd_node` (if any) runs the real repmgrd instead of pgwardend: a half-migrated cluster.
+void kill_primary_with_equal_lsn(FailoverCommands commands, int repmgrd_node = 0) {
     DaemonClusterOptions options;
     options.commands = commands;
+    options.runs_repmgrd = [repmgrd_node](int i) { return i == repmgrd_node; };
     options.extra_conf = [](int i) {
         return i == 3 ? std::vector<std::string>{"priority=50"} : std::vector<std::string>{};
     };
@@ -227,6 +229,14 @@ TEST_CASE("priority=0 on the best standby makes the other one the new primary") 
 
     cluster.kill9(1);
     require_took_over(dc, 3, 2);
+}
+
+TEST_CASE("a half-migrated cluster fails over when pgwardend promotes and repmgrd follows") {
+    kill_primary_with_equal_lsn(FailoverCommands::repmgr, 3);
+}
+
+TEST_CASE("a half-migrated cluster fails over when repmgrd promotes and pgwardend follows") {
+    kill_primary_with_equal_lsn(FailoverCommands::repmgr, 2);
 }
 
 TEST_CASE("the real repmgr service status shows pgwardend running with its PID on every node") {
