@@ -8,6 +8,7 @@
 #include "cluster/state_query.hpp"
 #include "log/log.hpp"
 #include "pg/result.hpp"
+#include "text/parse_number.hpp"
 
 #include <libpq-fe.h>
 
@@ -19,11 +20,7 @@ namespace pgwarden::cli {
 namespace {
 
 std::optional<int> to_int(std::string_view text) {
-    int value = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size())
-        return std::nullopt;
-    return value;
+    return text::parse_number<int>(text);
 }
 
 // One statement; an empty Result when it failed (the observation records "unknown" instead).

@@ -295,12 +295,12 @@ std::optional<std::string> attach_refusal(const AttachFacts& f) {
     return std::nullopt;
 }
 
-bool poll_until(std::chrono::seconds timeout, std::chrono::seconds interval,
+bool poll_until(std::chrono::milliseconds timeout, std::chrono::milliseconds interval,
                 const std::function<bool()>& done,
-                const std::function<void(std::chrono::seconds)>& sleep) {
-    if (interval.count() < 1)
-        interval = std::chrono::seconds(1);
-    for (std::chrono::seconds spent{0}; spent < timeout; spent += interval) {
+                const std::function<void(std::chrono::milliseconds)>& sleep) {
+    if (interval < k_quick_poll)
+        interval = k_quick_poll;
+    for (std::chrono::milliseconds spent{0}; spent < timeout; spent += interval) {
         if (done())
             return true;
         sleep(interval);

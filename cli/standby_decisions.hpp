@@ -100,8 +100,11 @@ std::optional<std::string> attach_refusal(const AttachFacts& facts);
 
 // repmgr's waiting loops: check, sleep `interval`, until `timeout` has been spent; one last check
 // at the end. Returns true as soon as `done` does. `sleep` is injected so tests take no time.
-bool poll_until(std::chrono::seconds timeout, std::chrono::seconds interval,
+// Callers whose wait ends a failover poll in k_quick_poll steps rather than repmgr's whole
+// seconds: the same bound, the answer up to a second sooner.
+inline constexpr std::chrono::milliseconds k_quick_poll{100};
+bool poll_until(std::chrono::milliseconds timeout, std::chrono::milliseconds interval,
                 const std::function<bool()>& done,
-                const std::function<void(std::chrono::seconds)>& sleep);
+                const std::function<void(std::chrono::milliseconds)>& sleep);
 
 }  // namespace pgwarden::cli::standby

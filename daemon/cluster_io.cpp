@@ -1,15 +1,16 @@
 #include "cluster_io.hpp"
 
+#include "cluster/connect.hpp"
 #include "cluster/daemon_state.hpp"
 #include "exec/placeholders.hpp"
 #include "exec/shell.hpp"
 #include "log/log.hpp"
 #include "pg/conninfo.hpp"
+#include "text/parse_number.hpp"
 
 #include <libpq-fe.h>
 
 #include <algorithm>
-#include <charconv>
 #include <future>
 
 namespace pgwarden::daemon {
@@ -31,15 +32,6 @@ constexpr const char* kViewQuery =
     "   (SELECT timeline_id FROM pg_catalog.pg_control_checkpoint()))"
     " ELSE ('x' || substr(pg_catalog.pg_walfile_name(pg_catalog.pg_current_wal_lsn()), 1, 8))"
     "  ::bit(32)::int END";
-
-template <typename Int>
-std::optional<Int> parse(std::string_view text) {
-    Int value{};
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size())
-        return std::nullopt;
-    return value;
-}
 
 // Runs fn on every item at once, one thread each, and returns the results in order.
 template <typename Item, typename Fn>
@@ -76,12 +68,24 @@ bool observe(pg::Connection& conn, failover::NodeView& view) {
         const auto result = conn.exec(kViewQuery);
         view.in_recovery = result.value(0, 0) == "t";
         if (!view.witness && !result.is_null(0, 1))
-            view.lsn = parse<std::uint64_t>(result.value(0, 1));
+            view.lsn = text::parse_number<std::uint64_t>(result.value(0, 1));
         if (!result.is_null(0, 2))
-            view.timeline = parse<std::uint32_t>(result.value(0, 2)).value_or(0);
-        if (cluster::has_daemon_functions(conn)) {
-            view.daemon_running = cluster::daemon_running(conn).value_or(false);
-            view.seconds_since_primary_seen = cluster::seconds_since_upstream_seen(conn);
+            view.timeline = text::parse_number<std::uint32_t>(result.value(0, 2)).value_or(0);
+        switch (cluster::state_store(conn)) {
+            case cluster::StateStore::extension:
+                view.daemon_running = cluster::daemon_running(conn).value_or(false);
+                view.seconds_since_primary_seen = cluster::seconds_since_upstream_seen(conn);
+                break;
+            case cluster::StateStore::table:
+                // Rows stop changing when the primary dies: a PID there is a daemon that ran,
+                // and "upstream seen" is the last write it managed on the primary.
+                if (const auto status = cluster::table_status(conn, view.node_id)) {
+                    view.daemon_running = status->pid.has_value();
+                    view.seconds_since_primary_seen = status->seconds_since_upstream_seen;
+                }
+                break;
+            case cluster::StateStore::none:
+                break;
         }
         view.visible = true;
     } catch (const pg::PgError& e) {
@@ -117,8 +121,8 @@ ElectionRun cancelled(std::string reason) {
 
 // Takes the election lock on every visible node, lowest node_id first, stopping at the first
 // node whose lock another candidate holds. Then, under the lock, looks again for a primary.
-void take_election_lock(const config::RepmgrConfig& config,
-                        const std::vector<cluster::NodeRecord>& voters, ElectionRun& run) {
+void lock_voters(const config::RepmgrConfig& config, const std::vector<cluster::NodeRecord>& voters,
+                 ElectionRun& run) {
     auto locks = std::make_shared<ElectionLocks>();
     for (const auto& node : voters) {
         auto conn = open(node.conninfo, config);
@@ -184,6 +188,24 @@ void validate(const config::RepmgrConfig& config, const cluster::NodeRecord& sel
                                         outcome.exit_code));
 }
 
+ElectionRun follow_the_primary(const config::RepmgrConfig& config,
+                               const cluster::NodeRecord& failed_upstream) {
+    auto local = open(config.conninfo, config);
+    if (!local)
+        return cancelled("the local node cannot be queried");
+    auto primary = cluster::connect_primary(*local);
+    if (!primary)
+        return cancelled(fmt::format("upstream standby {} failed and no primary is reachable",
+                                     describe(failed_upstream)));
+    ElectionRun run;
+    run.outcome.verdict = failover::Verdict::follow_existing_primary;
+    run.outcome.winner_node_id = primary->record.node_id;
+    run.outcome.reasons.push_back(
+        fmt::format("upstream standby {} failed: following the primary {}",
+                    describe(failed_upstream), describe(primary->record)));
+    return run;
+}
+
 }  // namespace
 
 std::string daemon_conninfo(const std::string& conninfo) {
@@ -195,6 +217,7 @@ std::optional<pg::Connection> open(const std::string& conninfo, const config::Re
                                    std::string* error) {
     try {
         auto conn = pg::Connection::open(daemon_conninfo(conninfo));
+        pg::log_notices(conn.get());
         if (config.async_query_timeout > 0)
             conn.exec(fmt::format("SET statement_timeout = {}",
                                   static_cast<long long>(config.async_query_timeout) * 1000));
@@ -252,6 +275,10 @@ std::optional<std::vector<cluster::NodeRecord>> load_nodes_locally(
 
 ElectionRun run_election(const config::RepmgrConfig& config, const cluster::NodeRecord& self,
                          const cluster::NodeRecord& failed_upstream) {
+    // A cascaded standby whose upstream standby failed has a primary still: it follows that
+    // (repmgrd's upstream standby failover) and never holds an election.
+    if (failed_upstream.type != "primary")
+        return follow_the_primary(config, failed_upstream);
     const auto nodes = load_nodes_locally(config);
     if (!nodes)
         return cancelled("the local node's metadata cannot be read");
@@ -296,12 +323,24 @@ ElectionRun run_election(const config::RepmgrConfig& config, const cluster::Node
             voters.push_back(siblings[i]);
     std::sort(voters.begin(), voters.end(),
               [](const auto& a, const auto& b) { return a.node_id < b.node_id; });
-    take_election_lock(config, voters, run);
+    lock_voters(config, voters, run);
     if (run.outcome.verdict != failover::Verdict::won)
         return run;
     if (!run.locks)
         return run;
     validate(config, *own, static_cast<int>(siblings.size()) + 1, run);
+    return run;
+}
+
+ElectionRun take_election_lock(const config::RepmgrConfig& config,
+                               std::vector<cluster::NodeRecord> voters, int total_nodes) {
+    std::sort(voters.begin(), voters.end(),
+              [](const auto& a, const auto& b) { return a.node_id < b.node_id; });
+    ElectionRun run;
+    run.outcome.verdict = failover::Verdict::won;
+    run.outcome.winner_node_id = config.node_id;
+    run.outcome.total_nodes = total_nodes;
+    lock_voters(config, voters, run);
     return run;
 }
 

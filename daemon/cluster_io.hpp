@@ -50,6 +50,12 @@ struct ElectionRun {
 ElectionRun run_election(const config::RepmgrConfig& config, const cluster::NodeRecord& self,
                          const cluster::NodeRecord& failed_upstream);
 
+// The election lock alone: session advisory locks on `voters` (self included), lowest node_id
+// first, stopping at the first one another candidate holds; under them, any voter found already
+// promoted is followed instead. Won (with the locks) only with more than half of `total_nodes`.
+ElectionRun take_election_lock(const config::RepmgrConfig& config,
+                               std::vector<cluster::NodeRecord> voters, int total_nodes);
+
 // A node that announced itself as the new primary (notify_follow_primary on the local node), or
 // any active node other than self and `failed_upstream_id` that is not in recovery.
 std::optional<int> find_new_primary(const config::RepmgrConfig& config, int self_id,

@@ -195,8 +195,12 @@ void DaemonLoop::perform(const failover::Action& action) {
                         feed({Observed::upstream_alive, 0, {}});
                         return;
                     }
-                    log::warning("unable to connect to upstream node {}: {}", describe(upstream),
-                                 outcome.first.error);
+                    // Each attempt is worth a line; degraded monitoring's repeats are not.
+                    log::at(standby_->state() == failover::StandbyState::degraded
+                                ? log::Level::debug
+                                : log::Level::warning,
+                            "unable to connect to upstream node {}: {}", describe(upstream),
+                            outcome.first.error);
                     feed(
                         {Observed::upstream_lost, 0,
                          fmt::format("unable to connect to upstream node {}", describe(upstream))});
@@ -312,25 +316,31 @@ void DaemonLoop::perform_primary(const std::vector<failover::Action>& actions) {
     const auto generation = check_generation_;
     const auto config = config_;
     const int self_id = self_.node_id;
+    const auto pid_file = hooks_.pid_file;
     for (const auto& action : actions) {
         if (mode_ != Mode::primary || stopping_)
             return;
         switch (action.act) {
             case Act::check_local:
                 background(
-                    [config] {
+                    [config, pid_file] {
                         std::string error;
                         const auto seen = check_local(config, &error);
-                        const bool paused =
-                            seen == failover::LocalSeen::unreachable ? false : local_paused(config);
+                        const bool paused = seen == failover::LocalSeen::unreachable
+                                                ? false
+                                                : primary_heartbeat(config, pid_file);
                         return std::make_tuple(seen, error, paused);
                     },
                     [this, generation](std::tuple<failover::LocalSeen, std::string, bool> seen) {
                         if (generation != check_generation_ || !primary_)
                             return;
                         primary_->set_paused(std::get<2>(seen));
+                        // Said once when the node goes away; while it stays away, at DEBUG.
                         if (std::get<0>(seen) == failover::LocalSeen::unreachable)
-                            log::warning("unable to connect to local node: {}", std::get<1>(seen));
+                            log::at(primary_->state() == failover::PrimaryState::running
+                                        ? log::Level::warning
+                                        : log::Level::debug,
+                                    "unable to connect to local node: {}", std::get<1>(seen));
                         perform_primary(primary_->local(std::get<0>(seen), std::get<1>(seen),
                                                         failover::Clock::now()));
                         schedule();

@@ -28,6 +28,8 @@ struct DaemonHooks {
     std::function<config::RepmgrConfig()> reload_config;
     // systemd notifications ("READY=1", "RELOADING=1", "STOPPING=1", "STATUS=..."); may be empty.
     std::function<void(const std::string&)> notify;
+    // The PID file in use ("" without one), for the daemon_status row where there is no extension.
+    std::string pid_file;
 };
 
 class DaemonLoop {

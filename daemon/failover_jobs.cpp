@@ -8,6 +8,8 @@
 #include "exec/shell.hpp"
 #include "log/log.hpp"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <thread>
 
@@ -50,14 +52,19 @@ std::string shell_failure(const std::string& what, const exec::CommandOutcome& o
 
 }  // namespace
 
+std::optional<pg::Connection> open_primary(const config::RepmgrConfig& config) {
+    auto local = open(config.conninfo, config);
+    if (!local)
+        return std::nullopt;
+    if (cluster::recovery_type(*local) == cluster::RecoveryType::primary)
+        return local;
+    if (auto primary = cluster::connect_primary(*local))
+        return std::move(primary->conn);
+    return std::nullopt;
+}
+
 void record_daemon_event(const config::RepmgrConfig& config, const cluster::Event& event) {
-    std::optional<pg::Connection> writable;
-    if (auto local = open(config.conninfo, config)) {
-        if (cluster::recovery_type(*local) == cluster::RecoveryType::primary)
-            writable = std::move(local);
-        else if (auto primary = cluster::connect_primary(*local))
-            writable = std::move(primary->conn);
-    }
+    auto writable = open_primary(config);
     cluster::record_event(writable ? &*writable : nullptr, config, event);
 }
 
@@ -132,10 +139,39 @@ bool local_paused(const config::RepmgrConfig& config) {
     if (!local)
         return false;
     try {
-        return cluster::has_daemon_functions(*local) && cluster::daemon_paused(*local);
-    } catch (const pg::PgError&) {
-        return false;
+        switch (cluster::state_store(*local)) {
+            case cluster::StateStore::extension:
+                return cluster::daemon_paused(*local);
+            case cluster::StateStore::table: {
+                const auto status = cluster::table_status(*local, config.node_id);
+                return status && status->paused;
+            }
+            case cluster::StateStore::none:
+                break;
+        }
+    } catch (const pg::PgError& e) {
+        log::debug("unable to read the pause flag: {}", e.what());
     }
+    return false;
+}
+
+bool primary_heartbeat(const config::RepmgrConfig& config, const std::string& pid_file) {
+    auto local = open(config.conninfo, config);
+    if (!local)
+        return false;
+    try {
+        if (cluster::state_store(*local) == cluster::StateStore::table) {
+            const auto status = cluster::table_status(*local, config.node_id);
+            if (!status || !status->pid)
+                cluster::table_publish_pid(*local, config.node_id, static_cast<int>(::getpid()),
+                                           pid_file);
+            cluster::table_heartbeat(*local, config.node_id, std::nullopt);
+            return status && status->paused;
+        }
+    } catch (const pg::PgError& e) {
+        log::warning("unable to write this daemon's heartbeat: {}", e.what());
+    }
+    return local_paused(config);
 }
 
 bool after_upstream_seen(const config::RepmgrConfig& config, const cluster::NodeRecord& self,
@@ -144,10 +180,28 @@ bool after_upstream_seen(const config::RepmgrConfig& config, const cluster::Node
     if (!local)
         return false;
     bool paused = false;
+    std::optional<pg::Connection> primary;
     try {
-        if (cluster::has_daemon_functions(*local)) {
-            cluster::publish_upstream_seen(*local, upstream.node_id);
-            paused = cluster::daemon_paused(*local);
+        switch (cluster::state_store(*local)) {
+            case cluster::StateStore::extension:
+                cluster::publish_upstream_seen(*local, upstream.node_id);
+                paused = cluster::daemon_paused(*local);
+                break;
+            case cluster::StateStore::table: {
+                const auto status = cluster::table_status(*local, self.node_id);
+                paused = status && status->paused;
+                primary = upstream.type == "primary" ? open(upstream.conninfo, config)
+                                                     : open_primary(config);
+                if (primary) {
+                    if (!status || !status->pid)
+                        cluster::table_publish_pid(*primary, self.node_id,
+                                                   static_cast<int>(::getpid()), {});
+                    cluster::table_heartbeat(*primary, self.node_id, upstream.node_id);
+                }
+                break;
+            }
+            case cluster::StateStore::none:
+                break;
         }
     } catch (const pg::PgError& e) {
         log::warning("unable to publish the upstream's last contact: {}", e.what());
@@ -158,7 +212,8 @@ bool after_upstream_seen(const config::RepmgrConfig& config, const cluster::Node
         const auto standby = local->exec(
             "SELECT pg_catalog.pg_last_wal_receive_lsn(), pg_catalog.pg_last_wal_replay_lsn(),"
             " pg_catalog.pg_last_xact_replay_timestamp()");
-        auto primary = open(upstream.conninfo, config);
+        if (!primary)
+            primary = open(upstream.conninfo, config);
         if (!primary || standby.is_null(0, 0))
             return paused;
         std::optional<std::string> replay_ts;

@@ -6,6 +6,7 @@
 #include "cluster/events.hpp"
 #include "cluster/node_record.hpp"
 #include "config/repmgr_config.hpp"
+#include "pg/connection.hpp"
 
 #include <optional>
 #include <string>
@@ -37,8 +38,16 @@ StepResult follow(const config::RepmgrConfig& config, const cluster::NodeRecord&
 bool after_upstream_seen(const config::RepmgrConfig& config, const cluster::NodeRecord& self,
                          const cluster::NodeRecord& upstream);
 
-// repmgrd_is_paused() on the local node; false when unknown.
+// repmgrd_is_paused() on the local node (or its row in repmgr.daemon_status); false when unknown.
 bool local_paused(const config::RepmgrConfig& config);
+
+// The primary's daemon, each monitor interval: where there is no extension, its heartbeat row
+// (and its PID, written again should the row be missing). Returns whether it is paused.
+bool primary_heartbeat(const config::RepmgrConfig& config, const std::string& pid_file);
+
+// A writable connection to the primary: the local node when it is one, else the primary found
+// through the local node's metadata.
+std::optional<pg::Connection> open_primary(const config::RepmgrConfig& config);
 
 // child_nodes_disconnect_command with %p, and its event.
 void run_child_disconnect_command(const config::RepmgrConfig& config, const std::string& detail);

@@ -86,6 +86,7 @@ int run(const DaemonOptions& options) {
     boost::asio::io_context io;
     const std::string config_file = config.config_file;
     DaemonHooks hooks;
+    hooks.pid_file = pid_choice.path.value_or("");
     hooks.reload_config = [overrides, config_file] {
         auto again = overrides;
         again.config_file = config_file;

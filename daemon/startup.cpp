@@ -1,6 +1,7 @@
 #include "startup.hpp"
 
 #include "cluster_io.hpp"
+#include "failover_jobs.hpp"
 
 #include "cluster/connect.hpp"
 #include "cluster/daemon_state.hpp"
@@ -130,15 +131,24 @@ void publish_daemon(const config::RepmgrConfig& config, int pid, const std::stri
     if (!local)
         return;
     try {
-        if (!cluster::has_daemon_functions(*local)) {
-            log::warning(
-                "the repmgr extension's functions are not available on this node: "
-                "\"repmgr service status\" will not see pgwardend\n"
-                "HINT: add 'repmgr' to shared_preload_libraries");
-            return;
+        switch (cluster::state_store(*local)) {
+            case cluster::StateStore::extension:
+                cluster::publish_local_node_id(*local, config.node_id);
+                cluster::publish_daemon_pid(*local, pid, pid_file);
+                return;
+            case cluster::StateStore::table:
+                log::notice(
+                    "the repmgr extension's functions are not available here: pgwardend "
+                    "keeps its state in repmgr.daemon_status (\"repmgr service status\" "
+                    "will not see it; \"pgwarden service status\" does)");
+                if (auto primary = open_primary(config))
+                    cluster::table_publish_pid(*primary, config.node_id, pid, pid_file);
+                else
+                    log::warning("no primary reachable: the daemon's PID is published later");
+                return;
+            case cluster::StateStore::none:
+                return;
         }
-        cluster::publish_local_node_id(*local, config.node_id);
-        cluster::publish_daemon_pid(*local, pid, pid_file);
     } catch (const pg::PgError& e) {
         log::warning("unable to publish the daemon's PID: {}", e.what());
     }
@@ -149,8 +159,10 @@ void unpublish_daemon(const config::RepmgrConfig& config) {
     if (!local)
         return;
     try {
-        if (cluster::has_daemon_functions(*local))
+        if (cluster::state_store(*local) == cluster::StateStore::extension)
             cluster::publish_daemon_pid(*local, std::nullopt, {});
+        else if (auto primary = open_primary(config))
+            cluster::table_publish_pid(*primary, config.node_id, std::nullopt, {});
     } catch (const pg::PgError& e) {
         log::debug("unable to clear the daemon's PID: {}", e.what());
     }

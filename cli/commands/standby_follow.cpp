@@ -26,7 +26,7 @@ using standby::hint;
 constexpr int kReloadableConninfoVersion = 130000;
 constexpr std::chrono::seconds kOneSecond{1};
 
-void sleep_for(std::chrono::seconds step) {
+void sleep_for(std::chrono::milliseconds step) {
     std::this_thread::sleep_for(step);
 }
 
@@ -306,7 +306,7 @@ int follow(const CliOptions& options) {
     }
 
     const bool attached = standby::poll_until(
-        std::chrono::seconds(config.standby_follow_timeout), kOneSecond,
+        std::chrono::seconds(config.standby_follow_timeout), standby::k_quick_poll,
         [&] { return standby::is_attached(target.conn, config.node_name); }, sleep_for);
     if (!attached) {
         log::error("STANDBY FOLLOW failed");

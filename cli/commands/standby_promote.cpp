@@ -121,12 +121,13 @@ int promote(const CliOptions& options) {
     std::optional<bool> last_recovery = true;
     const bool promoted = standby::poll_until(
         std::chrono::seconds(config.promote_check_timeout),
-        std::chrono::seconds(config.promote_check_interval),
+        std::min<std::chrono::milliseconds>(std::chrono::seconds(config.promote_check_interval),
+                                            standby::k_quick_poll),
         [&] {
             last_recovery = standby::in_recovery(*local);
             return last_recovery == false;
         },
-        [](std::chrono::seconds step) { std::this_thread::sleep_for(step); });
+        [](std::chrono::milliseconds step) { std::this_thread::sleep_for(step); });
     if (!promoted) {
         if (!last_recovery) {
             log::error("connection to node lost");

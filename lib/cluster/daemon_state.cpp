@@ -1,6 +1,6 @@
 #include "cluster/daemon_state.hpp"
 
-#include <charconv>
+#include "text/parse_number.hpp"
 
 namespace pgwarden::cluster {
 namespace {
@@ -8,25 +8,98 @@ namespace {
 std::optional<int> to_int(const pg::Result& result) {
     if (result.rows() < 1 || result.is_null(0, 0))
         return std::nullopt;
-    const std::string text{result.value(0, 0)};
-    int value = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size())
-        return std::nullopt;
-    return value;
+    return text::parse_number<int>(result.value(0, 0));
 }
 
 }  // namespace
 
-bool has_daemon_functions(pg::Connection& conn) {
+StateStore state_store(pg::Connection& conn) {
     try {
-        return conn.exec(
-                       "SELECT pg_catalog.to_regprocedure('repmgr.get_new_primary()') IS NOT "
-                       "NULL")
-                   .value(0, 0) == "t";
+        // The functions answer NULL without the library's shared memory: not a store then.
+        const auto result = conn.exec(
+            "SELECT pg_catalog.to_regprocedure('repmgr.get_new_primary()') IS NOT NULL"
+            " AND 'repmgr' = ANY(pg_catalog.string_to_array(pg_catalog.replace("
+            "pg_catalog.current_setting('shared_preload_libraries'), ' ', ''), ',')),"
+            " pg_catalog.to_regclass('repmgr.nodes') IS NOT NULL");
+        if (result.value(0, 0) == "t")
+            return StateStore::extension;
+        return result.value(0, 1) == "t" ? StateStore::table : StateStore::none;
     } catch (const pg::PgError&) {
-        return false;
+        return StateStore::none;
     }
+}
+
+bool has_daemon_functions(pg::Connection& conn) {
+    return state_store(conn) == StateStore::extension;
+}
+
+const char* const kDaemonStatusTable = R"(CREATE TABLE IF NOT EXISTS repmgr.daemon_status (
+  node_id            INTEGER     PRIMARY KEY,
+  pid                INTEGER     NULL,
+  pid_file           TEXT        NULL,
+  paused             BOOLEAN     NOT NULL DEFAULT FALSE,
+  upstream_node_id   INTEGER     NULL,
+  upstream_last_seen TIMESTAMPTZ NULL,
+  last_updated       TIMESTAMPTZ NOT NULL DEFAULT pg_catalog.now()
+))";
+
+void table_publish_pid(pg::Connection& primary, int node_id, std::optional<int> pid,
+                       const std::string& pid_file) {
+    primary.exec(kDaemonStatusTable);
+    std::optional<std::string> pid_text;
+    if (pid)
+        pid_text = std::to_string(*pid);
+    primary.exec(
+        "INSERT INTO repmgr.daemon_status (node_id, pid, pid_file) VALUES ($1, $2, $3)"
+        " ON CONFLICT (node_id) DO UPDATE SET pid = EXCLUDED.pid,"
+        " pid_file = EXCLUDED.pid_file, last_updated = pg_catalog.now()",
+        {std::to_string(node_id), pid_text,
+         pid ? std::optional<std::string>(pid_file) : std::nullopt});
+}
+
+void table_heartbeat(pg::Connection& primary, int node_id, std::optional<int> upstream_seen) {
+    std::optional<std::string> upstream;
+    if (upstream_seen)
+        upstream = std::to_string(*upstream_seen);
+    primary.exec(
+        "UPDATE repmgr.daemon_status SET last_updated = pg_catalog.now(),"
+        " upstream_node_id = COALESCE($2::int, upstream_node_id),"
+        " upstream_last_seen = CASE WHEN $2::int IS NULL THEN upstream_last_seen"
+        " ELSE pg_catalog.now() END WHERE node_id = $1",
+        {std::to_string(node_id), upstream});
+}
+
+void table_set_paused(pg::Connection& primary, int node_id, bool paused) {
+    primary.exec(kDaemonStatusTable);
+    primary.exec(
+        "INSERT INTO repmgr.daemon_status (node_id, paused) VALUES ($1, $2)"
+        " ON CONFLICT (node_id) DO UPDATE SET paused = EXCLUDED.paused",
+        {std::to_string(node_id), std::string(paused ? "true" : "false")});
+}
+
+std::optional<TableStatus> table_status(pg::Connection& conn, int node_id) {
+    if (conn.exec("SELECT pg_catalog.to_regclass('repmgr.daemon_status') IS NOT NULL")
+            .value(0, 0) != "t")
+        return std::nullopt;
+    const auto row = conn.exec(
+        "SELECT pid, paused,"
+        " EXTRACT(EPOCH FROM pg_catalog.now() - last_updated)::int,"
+        " EXTRACT(EPOCH FROM pg_catalog.now() - upstream_last_seen)::int"
+        " FROM repmgr.daemon_status WHERE node_id = $1",
+        {std::to_string(node_id)});
+    if (row.rows() < 1)
+        return std::nullopt;
+    const auto column = [&row](int col) -> std::optional<int> {
+        if (row.is_null(0, col))
+            return std::nullopt;
+        return text::parse_number<int>(row.value(0, col));
+    };
+    TableStatus status;
+    status.pid = column(0);
+    status.paused = row.value(0, 1) == "t";
+    status.seconds_since_update = column(2);
+    status.seconds_since_upstream_seen = column(3);
+    return status;
 }
 
 void publish_local_node_id(pg::Connection& conn, int node_id) {

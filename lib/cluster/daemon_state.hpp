@@ -2,8 +2,9 @@
 // through the repmgr extension's shared-memory functions (repmgr.set_repmgrd_pid,
 // get_new_primary, notify_follow_primary, ...), exactly as repmgrd does, so that the real
 // `repmgr service status/pause`, `repmgr standby switchover` and repmgrd on other nodes see and
-// steer pgwardend. Where the extension's functions are absent, each call does nothing and the
-// readers answer "unknown"; the daemon then learns of a new primary by scanning the nodes.
+// steer pgwardend. Where the extension is absent (or its library not preloaded), the same facts
+// live in the table repmgr.daemon_status, written on the primary and read from any node's copy;
+// a new primary is then found by scanning the nodes instead of being announced.
 #pragma once
 
 #include "pg/connection.hpp"
@@ -13,9 +14,31 @@
 
 namespace pgwarden::cluster {
 
-// True when the connected database has the repmgr extension's daemon functions (the library in
-// shared_preload_libraries and the extension created). Never throws.
-bool has_daemon_functions(pg::Connection& conn);
+// Where a node keeps its daemon's state: the extension's shared memory when its functions exist
+// and its library is preloaded, else the table when the metadata exists. Never throws.
+enum class StateStore { extension, table, none };
+StateStore state_store(pg::Connection& conn);
+bool has_daemon_functions(pg::Connection& conn);  // state_store(conn) == extension
+
+// --- the table, where there is no extension (all throw pg::PgError) ---
+// Created by `primary register` in plain SQL, and by pgwardend on the primary when missing.
+extern const char* const kDaemonStatusTable;
+// The daemon's PID (nothing: stopped) and PID file, on the primary.
+void table_publish_pid(pg::Connection& primary, int node_id, std::optional<int> pid,
+                       const std::string& pid_file);
+// "Alive", and, for a standby that just reached its upstream, "upstream seen now".
+void table_heartbeat(pg::Connection& primary, int node_id, std::optional<int> upstream_seen);
+void table_set_paused(pg::Connection& primary, int node_id, bool paused);
+struct TableStatus {
+    std::optional<int> pid;
+    bool paused = false;
+    std::optional<int> seconds_since_update;
+    std::optional<int> seconds_since_upstream_seen;
+};
+// node_id's row as this node's copy has it; nothing when the table or the row is absent.
+std::optional<TableStatus> table_status(pg::Connection& conn, int node_id);
+
+// --- the extension's functions ---
 
 // All of these throw pg::PgError when the query fails; callers in loops catch and log.
 void publish_local_node_id(pg::Connection& conn, int node_id);

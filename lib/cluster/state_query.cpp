@@ -1,6 +1,6 @@
 #include "cluster/state_query.hpp"
 
-#include <charconv>
+#include "text/parse_number.hpp"
 
 namespace pgwarden::cluster {
 
@@ -22,13 +22,7 @@ namespace {
 
 template <typename Int>
 std::optional<Int> parse_int(std::optional<std::string_view> text) {
-    if (!text)
-        return std::nullopt;
-    Int value{};
-    const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-    if (ec != std::errc() || end != text->data() + text->size())
-        return std::nullopt;
-    return value;
+    return text ? text::parse_number<Int>(*text) : std::nullopt;
 }
 
 }  // namespace

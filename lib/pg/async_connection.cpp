@@ -1,4 +1,5 @@
 #include "pg/async_connection.hpp"
+#include "pg/connection.hpp"
 
 #include <boost/asio/post.hpp>
 
@@ -80,6 +81,8 @@ void AsyncConnection::async_connect(const std::string& conninfo, ConnectHandler 
     busy_ = true;
     connect_handler_ = std::move(handler);
     conn_.reset(PQconnectStart(conninfo.c_str()));
+    if (conn_)
+        log_notices(conn_.get());
     if (!conn_) {
         fail_connect("out of memory starting a connection");
         return;

@@ -2,9 +2,20 @@
 
 #include "pg/conninfo.hpp"
 
+#include "log/log.hpp"
+
 #include <fmt/format.h>
 
 namespace pgwarden::pg {
+
+void log_notices(PGconn* conn) {
+    PQsetNoticeProcessor(
+        conn,
+        [](void* /*unused*/, const char* message) {
+            log::debug("server message: {}", trim_message(message));
+        },
+        nullptr);
+}
 
 Connection Connection::open(const std::string& conninfo) {
     ConnHandle conn(PQconnectdb(conninfo.c_str()));

@@ -17,6 +17,11 @@ class PgError : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// Sends the server's notices and libpq's own messages on `conn` (e.g. "terminating connection due
+// to unexpected postmaster exit") to the log at DEBUG instead of raw lines on stderr: for the
+// long-running programs, whose stderr is a log.
+void log_notices(PGconn* conn);
+
 class Connection {
   public:
     // Throws PgError "could not connect to <masked conninfo>: <libpq's reason>".

@@ -139,8 +139,8 @@ TEST_CASE("who can attach to a follow target") {
 
 TEST_CASE("polling checks every interval until the timeout and once more at the end") {
     int checks = 0;
-    seconds slept{0};
-    auto sleep = [&](seconds s) { slept += s; };
+    std::chrono::milliseconds slept{0};
+    auto sleep = [&](std::chrono::milliseconds s) { slept += s; };
     CHECK_FALSE(poll_until(
         seconds(10), seconds(3), [&] { return ++checks < 0; }, sleep));
     CHECK(checks == 5);  // at 0, 3, 6, 9 and the final one after 12
@@ -149,14 +149,15 @@ TEST_CASE("polling checks every interval until the timeout and once more at the 
 
 TEST_CASE("polling stops as soon as the condition holds") {
     int checks = 0;
-    seconds slept{0};
+    std::chrono::milliseconds slept{0};
     CHECK(poll_until(
-        seconds(60), seconds(1), [&] { return ++checks == 3; }, [&](seconds s) { slept += s; }));
+        seconds(60), seconds(1), [&] { return ++checks == 3; },
+        [&](std::chrono::milliseconds s) { slept += s; }));
     CHECK(slept == seconds(2));
 }
 
 TEST_CASE("a zero timeout still checks once") {
     int checks = 0;
     CHECK(poll_until(
-        seconds(0), seconds(1), [&] { return ++checks == 1; }, [](seconds) {}));
+        seconds(0), seconds(1), [&] { return ++checks == 1; }, [](std::chrono::milliseconds) {}));
 }

@@ -1,0 +1,21 @@
+// A whole string as a number, or nothing: the one way SQL results and settings become integers.
+#pragma once
+
+#include <charconv>
+#include <optional>
+#include <string_view>
+
+namespace pgwarden::text {
+
+// The whole of `text` as an Int in base 10; nothing for an empty string, a sign where Int has
+// none, trailing characters or overflow.
+template <typename Int>
+std::optional<Int> parse_number(std::string_view text) {
+    Int value{};
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size())
+        return std::nullopt;
+    return value;
+}
+
+}  // namespace pgwarden::text
