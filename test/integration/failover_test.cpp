@@ -95,6 +95,14 @@ void kill_primary_with_equal_lsn(FailoverCommands commands, int repmgrd_node = 0
     settle(dc);
     dc.cluster().kill9(1);
     require_node2_took_over(dc);
+    // SIGTERM stops each pgwardend cleanly; the two on live nodes say so on the new primary.
+    for (int i = 1; i <= 3; ++i) {
+        if (i == repmgrd_node)
+            continue;
+        CHECK(dc.stop_daemon(i) == 0);
+        if (i != 1)
+            CHECK(dc.has_event(2, i, "repmgrd_shutdown"));
+    }
 }
 
 // "node_id event successful" as the notification command writes it.
