@@ -12,18 +12,10 @@ namespace po = boost::program_options;
 namespace {
 
 // node check's flags, each naming one check.
-constexpr const char* kNodeChecks[] = {"role",
-                                       "replication-lag",
-                                       "archive-ready",
-                                       "downstream",
-                                       "upstream",
-                                       "slots",
-                                       "missing-slots",
-                                       "data-directory-config",
-                                       "repmgrd",
-                                       "db-connection",
-                                       "replication-config-owner",
-                                       "superuser"};
+constexpr const char* kNodeChecks[] = {
+    "role",     "replication-lag", "archive-ready",           "downstream",
+    "upstream", "slots",           "missing-slots",           "data-directory-config",
+    "repmgrd",  "db-connection",   "replication-config-owner"};
 
 po::options_description describe() {
     po::options_description desc;
@@ -39,19 +31,24 @@ po::options_description describe() {
         ("host,h", po::value<std::string>(), "")
         ("port,p", po::value<std::string>(), "")
         ("username,U", po::value<std::string>(), "")
+        ("superuser,S", po::value<std::string>(), "")
         ("dbname,d", po::value<std::string>(), "")
         ("node-id", po::value<int>(), "")
         ("node-name", po::value<std::string>(), "")
         ("upstream-node-id", po::value<int>(), "")
         ("csv", "")
         ("compact", "")
+        ("detail", "")
         ("json", "")
         ("nagios", "")
+        ("optformat", "")
         ("limit", po::value<int>(), "")
         ("all", "")
         ("event", po::value<std::string>(), "")
         ("fast-checkpoint,c", "")
         ("wait,W", "")
+        ("siblings-follow", "")
+        ("remote-user,R", po::value<std::string>(), "")
         ("wait-start", po::value<int>(), "")
         ("wait-sync", po::value<int>()->implicit_value(-1), "")
         ("copy-external-config-files", "")
@@ -109,19 +106,26 @@ CliOptions parse_cli_options(int argc, const char* const argv[]) {
     options.host = text("host");
     options.port = text("port");
     options.user = text("username");
+    options.superuser = text("superuser");
+    if (options.superuser && options.superuser->empty())
+        throw std::runtime_error("-S/--superuser needs a user name");
     options.dbname = text("dbname");
     options.node_id = number("node-id");
     options.node_name = text("node-name");
     options.upstream_node_id = number("upstream-node-id");
     options.csv = flag("csv");
     options.compact = flag("compact");
+    options.detail = flag("detail");
     options.json = flag("json");
     options.nagios = flag("nagios");
+    options.optformat = flag("optformat");
     options.limit = number("limit");
     options.all = flag("all");
     options.event = text("event");
     options.fast_checkpoint = flag("fast-checkpoint");
     options.wait = flag("wait");
+    options.siblings_follow = flag("siblings-follow");
+    options.remote_user = text("remote-user");
     options.wait_start = number("wait-start");
     options.wait_sync = number("wait-sync");
     options.copy_external_config_files = flag("copy-external-config-files");

@@ -24,9 +24,11 @@ struct CliOptions {
     std::optional<log::Level> log_level;  // -L / --log-level
 
     // the node to connect to or act on
-    std::optional<std::string> host;    // -h
-    std::optional<std::string> port;    // -p
-    std::optional<std::string> user;    // -U
+    std::optional<std::string> host;  // -h
+    std::optional<std::string> port;  // -p
+    std::optional<std::string> user;  // -U
+    // -S: the user for the checks and actions that need a superuser (repmgr's --superuser)
+    std::optional<std::string> superuser;
     std::optional<std::string> dbname;  // -d (a conninfo for some commands, as repmgr)
     std::optional<int> node_id;
     std::optional<std::string> node_name;
@@ -35,8 +37,10 @@ struct CliOptions {
     // output
     bool csv = false;
     bool compact = false;
+    bool detail = false;  // service status --detail
     bool json = false;
     bool nagios = false;
+    bool optformat = false;  // repmgr's internal "--name=VALUE" form (replication-config-owner)
 
     // cluster event
     std::optional<int> limit;
@@ -45,8 +49,10 @@ struct CliOptions {
 
     // standby clone / register / follow
     bool fast_checkpoint = false;
-    bool wait = false;              // -W / --wait (follow)
-    std::optional<int> wait_start;  // --wait-start=SECS (register)
+    bool wait = false;                       // -W / --wait (follow)
+    bool siblings_follow = false;            // promote --siblings-follow
+    std::optional<std::string> remote_user;  // -R: the ssh user on other nodes
+    std::optional<int> wait_start;           // --wait-start=SECS (register)
     std::optional<int> wait_sync;  // --wait-sync[=SECS] (register; 0 = wait forever? no: as repmgr)
     bool copy_external_config_files = false;
 

@@ -377,10 +377,16 @@ std::string format_cluster_json(const std::vector<cluster::NodeRecord>& nodes,
 
 std::string format_service_table(const std::vector<cluster::NodeRecord>& nodes,
                                  const std::vector<NodeObservation>& observations,
-                                 const StatusReport& report) {
-    const std::vector<std::string> headers = {"ID",     "Name",     "Role",
-                                              "Status", "Upstream", "repmgrd",
-                                              "PID",    "Paused?",  "Upstream last seen"};
+                                 const StatusReport& report, ServiceTableForm form) {
+    std::vector<std::string> headers = {"ID", "Name", "Role", "Status", "Upstream"};
+    if (form.detail) {
+        headers.emplace_back("Location");
+        headers.emplace_back(form.compact ? "Prio." : "Priority");
+    }
+    for (const char* header : {"repmgrd", "PID", "Paused?"})
+        headers.emplace_back(header);
+    headers.emplace_back(form.compact ? "Upstr. last" : "Upstream last seen");
+
     std::vector<std::vector<std::string>> rows;
     for (std::size_t i = 0; i < nodes.size(); ++i) {
         const auto& node = nodes[i];
@@ -389,13 +395,21 @@ std::string format_service_table(const std::vector<cluster::NodeRecord>& nodes,
         const auto& daemon = obs.daemon;
         const bool pid_known = up && daemon.pid != -1;
         std::string last_seen = "n/a";
-        if (pid_known && daemon.upstream_last_seen >= 0)
-            last_seen = fmt::format("{} second(s) ago", daemon.upstream_last_seen);
-        rows.push_back({std::to_string(node.node_id), node.node_name, node.type,
-                        report.cells[i].status, report.cells[i].upstream,
-                        up ? (daemon.running ? "running" : "not running") : "n/a",
-                        pid_known ? std::to_string(daemon.pid) : "n/a",
-                        pid_known ? (daemon.paused ? "yes" : "no") : "n/a", last_seen});
+        if (pid_known && daemon.upstream_last_seen >= 0) {
+            last_seen = fmt::format("{} {} ago", daemon.upstream_last_seen,
+                                    form.compact ? "sec(s)" : "second(s)");
+        }
+        std::vector<std::string> row = {std::to_string(node.node_id), node.node_name, node.type,
+                                        report.cells[i].status, report.cells[i].upstream};
+        if (form.detail) {
+            row.push_back(node.location);
+            row.push_back(std::to_string(node.priority));
+        }
+        row.emplace_back(up ? (daemon.running ? "running" : "not running") : "n/a");
+        row.push_back(pid_known ? std::to_string(daemon.pid) : "n/a");
+        row.emplace_back(pid_known ? (daemon.paused ? "yes" : "no") : "n/a");
+        row.push_back(last_seen);
+        rows.push_back(std::move(row));
     }
     return format_table(headers, rows, true);
 }

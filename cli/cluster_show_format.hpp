@@ -49,10 +49,15 @@ std::string format_cluster_json(const std::vector<cluster::NodeRecord>& nodes,
                                 const std::vector<NodeObservation>& observations,
                                 const StatusReport& report);
 
-// `service status` as text and CSV.
+// `service status` as text and CSV. With `detail` the table also shows the location and
+// priority; `compact` shortens two headers and the "seconds ago" cells, as repmgr's options do.
+struct ServiceTableForm {
+    bool detail = false;
+    bool compact = false;
+};
 std::string format_service_table(const std::vector<cluster::NodeRecord>& nodes,
                                  const std::vector<NodeObservation>& observations,
-                                 const StatusReport& report);
+                                 const StatusReport& report, ServiceTableForm form = {});
 std::string format_service_csv(const std::vector<cluster::NodeRecord>& nodes,
                                const std::vector<NodeObservation>& observations);
 

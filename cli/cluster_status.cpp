@@ -5,6 +5,7 @@
 #include "cluster_show_format.hpp"
 #include "register_support.hpp"
 
+#include "cluster/daemon_state.hpp"
 #include "cluster/state_query.hpp"
 #include "log/log.hpp"
 #include "pg/result.hpp"
@@ -50,9 +51,6 @@ constexpr const char* kReplayPausedQuery =
 constexpr const char* kReplicationQuery =
     "SELECT application_name, state FROM pg_catalog.pg_stat_replication";
 
-constexpr const char* kHasExtensionQuery =
-    "SELECT pg_catalog.to_regprocedure('repmgr.get_repmgrd_pid()') IS NOT NULL";
-
 void observe_state(PGconn* conn, NodeObservation& obs) {
     const auto state = query(conn, cluster::kNodeStateQuery);
     if (state && state.rows() == 1) {
@@ -96,10 +94,37 @@ void observe_own_record(PGconn* conn, const cluster::NodeRecord& node, NodeObser
     obs.own_record = std::move(own);
 }
 
-void observe_daemon(PGconn* conn, const cluster::NodeRecord& node, NodeObservation& obs) {
-    const auto has = query(conn, kHasExtensionQuery);
+// Without the extension's shared memory, pgwardend's row in repmgr.daemon_status (this node's
+// copy): running while its heartbeat is fresh.
+void observe_daemon_table(PGconn* conn, const cluster::NodeRecord& node, NodeObservation& obs) {
+    const auto has =
+        query(conn, "SELECT pg_catalog.to_regclass('repmgr.daemon_status') IS NOT NULL");
     if (!has || has.rows() != 1 || has.value(0, 0) != "t")
         return;
+    const auto row = query(conn, cluster::kTableStatusQuery, {std::to_string(node.node_id)});
+    if (!row || row.rows() != 1)
+        return;
+    const auto column = [&row](int col) -> std::optional<int> {
+        return row.is_null(0, col) ? std::nullopt : to_int(row.value(0, col));
+    };
+    const auto since_update = column(2);
+    obs.daemon.pid = column(0).value_or(-1);
+    obs.daemon.running =
+        obs.daemon.pid > 0 && since_update && *since_update <= cluster::k_heartbeat_stale_secs;
+    obs.daemon.paused = row.value(0, 1) == "t";
+    if (node.type != "primary")
+        obs.daemon.upstream_last_seen = column(3).value_or(-1);
+}
+
+void observe_daemon(PGconn* conn, const cluster::NodeRecord& node, NodeObservation& obs) {
+    const auto store = query(conn, cluster::kStateStoreQuery);
+    if (!store || store.rows() != 1)
+        return;
+    if (store.value(0, 0) != "t") {
+        if (store.value(0, 1) == "t")
+            observe_daemon_table(conn, node, obs);
+        return;
+    }
     auto single = [&](const char* sql) -> std::optional<std::string> {
         const auto result = query(conn, sql);
         if (!result || result.rows() != 1 || result.is_null(0, 0))

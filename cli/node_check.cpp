@@ -235,6 +235,16 @@ CheckResult check_data_directory(const NodeFacts& facts) {
     return r;
 }
 
+CheckResult check_repmgrd(const NodeFacts& facts) {
+    CheckResult r{"repmgrd", CheckStatus::critical, "repmgrd not running", "", true};
+    if (facts.daemon_running) {
+        r.status = facts.daemon_paused ? CheckStatus::warning : CheckStatus::ok;
+        r.details = facts.daemon_paused ? "repmgrd running but paused" : "repmgrd running";
+    }
+    r.nagios = fmt::format("REPMGRD {}: {}\n", check_status_name(r.status), r.details);
+    return r;
+}
+
 std::vector<CheckResult> check_all(const NodeFacts& facts) {
     return {check_role(facts),          check_replication_lag(facts), check_archive_ready(facts),
             check_upstream(facts),      check_downstream(facts),      check_slots(facts),

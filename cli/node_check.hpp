@@ -50,6 +50,9 @@ struct NodeFacts {
     bool can_read_settings = false;
     std::optional<std::string> actual_data_directory;
     bool configured_is_pg_dir = false;
+    // the repmgr extension's view of the failover daemon (false when it cannot say)
+    bool daemon_running = false;
+    bool daemon_paused = false;
 };
 
 struct CheckResult {
@@ -69,6 +72,8 @@ CheckResult check_downstream(const NodeFacts& facts);
 CheckResult check_slots(const NodeFacts& facts);
 CheckResult check_missing_slots(const NodeFacts& facts);
 CheckResult check_data_directory(const NodeFacts& facts);
+// --repmgrd: OK running, WARNING running but paused, CRITICAL not running (not in the overview).
+CheckResult check_repmgrd(const NodeFacts& facts);
 
 // Every check of the overview, in repmgr's order.
 std::vector<CheckResult> check_all(const NodeFacts& facts);

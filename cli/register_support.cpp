@@ -2,18 +2,27 @@
 
 #include <libpq-fe.h>
 
+#include <fmt/format.h>
+
 #include <memory>
 
 namespace pgwarden::cli::reg {
 namespace {
 
-// The value of `keyword` in a conninfo (key=value or URI), as libpq parses it.
-std::string conninfo_value(const std::string& conninfo, const char* keyword) {
+using ConninfoOptions = std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)>;
+
+// libpq's reading of a conninfo (key=value or URI); empty when it does not parse.
+ConninfoOptions parse_conninfo(const std::string& conninfo) {
     char* error = nullptr;
-    std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(
-        PQconninfoParse(conninfo.c_str(), &error), &PQconninfoFree);
+    ConninfoOptions options(PQconninfoParse(conninfo.c_str(), &error), &PQconninfoFree);
     if (error != nullptr)
         PQfreemem(error);
+    return options;
+}
+
+// The value of `keyword` in a conninfo (key=value or URI), as libpq parses it.
+std::string conninfo_value(const std::string& conninfo, const char* keyword) {
+    const auto options = parse_conninfo(conninfo);
     if (!options)
         return {};
     for (auto* option = options.get(); option->keyword != nullptr; ++option) {
@@ -23,7 +32,38 @@ std::string conninfo_value(const std::string& conninfo, const char* keyword) {
     return {};
 }
 
+// A value quoted as libpq's key=value syntax wants it: 'it\'s'.
+std::string quote_conninfo_value(std::string_view value) {
+    std::string out = "'";
+    for (const char c : value) {
+        if (c == '\'' || c == '\\')
+            out += '\\';
+        out += c;
+    }
+    return out + "'";
+}
+
 }  // namespace
+
+std::optional<std::string> conninfo_with(const std::string& conninfo, const char* keyword,
+                                         const std::string& value) {
+    const auto options = parse_conninfo(conninfo);
+    if (!options)
+        return std::nullopt;
+    std::string out;
+    bool replaced = false;
+    for (auto* option = options.get(); option->keyword != nullptr; ++option) {
+        const bool target = std::string_view(option->keyword) == keyword;
+        if (!target && (option->val == nullptr || option->val[0] == '\0'))
+            continue;
+        replaced = replaced || target;
+        out += fmt::format("{}{}={}", out.empty() ? "" : " ", option->keyword,
+                           quote_conninfo_value(target ? value : option->val));
+    }
+    if (!replaced)
+        out += fmt::format("{}{}={}", out.empty() ? "" : " ", keyword, quote_conninfo_value(value));
+    return out;
+}
 
 config::RepmgrConfig load_config(const CliOptions& options) {
     return config::load_repmgr_conf(config::locate_repmgr_conf(options.config_file));

@@ -20,6 +20,12 @@ config::RepmgrConfig load_config(const CliOptions& options);
 void detail(log::Level level, const std::string& text);
 void hint(log::Level level, const std::string& text);
 
+// `conninfo` (key=value or URI) with `keyword` set to `value`, as key=value pairs; nothing when
+// libpq cannot parse it. Used for -S/--superuser, as repmgr's
+// establish_db_connection_with_replacement_param.
+std::optional<std::string> conninfo_with(const std::string& conninfo, const char* keyword,
+                                         const std::string& value);
+
 // "repmgr_slot_<node_id>", repmgr's slot name for a node.
 std::string slot_name_for(int node_id);
 

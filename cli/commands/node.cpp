@@ -13,9 +13,14 @@
 
 #include <libpq-fe.h>
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <set>
 
 namespace pgwarden::cli {
 namespace {
@@ -147,17 +152,28 @@ NodeFacts gather_facts(pg::Connection& conn, const config::RepmgrConfig& config,
         log::info("connection is not a superuser connection, falling back to simple check");
     }
     facts.configured_is_pg_dir = std::filesystem::exists(config.data_directory + "/PG_VERSION");
+
+    // As repmgr's get_repmgrd_status: a failed query (no extension, library not preloaded)
+    // reads as "not running".
+    try {
+        const auto daemon =
+            conn.exec("SELECT repmgr.repmgrd_is_running(), repmgr.repmgrd_is_paused()");
+        facts.daemon_running = daemon.value(0, 0) == "t";
+        facts.daemon_paused = daemon.value(0, 1) == "t";
+    } catch (const pg::PgError& e) {
+        log::debug("failover daemon state unknown: {}", e.what());
+    }
     return facts;
 }
 
 // --db-connection: repmgr's diagnostic of the connection parameters libpq used.
-int check_db_connection(const config::RepmgrConfig& config, CheckOutput output) {
+int check_db_connection(const std::string& conninfo, CheckOutput output) {
     if (output != CheckOutput::text) {
         log::error("--{} output not provided with --db-connection option",
                    output == CheckOutput::csv ? "csv" : "nagios");
         return kErrBadConfig;
     }
-    pg::ConnHandle conn(PQconnectdb(config.conninfo.c_str()));
+    pg::ConnHandle conn(PQconnectdb(conninfo.c_str()));
     if (conn && PQstatus(conn.get()) == CONNECTION_OK) {
         std::fputs("OK ()\n", stdout);
         return static_cast<int>(CheckStatus::ok);
@@ -178,6 +194,28 @@ int check_db_connection(const config::RepmgrConfig& config, CheckOutput output) 
     return static_cast<int>(CheckStatus::critical);
 }
 
+// repmgr's check_replication_config_owner: the file ALTER SYSTEM writes the replication settings
+// to must belong to the data directory's owner, or a switchover could not rewrite it.
+CheckStatus replication_config_owner(const std::string& data_directory) {
+    struct stat dir_stat {};
+    struct stat conf_stat {};
+    const std::string conf = data_directory + "/postgresql.auto.conf";
+    if (::stat(data_directory.c_str(), &dir_stat) != 0) {
+        log::debug("unable to check ownership of \"{}\": {}", data_directory, std::strerror(errno));
+        return CheckStatus::critical;
+    }
+    if (::stat(conf.c_str(), &conf_stat) != 0) {
+        log::debug("unable to check ownership of \"{}\": {}", conf, std::strerror(errno));
+        return CheckStatus::critical;
+    }
+    if (dir_stat.st_uid != conf_stat.st_uid) {
+        log::debug("\"{}\" is owned by uid {}, the data directory by uid {}", conf,
+                   conf_stat.st_uid, dir_stat.st_uid);
+        return CheckStatus::critical;
+    }
+    return CheckStatus::ok;
+}
+
 using CheckFn = CheckResult (*)(const NodeFacts&);
 
 // The single checks in the order repmgr tries them when several flags are given.
@@ -194,6 +232,7 @@ constexpr SingleCheck kSingleChecks[] = {
     {"slots", &check_slots},
     {"missing-slots", &check_missing_slots},
     {"data-directory-config", &check_data_directory},
+    {"repmgrd", &check_repmgrd},
 };
 
 int node_check(const CliOptions& options) {
@@ -201,14 +240,31 @@ int node_check(const CliOptions& options) {
     const CheckOutput output = options.nagios ? CheckOutput::nagios
                                : options.csv  ? CheckOutput::csv
                                               : CheckOutput::text;
-    if (options.checks.count("db-connection") != 0U)
-        return check_db_connection(config, output);
-    if (options.checks.count("repmgrd") != 0U) {
-        log::error("--repmgrd is not supported by pgwarden yet");
+    if (options.optformat && options.checks != std::set<std::string>{"replication-config-owner"}) {
+        log::error("--optformat is only supported with --replication-config-owner");
+        reg::detail(log::Level::error,
+                    "repmgr uses it internally for switchover; pgwarden has no other use for it");
         return kErrBadConfig;
     }
+    // -S: every check runs as that user, as repmgr's node check does (the data directory check
+    // needs a superuser or pg_read_all_settings to compare with the server's own setting).
+    std::string conninfo = config.conninfo;
+    if (options.superuser) {
+        const auto replaced = reg::conninfo_with(config.conninfo, "user", *options.superuser);
+        if (!replaced) {
+            log::error("unable to parse conninfo string \"{}\" for local node",
+                       pg::mask_password(config.conninfo));
+            return kErrBadConfig;
+        }
+        // repmgr's establish_db_connection_with_replacement_param also sets these two, and
+        // --db-connection lists them.
+        conninfo = pg::with_default(pg::with_default(*replaced, "options", "-csearch_path="),
+                                    "fallback_application_name", "repmgr");
+    }
+    if (options.checks.count("db-connection") != 0U)
+        return check_db_connection(conninfo, output);
 
-    auto conn = cluster::connect_local(config);
+    auto conn = pg::Connection::open(conninfo);
     const auto record = cluster::load_node(conn, config.node_id);
     if (!record) {
         log::error("no record found for node {}", config.node_id);
@@ -228,8 +284,15 @@ int node_check(const CliOptions& options) {
         return static_cast<int>(result.status);
     }
     if (options.checks.count("replication-config-owner") != 0U) {
-        log::error("--replication-config-owner option can only be used with --optformat");
-        return kErrBadConfig;
+        if (!options.optformat) {
+            log::error("--replication-config-owner option can only be used with --optformat");
+            return kErrBadConfig;
+        }
+        const auto status = replication_config_owner(config.data_directory);
+        std::fputs(
+            fmt::format("--replication-config-owner={}\n", check_status_name(status)).c_str(),
+            stdout);
+        return static_cast<int>(status);
     }
     if (output == CheckOutput::nagios) {
         log::error("--nagios can only be used with a specific check");
@@ -371,7 +434,13 @@ const CommandRegistration reg_node_check{
      "    --slots                   inactive physical replication slots\n"
      "    --missing-slots           slots registered downstream nodes need but are missing\n"
      "    --data-directory-config   data_directory in repmgr.conf is the server's\n"
-     "    --db-connection           diagnose the local connection\n\n"
+     "    --repmgrd                 the failover daemon runs here and is not paused\n"
+     "    --db-connection           diagnose the local connection\n"
+     "    --replication-config-owner --optformat\n"
+     "                              postgresql.auto.conf belongs to the data directory's owner\n"
+     "                              (prints --replication-config-owner=OK|CRITICAL)\n\n"
+     "Connection:\n"
+     "    -S, --superuser=USER      connect as USER (a superuser) instead of conninfo's user\n\n"
      "Output:\n"
      "    --nagios                  Nagios plugin format (one check only)\n"
      "    --csv                     CSV (all checks only)\n",

@@ -1,6 +1,6 @@
-// `pgwarden service status` (and repmgr 4's spelling `daemon status`): the failover daemon on
-// every node as the repmgr extension's shared memory reports it, in repmgr 5.3's table or CSV.
-// pgwardend will publish through the same functions; until then every node says "not running".
+// `pgwarden service status|pause|unpause` (and repmgr 4's spelling `daemon ...`): the failover
+// daemon on every node as the repmgr extension's shared memory reports it, in repmgr 5.3's table
+// or CSV, and the cluster-wide pause flag the daemons obey, set through the same extension.
 #include "../cluster_show_format.hpp"
 #include "../cluster_status.hpp"
 #include "../command_registry.hpp"
@@ -8,11 +8,17 @@
 #include "../register_support.hpp"
 
 #include "cluster/connect.hpp"
+#include "cluster/daemon_state.hpp"
+#include "log/log.hpp"
+#include "pg/conninfo.hpp"
 
 #include <cstdio>
 
 namespace pgwarden::cli {
 namespace {
+
+// A node that drops packets must not stall the pause of the others forever (libpq's default).
+constexpr const char* kPauseConnectTimeout = "10";
 
 int service_status(const CliOptions& options) {
     const auto config = reg::load_config(options);
@@ -25,8 +31,9 @@ int service_status(const CliOptions& options) {
     const auto observations = probe_all(nodes);
     const auto report =
         assess_nodes(nodes, observations, StatusCommand::service_status, options.verbose);
+    const ServiceTableForm form{options.detail, options.compact};
     std::string out = options.csv ? format_service_csv(nodes, observations)
-                                  : format_service_table(nodes, observations, report);
+                                  : format_service_table(nodes, observations, report, form);
     std::fputs(out.c_str(), stdout);
     if (!options.terse && !options.csv)
         emit_status_warnings(report, options.verbose, true);
@@ -34,7 +41,87 @@ int service_status(const CliOptions& options) {
     return kSuccess;
 }
 
-constexpr const char* kHelp =
+// repmgr's _do_repmgr_pause: every registered node, one after the other, in node_id order; a node
+// that cannot be reached or refuses the call counts as an error, the others are still done.
+int set_paused(const CliOptions& options, bool pause) {
+    const auto config = reg::load_config(options);
+    auto conn = cluster::connect_local(config);
+    const auto registered = load_registered_nodes(conn);
+    if (!registered)
+        return kErrBadConfig;
+
+    const char* verb = pause ? "pause" : "unpause";
+    int errors = 0;
+    // Without the extension's shared memory the flag is pgwardend's row in repmgr.daemon_status,
+    // written on the primary for every node.
+    std::optional<pg::Connection> primary;
+    if (cluster::state_store(conn) == cluster::StateStore::table) {
+        if (cluster::recovery_type(conn) == cluster::RecoveryType::primary) {
+            primary = std::move(conn);
+        } else if (auto found = cluster::connect_primary(conn)) {
+            primary = std::move(found->conn);
+        } else {
+            log::error("unable to connect to the primary, where the pause flags are kept");
+            return kErrRepmgrdPause;
+        }
+    }
+    for (const auto& node : *registered) {
+        if (primary) {
+            if (options.dry_run) {
+                log::info("would {} node {} ({}) ", verb, node.node_id, node.node_name);
+                continue;
+            }
+            try {
+                cluster::table_set_paused(*primary, node.node_id, pause);
+                log::notice("node {} ({}) {}d", node.node_id, node.node_name, verb);
+            } catch (const pg::PgError& e) {
+                log::error("unable to {} node {}: {}", verb, node.node_id, e.what());
+                ++errors;
+            }
+            continue;
+        }
+        log::debug("{} node {} ({})", pause ? "pausing" : "unpausing", node.node_id,
+                   node.node_name);
+        auto node_conn = cluster::try_connect(
+            pg::with_default(node.conninfo, "connect_timeout", kPauseConnectTimeout));
+        if (!node_conn) {
+            log::warning("unable to connect to node {}", node.node_id);
+            ++errors;
+            continue;
+        }
+        if (options.dry_run) {
+            // repmgr's message ends with a space.
+            log::info("would {} node {} ({}) ", verb, node.node_id, node.node_name);
+            continue;
+        }
+        bool done = true;
+        try {
+            node_conn->exec(pause ? "SELECT repmgr.repmgrd_pause(TRUE)"
+                                  : "SELECT repmgr.repmgrd_pause(FALSE)");
+        } catch (const pg::PgError& e) {
+            log::error("unable to execute repmgrd_pause() on node {}: {}", node.node_id, e.what());
+            done = false;
+            ++errors;
+        }
+        log::notice("node {} ({}) {}{}d", node.node_id, node.node_name, done ? "" : "not ", verb);
+    }
+    if (errors > 0) {
+        log::error("unable to {} {} node(s)", verb, errors);
+        reg::hint(log::Level::error, "execute \"repmgr service status\" to view current status");
+        return kErrRepmgrdPause;
+    }
+    return kSuccess;
+}
+
+int service_pause(const CliOptions& options) {
+    return set_paused(options, true);
+}
+
+int service_unpause(const CliOptions& options) {
+    return set_paused(options, false);
+}
+
+constexpr const char* kStatusHelp =
     "pgwarden service status: the failover daemon on every node of the cluster\n\n"
     "Usage:\n"
     "    pgwarden [OPTIONS] service status\n"
@@ -42,15 +129,37 @@ constexpr const char* kHelp =
     "Options:\n"
     "    --csv        emit output as CSV: id,name,type,pg running,daemon running (1/0/-1),\n"
     "                 pid (-1),paused (1/0/-1),priority,upstream last seen secs (-1),location\n"
+    "    --detail     also show each node's location and priority\n"
+    "    --compact    shorter headers\n"
     "    --verbose    show the text of connection errors\n"
     "    --terse      do not show warnings\n";
 
+constexpr const char* kPauseHelp =
+    "pgwarden service pause|unpause: tell the failover daemon on every node to stop (or resume)\n"
+    "acting on failures; the daemons keep running and monitoring\n\n"
+    "Usage:\n"
+    "    pgwarden [OPTIONS] service pause [--dry-run]\n"
+    "    pgwarden [OPTIONS] service unpause [--dry-run]\n"
+    "    pgwarden [OPTIONS] daemon pause|unpause   (repmgr 4's names, kept as aliases)\n\n"
+    "Every registered node is connected to and its repmgr extension told the new state; a node\n"
+    "that cannot be reached is reported and the command exits 26 once the others are done.\n\n"
+    "Options:\n"
+    "    --dry-run    only check that every node can be reached\n";
+
 const CommandRegistration reg_service_status{{{"service", "status"},
                                               "show the failover daemon's status on every node",
-                                              kHelp,
+                                              kStatusHelp,
                                               &service_status}};
 const CommandRegistration reg_daemon_status{
-    {{"daemon", "status"}, "alias of \"service status\"", kHelp, &service_status}};
+    {{"daemon", "status"}, "alias of \"service status\"", kStatusHelp, &service_status}};
+const CommandRegistration reg_service_pause{
+    {{"service", "pause"}, "pause failover on every node", kPauseHelp, &service_pause}};
+const CommandRegistration reg_daemon_pause{
+    {{"daemon", "pause"}, "alias of \"service pause\"", kPauseHelp, &service_pause}};
+const CommandRegistration reg_service_unpause{
+    {{"service", "unpause"}, "resume failover on every node", kPauseHelp, &service_unpause}};
+const CommandRegistration reg_daemon_unpause{
+    {{"daemon", "unpause"}, "alias of \"service unpause\"", kPauseHelp, &service_unpause}};
 
 }  // namespace
 }  // namespace pgwarden::cli

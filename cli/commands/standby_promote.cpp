@@ -5,6 +5,7 @@
 #include "exit_codes.hpp"
 #include "standby_actions.hpp"
 #include "standby_decisions.hpp"
+#include "standby_siblings.hpp"
 
 #include "cluster/events.hpp"
 #include "cluster/node_write.hpp"
@@ -79,8 +80,40 @@ int promote(const CliOptions& options) {
         }
         return kErrPromotionFail;
     }
-    if (options.dry_run) {
+    if (options.dry_run)
         log::info("no active primary server found in this replication cluster");
+
+    // The siblings that should follow this node, and room for them here.
+    const standby::SiblingOptions sibling_options{
+        options.siblings_follow, options.force, options.dry_run, options.remote_user.value_or("")};
+    standby::SiblingPlan siblings{standby::active_siblings(nodes, *local_record), {}, 0, 0, 0};
+    if (!standby::check_siblings(siblings, config, sibling_options))
+        return kErrBadConfig;
+    const auto capacity = local->exec(
+        "SELECT pg_catalog.current_setting('max_wal_senders')::int"
+        " - (SELECT pg_catalog.count(*) FROM pg_catalog.pg_stat_replication)::int,"
+        " pg_catalog.current_setting('max_replication_slots')::int"
+        " - (SELECT pg_catalog.count(*) FROM pg_catalog.pg_replication_slots WHERE active)::int");
+    bool dry_run_ok = true;
+    if (!standby::enough_wal_senders(siblings, std::stoi(std::string(capacity.value(0, 0))),
+                                     sibling_options, dry_run_ok))
+        return kErrBadConfig;
+    if (!standby::enough_free_slots(siblings, std::stoi(std::string(capacity.value(0, 1))),
+                                    sibling_options, dry_run_ok))
+        return kErrBadConfig;
+    if (options.dry_run) {
+        if (!dry_run_ok) {
+            log::error("prerequisites for executing STANDBY PROMOTE are *not* met");
+            hint(Level::error, "see preceding error messages");
+            return kErrBadConfig;
+        }
+        if (config.service_promote_command.empty()) {
+            log::info("node will be promoted using the \"pg_promote()\" function");
+        } else {
+            log::info("node will be promoted using command defined in \"service_promote_command\"");
+            detail(Level::info, fmt::format("\"service_promote_command\" is \"{}\"",
+                                            config.service_promote_command));
+        }
         log::info("prerequisites for executing STANDBY PROMOTE are met");
         return kSuccess;
     }
@@ -163,6 +196,8 @@ int promote(const CliOptions& options) {
     detail(Level::notice, details);
     cluster::record_event(&*local, config,
                           {config.node_id, "standby_promote", true, details, {}, {}, {}});
+    if (options.siblings_follow && !siblings.siblings.empty())
+        standby::follow_siblings(siblings, *local_record, config, sibling_options);
     return kSuccess;
 }
 
@@ -171,14 +206,19 @@ const CommandRegistration kRegistration{
      "promote a standby to primary",
      "pgwarden standby promote: promote this standby to primary, as \"repmgr standby promote\".\n"
      "\n"
-     "Usage: pgwarden [-f repmgr.conf] standby promote [--dry-run]\n"
+     "Usage: pgwarden [-f repmgr.conf] standby promote [--dry-run] [--siblings-follow [-R USER]]\n"
      "\n"
      "Refuses while any registered node is reachable and running as primary. Promotes with\n"
      "pg_promote() (or service_promote_command when set), waits promote_check_timeout seconds\n"
      "in promote_check_interval steps, then marks this node primary and the old primary\n"
      "inactive in repmgr.nodes (one transaction) and records the standby_promote event.\n"
      "\n"
-     "  --dry-run   check the prerequisites only\n"
+     "  --dry-run          check the prerequisites only\n"
+     "  --siblings-follow  make the standbys that shared this node's upstream follow it: each\n"
+     "                     is checked with ssh (ssh_options) first and then runs\n"
+     "                     \"pgwarden -f <its config_file> standby follow\" through ssh; -F\n"
+     "                     promotes even when some cannot be reached\n"
+     "  -R, --remote-user  the user ssh logs in as on the siblings\n"
      "\n"
      "Exit codes: 0 success, 1 bad configuration, 6 no connection to the local node,\n"
      "7 metadata update failed, 8 promotion refused or failed.\n",

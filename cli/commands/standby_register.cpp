@@ -315,6 +315,8 @@ int standby_register(const CliOptions& options) {
             placeholder.node_id = upstream_id;
             placeholder.type = "standby";
             placeholder.active = false;
+            // repmgr's create_node_record gives a standby without an upstream the primary's ID.
+            placeholder.upstream_node_id = primary->record.node_id;
             cluster::write_node(primary_conn, placeholder, false);
         }
         cluster::write_node(primary_conn, node, existing.has_value());

@@ -13,14 +13,16 @@ std::optional<int> to_int(const pg::Result& result) {
 
 }  // namespace
 
+// The functions answer NULL without the library's shared memory: not a store then.
+const char* const kStateStoreQuery =
+    "SELECT pg_catalog.to_regprocedure('repmgr.get_new_primary()') IS NOT NULL"
+    " AND 'repmgr' = ANY(pg_catalog.string_to_array(pg_catalog.replace("
+    "pg_catalog.current_setting('shared_preload_libraries'), ' ', ''), ',')),"
+    " pg_catalog.to_regclass('repmgr.nodes') IS NOT NULL";
+
 StateStore state_store(pg::Connection& conn) {
     try {
-        // The functions answer NULL without the library's shared memory: not a store then.
-        const auto result = conn.exec(
-            "SELECT pg_catalog.to_regprocedure('repmgr.get_new_primary()') IS NOT NULL"
-            " AND 'repmgr' = ANY(pg_catalog.string_to_array(pg_catalog.replace("
-            "pg_catalog.current_setting('shared_preload_libraries'), ' ', ''), ',')),"
-            " pg_catalog.to_regclass('repmgr.nodes') IS NOT NULL");
+        const auto result = conn.exec(kStateStoreQuery);
         if (result.value(0, 0) == "t")
             return StateStore::extension;
         return result.value(0, 1) == "t" ? StateStore::table : StateStore::none;
@@ -43,9 +45,18 @@ const char* const kDaemonStatusTable = R"(CREATE TABLE IF NOT EXISTS repmgr.daem
   last_updated       TIMESTAMPTZ NOT NULL DEFAULT pg_catalog.now()
 ))";
 
+namespace {
+// Created when missing; tested first, so that CREATE ... IF NOT EXISTS never sends a notice.
+void ensure_status_table(pg::Connection& primary) {
+    if (primary.exec("SELECT pg_catalog.to_regclass('repmgr.daemon_status') IS NULL").value(0, 0) ==
+        "t")
+        primary.exec(kDaemonStatusTable);
+}
+}  // namespace
+
 void table_publish_pid(pg::Connection& primary, int node_id, std::optional<int> pid,
                        const std::string& pid_file) {
-    primary.exec(kDaemonStatusTable);
+    ensure_status_table(primary);
     std::optional<std::string> pid_text;
     if (pid)
         pid_text = std::to_string(*pid);
@@ -70,23 +81,24 @@ void table_heartbeat(pg::Connection& primary, int node_id, std::optional<int> up
 }
 
 void table_set_paused(pg::Connection& primary, int node_id, bool paused) {
-    primary.exec(kDaemonStatusTable);
+    ensure_status_table(primary);
     primary.exec(
         "INSERT INTO repmgr.daemon_status (node_id, paused) VALUES ($1, $2)"
         " ON CONFLICT (node_id) DO UPDATE SET paused = EXCLUDED.paused",
         {std::to_string(node_id), std::string(paused ? "true" : "false")});
 }
 
+const char* const kTableStatusQuery =
+    "SELECT pid, paused,"
+    " EXTRACT(EPOCH FROM pg_catalog.now() - last_updated)::int,"
+    " EXTRACT(EPOCH FROM pg_catalog.now() - upstream_last_seen)::int"
+    " FROM repmgr.daemon_status WHERE node_id = $1";
+
 std::optional<TableStatus> table_status(pg::Connection& conn, int node_id) {
     if (conn.exec("SELECT pg_catalog.to_regclass('repmgr.daemon_status') IS NOT NULL")
             .value(0, 0) != "t")
         return std::nullopt;
-    const auto row = conn.exec(
-        "SELECT pid, paused,"
-        " EXTRACT(EPOCH FROM pg_catalog.now() - last_updated)::int,"
-        " EXTRACT(EPOCH FROM pg_catalog.now() - upstream_last_seen)::int"
-        " FROM repmgr.daemon_status WHERE node_id = $1",
-        {std::to_string(node_id)});
+    const auto row = conn.exec(kTableStatusQuery, {std::to_string(node_id)});
     if (row.rows() < 1)
         return std::nullopt;
     const auto column = [&row](int col) -> std::optional<int> {

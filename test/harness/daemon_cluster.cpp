@@ -49,7 +49,7 @@ std::string failover_command(FailoverCommands commands, const std::string& conf,
 
 DaemonCluster::DaemonCluster(DaemonClusterOptions options)
     : options_(std::move(options)),
-      repmgr_(options_.nodes),
+      repmgr_(options_.nodes, options_.preload_repmgr ? with_repmgr_library() : PgClusterOptions{}),
       daemons_(static_cast<std::size_t>(options_.nodes)) {
     for (int i = 1; i <= options_.nodes; ++i) {
         {

@@ -20,6 +20,9 @@ enum class FailoverCommands { pgwarden, repmgr };
 
 struct DaemonClusterOptions {
     int nodes = 3;
+    // false: the repmgr library is not preloaded, so the extension's functions do not work and
+    // the daemons keep their state in repmgr.daemon_status.
+    bool preload_repmgr = true;
     FailoverCommands commands = FailoverCommands::pgwarden;
     // Lines appended to node i's repmgr.conf after the defaults (the last value of a key wins).
     // `priority` and `location` are also written to the node's record: the nodes are registered

@@ -15,7 +15,8 @@ PgClusterOptions with_repmgr_library() {
     return options;
 }
 
-RepmgrCluster::RepmgrCluster(int nodes) : cluster(nodes, with_repmgr_library()) {
+RepmgrCluster::RepmgrCluster(int nodes, PgClusterOptions options)
+    : cluster(nodes, std::move(options)) {
     for (int i = 1; i <= nodes; ++i) {
         const auto& node = cluster.node(i);
         const std::string path = node.node_dir + "/repmgr.conf";
@@ -46,7 +47,8 @@ CommandResult RepmgrCluster::pgwarden(int i, std::vector<std::string> args) cons
 }
 
 // Runs the same command with both programs on node i and compares what scripts read.
-void require_same(const RepmgrCluster& rc, int i, const std::vector<std::string>& args) {
+void require_same(const RepmgrCluster& rc, int i, const std::vector<std::string>& args,
+                  Streams streams) {
     const auto theirs = rc.repmgr(i, args);
     const auto ours = rc.pgwarden(i, args);
     INFO("repmgr: " << theirs.command << " exit " << theirs.exit_code << "\n"
@@ -54,6 +56,8 @@ void require_same(const RepmgrCluster& rc, int i, const std::vector<std::string>
     INFO("pgwarden: " << ours.command << " exit " << ours.exit_code << "\n"
                       << ours.out << ours.err);
     CHECK(ours.out == theirs.out);
+    if (streams == Streams::out_and_err)
+        CHECK(ours.err == theirs.err);
     CHECK(ours.exit_code == theirs.exit_code);
 }
 

@@ -18,7 +18,8 @@ PgClusterOptions with_repmgr_library();
 // node1 registered as primary, the rest as standbys, each with its own repmgr.conf.
 class RepmgrCluster {
   public:
-    explicit RepmgrCluster(int nodes);
+    // `options`: with_repmgr_library() unless a test wants the extension without its library.
+    explicit RepmgrCluster(int nodes, PgClusterOptions options = with_repmgr_library());
 
     const std::string& conf(int i) const { return confs.at(static_cast<std::size_t>(i - 1)); }
     // Runs the real repmgr / pgwarden with node i's config, as the postgres OS user.
@@ -29,7 +30,12 @@ class RepmgrCluster {
     std::vector<std::string> confs;
 };
 
-// Runs the same command with both programs on node i; CHECKs that stdout and exit code match.
-void require_same(const RepmgrCluster& rc, int i, const std::vector<std::string>& args);
+// What require_same compares besides the exit code: stdout, or also stderr for the commands
+// whose whole report is log lines (service pause, refusals).
+enum class Streams { out, out_and_err };
+
+// Runs the same command with both programs on node i; CHECKs that the streams and exit code match.
+void require_same(const RepmgrCluster& rc, int i, const std::vector<std::string>& args,
+                  Streams streams = Streams::out);
 
 }  // namespace pgwarden::test

@@ -89,17 +89,21 @@ TEST_CASE("cluster show matches repmgr for a node refusing connections and a loc
 
 namespace {
 
-// "12 second(s) ago" moves between two runs; compare everything else.
+// "12 second(s) ago" (--compact: "12 sec(s) ago") moves between two runs; compare the rest.
 std::string without_seconds(std::string text) {
-    static const std::regex seconds("[0-9]+ second\\(s\\) ago");
+    static const std::regex seconds("[0-9]+ (second|sec)\\(s\\) ago");
     static const std::regex csv_last_seen(",[0-9]+,([^,\\n]*)\\n");
-    text = std::regex_replace(text, seconds, "N second(s) ago");
+    text = std::regex_replace(text, seconds, "N $1(s) ago");
     return std::regex_replace(text, csv_last_seen, ",N,$1\n");
 }
 
 void require_same_service_status(const RepmgrCluster& rc, int i) {
-    for (const auto& args : std::vector<std::vector<std::string>>{{"service", "status"},
-                                                                  {"service", "status", "--csv"}}) {
+    const std::vector<std::vector<std::string>> forms = {
+        {"service", "status"},
+        {"service", "status", "--csv"},
+        {"service", "status", "--detail"},
+        {"service", "status", "--detail", "--compact"}};
+    for (const auto& args : forms) {
         const auto theirs = rc.repmgr(i, args);
         const auto ours = rc.pgwarden(i, args);
         INFO("repmgr:\n" << theirs.out << theirs.err << "pgwarden:\n" << ours.out << ours.err);
@@ -132,7 +136,28 @@ TEST_CASE("service status reads a running and a paused repmgrd as repmgr does",
     REQUIRE(ready);
     require_same_service_status(rc, 1);
 
+    require_same(rc, 1, {"node", "check", "--repmgrd"});
+    CHECK(rc.pgwarden(1, {"node", "check", "--repmgrd"}).out == "OK (repmgrd running)\n");
+
     run_checked({kRepmgr, "-f", rc.conf(1), "service", "pause"}, 30s, true);
     require_same_service_status(rc, 2);
     CHECK(rc.pgwarden(2, {"service", "status", "--csv"}).out.find(",1,100,") != std::string::npos);
+    require_same(rc, 2, {"node", "check", "--repmgrd"});
+    require_same(rc, 2, {"node", "check", "--repmgrd", "--nagios"});
+    const auto paused = rc.pgwarden(2, {"node", "check", "--repmgrd", "--nagios"});
+    CHECK(paused.out == "REPMGRD WARNING: repmgrd running but paused\n");
+    CHECK(paused.exit_code == 1);
+
+    // pgwarden's unpause and pause reach the running daemons: repmgr's table says so.
+    REQUIRE(rc.pgwarden(1, {"service", "unpause"}).exit_code == 0);
+    CHECK(std::regex_search(rc.repmgr(2, {"service", "status"}).out,
+                            std::regex("\n 1  \\| node1 .*\\| running \\| [0-9]+ +\\| no ")));
+    REQUIRE(rc.pgwarden(2, {"daemon", "pause"}).exit_code == 0);
+    const auto table = rc.repmgr(1, {"service", "status"}).out;
+    INFO(table);
+    CHECK(
+        std::regex_search(table, std::regex("\n 1  \\| node1 .*\\| running \\| [0-9]+ +\\| yes ")));
+    CHECK(
+        std::regex_search(table, std::regex("\n 2  \\| node2 .*\\| running \\| [0-9]+ +\\| yes ")));
+    require_same_service_status(rc, 1);
 }

@@ -2,6 +2,8 @@
 // real repmgr 5.3 both ways: what pgwarden writes, repmgr reads, and the other way round.
 #include "pg_cluster.hpp"
 #include "process.hpp"
+#include "repmgr_cluster.hpp"
+#include "repmgr_conf.hpp"
 
 #include "cluster/schema.hpp"
 #include "pg/connection.hpp"
@@ -16,43 +18,12 @@
 using namespace std::chrono_literals;
 using pgwarden::test::CommandResult;
 using pgwarden::test::PgCluster;
-using pgwarden::test::PgClusterOptions;
+using pgwarden::test::run_pgwarden;
+using pgwarden::test::run_repmgr;
+using pgwarden::test::with_repmgr_library;
+using pgwarden::test::write_conf;
 
 namespace {
-
-constexpr auto kCommandTimeout = 60s;
-const std::string kRepmgr = "/usr/lib/postgresql/15/bin/repmgr";
-
-PgClusterOptions with_repmgr_library() {
-    PgClusterOptions options;
-    options.extra_conf = {"shared_preload_libraries = 'repmgr'"};
-    return options;
-}
-
-// repmgr.conf for node i (optionally under another name or id), readable by postgres.
-std::string write_conf(const PgCluster& cluster, int i, const std::string& extra = "",
-                       const std::string& file = "") {
-    const std::string path =
-        cluster.dir() + "/" + (file.empty() ? fmt::format("repmgr{}.conf", i) : file);
-    std::ofstream out(path);
-    out << fmt::format(
-        "node_id={}\nnode_name='node{}'\nconninfo='{}'\ndata_directory='{}'\n"
-        "use_replication_slots=yes\n{}\n",
-        i, i, cluster.node(i).conninfo(), cluster.node(i).data_dir, extra);
-    out.close();
-    pgwarden::test::give_to_postgres(path);
-    return path;
-}
-
-CommandResult run_pgwarden(const std::string& conf, std::vector<std::string> args) {
-    args.insert(args.begin(), {PGWARDEN_CLI_BIN, "-f", conf});
-    return pgwarden::test::run_command(std::move(args), kCommandTimeout, true);
-}
-
-CommandResult repmgr(const std::string& conf, std::vector<std::string> args) {
-    args.insert(args.begin(), {kRepmgr, "-f", conf});
-    return pgwarden::test::run_command(std::move(args), kCommandTimeout, true);
-}
 
 // Everything a refusal must leave alone: the node rows and the event count.
 std::string metadata_snapshot(const PgCluster& cluster) {
@@ -96,7 +67,7 @@ TEST_CASE("a cluster registered by pgwarden is shown correctly by the real repmg
           "1:cluster_created:true 1:primary_register:true 2:standby_register:true "
           "3:standby_register:true");
 
-    const auto shown = repmgr(conf2, {"cluster", "show"});
+    const auto shown = run_repmgr(conf2, {"cluster", "show"});
     INFO(shown.describe() << shown.out);
     CHECK(shown.exit_code == 0);
     CHECK(shown.out.find("| node1 | primary | * running |          |") != std::string::npos);
@@ -118,9 +89,9 @@ TEST_CASE("a cluster registered by the real repmgr is read and re-registered by 
     PgCluster cluster(2, with_repmgr_library());
     const auto conf1 = write_conf(cluster, 1);
     const auto conf2 = write_conf(cluster, 2);
-    REQUIRE(repmgr(conf1, {"primary", "register"}).ok());
+    REQUIRE(run_repmgr(conf1, {"primary", "register"}).ok());
     cluster.wait_caught_up(2, 1);
-    REQUIRE(repmgr(conf2, {"standby", "register"}).ok());
+    REQUIRE(run_repmgr(conf2, {"standby", "register"}).ok());
     const auto before = cluster.psql(1,
                                      "SELECT string_agg(n::text, ';' ORDER BY node_id)"
                                      " FROM repmgr.nodes n");
@@ -152,7 +123,7 @@ TEST_CASE("a cluster registered by the real repmgr is read and re-registered by 
              {"cluster", "event", "--event", "primary_register", "--all"},
              {"cluster", "event", "--event", "no_such_event"}}) {
         const auto ours = run_pgwarden(conf2, args);
-        const auto theirs = repmgr(conf2, args);
+        const auto theirs = run_repmgr(conf2, args);
         INFO(fmt::format("{}", fmt::join(args, " ")) << "\nrepmgr:\n"
                                                      << theirs.out << "\npgwarden:\n"
                                                      << ours.out);
@@ -161,7 +132,7 @@ TEST_CASE("a cluster registered by the real repmgr is read and re-registered by 
     }
     const auto missing = run_pgwarden(conf2, {"cluster", "event", "--node-name", "nodeX"});
     CHECK(missing.exit_code ==
-          repmgr(conf2, {"cluster", "event", "--node-name", "nodeX"}).exit_code);
+          run_repmgr(conf2, {"cluster", "event", "--node-name", "nodeX"}).exit_code);
 }
 
 TEST_CASE("refused registrations change nothing", "[cli][register]") {
@@ -228,8 +199,8 @@ TEST_CASE("refused registrations change nothing", "[cli][register]") {
     CHECK(metadata_snapshot(cluster) == registered);
 
     // The same refusals from the real repmgr, for the exit codes.
-    CHECK(repmgr(conf2, {"standby", "register"}).exit_code == 1);
-    CHECK(repmgr(conf1, {"primary", "unregister"}).exit_code == 1);
+    CHECK(run_repmgr(conf2, {"standby", "register"}).exit_code == 1);
+    CHECK(run_repmgr(conf1, {"primary", "unregister"}).exit_code == 1);
 }
 
 TEST_CASE("the plain SQL schema has the extension's tables, columns, indexes and views",

@@ -1,25 +1,15 @@
 // repmgr 5.3's cluster show cells, warnings and layouts, from observations alone.
 #include "cluster_show_format.hpp"
+#include "node_records.hpp"
 
 #include <catch2/catch.hpp>
 
 using namespace pgwarden;
 using cli::NodeObservation;
 using cli::Reachability;
+using pgwarden::test::record;
 
 namespace {
-
-cluster::NodeRecord record(int id, const std::string& type, std::optional<int> upstream,
-                           bool active = true) {
-    cluster::NodeRecord node;
-    node.node_id = id;
-    node.node_name = "node" + std::to_string(id);
-    node.type = type;
-    node.upstream_node_id = upstream;
-    node.active = active;
-    node.conninfo = "host=10.0.0." + std::to_string(id) + " dbname=repmgr password=secret";
-    return node;
-}
 
 NodeObservation up(bool in_recovery, std::optional<int> own_upstream,
                    const std::string& own_upstream_name, const std::string& type) {
@@ -196,4 +186,41 @@ TEST_CASE("service status says 'not running' with n/a where repmgr does", "[clus
                      "     | n/a                \n") != std::string::npos);
     CHECK(table.find(" 3  | node3 | standby | ? unreachable | ? node1  | n/a         | n/a | n/a"
                      "     | n/a                \n") != std::string::npos);
+}
+
+TEST_CASE("service status --detail adds location and priority, --compact shortens headers",
+          "[cluster-show]") {
+    Healthy h;
+    h.obs[0].daemon.pid = 4242;
+    h.obs[0].daemon.running = true;
+    h.obs[0].daemon.paused = true;
+    h.obs[1].daemon.pid = 4343;
+    h.obs[1].daemon.running = true;
+    h.obs[1].daemon.upstream_last_seen = 3;
+    h.nodes[1].location = "dc2";
+    h.nodes[1].priority = 50;
+    const auto report =
+        cli::assess_nodes(h.nodes, h.obs, cli::StatusCommand::service_status, false);
+
+    const auto detail = cli::format_service_table(h.nodes, h.obs, report, {true, false});
+    INFO(detail);
+    CHECK(detail.rfind(" ID | Name  | Role    | Status    | Upstream | Location | Priority |"
+                       " repmgrd     | PID  | Paused? | Upstream last seen\n",
+                       0) == 0);
+    CHECK(detail.find(" 1  | node1 | primary | * running |          | default  | 100      |"
+                      " running     | 4242 | yes     | n/a                \n") !=
+          std::string::npos);
+    CHECK(detail.find(" 2  | node2 | standby |   running | node1    | dc2      | 50       |"
+                      " running     | 4343 | no      | 3 second(s) ago    \n") !=
+          std::string::npos);
+
+    const auto compact = cli::format_service_table(h.nodes, h.obs, report, {true, true});
+    CHECK(compact.find("| Prio. |") != std::string::npos);
+    CHECK(compact.find("| Upstr. last \n") != std::string::npos);
+    CHECK(compact.find("| 3 sec(s) ago \n") != std::string::npos);
+
+    // Without --detail neither column appears.
+    const auto plain = cli::format_service_table(h.nodes, h.obs, report);
+    CHECK(plain.find("Location") == std::string::npos);
+    CHECK(plain.find("Priority") == std::string::npos);
 }

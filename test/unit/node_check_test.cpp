@@ -157,3 +157,37 @@ TEST_CASE("node status lists a primary's state and warns about a detached standb
     CHECK(csv.find("\"inactive_replication_slots\",0\n\"missing_replication_slots\",0\n") !=
           std::string::npos);
 }
+
+TEST_CASE("the repmgrd check is OK when the daemon runs, WARNING when paused, else CRITICAL",
+          "[node-check]") {
+    struct Case {
+        bool running;
+        bool paused;
+        CheckStatus status;
+        std::string text;
+        std::string nagios;
+    };
+    const std::vector<Case> cases = {
+        {true, false, CheckStatus::ok, "OK (repmgrd running)\n", "REPMGRD OK: repmgrd running\n"},
+        {true, true, CheckStatus::warning, "WARNING (repmgrd running but paused)\n",
+         "REPMGRD WARNING: repmgrd running but paused\n"},
+        {false, false, CheckStatus::critical, "CRITICAL (repmgrd not running)\n",
+         "REPMGRD CRITICAL: repmgrd not running\n"},
+        // A pause flag without a daemon does not make it run.
+        {false, true, CheckStatus::critical, "CRITICAL (repmgrd not running)\n",
+         "REPMGRD CRITICAL: repmgrd not running\n"},
+    };
+    for (const auto& c : cases) {
+        auto facts = standby_facts();
+        facts.daemon_running = c.running;
+        facts.daemon_paused = c.paused;
+        const auto result = check_repmgrd(facts);
+        INFO("running " << c.running << " paused " << c.paused);
+        CHECK(result.status == c.status);
+        CHECK(format_single_check(result, CheckOutput::text) == c.text);
+        CHECK(format_single_check(result, CheckOutput::nagios) == c.nagios);
+    }
+    // The overview does not list it, as in repmgr.
+    for (const auto& result : check_all(standby_facts()))
+        CHECK(result.item != "repmgrd");
+}

@@ -1,0 +1,40 @@
+#include "repmgr_conf.hpp"
+
+#include "repmgr_cluster.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <fstream>
+
+namespace pgwarden::test {
+
+namespace {
+constexpr std::chrono::seconds kCommandTimeout{60};
+}  // namespace
+
+std::string write_conf(const PgCluster& cluster, int i, const std::string& extra,
+                       const std::string& file) {
+    const std::string path =
+        cluster.dir() + "/" + (file.empty() ? fmt::format("repmgr{}.conf", i) : file);
+    std::ofstream out(path);
+    out << fmt::format(
+        "node_id={}\nnode_name='node{}'\nconninfo='{}'\ndata_directory='{}'\n"
+        "use_replication_slots=yes\n{}\n",
+        i, i, cluster.node(i).conninfo(), cluster.node(i).data_dir, extra);
+    out.close();
+    give_to_postgres(path);
+    return path;
+}
+
+CommandResult run_pgwarden(const std::string& conf, std::vector<std::string> args) {
+    args.insert(args.begin(), {PGWARDEN_CLI_BIN, "-f", conf});
+    return run_command(std::move(args), kCommandTimeout, true);
+}
+
+CommandResult run_repmgr(const std::string& conf, std::vector<std::string> args) {
+    args.insert(args.begin(), {kRepmgr, "-f", conf});
+    return run_command(std::move(args), kCommandTimeout, true);
+}
+
+}  // namespace pgwarden::test

@@ -1,0 +1,22 @@
+// repmgr.conf files and runs of repmgr or pgwarden by config path, for tests that register the
+// nodes of a PgCluster themselves (RepmgrCluster registers them up front).
+#pragma once
+
+#include "pg_cluster.hpp"
+#include "process.hpp"
+
+#include <string>
+#include <vector>
+
+namespace pgwarden::test {
+
+// repmgr.conf for node i (node_id i, node_name node<i>, replication slots on) plus `extra`
+// lines, as <cluster dir>/repmgr<i>.conf or `file`; readable by postgres. Returns its path.
+std::string write_conf(const PgCluster& cluster, int i, const std::string& extra = "",
+                       const std::string& file = "");
+
+// `pgwarden -f conf args...` / `repmgr -f conf args...` as the postgres OS user, 60 s at most.
+CommandResult run_pgwarden(const std::string& conf, std::vector<std::string> args);
+CommandResult run_repmgr(const std::string& conf, std::vector<std::string> args);
+
+}  // namespace pgwarden::test
