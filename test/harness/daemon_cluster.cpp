@@ -113,17 +113,13 @@ std::vector<std::string> DaemonCluster::settings(int i) const {
     return lines;
 }
 
-bool DaemonCluster::runs_repmgrd(int i) const {
-    return options_.runs_repmgrd && options_.runs_repmgrd(i);
-}
-
 void DaemonCluster::start_daemon(int i) {
     auto& slot = daemons_.at(static_cast<std::size_t>(i - 1));
     if (slot && slot->running())
         return;
     const auto& node = repmgr_.cluster.node(i);
-    slot.emplace(std::vector<std::string>{runs_repmgrd(i) ? kRepmgrd : PGWARDEN_DAEMON_BIN, "-f",
-                                          conf(i), "--daemonize=false", "--no-pid-file"},
+    slot.emplace(std::vector<std::string>{PGWARDEN_DAEMON_BIN, "-f", conf(i), "--daemonize=false",
+                                          "--no-pid-file"},
                  node.node_dir + "/pgwardend.stderr", true);
     const bool monitoring = wait_until(
         [&] {
@@ -169,8 +165,7 @@ std::string DaemonCluster::daemon_log(int i) const {
 std::string DaemonCluster::all_logs() const {
     std::string out;
     for (int i = 1; i <= options_.nodes; ++i)
-        out += fmt::format("===== {} on node{} =====\n{}",
-                           runs_repmgrd(i) ? "repmgrd" : "pgwardend", i, daemon_log(i));
+        out += fmt::format("===== pgwardend on node{} =====\n{}", i, daemon_log(i));
     return out;
 }
 

@@ -13,8 +13,6 @@
 
 namespace pgwarden::test {
 
-inline constexpr const char* kRepmgrd = "/usr/lib/postgresql/15/bin/repmgrd";
-
 // Which program the daemons run as promote_command and follow_command.
 enum class FailoverCommands { pgwarden, repmgr };
 
@@ -28,8 +26,6 @@ struct DaemonClusterOptions {
     // `priority` and `location` are also written to the node's record: the nodes are registered
     // before these lines exist, and the daemons read both from the metadata, as repmgrd does.
     std::function<std::vector<std::string>(int node)> extra_conf;
-    // Nodes that run the real repmgrd 5.3 instead of pgwardend: a half-migrated cluster.
-    std::function<bool(int node)> runs_repmgrd;
 };
 
 class DaemonCluster {
@@ -48,8 +44,8 @@ class DaemonCluster {
     const RepmgrCluster& repmgr() const { return repmgr_; }
     const std::string& conf(int i) const { return repmgr_.conf(i); }
 
-    // pgwardend (or repmgrd) -f <conf> --daemonize=false --no-pid-file, as postgres; waits
-    // (bounded) until it logged that monitoring started, and throws with its log otherwise.
+    // pgwardend -f <conf> --daemonize=false --no-pid-file, as postgres; waits (bounded) until it
+    // logged that monitoring started, and throws with its log otherwise.
     void start_daemon(int i);
     void start_daemons();
     // SIGTERM, then SIGKILL after kStopGrace; returns the exit status (-1 if never started).
@@ -79,7 +75,6 @@ class DaemonCluster {
 
   private:
     std::vector<std::string> settings(int i) const;
-    bool runs_repmgrd(int i) const;
 
     DaemonClusterOptions options_;
     RepmgrCluster repmgr_;

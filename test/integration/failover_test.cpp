@@ -82,11 +82,9 @@ void require_node2_took_over(DaemonCluster& dc) {
 
 // node3 has a lower priority than node2, so with equal LSNs node2 must win on priority (node_id
 // would pick node2 too, but the election's reasons in the log say which rule decided).
-// `repmgrd_node` (if any) runs the real repmgrd instead of pgwardend: a half-migrated cluster.
-void kill_primary_with_equal_lsn(FailoverCommands commands, int repmgrd_node = 0) {
+void kill_primary_with_equal_lsn(FailoverCommands commands) {
     DaemonClusterOptions options;
     options.commands = commands;
-    options.runs_repmgrd = [repmgrd_node](int i) { return i == repmgrd_node; };
     options.extra_conf = [](int i) {
         return i == 3 ? std::vector<std::string>{"priority=50"} : std::vector<std::string>{};
     };
@@ -97,8 +95,6 @@ void kill_primary_with_equal_lsn(FailoverCommands commands, int repmgrd_node = 0
     require_node2_took_over(dc);
     // SIGTERM stops each pgwardend cleanly; the two on live nodes say so on the new primary.
     for (int i = 1; i <= 3; ++i) {
-        if (i == repmgrd_node)
-            continue;
         CHECK(dc.stop_daemon(i) == 0);
         if (i != 1)
             CHECK(dc.has_event(2, i, "repmgrd_shutdown"));
@@ -239,14 +235,6 @@ TEST_CASE("priority=0 on the best standby makes the other one the new primary") 
     require_took_over(dc, 3, 2);
 }
 
-TEST_CASE("a half-migrated cluster fails over when pgwardend promotes and repmgrd follows") {
-    kill_primary_with_equal_lsn(FailoverCommands::repmgr, 3);
-}
-
-TEST_CASE("a half-migrated cluster fails over when repmgrd promotes and pgwardend follows") {
-    kill_primary_with_equal_lsn(FailoverCommands::repmgr, 2);
-}
-
 TEST_CASE("the real repmgr service status shows pgwardend running with its PID on every node") {
     DaemonCluster dc;
     dc.start_daemons();
@@ -277,4 +265,40 @@ TEST_CASE("the real repmgr service status shows pgwardend running with its PID o
         15s, 500ms);
     INFO(last << "\n" << dc.all_logs());
     CHECK(shown);
+}
+
+TEST_CASE("after a failover the follower watches the new primary and takes over when it dies too") {
+    DaemonCluster dc;
+    auto& cluster = dc.cluster();
+    dc.start_daemons();
+    settle(dc);
+    cluster.kill9(1);
+    require_took_over(dc, 2, 3);
+
+    // node3 alone is left: one of the two active nodes, itself, is a majority.
+    cluster.wait_caught_up(3, 2);
+    cluster.kill9(2);
+    require_logged(dc.wait_primary(3, kFailoverTimeout), dc, "node3 was not promoted");
+    require_logged(dc.wait_event(3, 3, "repmgrd_failover_promote", 10s), dc,
+                   "no repmgrd_failover_promote from node3");
+    cluster.psql(3, "CREATE TABLE written_after_two_failovers ()");
+}
+
+// Hidden ([.]): pgwardend does not yet do what repmgrd 5.3 does here (monitor_streaming_standby
+// marks the record inactive and records standby_failure, then standby_recovery). Run it by name.
+TEST_CASE("a standby losing its local PostgreSQL records standby_failure and then standby_recovery",
+          "[.][daemon-gap]") {
+    DaemonCluster dc;
+    auto& cluster = dc.cluster();
+    dc.start_daemons();
+    settle(dc);
+
+    cluster.kill9(3);
+    require_logged(dc.wait_event(1, 3, "standby_failure", 20s), dc,
+                   "node3's daemon recorded no standby_failure");
+    CHECK(cluster.psql(1, "SELECT active FROM repmgr.nodes WHERE node_id = 3") == "f");
+    cluster.start(3);
+    require_logged(dc.wait_event(1, 3, "standby_recovery", 20s), dc,
+                   "node3's daemon recorded no standby_recovery");
+    CHECK(cluster.psql(1, "SELECT active FROM repmgr.nodes WHERE node_id = 3") == "t");
 }
