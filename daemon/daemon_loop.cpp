@@ -289,6 +289,10 @@ void DaemonLoop::perform(const failover::Action& action) {
                         return;
                     }
                     upstream_ = outcome.second;
+                    // The record was read from this node's copy of the metadata, which cannot
+                    // have seen the promotion yet: it still says "standby", and the next failure
+                    // of this upstream would be taken for a cascaded standby's.
+                    upstream_->type = "primary";
                     self_.upstream_node_id = upstream_->node_id;
                     upstream_watch_.close();
                     feed({Observed::follow_succeeded, upstream_->node_id, {}});

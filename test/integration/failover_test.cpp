@@ -93,6 +93,12 @@ void kill_primary_with_equal_lsn(FailoverCommands commands) {
     settle(dc);
     dc.cluster().kill9(1);
     require_node2_took_over(dc);
+    // SIGTERM stops each pgwardend cleanly; the two on live nodes say so on the new primary.
+    for (int i = 1; i <= 3; ++i) {
+        CHECK(dc.stop_daemon(i) == 0);
+        if (i != 1)
+            CHECK(dc.has_event(2, i, "repmgrd_shutdown"));
+    }
 }
 
 // "node_id event successful" as the notification command writes it.
@@ -259,4 +265,40 @@ TEST_CASE("the real repmgr service status shows pgwardend running with its PID o
         15s, 500ms);
     INFO(last << "\n" << dc.all_logs());
     CHECK(shown);
+}
+
+TEST_CASE("after a failover the follower watches the new primary and takes over when it dies too") {
+    DaemonCluster dc;
+    auto& cluster = dc.cluster();
+    dc.start_daemons();
+    settle(dc);
+    cluster.kill9(1);
+    require_took_over(dc, 2, 3);
+
+    // node3 alone is left: one of the two active nodes, itself, is a majority.
+    cluster.wait_caught_up(3, 2);
+    cluster.kill9(2);
+    require_logged(dc.wait_primary(3, kFailoverTimeout), dc, "node3 was not promoted");
+    require_logged(dc.wait_event(3, 3, "repmgrd_failover_promote", 10s), dc,
+                   "no repmgrd_failover_promote from node3");
+    cluster.psql(3, "CREATE TABLE written_after_two_failovers ()");
+}
+
+// Hidden ([.]): pgwardend does not yet do what repmgrd 5.3 does here (monitor_streaming_standby
+// marks the record inactive and records standby_failure, then standby_recovery). Run it by name.
+TEST_CASE("a standby losing its local PostgreSQL records standby_failure and then standby_recovery",
+          "[.][daemon-gap]") {
+    DaemonCluster dc;
+    auto& cluster = dc.cluster();
+    dc.start_daemons();
+    settle(dc);
+
+    cluster.kill9(3);
+    require_logged(dc.wait_event(1, 3, "standby_failure", 20s), dc,
+                   "node3's daemon recorded no standby_failure");
+    CHECK(cluster.psql(1, "SELECT active FROM repmgr.nodes WHERE node_id = 3") == "f");
+    cluster.start(3);
+    require_logged(dc.wait_event(1, 3, "standby_recovery", 20s), dc,
+                   "node3's daemon recorded no standby_recovery");
+    CHECK(cluster.psql(1, "SELECT active FROM repmgr.nodes WHERE node_id = 3") == "t");
 }
