@@ -23,7 +23,8 @@ extern const char* const kStateStoreQuery;
 bool has_daemon_functions(pg::Connection& conn);  // state_store(conn) == extension
 
 // --- the table, where there is no extension (all throw pg::PgError) ---
-// Created by `primary register` in plain SQL, and by pgwardend on the primary when missing.
+// Created on the primary when first needed (by pgwardend, or by `pgwarden service pause`), so the
+// plain schema stays exactly the extension's.
 extern const char* const kDaemonStatusTable;
 // The daemon's PID (nothing: stopped) and PID file, on the primary.
 void table_publish_pid(pg::Connection& primary, int node_id, std::optional<int> pid,

@@ -49,7 +49,8 @@ TEST_CASE("the PGDG unit's command line is understood", "[daemon]") {
     CHECK(options.verbose);
 }
 
-TEST_CASE("--daemonize takes an optional attached boolean as repmgr reads one", "[daemon]") {
+TEST_CASE("the daemonize option takes an optional attached boolean as repmgr reads one",
+          "[daemon]") {
     CHECK_FALSE(options_of({"--daemonize=false"}).daemonize);
     CHECK_FALSE(options_of({"--daemonize=OFF"}).daemonize);
     CHECK_FALSE(options_of({"--daemonize=0"}).daemonize);
@@ -201,8 +202,7 @@ TEST_CASE("the PID file is -p, else repmgrd_pid_file, else TMPDIR/repmgrd.pid", 
     CHECK_FALSE(choose_pid_file(options, "", nullptr).warning);
 }
 
-TEST_CASE("--no-pid-file wins over -p and the config, and -s then prints an empty line",
-          "[daemon]") {
+TEST_CASE("no PID file wins over -p and the config and -s then prints an empty line", "[daemon]") {
     DaemonOptions options;
     options.pid_file = "/run/mine.pid";
     options.no_pid_file = true;
