@@ -197,14 +197,19 @@ void DaemonLoop::perform(const failover::Action& action) {
                     auto result = check_upstream(config, upstream.conninfo);
                     if (result.alive && sync_witness)
                         sync_witness_metadata(config, upstream);
-                    const bool paused = result.alive ? after_upstream_seen(config, self, upstream)
-                                                     : local_paused(config);
-                    return std::make_pair(result, paused);
+                    const auto local = result.alive ? after_upstream_seen(config, self, upstream)
+                                                    : local_paused(config);
+                    return std::make_pair(result, local);
                 },
-                [this, generation, upstream](std::pair<CheckResult, bool> outcome) {
+                [this, generation, upstream](std::pair<CheckResult, LocalCheck> outcome) {
                     if (generation != check_generation_ || !standby_)
                         return;
-                    standby_->set_paused(outcome.second);
+                    standby_->set_paused(outcome.second.paused);
+                    if (!outcome.second.reachable) {
+                        log::warning("unable to connect to local node: {}", outcome.second.error);
+                        feed({Observed::local_lost, 0, outcome.second.error});
+                        return;
+                    }
                     if (outcome.first.alive) {
                         watch_upstream();
                         feed({Observed::upstream_alive, 0, {}});
@@ -308,6 +313,29 @@ void DaemonLoop::perform(const failover::Action& action) {
         case Act::give_up:
             stop(kErrMonitoringTimeout, action.detail);
             break;
+        case Act::check_local:
+            background(
+                [config] {
+                    std::string error;
+                    return check_local(config, &error) != failover::LocalSeen::unreachable;
+                },
+                [this, generation](bool back) {
+                    if (generation != check_generation_)
+                        return;
+                    feed({back ? Observed::local_back : Observed::local_lost, 0, {}});
+                });
+            break;
+        case Act::set_local_active: {
+            const bool active = action.successful;
+            const auto primary_conninfo = upstream_conninfo_if_primary();
+            background(
+                [config, active, primary_conninfo] {
+                    set_local_active(config, active, primary_conninfo);
+                    return true;
+                },
+                [](bool) {});
+            break;
+        }
         default:
             log::error("internal error: standby monitor asked for a primary-side action");
             break;
@@ -458,12 +486,17 @@ void DaemonLoop::record(const std::string& event, bool successful, const std::st
     const auto config = config_;
     const cluster::Event row{self_.node_id, event,        successful,  detail,
                              other_node_id, std::nullopt, std::nullopt};
+    const auto primary_conninfo = upstream_conninfo_if_primary();
     background(
-        [config, row] {
-            record_daemon_event(config, row);
+        [config, row, primary_conninfo] {
+            record_daemon_event(config, row, primary_conninfo);
             return true;
         },
         [](bool) {});
+}
+
+std::string DaemonLoop::upstream_conninfo_if_primary() const {
+    return upstream_ && upstream_->type == "primary" ? upstream_->conninfo : std::string();
 }
 
 void DaemonLoop::reload() {

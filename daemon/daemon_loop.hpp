@@ -63,6 +63,8 @@ class DaemonLoop {
     void primary_tick();
 
     void schedule();
+    // Where events go when the local node cannot say where the primary is.
+    std::string upstream_conninfo_if_primary() const;
     void record(const std::string& event, bool successful, const std::string& detail,
                 std::optional<int> other_node_id = std::nullopt);
 

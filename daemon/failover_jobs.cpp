@@ -53,10 +53,17 @@ std::string shell_failure(const std::string& what, const exec::CommandOutcome& o
 
 }  // namespace
 
-std::optional<pg::Connection> open_primary(const config::RepmgrConfig& config) {
+std::optional<pg::Connection> open_primary(const config::RepmgrConfig& config,
+                                           const std::string& fallback_conninfo) {
     auto local = open(config.conninfo, config);
-    if (!local)
+    if (!local) {
+        if (fallback_conninfo.empty())
+            return std::nullopt;
+        auto fallback = open(fallback_conninfo, config);
+        if (fallback && cluster::recovery_type(*fallback) == cluster::RecoveryType::primary)
+            return fallback;
         return std::nullopt;
+    }
     // A witness is not in recovery either, but the primary is elsewhere.
     if (cluster::recovery_type(*local) == cluster::RecoveryType::primary) {
         std::optional<cluster::NodeRecord> self;
@@ -72,8 +79,9 @@ std::optional<pg::Connection> open_primary(const config::RepmgrConfig& config) {
     return std::nullopt;
 }
 
-void record_daemon_event(const config::RepmgrConfig& config, const cluster::Event& event) {
-    auto writable = open_primary(config);
+void record_daemon_event(const config::RepmgrConfig& config, const cluster::Event& event,
+                         const std::string& primary_conninfo) {
+    auto writable = open_primary(config, primary_conninfo);
     cluster::record_event(writable ? &*writable : nullptr, config, event);
 }
 
@@ -188,17 +196,21 @@ StepResult witness_follow(const config::RepmgrConfig& config, const cluster::Nod
     return {true, {}};
 }
 
-bool local_paused(const config::RepmgrConfig& config) {
-    auto local = open(config.conninfo, config);
+LocalCheck local_paused(const config::RepmgrConfig& config) {
+    LocalCheck check;
+    auto local = open(config.conninfo, config, &check.error);
     if (!local)
-        return false;
+        return check;
+    check.reachable = true;
     try {
         switch (cluster::state_store(*local)) {
             case cluster::StateStore::extension:
-                return cluster::daemon_paused(*local);
+                check.paused = cluster::daemon_paused(*local);
+                break;
             case cluster::StateStore::table: {
                 const auto status = cluster::table_status(*local, config.node_id);
-                return status && status->paused;
+                check.paused = status && status->paused;
+                break;
             }
             case cluster::StateStore::none:
                 break;
@@ -206,7 +218,21 @@ bool local_paused(const config::RepmgrConfig& config) {
     } catch (const pg::PgError& e) {
         log::debug("unable to read the pause flag: {}", e.what());
     }
-    return false;
+    return check;
+}
+
+void set_local_active(const config::RepmgrConfig& config, bool active,
+                      const std::string& primary_conninfo) {
+    auto primary = open_primary(config, primary_conninfo);
+    if (!primary) {
+        log::warning("no primary reachable: this node's record stays as it is");
+        return;
+    }
+    try {
+        cluster::set_node_active(*primary, config.node_id, active);
+    } catch (const pg::PgError& e) {
+        log::warning("unable to mark this node {}: {}", active ? "active" : "inactive", e.what());
+    }
 }
 
 bool primary_heartbeat(const config::RepmgrConfig& config, const std::string& pid_file) {
@@ -225,15 +251,17 @@ bool primary_heartbeat(const config::RepmgrConfig& config, const std::string& pi
     } catch (const pg::PgError& e) {
         log::warning("unable to write this daemon's heartbeat: {}", e.what());
     }
-    return local_paused(config);
+    return local_paused(config).paused;
 }
 
-bool after_upstream_seen(const config::RepmgrConfig& config, const cluster::NodeRecord& self,
-                         const cluster::NodeRecord& upstream) {
-    auto local = open(config.conninfo, config);
+LocalCheck after_upstream_seen(const config::RepmgrConfig& config, const cluster::NodeRecord& self,
+                               const cluster::NodeRecord& upstream) {
+    LocalCheck check;
+    auto local = open(config.conninfo, config, &check.error);
     if (!local)
-        return false;
-    bool paused = false;
+        return check;
+    check.reachable = true;
+    bool& paused = check.paused;
     std::optional<pg::Connection> primary;
     try {
         switch (cluster::state_store(*local)) {
@@ -261,7 +289,7 @@ bool after_upstream_seen(const config::RepmgrConfig& config, const cluster::Node
         log::warning("unable to publish the upstream's last contact: {}", e.what());
     }
     if (!config.monitoring_history || upstream.type != "primary")
-        return paused;
+        return check;
     try {
         const auto standby = local->exec(
             "SELECT pg_catalog.pg_last_wal_receive_lsn(), pg_catalog.pg_last_wal_replay_lsn(),"
@@ -269,7 +297,7 @@ bool after_upstream_seen(const config::RepmgrConfig& config, const cluster::Node
         if (!primary)
             primary = open(upstream.conninfo, config);
         if (!primary || standby.is_null(0, 0))
-            return paused;
+            return check;
         std::optional<std::string> replay_ts;
         if (!standby.is_null(0, 2))
             replay_ts = std::string(standby.value(0, 2));
@@ -286,7 +314,7 @@ bool after_upstream_seen(const config::RepmgrConfig& config, const cluster::Node
     } catch (const pg::PgError& e) {
         log::warning("unable to write monitoring history: {}", e.what());
     }
-    return paused;
+    return check;
 }
 
 void run_child_disconnect_command(const config::RepmgrConfig& config, const std::string& detail) {

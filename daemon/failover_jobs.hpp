@@ -15,7 +15,10 @@ namespace pgwarden::daemon {
 
 // Writes the event on the primary when one is reachable through the local node's metadata
 // (or on the local node when it is the primary), then runs event_notification_command.
-void record_daemon_event(const config::RepmgrConfig& config, const cluster::Event& event);
+// `primary_conninfo` (the upstream, when it is the primary) is tried when the local node is
+// down and cannot say where the primary is.
+void record_daemon_event(const config::RepmgrConfig& config, const cluster::Event& event,
+                         const std::string& primary_conninfo = {});
 
 struct StepResult {
     bool ok = false;
@@ -33,13 +36,24 @@ StepResult promote(const config::RepmgrConfig& config, const cluster::NodeRecord
 StepResult follow(const config::RepmgrConfig& config, const cluster::NodeRecord& self,
                   const cluster::NodeRecord& new_primary);
 
-// After a successful upstream check: publish "upstream seen" on the local node and, with
-// monitoring_history, write a row on the upstream. Returns repmgrd_is_paused() of the node.
-bool after_upstream_seen(const config::RepmgrConfig& config, const cluster::NodeRecord& self,
-                         const cluster::NodeRecord& upstream);
+// What an upstream check learned of the local node on the way.
+struct LocalCheck {
+    bool reachable = false;
+    bool paused = false;  // repmgrd_is_paused(), or the row in repmgr.daemon_status
+    std::string error;    // why it is not reachable
+};
 
-// repmgrd_is_paused() on the local node (or its row in repmgr.daemon_status); false when unknown.
-bool local_paused(const config::RepmgrConfig& config);
+// After a successful upstream check: publish "upstream seen" on the local node and, with
+// monitoring_history, write a row on the upstream.
+LocalCheck after_upstream_seen(const config::RepmgrConfig& config, const cluster::NodeRecord& self,
+                               const cluster::NodeRecord& upstream);
+
+// The local node's pause flag (and whether it answers at all).
+LocalCheck local_paused(const config::RepmgrConfig& config);
+
+// This node's record active or not, on the primary (repmgrd's standby_failure/recovery).
+void set_local_active(const config::RepmgrConfig& config, bool active,
+                      const std::string& primary_conninfo);
 
 // The primary's daemon, each monitor interval: where there is no extension, its heartbeat row
 // (and its PID, written again should the row be missing). Returns whether it is paused.
@@ -47,7 +61,8 @@ bool primary_heartbeat(const config::RepmgrConfig& config, const std::string& pi
 
 // A writable connection to the primary: the local node when it is one, else the primary found
 // through the local node's metadata.
-std::optional<pg::Connection> open_primary(const config::RepmgrConfig& config);
+std::optional<pg::Connection> open_primary(const config::RepmgrConfig& config,
+                                           const std::string& fallback_conninfo = {});
 
 // A witness: copies repmgr.nodes from the primary into its own database (witness_sync_interval).
 bool sync_witness_metadata(const config::RepmgrConfig& config, const cluster::NodeRecord& primary);

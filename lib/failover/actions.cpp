@@ -28,6 +28,8 @@ std::string_view act_name(Act what) {
             return "run_child_disconnect_command";
         case Act::become_standby:
             return "become_standby";
+        case Act::set_local_active:
+            return "set_local_active";
     }
     return "unknown";
 }

@@ -25,6 +25,7 @@ enum class Act {
     check_children,                // which registered standbys stream from this node?
     run_child_disconnect_command,  // child_nodes_disconnect_command, once per episode
     become_standby,                // the local node came back as a standby: monitor as one
+    set_local_active,              // successful: this node's record active or not (on the primary)
 };
 
 struct Action {

@@ -32,6 +32,10 @@ std::string_view observed_name(Observed what) {
             return "follow_succeeded";
         case Observed::follow_failed:
             return "follow_failed";
+        case Observed::local_lost:
+            return "local_lost";
+        case Observed::local_back:
+            return "local_back";
     }
     return "unknown";
 }
@@ -56,6 +60,8 @@ std::string_view state_name(StandbyState state) {
             return "promoted";
         case StandbyState::giving_up:
             return "giving up";
+        case StandbyState::local_down:
+            return "local node down";
     }
     return "unknown";
 }
@@ -277,6 +283,30 @@ const std::vector<StandbyMonitor::Transition>& StandbyMonitor::transitions() {
              s.m.next_check_ = s.now + s.m.timing_.monitor_interval;
          }},
         {S::degraded, O::upstream_lost, always, [](Step& s) { s.m.check_in_flight_ = false; }},
+        // --- this node's own PostgreSQL: repmgrd's standby_failure / standby_recovery ---
+        {S::monitoring, O::local_lost, always, &StandbyMonitor::lose_local},
+        {S::reconnecting, O::local_lost, always, &StandbyMonitor::lose_local},
+        {S::degraded, O::local_lost, always, &StandbyMonitor::lose_local},
+        {S::local_down, O::tick,
+         [](const StandbyMonitor& m, TimePoint now) {
+             return !m.check_in_flight_ && now >= m.next_check_;
+         },
+         [](Step& s) {
+             s.m.check_in_flight_ = true;
+             s.m.next_check_ = s.now + s.m.timing_.monitor_interval;
+             s.actions.push_back(act(Act::check_local));
+         }},
+        {S::local_down, O::local_lost, always, [](Step& s) { s.m.check_in_flight_ = false; }},
+        {S::local_down, O::local_back, always,
+         [](Step& s) {
+             Action active = act(Act::set_local_active);
+             active.successful = true;
+             s.actions.push_back(active);
+             s.actions.push_back(record("standby_recovery", true,
+                                        "local node has recovered and is monitoring again"));
+             s.m.enter(S::monitoring, "local node is back", s.now);
+             s.m.next_check_ = s.now;
+         }},
         {S::degraded, O::new_primary, always,
          [](Step& s) {
              s.m.enter(S::following, "node " + std::to_string(s.seen.node_id) + " is a primary",
@@ -333,6 +363,16 @@ void StandbyMonitor::enter(StandbyState next, std::string reason, TimePoint now)
     reason_ = std::move(reason);
 }
 
+void StandbyMonitor::lose_local(Step& s) {
+    Action inactive = act(Act::set_local_active);
+    inactive.successful = false;
+    s.actions.push_back(inactive);
+    s.actions.push_back(
+        record("standby_failure", false, "unable to connect to local node: " + s.seen.detail));
+    s.m.enter(StandbyState::local_down, "local node unreachable: " + s.seen.detail, s.now);
+    s.m.next_check_ = s.now + s.m.timing_.monitor_interval;
+}
+
 void StandbyMonitor::decide_failover(std::vector<Action>& actions, TimePoint now) {
     if (witness_) {
         enter(StandbyState::degraded, "primary lost: waiting for a new primary to follow", now);
@@ -373,6 +413,10 @@ void StandbyMonitor::schedule(TimePoint now) {
         case StandbyState::waiting_for_primary:
             consider(deadline_);
             consider(next_poll_);
+            break;
+        case StandbyState::local_down:
+            if (!check_in_flight_)
+                consider(next_check_);
             break;
         case StandbyState::degraded:
             if (!check_in_flight_)

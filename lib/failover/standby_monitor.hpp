@@ -36,6 +36,7 @@ enum class StandbyState {
     degraded,             // no failover possible now: watching, rerunning the election later
     promoted,             // this node is the primary now (the daemon switches to primary mode)
     giving_up,            // degraded_monitoring_timeout ran out: the daemon exits
+    local_down,           // this node's own PostgreSQL does not answer: waiting for it
 };
 std::string_view state_name(StandbyState state);
 
@@ -54,6 +55,8 @@ enum class Observed {
     promote_failed,          // detail: why
     follow_succeeded,        // node_id: the new upstream
     follow_failed,           // detail: why
+    local_lost,              // this node's PostgreSQL does not answer (detail: why)
+    local_back,              // it answers again
 };
 
 std::string_view observed_name(Observed what);  // "upstream_lost", ... for the debug log
@@ -95,6 +98,7 @@ class StandbyMonitor {
     void schedule(TimePoint now);
     void after_failed_attempt(std::vector<Action>& actions, TimePoint now);
     void decide_failover(std::vector<Action>& actions, TimePoint now);
+    static void lose_local(Step& s);
 
     MonitorTiming timing_;
     bool automatic_;

@@ -284,10 +284,10 @@ TEST_CASE("after a failover the follower watches the new primary and takes over 
     cluster.psql(3, "CREATE TABLE written_after_two_failovers ()");
 }
 
-// Hidden ([.]): pgwardend does not yet do what repmgrd 5.3 does here (monitor_streaming_standby
-// marks the record inactive and records standby_failure, then standby_recovery). Run it by name.
+// As repmgrd 5.3's monitor_streaming_standby: the record is marked inactive with standby_failure,
+// and active again with standby_recovery.
 TEST_CASE("a standby losing its local PostgreSQL records standby_failure and then standby_recovery",
-          "[.][daemon-gap]") {
+          "[daemon]") {
     DaemonCluster dc;
     auto& cluster = dc.cluster();
     dc.start_daemons();

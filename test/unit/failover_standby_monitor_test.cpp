@@ -19,6 +19,7 @@ struct World {
     bool promote_ok = true;
     bool follow_ok = true;
     std::optional<int> announced_primary;  // what look_for_primary finds
+    bool local_up = true;                  // what check_local finds
 
     int checks = 0;
     int elections = 0;
@@ -67,6 +68,9 @@ struct Run {
                 break;
             case Act::record_event:
                 world.events.push_back(action.event);
+                break;
+            case Act::check_local:
+                feed({world.local_up ? Observed::local_back : Observed::local_lost, 0, "down"});
                 break;
             default:  // notify_siblings, give_up and the primary's actions: nothing to answer
                 break;
@@ -273,4 +277,30 @@ TEST_CASE("a witness that loses the primary never elects and follows the new one
     CHECK(run.monitor.state() == StandbyState::monitoring);
     CHECK(std::any_of(run.world.performed.begin(), run.world.performed.end(),
                       [](const Action& a) { return a.act == Act::follow && a.node_id == 2; }));
+}
+
+TEST_CASE("a standby whose own server stops records standby_failure, then standby_recovery",
+          "[failover]") {
+    Run run(timing(3, 1));
+    run.run_for(2s);
+    run.world.local_up = false;
+    run.feed({Observed::local_lost, 0, "connection refused"});
+    CHECK(run.monitor.state() == StandbyState::local_down);
+    CHECK(run.world.events == std::vector<std::string>{"standby_failure"});
+    const auto inactive =
+        std::find_if(run.world.performed.begin(), run.world.performed.end(),
+                     [](const Action& a) { return a.act == Act::set_local_active; });
+    REQUIRE(inactive != run.world.performed.end());
+    CHECK_FALSE(inactive->successful);
+    // Down, it checks its own server each interval and nothing else.
+    const auto checks_before = run.world.checks;
+    run.run_for(3s);
+    CHECK(run.world.checks == checks_before);
+    CHECK(std::count_if(run.world.performed.begin(), run.world.performed.end(),
+                        [](const Action& a) { return a.act == Act::check_local; }) >= 3);
+    run.world.local_up = true;
+    run.run_for(1s);
+    CHECK(run.monitor.state() == StandbyState::monitoring);
+    CHECK(run.world.events.back() == "standby_recovery");
+    CHECK(run.world.elections == 0);
 }
