@@ -81,7 +81,8 @@ int run(const DaemonOptions& options) {
         daemonizer.fail(fmt::format("pgwardend: {}\n", e.what()), e.exit_code());
         return e.exit_code();
     }
-    publish_daemon(config, static_cast<int>(::getpid()), pid_choice.path.value_or(""));
+    publish_daemon(config, static_cast<int>(::getpid()), pid_choice.path.value_or(""),
+                   node.local_is_primary ? std::nullopt : node.self.upstream_node_id);
 
     boost::asio::io_context io;
     const std::string config_file = config.config_file;

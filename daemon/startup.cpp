@@ -123,7 +123,8 @@ PreparedNode prepare_node(const config::RepmgrConfig& config) {
     return prepared;
 }
 
-void publish_daemon(const config::RepmgrConfig& config, int pid, const std::string& pid_file) {
+void publish_daemon(const config::RepmgrConfig& config, int pid, const std::string& pid_file,
+                    std::optional<int> upstream_node_id) {
     auto local = open(config.conninfo, config);
     if (!local)
         return;
@@ -132,6 +133,8 @@ void publish_daemon(const config::RepmgrConfig& config, int pid, const std::stri
             case cluster::StateStore::extension:
                 cluster::publish_local_node_id(*local, config.node_id);
                 cluster::publish_daemon_pid(*local, pid, pid_file);
+                if (upstream_node_id)
+                    cluster::publish_upstream_node_id(*local, *upstream_node_id);
                 return;
             case cluster::StateStore::table:
                 log::notice(

@@ -49,7 +49,9 @@ struct PreparedNode {
 PreparedNode prepare_node(const config::RepmgrConfig& config);
 
 // set_local_node_id and set_repmgrd_pid on the local node, where the extension is installed.
-void publish_daemon(const config::RepmgrConfig& config, int pid, const std::string& pid_file);
+// A standby also publishes its upstream (set_upstream_node_id).
+void publish_daemon(const config::RepmgrConfig& config, int pid, const std::string& pid_file,
+                    std::optional<int> upstream_node_id);
 // Clears the published PID at a clean exit; best effort.
 void unpublish_daemon(const config::RepmgrConfig& config);
 

@@ -148,3 +148,28 @@ TEST_CASE("pgwardend refuses to start on a node that is not registered", "[daemo
     CHECK(result.err.find("no metadata record found for this node (ID: 9)") != std::string::npos);
     CHECK(result.err.find("[HINT]") != std::string::npos);
 }
+
+TEST_CASE("monitoring_history on fills repmgr.monitoring_history from the standby's daemon",
+          "[daemon]") {
+    RepmgrCluster rc(2);
+    const auto& standby = rc.cluster.node(2);
+    append(rc.conf(2), fmt::format("monitoring_history=yes\nmonitor_interval_secs=1\n"
+                                   "log_file='{}/pgwardend.log'\n",
+                                   standby.node_dir));
+    give_to_postgres(standby.node_dir);
+    ChildProcess daemon(
+        {PGWARDEN_DAEMON_BIN, "-f", rc.conf(2), "--daemonize=false", "--no-pid-file"},
+        standby.node_dir + "/pgwardend.out", true);
+    const auto rows = [&] {
+        return rc.cluster.psql(1,
+                               "SELECT count(*) FROM repmgr.monitoring_history"
+                               " WHERE primary_node_id = 1 AND standby_node_id = 2");
+    };
+    const bool filled = wait_until([&] { return std::stoi(rows()) >= 2; }, 20s, 200ms);
+    INFO(read_file(standby.node_dir + "/pgwardend.log"));
+    CHECK(filled);
+    // The view repmgr's users read shows the standby.
+    CHECK(rc.cluster.psql(1, "SELECT standby_name FROM repmgr.replication_status") == "node2");
+    CHECK(rc.cluster.psql(2, "SELECT repmgr.get_upstream_node_id()") == "1");
+    CHECK(daemon.stop(SIGTERM, 20s) == 0);
+}
