@@ -147,11 +147,17 @@ std::optional<int> check_upstream(pg::Connection& primary, const config::RepmgrC
     return std::nullopt;
 }
 
-// --wait-sync: until the standby has replayed its own record as the primary has it. -1 waits
-// without a limit, as repmgr.
+// --wait-sync without a value: repmgr waits without a limit; a wait here always has one, long
+// enough for any standby that streams at all.
+constexpr int kWaitSyncDefaultSecs = 300;
+
+// --wait-sync: until the standby has replayed its own record as the primary has it. -1 (no
+// value) waits up to kWaitSyncDefaultSecs.
 int wait_for_sync(pg::Connection& local, pg::Connection& primary,
                   const config::RepmgrConfig& config, int seconds,
                   const cluster::Event& event_base) {
+    if (seconds < 0)
+        seconds = kWaitSyncDefaultSecs;
     const auto on_primary = cluster::load_node(primary, config.node_id);
     if (!on_primary) {
         log::error("unable to retrieve node record from primary");
@@ -390,7 +396,8 @@ const CommandRegistration register_registration{
      "Options:\n"
      "  --upstream-node-id=N  the node this standby replicates from (default: the primary)\n"
      "  --wait-start=SECS     wait this long for the standby to accept connections\n"
-     "  --wait-sync[=SECS]    wait for the record to reach the standby (no value: no limit)\n"
+     "  --wait-sync[=SECS]    wait for the record to reach the standby (no value: up to 300 s;\n"
+     "                        repmgr waits without a limit)\n"
      "  -F, --force           overwrite an existing record; register a standby that is not\n"
      "                        running (with -h/-p/-U/-d for the primary)\n"
      "  --dry-run             check the prerequisites, change nothing\n",
