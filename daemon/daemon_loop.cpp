@@ -307,8 +307,8 @@ void DaemonLoop::perform(const failover::Action& action) {
             break;
         }
         case Act::record_event:
-            record(action.event, action.successful, action.detail,
-                   upstream_ ? std::optional<int>(upstream_->node_id) : std::nullopt);
+            // repmgr fills %p only for the events the promote and follow steps record.
+            record(action.event, action.successful, action.detail);
             break;
         case Act::give_up:
             stop(kErrMonitoringTimeout, action.detail);
@@ -481,11 +481,10 @@ void DaemonLoop::schedule() {
     });
 }
 
-void DaemonLoop::record(const std::string& event, bool successful, const std::string& detail,
-                        std::optional<int> other_node_id) {
+void DaemonLoop::record(const std::string& event, bool successful, const std::string& detail) {
     const auto config = config_;
     const cluster::Event row{self_.node_id, event,        successful,  detail,
-                             other_node_id, std::nullopt, std::nullopt};
+                             std::nullopt,  std::nullopt, std::nullopt};
     const auto primary_conninfo = upstream_conninfo_if_primary();
     background(
         [config, row, primary_conninfo] {

@@ -65,8 +65,7 @@ class DaemonLoop {
     void schedule();
     // Where events go when the local node cannot say where the primary is.
     std::string upstream_conninfo_if_primary() const;
-    void record(const std::string& event, bool successful, const std::string& detail,
-                std::optional<int> other_node_id = std::nullopt);
+    void record(const std::string& event, bool successful, const std::string& detail);
 
     // Runs `work` on a worker thread, then `done(result)` back on the loop (unless stopping).
     template <typename Work, typename Done>
