@@ -347,7 +347,7 @@ ElectionRun take_election_lock(const config::RepmgrConfig& config,
 }
 
 std::optional<int> find_new_primary(const config::RepmgrConfig& config, int self_id,
-                                    int failed_upstream_id) {
+                                    int failed_upstream_id, bool newly_promoted_only) {
     auto local = open(config.conninfo, config);
     if (!local)
         return std::nullopt;
@@ -359,7 +359,7 @@ std::optional<int> find_new_primary(const config::RepmgrConfig& config, int self
                 return announced;
         for (auto& node : cluster::load_nodes(*local))
             if (node.active && node.node_id != self_id && node.node_id != failed_upstream_id &&
-                node.type != "witness")
+                node.type != "witness" && !(newly_promoted_only && node.type == "primary"))
                 candidates.push_back(std::move(node));
     } catch (const pg::PgError& e) {
         log::debug("looking for a new primary: {}", e.what());

@@ -58,8 +58,11 @@ ElectionRun take_election_lock(const config::RepmgrConfig& config,
 
 // A node that announced itself as the new primary (notify_follow_primary on the local node), or
 // any active node other than self and `failed_upstream_id` that is not in recovery.
+// With `newly_promoted_only` (while still retrying the upstream), a node recorded as a primary
+// in the local metadata does not count: only a standby that left recovery, so a cascaded
+// standby does not leave its upstream for the primary on a short outage.
 std::optional<int> find_new_primary(const config::RepmgrConfig& config, int self_id,
-                                    int failed_upstream_id);
+                                    int failed_upstream_id, bool newly_promoted_only);
 
 // notify_follow_primary(self) on every active standby and witness but self; best effort.
 void notify_siblings(const config::RepmgrConfig& config, int self_id);

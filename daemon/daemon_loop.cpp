@@ -16,6 +16,8 @@ using failover::Observed;
 namespace {
 
 constexpr int kErrMonitoringTimeout = 9;  // repmgr's ERR_MONITORING_TIMEOUT
+// After this daemon changes its upstream, how long its local copy of the metadata may lag.
+constexpr std::chrono::seconds kMetadataSettle{10};
 // libpq's non-blocking connect ignores connect_timeout: the watch connection gets its own.
 constexpr std::chrono::seconds kWatchConnectTimeout{3};
 
@@ -108,6 +110,7 @@ void DaemonLoop::begin_standby(const cluster::NodeRecord& upstream) {
     primary_.reset();
     upstream_ = upstream;
     self_.upstream_node_id = upstream.node_id;
+    upstream_settled_at_ = failover::Clock::now() + kMetadataSettle;
     standby_.emplace(failover::standby_timing(config_),
                      config_.failover == config::FailoverMode::automatic, failover::Clock::now());
     standby_->set_witness(self_.type == "witness");
@@ -211,6 +214,19 @@ void DaemonLoop::perform(const failover::Action& action) {
                         return;
                     }
                     if (outcome.first.alive) {
+                        // Moved by someone else (a switchover, a manual follow): watch the new
+                        // upstream, or its failure would be taken for the old one's.
+                        // Not right after this daemon moved it itself: the local copy of the
+                        // metadata may not have replayed that yet.
+                        const auto& recorded = outcome.second.recorded_upstream;
+                        if (recorded && recorded->active &&
+                            failover::Clock::now() >= upstream_settled_at_ &&
+                            standby_->state() == failover::StandbyState::monitoring) {
+                            log::notice("this node's upstream is now {} in the metadata",
+                                        describe(*recorded));
+                            begin_standby(*recorded);
+                            return;
+                        }
                         watch_upstream();
                         feed({Observed::upstream_alive, 0, {}});
                         return;
@@ -232,8 +248,12 @@ void DaemonLoop::perform(const failover::Action& action) {
                 break;
             looking_for_primary_ = true;
             const int failed = upstream_->node_id;
+            const bool newly_promoted_only =
+                standby_->state() == failover::StandbyState::reconnecting;
             background(
-                [config, self, failed] { return find_new_primary(config, self.node_id, failed); },
+                [config, self, failed, newly_promoted_only] {
+                    return find_new_primary(config, self.node_id, failed, newly_promoted_only);
+                },
                 [this](std::optional<int> found) {
                     looking_for_primary_ = false;
                     if (found)
@@ -294,6 +314,7 @@ void DaemonLoop::perform(const failover::Action& action) {
                         return;
                     }
                     upstream_ = outcome.second;
+                    upstream_settled_at_ = failover::Clock::now() + kMetadataSettle;
                     // The record was read from this node's copy of the metadata, which cannot
                     // have seen the promotion yet: it still says "standby", and the next failure
                     // of this upstream would be taken for a cascaded standby's.

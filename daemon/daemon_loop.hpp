@@ -93,6 +93,7 @@ class DaemonLoop {
     std::uint64_t check_generation_ = 0;
     bool looking_for_primary_ = false;
     failover::TimePoint next_witness_sync_{};
+    failover::TimePoint upstream_settled_at_{};
     bool stopping_ = false;
     int exit_code_ = 0;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -261,6 +261,13 @@ LocalCheck after_upstream_seen(const config::RepmgrConfig& config, const cluster
     if (!local)
         return check;
     check.reachable = true;
+    try {
+        if (const auto own = cluster::load_node(*local, self.node_id);
+            own && own->upstream_node_id && *own->upstream_node_id != upstream.node_id)
+            check.recorded_upstream = cluster::load_node(*local, *own->upstream_node_id);
+    } catch (const pg::PgError& e) {
+        log::debug("unable to read this node's record: {}", e.what());
+    }
     bool& paused = check.paused;
     std::optional<pg::Connection> primary;
     try {

@@ -41,6 +41,8 @@ struct LocalCheck {
     bool reachable = false;
     bool paused = false;  // repmgrd_is_paused(), or the row in repmgr.daemon_status
     std::string error;    // why it is not reachable
+    // This node's upstream as its metadata says now: a switchover or a manual follow moves it.
+    std::optional<cluster::NodeRecord> recorded_upstream;
 };
 
 // After a successful upstream check: publish "upstream seen" on the local node and, with
