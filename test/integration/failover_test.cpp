@@ -116,8 +116,11 @@ TEST_CASE("kill -9 of the primary fails over with the real repmgr as promote and
     kill_primary_with_equal_lsn(FailoverCommands::repmgr);
 }
 
-TEST_CASE("a lagging high-priority standby loses to an up-to-date low-priority one") {
+namespace {
+
+void lagging_standby_loses(FailoverCommands commands) {
     DaemonClusterOptions options;
+    options.commands = commands;
     options.extra_conf = [](int i) {
         return i == 3 ? std::vector<std::string>{"priority=50"} : std::vector<std::string>{};
     };
@@ -140,6 +143,16 @@ TEST_CASE("a lagging high-priority standby loses to an up-to-date low-priority o
     require_took_over(dc, 3, 2);
     // What node2 lacked came from node3.
     cluster.wait_for_result(2, "SELECT count(*) FROM lagged", "10000", 20s);
+}
+
+}  // namespace
+
+TEST_CASE("a lagging high-priority standby loses to an up-to-date low-priority one") {
+    lagging_standby_loses(FailoverCommands::pgwarden);
+}
+
+TEST_CASE("a lagging standby loses with the real repmgr as promote and follow command") {
+    lagging_standby_loses(FailoverCommands::repmgr);
 }
 
 TEST_CASE("the primary restarting inside the reconnect window causes no failover") {
@@ -220,8 +233,11 @@ TEST_CASE("failover=manual on every standby means nobody promotes when the prima
     }
 }
 
-TEST_CASE("priority=0 on the best standby makes the other one the new primary") {
+namespace {
+
+void priority_zero_never_wins(FailoverCommands commands) {
     DaemonClusterOptions options;
+    options.commands = commands;
     // node2 would win on node_id with equal LSN and priority.
     options.extra_conf = [](int i) {
         return i == 2 ? std::vector<std::string>{"priority=0"} : std::vector<std::string>{};
@@ -233,6 +249,16 @@ TEST_CASE("priority=0 on the best standby makes the other one the new primary") 
 
     cluster.kill9(1);
     require_took_over(dc, 3, 2);
+}
+
+}  // namespace
+
+TEST_CASE("priority=0 on the best standby makes the other one the new primary") {
+    priority_zero_never_wins(FailoverCommands::pgwarden);
+}
+
+TEST_CASE("priority=0 is honoured with the real repmgr as promote and follow command") {
+    priority_zero_never_wins(FailoverCommands::repmgr);
 }
 
 TEST_CASE("the real repmgr service status shows pgwardend running with its PID on every node") {
