@@ -60,6 +60,7 @@ DaemonLoop::DaemonLoop(asio::io_context& io, config::RepmgrConfig config, cluste
       start_as_primary_(local_is_primary),
       timer_(io),
       watch_timer_(io),
+      status_timer_(io),
       upstream_watch_(io) {}
 
 DaemonLoop::~DaemonLoop() {
@@ -101,6 +102,25 @@ void DaemonLoop::start() {
     record("repmgrd_start", true, detail);
     if (hooks_.notify)
         hooks_.notify("READY=1\nSTATUS=" + detail);
+    log_status_later();
+}
+
+void DaemonLoop::log_status_later() {
+    if (config_.log_status_interval <= 0 || stopping_)
+        return;
+    status_timer_.expires_after(std::chrono::seconds(config_.log_status_interval));
+    status_timer_.async_wait([this, alive = alive_](const boost::system::error_code& ec) {
+        if (ec || !*alive || stopping_)
+            return;
+        if (mode_ == Mode::standby && standby_ && upstream_)
+            log::info("node {} monitoring upstream node {}: {} ({})", describe(self_),
+                      describe(*upstream_), failover::state_name(standby_->state()),
+                      standby_->reason());
+        else if (primary_)
+            log::info("monitoring primary node {}: {}", describe(self_),
+                      failover::state_name(primary_->state()));
+        log_status_later();
+    });
 }
 
 // --- standby mode ---
@@ -562,6 +582,7 @@ void DaemonLoop::reload() {
     if (primary_)
         primary_->reconfigure(failover::primary_timing(config_));
     log::notice("configuration file reloaded");
+    log_status_later();
     record("repmgrd_reload", true,
            fmt::format("configuration file \"{}\" reloaded", config_.config_file));
     schedule();
@@ -585,6 +606,7 @@ void DaemonLoop::stop(int code, const std::string& why) {
     stopping_ = true;
     timer_.cancel();
     watch_timer_.cancel();
+    status_timer_.cancel();
     upstream_watch_.close();
     asio::post(workers_, [this, alive = alive_, config, row] {
         record_daemon_event(config, row);

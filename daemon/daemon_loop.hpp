@@ -63,6 +63,8 @@ class DaemonLoop {
     void primary_tick();
 
     void schedule();
+    // Every log_status_interval seconds, one line on what the daemon is doing (repmgrd's).
+    void log_status_later();
     // Where events go when the local node cannot say where the primary is.
     std::string upstream_conninfo_if_primary() const;
     void record(const std::string& event, bool successful, const std::string& detail);
@@ -86,6 +88,7 @@ class DaemonLoop {
     boost::asio::thread_pool workers_{4};
     boost::asio::steady_timer timer_;
     boost::asio::steady_timer watch_timer_;
+    boost::asio::steady_timer status_timer_;
     pg::AsyncConnection upstream_watch_;
     bool watch_connecting_ = false;
     // Bumped when the upstream changes or its connection drops: results of checks started before

@@ -21,7 +21,6 @@ constexpr std::array kNotImplemented{
     "standby_disconnect_on_failover",
     "sibling_nodes_disconnect_timeout",
     "always_promote",
-    "log_status_interval",
     "reconnect_loop_sync",
     "failover_delay",
     "promote_delay",

@@ -55,7 +55,9 @@ TEST_CASE("pgwardend -d -p writes the daemon's PID, is seen by repmgr and stops 
     const auto& node = rc.cluster.node(1);
     const std::string log_file = node.node_dir + "/pgwardend.log";
     const std::string pid_file = node.node_dir + "/pgwardend.pid";
-    append(rc.conf(1), fmt::format("log_file='{}'\nmonitor_interval_secs=1\n", log_file));
+    append(
+        rc.conf(1),
+        fmt::format("log_file='{}'\nmonitor_interval_secs=1\nlog_status_interval=1\n", log_file));
     give_to_postgres(node.node_dir);
 
     // As the PGDG unit starts repmgrd: the parent returns once the daemon is up.
@@ -78,6 +80,14 @@ TEST_CASE("pgwardend -d -p writes the daemon's PID, is seen by repmgr and stops 
     CHECK(second.exit_code == 3);
     CHECK(second.err.find(std::to_string(*pid)) != std::string::npos);
     CHECK(pid_in(pid_file) == pid);
+
+    // repmgrd's periodic status line.
+    CHECK(wait_until(
+        [&] {
+            return read_file(log_file).find("monitoring primary node \"node1\" (ID: 1)") !=
+                   std::string::npos;
+        },
+        10s));
 
     ::kill(*pid, SIGTERM);
     CHECK(wait_until([&] { return !alive(*pid); }, 20s));
