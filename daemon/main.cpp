@@ -50,7 +50,15 @@ int run(const DaemonOptions& options) {
     }
     if (config.log_level)
         log::set_level(*config.log_level);
-    if (const auto error = log::open_file(config.log_file)) {
+    if (!config.log_facility.empty() && config.log_facility != "STDERR") {
+        const auto facility = log::syslog_facility(config.log_facility);
+        if (!facility) {
+            log::error("{}: log_facility \"{}\" is not STDERR, USER or LOCAL0..LOCAL7",
+                       config::source_of(config, "log_facility"), config.log_facility);
+            return k_exit_bad_config;
+        }
+        log::use_syslog(*facility);
+    } else if (const auto error = log::open_file(config.log_file)) {
         log::error("{}", *error);
         return k_exit_bad_config;
     }

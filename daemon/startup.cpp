@@ -51,9 +51,7 @@ void log_unimplemented_settings(const config::RepmgrConfig& config) {
         if (const auto entry = config.raw.find(key); entry != config.raw.end())
             log::warning("{}: \"{}\" is read but not acted on by pgwardend yet",
                          source_of(config, key), key);
-    if (!config.log_facility.empty() && config.log_facility != "STDERR")
-        log::warning("{}: log_facility \"{}\": pgwardend logs to log_file or stderr only",
-                     source_of(config, "log_facility"), config.log_facility);
+
     for (const auto& warning : config.warnings)
         log::warning("{}", warning);
 }

@@ -12,6 +12,8 @@
 #include <ctime>
 #include <mutex>
 
+#include <syslog.h>
+
 namespace pgwarden::log {
 namespace {
 
@@ -20,6 +22,7 @@ struct Sink {
     Level level = Level::info;
     Style style = Style::daemon;
     std::FILE* file = nullptr;  // nullptr: stderr
+    bool syslog = false;
 };
 
 Sink& sink() {
@@ -47,6 +50,26 @@ std::optional<Level> parse_level(std::string_view name) {
 
 std::string_view level_name(Level level) {
     return kLevelNames[static_cast<std::size_t>(level)];
+}
+
+std::optional<int> syslog_facility(std::string_view name) {
+    std::string upper(name);
+    std::transform(upper.begin(), upper.end(), upper.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    static constexpr std::pair<std::string_view, int> kFacilities[] = {
+        {"USER", LOG_USER},     {"LOCAL0", LOG_LOCAL0}, {"LOCAL1", LOG_LOCAL1},
+        {"LOCAL2", LOG_LOCAL2}, {"LOCAL3", LOG_LOCAL3}, {"LOCAL4", LOG_LOCAL4},
+        {"LOCAL5", LOG_LOCAL5}, {"LOCAL6", LOG_LOCAL6}, {"LOCAL7", LOG_LOCAL7}};
+    for (const auto& [facility_name, facility] : kFacilities)
+        if (upper == facility_name)
+            return facility;
+    return std::nullopt;
+}
+
+void use_syslog(int facility) {
+    ::openlog("pgwardend", LOG_PID | LOG_NDELAY, facility);
+    std::lock_guard lock(sink().mutex);
+    sink().syslog = true;
 }
 
 void set_style(Style style) {
@@ -103,6 +126,13 @@ void write(Level lvl, std::string_view message) {
     }
     const std::string masked = pg::mask_password(message);
     std::lock_guard lock(sink().mutex);
+    if (sink().syslog) {
+        static constexpr int kPriorities[] = {LOG_DEBUG, LOG_INFO,  LOG_NOTICE, LOG_WARNING,
+                                              LOG_ERR,   LOG_ALERT, LOG_CRIT,   LOG_EMERG};
+        const std::string line = fmt::format("[{}] {}", label, masked);
+        ::syslog(kPriorities[static_cast<std::size_t>(lvl)], "%s", line.c_str());
+        return;
+    }
     std::string line;
     if (sink().style == Style::cli && sink().file == nullptr) {
         line = fmt::format("{}: {}\n", label, masked);

@@ -30,6 +30,13 @@ bool enabled(Level level);
 // logrotate's moved file is let go. Returns an error message, or nothing on success.
 std::optional<std::string> open_file(const std::string& path);
 
+// repmgr's log_facility: "STDERR" (or empty) keeps the file/stderr sink; LOCAL0..LOCAL7 and USER
+// (case-insensitive) name a syslog facility. Nothing for anything else.
+std::optional<int> syslog_facility(std::string_view name);
+// Sends every line to syslog with `facility` from now on (ident "pgwardend"); log_file is then
+// not used, as in repmgr.
+void use_syslog(int facility);
+
 // Writes one line; a "\nDETAIL: " or "\nHINT: " inside starts a line of its own. Any
 // "password=..." in the message is masked first, so a conninfo can never leak a secret into a
 // log, whoever formatted it.

@@ -6,6 +6,8 @@
 
 #include <fstream>
 
+#include <syslog.h>
+
 using namespace pgwarden;
 
 TEST_CASE("a message with DETAIL and HINT lines is written as labelled lines", "[log]") {
@@ -25,4 +27,13 @@ TEST_CASE("a message with DETAIL and HINT lines is written as labelled lines", "
     CHECK(lines[1].starts_with("[DETAIL] host=a password="));
     CHECK(lines[1].find("secret") == std::string::npos);
     CHECK(lines[2] == "[HINT] check it");
+}
+
+TEST_CASE("log_facility names map to syslog facilities as repmgr's do", "[log]") {
+    CHECK(log::syslog_facility("LOCAL0") == LOG_LOCAL0);
+    CHECK(log::syslog_facility("local7") == LOG_LOCAL7);
+    CHECK(log::syslog_facility("USER") == LOG_USER);
+    CHECK_FALSE(log::syslog_facility("LOCAL8"));
+    CHECK_FALSE(log::syslog_facility("STDERR"));
+    CHECK_FALSE(log::syslog_facility(""));
 }
