@@ -1,6 +1,7 @@
 // DaemonCluster: repmgrd's settings in each repmgr.conf, one pgwardend per node, and the readers
 // the failover tests assert with.
 #include "daemon_cluster.hpp"
+#include "binaries.hpp"
 
 #include "wait.hpp"
 
@@ -41,7 +42,8 @@ std::optional<std::pair<std::string, std::string>> split_setting(const std::stri
 
 std::string failover_command(FailoverCommands commands, const std::string& conf,
                              const std::string& action) {
-    const char* program = commands == FailoverCommands::repmgr ? kRepmgr : PGWARDEN_CLI_BIN;
+    const std::string program =
+        commands == FailoverCommands::repmgr ? std::string(kRepmgr) : cli_bin();
     return fmt::format("{} -f {} {}", program, conf, action);
 }
 
@@ -118,8 +120,8 @@ void DaemonCluster::start_daemon(int i) {
     if (slot && slot->running())
         return;
     const auto& node = repmgr_.cluster.node(i);
-    slot.emplace(std::vector<std::string>{PGWARDEN_DAEMON_BIN, "-f", conf(i), "--daemonize=false",
-                                          "--no-pid-file"},
+    slot.emplace(std::vector<std::string>{pgwarden::test::daemon_bin(), "-f", conf(i),
+                                          "--daemonize=false", "--no-pid-file"},
                  node.node_dir + "/pgwardend.stderr", true);
     const bool monitoring = wait_until(
         [&] {

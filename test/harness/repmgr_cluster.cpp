@@ -1,4 +1,5 @@
 #include "repmgr_cluster.hpp"
+#include "binaries.hpp"
 
 #include <fmt/format.h>
 #include <catch2/catch.hpp>
@@ -42,7 +43,7 @@ CommandResult RepmgrCluster::repmgr(int i, std::vector<std::string> args) const 
 }
 
 CommandResult RepmgrCluster::pgwarden(int i, std::vector<std::string> args) const {
-    args.insert(args.begin(), {PGWARDEN_CLI_BIN, "-f", conf(i)});
+    args.insert(args.begin(), {pgwarden::test::cli_bin(), "-f", conf(i)});
     return run_command(args, 60s, true);
 }
 

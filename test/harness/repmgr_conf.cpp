@@ -1,4 +1,5 @@
 #include "repmgr_conf.hpp"
+#include "binaries.hpp"
 
 #include "repmgr_cluster.hpp"
 
@@ -28,7 +29,7 @@ std::string write_conf(const PgCluster& cluster, int i, const std::string& extra
 }
 
 CommandResult run_pgwarden(const std::string& conf, std::vector<std::string> args) {
-    args.insert(args.begin(), {PGWARDEN_CLI_BIN, "-f", conf});
+    args.insert(args.begin(), {pgwarden::test::cli_bin(), "-f", conf});
     return run_command(std::move(args), kCommandTimeout, true);
 }
 

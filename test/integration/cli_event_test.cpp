@@ -1,5 +1,6 @@
 // record_event end to end: the events rows and event_notification_command with repmgr's
 // placeholders, filtered by event_notifications.
+#include "binaries.hpp"
 #include "pg_cluster.hpp"
 #include "process.hpp"
 
@@ -55,7 +56,7 @@ TEST_CASE("event notifications run with repmgr's placeholders for the events ask
     for (const auto& [conf, words] :
          {std::pair{conf1, std::vector<std::string>{"primary", "register"}},
           std::pair{conf2, std::vector<std::string>{"standby", "register"}}}) {
-        std::vector<std::string> argv{PGWARDEN_CLI_BIN, "-f", conf};
+        std::vector<std::string> argv{pgwarden::test::cli_bin(), "-f", conf};
         argv.insert(argv.end(), words.begin(), words.end());
         const auto result = pgwarden::test::run_command(argv, 60s, true);
         INFO(result.describe());
@@ -89,7 +90,7 @@ TEST_CASE("a failing notification command is a warning and the event is still re
     PgCluster cluster(1, options);
     const auto conf = write_conf(cluster, 1, "event_notification_command='exit 3'");
     const auto result = pgwarden::test::run_command(
-        {PGWARDEN_CLI_BIN, "-f", conf, "primary", "register"}, 60s, true);
+        {pgwarden::test::cli_bin(), "-f", conf, "primary", "register"}, 60s, true);
     INFO(result.describe());
     CHECK(result.ok());
     CHECK(result.err.find("unable to execute event notification command") != std::string::npos);

@@ -1,5 +1,6 @@
 // pgwarden standby clone / promote / follow against real PostgreSQL 15 clusters, with the real
 // repmgr 5.3 registering the nodes, reading what pgwarden wrote and acting on what it did.
+#include "binaries.hpp"
 #include "pg_cluster.hpp"
 #include "ports.hpp"
 #include "process.hpp"
@@ -68,7 +69,7 @@ CommandResult repmgr(const std::string& conf, std::vector<std::string> args) {
 }
 
 CommandResult run_pgwarden(const std::string& conf, std::vector<std::string> args) {
-    std::vector<std::string> argv = {PGWARDEN_CLI_BIN, "-f", conf};
+    std::vector<std::string> argv = {pgwarden::test::cli_bin(), "-f", conf};
     argv.insert(argv.end(), args.begin(), args.end());
     return run_command(argv, kCommandTimeout, true);
 }

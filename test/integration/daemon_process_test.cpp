@@ -1,6 +1,7 @@
 // pgwardend as a process, as repmgrd's users run it: -d with a PID file (the PGDG unit), a second
 // start refused, SIGHUP reloading (and rolling back) the configuration and reopening log_file,
 // SIGTERM recording repmgrd_shutdown, and what the real `repmgr service status` sees.
+#include "binaries.hpp"
 #include "process.hpp"
 #include "repmgr_cluster.hpp"
 #include "wait.hpp"
@@ -62,7 +63,8 @@ TEST_CASE("pgwardend -d -p writes the daemon's PID, is seen by repmgr and stops 
 
     // As the PGDG unit starts repmgrd: the parent returns once the daemon is up.
     const auto started = run_command(
-        {PGWARDEN_DAEMON_BIN, "-f", rc.conf(1), "-p", pid_file, "-d", "--verbose"}, 30s, true);
+        {pgwarden::test::daemon_bin(), "-f", rc.conf(1), "-p", pid_file, "-d", "--verbose"}, 30s,
+        true);
     INFO(started.describe() << "\n" << tail_file(log_file));
     REQUIRE(started.ok());
     const auto pid = pid_in(pid_file);
@@ -75,8 +77,8 @@ TEST_CASE("pgwardend -d -p writes the daemon's PID, is seen by repmgr and stops 
     CHECK(events_of(rc, "repmgrd_start") == "1:true");
 
     // A second daemon on the same PID file is refused: repmgrd's ERR_BAD_PIDFILE.
-    const auto second =
-        run_command({PGWARDEN_DAEMON_BIN, "-f", rc.conf(1), "-p", pid_file, "-d"}, 30s, true);
+    const auto second = run_command(
+        {pgwarden::test::daemon_bin(), "-f", rc.conf(1), "-p", pid_file, "-d"}, 30s, true);
     CHECK(second.exit_code == 3);
     CHECK(second.err.find(std::to_string(*pid)) != std::string::npos);
     CHECK(pid_in(pid_file) == pid);
@@ -106,7 +108,7 @@ TEST_CASE("SIGHUP reloads repmgr.conf, keeps it on a bad change and reopens the 
     append(rc.conf(1), fmt::format("log_file='{}'\n", log_file));
     give_to_postgres(node.node_dir);
     ChildProcess daemon(
-        {PGWARDEN_DAEMON_BIN, "-f", rc.conf(1), "--daemonize=false", "--no-pid-file"},
+        {pgwarden::test::daemon_bin(), "-f", rc.conf(1), "--daemonize=false", "--no-pid-file"},
         node.node_dir + "/pgwardend.out", true);
     REQUIRE(wait_until([&] { return events_of(rc, "repmgrd_start") == "1:true"; }, 30s));
 
@@ -153,7 +155,8 @@ TEST_CASE("pgwardend refuses to start on a node that is not registered", "[daemo
         node.conninfo(), node.data_dir);
     give_to_postgres(conf);
     const auto result = run_command(
-        {PGWARDEN_DAEMON_BIN, "-f", conf, "--daemonize=false", "--no-pid-file"}, 30s, true);
+        {pgwarden::test::daemon_bin(), "-f", conf, "--daemonize=false", "--no-pid-file"}, 30s,
+        true);
     CHECK(result.exit_code == 1);
     CHECK(result.err.find("no metadata record found for this node (ID: 9)") != std::string::npos);
     CHECK(result.err.find("[HINT]") != std::string::npos);
@@ -168,7 +171,7 @@ TEST_CASE("monitoring_history on fills repmgr.monitoring_history from the standb
                                    standby.node_dir));
     give_to_postgres(standby.node_dir);
     ChildProcess daemon(
-        {PGWARDEN_DAEMON_BIN, "-f", rc.conf(2), "--daemonize=false", "--no-pid-file"},
+        {pgwarden::test::daemon_bin(), "-f", rc.conf(2), "--daemonize=false", "--no-pid-file"},
         standby.node_dir + "/pgwardend.out", true);
     const auto rows = [&] {
         return rc.cluster.psql(1,

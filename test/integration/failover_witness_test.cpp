@@ -1,6 +1,7 @@
 // A witness registered by the real `repmgr witness register`, with pgwardend on it: it counts
 // for the majority (a lone standby without it does not promote), never promotes, and follows
 // the new primary.
+#include "binaries.hpp"
 #include "daemon_cluster.hpp"
 #include "process.hpp"
 #include "wait.hpp"
@@ -53,9 +54,10 @@ struct WitnessCluster {
 
     void start_witness_daemon() {
         const auto& node = witness_host.node(1);
-        witness_daemon.emplace(std::vector<std::string>{PGWARDEN_DAEMON_BIN, "-f", witness_conf,
-                                                        "--daemonize=false", "--no-pid-file"},
-                               node.node_dir + "/pgwardend.stderr", true);
+        witness_daemon.emplace(
+            std::vector<std::string>{pgwarden::test::daemon_bin(), "-f", witness_conf,
+                                     "--daemonize=false", "--no-pid-file"},
+            node.node_dir + "/pgwardend.stderr", true);
         REQUIRE(wait_until(
             [&] {
                 return witness_log().find("monitoring connection to upstream") != std::string::npos;
@@ -76,7 +78,7 @@ TEST_CASE("with a witness up the standby is promoted and the witness follows it"
     WitnessCluster wc;
     wc.dc.start_daemons();
     wc.start_witness_daemon();
-        wc.dc.cluster().kill9(1);
+    wc.dc.cluster().kill9(1);
     const bool promoted = wc.dc.wait_primary(2, kFailoverTimeout);
     INFO(wc.logs());
     REQUIRE(promoted);
@@ -104,7 +106,7 @@ TEST_CASE("without its witness a lone standby does not promote until the witness
     wc.witness_host.stop(1);
     wc.dc.cluster().kill9(1);
     // Three attempts a second apart, the election, and more: no majority, no promotion.
-        std::this_thread::sleep_for(7s);
+    std::this_thread::sleep_for(7s);
     CHECK(wc.dc.cluster().is_in_recovery(2));
     CHECK(wc.dc.daemon_log(2).find("only 1 of 2 nodes are visible") != std::string::npos);
 

@@ -2,6 +2,7 @@
 // node, ready when /liveness answers, stopped by its destructor.
 #pragma once
 
+#include "binaries.hpp"
 #include "http_client.hpp"
 #include "ports.hpp"
 #include "process.hpp"
@@ -23,10 +24,17 @@ class ProbeProcess {
         using namespace std::chrono_literals;
         for (int attempt = 1;; ++attempt) {
             port_ = free_tcp_port();
-            std::vector<std::string> argv = {
-                PGWARDEN_PROBE_BIN,    "--listen",    "127.0.0.1", "--port",
-                std::to_string(port_), "--conninfo",  conninfo,    "--ini",
-                "/dev/null",           "--log-level", "DEBUG"};
+            std::vector<std::string> argv = {pgwarden::test::probe_bin(),
+                                             "--listen",
+                                             "127.0.0.1",
+                                             "--port",
+                                             std::to_string(port_),
+                                             "--conninfo",
+                                             conninfo,
+                                             "--ini",
+                                             "/dev/null",
+                                             "--log-level",
+                                             "DEBUG"};
             argv.insert(argv.end(), extra_args.begin(), extra_args.end());
             process_ = ChildProcess(argv, log_file);
             const bool ready = wait_until(

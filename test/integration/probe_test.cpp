@@ -1,4 +1,5 @@
 // pgwarden-probe against real PostgreSQL 15 clusters from the harness.
+#include "binaries.hpp"
 #include "pg_cluster.hpp"
 #include "probe_fixture.hpp"
 
@@ -186,10 +187,10 @@ TEST_CASE("a malformed request gets 400, the probe keeps serving, and metrics co
 TEST_CASE("a second probe on a busy port exits with a message naming the port", "[probe]") {
     PgCluster cluster(1);
     ProbeProcess probe(cluster.node(1).conninfo(), probe_log(cluster, 1));
-    const auto clash = run_command(
-        {PGWARDEN_PROBE_BIN, "--listen", "127.0.0.1", "--port", std::to_string(probe.port()),
-         "--conninfo", cluster.node(1).conninfo(), "--ini", "/dev/null"},
-        10s);
+    const auto clash = run_command({pgwarden::test::probe_bin(), "--listen", "127.0.0.1", "--port",
+                                    std::to_string(probe.port()), "--conninfo",
+                                    cluster.node(1).conninfo(), "--ini", "/dev/null"},
+                                   10s);
     CHECK(clash.exit_code == 2);
     CHECK_THAT(clash.err,
                Catch::Contains(fmt::format("cannot listen on 127.0.0.1:{}", probe.port())));
