@@ -53,7 +53,7 @@ struct CliOptions {
     bool siblings_follow = false;            // promote --siblings-follow
     std::optional<std::string> remote_user;  // -R: the ssh user on other nodes
     std::optional<int> wait_start;           // --wait-start=SECS (register)
-    std::optional<int> wait_sync;  // --wait-sync[=SECS]; -1: no value given
+    std::optional<int> wait_sync;            // --wait-sync[=SECS]; -1: no value given
     bool copy_external_config_files = false;
 
     // node check: the checks asked for (e.g. "replication-lag", "role"); empty = all

@@ -347,13 +347,6 @@ void DaemonLoop::perform(const failover::Action& action) {
                 });
             break;
         }
-        case Act::record_event:
-            // repmgr fills %p only for the events the promote and follow steps record.
-            record(action.event, action.successful, action.detail);
-            break;
-        case Act::give_up:
-            stop(kErrMonitoringTimeout, action.detail);
-            break;
         case Act::check_local:
             background(
                 [config] {
@@ -378,7 +371,7 @@ void DaemonLoop::perform(const failover::Action& action) {
             break;
         }
         default:
-            log::error("internal error: standby monitor asked for a primary-side action");
+            perform_either(action, "standby");
             break;
     }
 }
@@ -489,20 +482,30 @@ void DaemonLoop::perform_primary(const std::vector<failover::Action>& actions) {
                         begin_standby(*primary);
                     });
                 break;
-            case Act::record_event:
-                record(action.event, action.successful, action.detail);
-                break;
-            case Act::give_up:
-                stop(kErrMonitoringTimeout, action.detail);
-                break;
             default:
-                log::error("internal error: primary monitor asked for a standby-side action");
+                perform_either(action, "primary");
                 break;
         }
     }
 }
 
 // --- both ---
+
+void DaemonLoop::perform_either(const failover::Action& action, const char* machine) {
+    switch (action.act) {
+        case Act::record_event:
+            // repmgr fills %p only for the events the promote and follow steps record.
+            record(action.event, action.successful, action.detail);
+            break;
+        case Act::give_up:
+            stop(kErrMonitoringTimeout, action.detail);
+            break;
+        default:
+            log::error("internal error: the {} monitor asked for \"{}\", which it does not own",
+                       machine, failover::act_name(action.act));
+            break;
+    }
+}
 
 void DaemonLoop::schedule() {
     if (stopping_)

@@ -63,6 +63,8 @@ class DaemonLoop {
     void primary_tick();
 
     void schedule();
+    // The actions both machines ask for (events, giving up).
+    void perform_either(const failover::Action& action, const char* machine);
     // Every log_status_interval seconds, one line on what the daemon is doing (repmgrd's).
     void log_status_later();
     // Where events go when the local node cannot say where the primary is.

@@ -51,6 +51,22 @@ std::string shell_failure(const std::string& what, const exec::CommandOutcome& o
     return fmt::format("{} returned {}", what, outcome.exit_code);
 }
 
+// Runs a failover command, then waits for the local node to be what the command should have
+// made it (a primary, or a standby again). Nothing on success, else what went wrong.
+std::optional<std::string> run_and_wait(const config::RepmgrConfig& config, const char* what,
+                                        const std::string& command, std::chrono::milliseconds limit,
+                                        bool want_in_recovery, const char* wait_setting,
+                                        int wait_secs) {
+    const auto outcome = exec::run_shell(command, limit);
+    if (!outcome.ok())
+        return shell_failure(what, outcome);
+    if (!wait_for_local(config, want_in_recovery, std::chrono::seconds(wait_secs)))
+        return fmt::format("{} succeeded but the local node is not {} after {} ({} s)", what,
+                           want_in_recovery ? "back as a standby" : "out of recovery", wait_setting,
+                           wait_secs);
+    return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<pg::Connection> open_primary(const config::RepmgrConfig& config,
@@ -89,14 +105,10 @@ StepResult promote(const config::RepmgrConfig& config, const cluster::NodeRecord
                    const cluster::NodeRecord& old_primary) {
     log::notice("this node is the winner, will now promote itself and inform other nodes");
     log::info("promote_command is:\n  \"{}\"", config.promote_command);
-    const auto outcome =
-        exec::run_shell(config.promote_command, command_limit(config.promote_check_timeout));
-    if (!outcome.ok())
-        return {false, shell_failure("promote_command", outcome)};
-    if (!wait_for_local(config, false, std::chrono::seconds(config.promote_check_timeout)))
-        return {false, fmt::format("promote_command succeeded but the local node is still in "
-                                   "recovery after promote_check_timeout ({} s)",
-                                   config.promote_check_timeout)};
+    if (const auto failure = run_and_wait(config, "promote_command", config.promote_command,
+                                          command_limit(config.promote_check_timeout), false,
+                                          "promote_check_timeout", config.promote_check_timeout))
+        return {false, *failure};
 
     if (auto local = open(config.conninfo, config)) {
         try {
@@ -126,14 +138,11 @@ StepResult follow(const config::RepmgrConfig& config, const cluster::NodeRecord&
                   const cluster::NodeRecord& new_primary) {
     const auto command = exec::expand_follow_command(config.follow_command, new_primary.node_id);
     log::info("follow_command is:\n  \"{}\"", command);
-    const auto outcome = exec::run_shell(
-        command, command_limit(config.standby_follow_timeout + config.primary_follow_timeout));
-    if (!outcome.ok())
-        return {false, shell_failure("follow_command", outcome)};
-    if (!wait_for_local(config, true, std::chrono::seconds(config.repmgrd_standby_startup_timeout)))
-        return {false, fmt::format("the local node is not back as a standby after "
-                                   "repmgrd_standby_startup_timeout ({} s)",
-                                   config.repmgrd_standby_startup_timeout)};
+    if (const auto failure = run_and_wait(
+            config, "follow_command", command,
+            command_limit(config.standby_follow_timeout + config.primary_follow_timeout), true,
+            "repmgrd_standby_startup_timeout", config.repmgrd_standby_startup_timeout))
+        return {false, *failure};
     if (auto local = open(config.conninfo, config)) {
         try {
             if (cluster::has_daemon_functions(*local)) {

@@ -2,6 +2,7 @@
 // (table, --compact, --csv) or as JSON (--json, ours).
 #include "../cluster_show_format.hpp"
 #include "../cluster_status.hpp"
+#include "../cluster_survey.hpp"
 #include "../command_registry.hpp"
 #include "../exit_codes.hpp"
 #include "../register_support.hpp"
@@ -14,16 +15,10 @@ namespace pgwarden::cli {
 namespace {
 
 int cluster_show(const CliOptions& options) {
-    const auto config = reg::load_config(options);
-    auto conn = cluster::connect_local(config);
-    const auto registered = load_registered_nodes(conn);
-    if (!registered)
+    const auto survey = survey_cluster(options, StatusCommand::cluster_show);
+    if (!survey)
         return kErrBadConfig;
-    const auto& nodes = *registered;
-
-    const auto observations = probe_all(nodes);
-    const auto report =
-        assess_nodes(nodes, observations, StatusCommand::cluster_show, options.verbose);
+    const auto& [nodes, observations, report] = *survey;
 
     std::string out;
     if (options.json)

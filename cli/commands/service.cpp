@@ -3,6 +3,7 @@
 // or CSV, and the cluster-wide pause flag the daemons obey, set through the same extension.
 #include "../cluster_show_format.hpp"
 #include "../cluster_status.hpp"
+#include "../cluster_survey.hpp"
 #include "../command_registry.hpp"
 #include "../exit_codes.hpp"
 #include "../register_support.hpp"
@@ -21,16 +22,10 @@ namespace {
 constexpr const char* kPauseConnectTimeout = "10";
 
 int service_status(const CliOptions& options) {
-    const auto config = reg::load_config(options);
-    auto conn = cluster::connect_local(config);
-    const auto registered = load_registered_nodes(conn);
-    if (!registered)
+    const auto survey = survey_cluster(options, StatusCommand::service_status);
+    if (!survey)
         return kErrBadConfig;
-    const auto& nodes = *registered;
-
-    const auto observations = probe_all(nodes);
-    const auto report =
-        assess_nodes(nodes, observations, StatusCommand::service_status, options.verbose);
+    const auto& [nodes, observations, report] = *survey;
     const ServiceTableForm form{options.detail, options.compact};
     std::string out = options.csv ? format_service_csv(nodes, observations)
                                   : format_service_table(nodes, observations, report, form);

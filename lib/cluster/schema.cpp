@@ -65,7 +65,7 @@ const std::vector<std::string>& plain_schema_statements() {
      FROM repmgr.nodes n
 LEFT JOIN repmgr.nodes un
        ON un.node_id = n.upstream_node_id)",
-                "CREATE TABLE repmgr.voting_term (term INT NOT NULL)",
+        "CREATE TABLE repmgr.voting_term (term INT NOT NULL)",
         "CREATE UNIQUE INDEX voting_term_restrict ON repmgr.voting_term ((TRUE))",
         "CREATE RULE voting_term_delete AS ON DELETE TO repmgr.voting_term DO INSTEAD NOTHING",
         R"(CREATE VIEW repmgr.replication_status AS

@@ -31,7 +31,8 @@ std::string expand_event_command(std::string_view command, const EventPlaceholde
 
 // Each "%x" whose x is a key of `values` becomes its value, "%%" a '%'; anything else stays as
 // written. The building block of the specific expansions below.
-std::string expand_placeholders(std::string_view command, const std::map<char, std::string>& values);
+std::string expand_placeholders(std::string_view command,
+                                const std::map<char, std::string>& values);
 
 // follow_command: %n is the new upstream's node_id, %% a '%'; anything else stays as written.
 std::string expand_follow_command(std::string_view command, int upstream_node_id);

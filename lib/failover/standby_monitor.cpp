@@ -92,16 +92,8 @@ const std::vector<StandbyMonitor::Transition>& StandbyMonitor::transitions() {
     using O = Observed;
     static const std::vector<Transition> table{
         // --- monitoring: one check every monitor_interval_secs ---
-        {S::monitoring, O::tick,
-         [](const StandbyMonitor& m, TimePoint now) {
-             return !m.check_in_flight_ && now >= m.next_check_;
-         },
-         [](Step& s) {
-             s.m.check_in_flight_ = true;
-             s.m.next_check_ = s.now + s.m.timing_.monitor_interval;
-             s.actions.push_back(act(Act::check_upstream));
-         }},
-        {S::monitoring, O::upstream_alive, always, [](Step& s) { s.m.check_in_flight_ = false; }},
+        {S::monitoring, O::tick, &StandbyMonitor::check_due, &StandbyMonitor::start_upstream_check},
+        {S::monitoring, O::upstream_alive, always, &StandbyMonitor::end_check},
         {S::monitoring, O::upstream_lost, always,
          [](Step& s) {
              s.m.check_in_flight_ = false;
@@ -129,21 +121,12 @@ const std::vector<StandbyMonitor::Transition>& StandbyMonitor::transitions() {
              s.m.next_attempt_ = s.now + s.m.timing_.reconnect_interval;
              s.actions.push_back(act(Act::check_upstream));
          }},
-        {S::reconnecting, O::tick,
-         [](const StandbyMonitor& m, TimePoint now) { return now >= m.next_poll_; },
+        {S::reconnecting, O::tick, &StandbyMonitor::poll_due,
          [](Step& s) {
              s.m.next_poll_ = s.now + s.m.timing_.new_primary_poll;
              s.actions.push_back(act(Act::look_for_primary));
          }},
-        {S::reconnecting, O::upstream_alive, always,
-         [](Step& s) {
-             s.m.check_in_flight_ = false;
-             s.actions.push_back(record("repmgrd_upstream_reconnect", true,
-                                        "reconnected to upstream node after " +
-                                            std::to_string(s.m.attempts_done_ + 1) + " attempts"));
-             s.m.enter(S::monitoring, "upstream answers again", s.now);
-             s.m.next_check_ = s.now + s.m.timing_.monitor_interval;
-         }},
+        {S::reconnecting, O::upstream_alive, always, &StandbyMonitor::upstream_back},
         {S::reconnecting, O::upstream_lost, always,
          [](Step& s) {
              s.m.check_in_flight_ = false;
@@ -151,12 +134,7 @@ const std::vector<StandbyMonitor::Transition>& StandbyMonitor::transitions() {
              if (s.m.attempts_done_ >= s.m.timing_.reconnect_attempts)
                  s.m.decide_failover(s.actions, s.now);
          }},
-        {S::reconnecting, O::new_primary, always,
-         [](Step& s) {
-             s.m.enter(S::following, "told to follow node " + std::to_string(s.seen.node_id),
-                       s.now);
-             s.actions.push_back(act(Act::follow, s.seen.node_id));
-         }},
+        {S::reconnecting, O::new_primary, always, &StandbyMonitor::follow_announced},
 
         // --- electing ---
         {S::electing, O::election_won, always,
@@ -182,10 +160,7 @@ const std::vector<StandbyMonitor::Transition>& StandbyMonitor::transitions() {
              s.actions.push_back(act(Act::follow, s.seen.node_id));
          }},
         {S::electing, O::election_cancelled, always,
-         [](Step& s) {
-             s.m.enter(S::degraded, "election cancelled: " + s.seen.detail, s.now);
-             s.m.rerun_at_ = s.now + s.m.timing_.election_rerun_interval;
-         }},
+         [](Step& s) { s.m.degrade("election cancelled: " + s.seen.detail, s.now); }},
         {S::electing, O::election_not_candidate, always,
          [](Step& s) {
              s.actions.push_back(record("standby_disconnect_manual", true,
@@ -202,29 +177,19 @@ const std::vector<StandbyMonitor::Transition>& StandbyMonitor::transitions() {
         {S::promoting, O::promote_failed, always,
          [](Step& s) {
              s.actions.push_back(record("repmgrd_promote_error", false, s.seen.detail));
-             s.m.enter(S::degraded, "promotion failed: " + s.seen.detail, s.now);
-             s.m.rerun_at_ = s.now + s.m.timing_.election_rerun_interval;
+             s.m.degrade("promotion failed: " + s.seen.detail, s.now);
          }},
 
         // --- waiting for the winner to announce itself ---
         {S::waiting_for_primary, O::tick,
          [](const StandbyMonitor& m, TimePoint now) { return now >= m.deadline_; },
-         [](Step& s) {
-             s.m.enter(S::degraded, "no new primary within primary_notification_timeout", s.now);
-             s.m.rerun_at_ = s.now + s.m.timing_.election_rerun_interval;
-         }},
-        {S::waiting_for_primary, O::tick,
-         [](const StandbyMonitor& m, TimePoint now) { return now >= m.next_poll_; },
+         [](Step& s) { s.m.degrade("no new primary within primary_notification_timeout", s.now); }},
+        {S::waiting_for_primary, O::tick, &StandbyMonitor::poll_due,
          [](Step& s) {
              s.m.next_poll_ = s.now + s.m.timing_.new_primary_poll;
              s.actions.push_back(act(Act::look_for_primary));
          }},
-        {S::waiting_for_primary, O::new_primary, always,
-         [](Step& s) {
-             s.m.enter(S::following, "node " + std::to_string(s.seen.node_id) + " was promoted",
-                       s.now);
-             s.actions.push_back(act(Act::follow, s.seen.node_id));
-         }},
+        {S::waiting_for_primary, O::new_primary, always, &StandbyMonitor::follow_announced},
 
         // --- following ---
         {S::following, O::follow_succeeded, always,
@@ -235,8 +200,7 @@ const std::vector<StandbyMonitor::Transition>& StandbyMonitor::transitions() {
         {S::following, O::follow_failed, always,
          [](Step& s) {
              s.actions.push_back(record("repmgrd_failover_follow", false, s.seen.detail));
-             s.m.enter(S::degraded, "follow failed: " + s.seen.detail, s.now);
-             s.m.rerun_at_ = s.now + s.m.timing_.election_rerun_interval;
+             s.m.degrade("follow failed: " + s.seen.detail, s.now);
          }},
 
         // --- degraded: keep watching; the upstream may return or a primary appear ---
@@ -250,17 +214,8 @@ const std::vector<StandbyMonitor::Transition>& StandbyMonitor::transitions() {
              give_up.detail = "degraded monitoring timeout reached";
              s.actions.push_back(give_up);
          }},
-        {S::degraded, O::tick,
-         [](const StandbyMonitor& m, TimePoint now) {
-             return !m.check_in_flight_ && now >= m.next_check_;
-         },
-         [](Step& s) {
-             s.m.check_in_flight_ = true;
-             s.m.next_check_ = s.now + s.m.timing_.monitor_interval;
-             s.actions.push_back(act(Act::check_upstream));
-         }},
-        {S::degraded, O::tick,
-         [](const StandbyMonitor& m, TimePoint now) { return now >= m.next_poll_; },
+        {S::degraded, O::tick, &StandbyMonitor::check_due, &StandbyMonitor::start_upstream_check},
+        {S::degraded, O::tick, &StandbyMonitor::poll_due,
          [](Step& s) {
              s.m.next_poll_ = s.now + s.m.timing_.monitor_interval;
              s.actions.push_back(act(Act::look_for_primary));
@@ -274,29 +229,19 @@ const std::vector<StandbyMonitor::Transition>& StandbyMonitor::transitions() {
              s.m.enter(S::electing, "rerunning the election", s.now);
              s.actions.push_back(act(Act::run_election));
          }},
-        {S::degraded, O::upstream_alive, always,
-         [](Step& s) {
-             s.m.check_in_flight_ = false;
-             s.actions.push_back(
-                 record("repmgrd_upstream_reconnect", true, "reconnected to upstream node"));
-             s.m.enter(S::monitoring, "upstream answers again", s.now);
-             s.m.next_check_ = s.now + s.m.timing_.monitor_interval;
-         }},
-        {S::degraded, O::upstream_lost, always, [](Step& s) { s.m.check_in_flight_ = false; }},
+        {S::degraded, O::upstream_alive, always, &StandbyMonitor::upstream_back},
+        {S::degraded, O::upstream_lost, always, &StandbyMonitor::end_check},
         // --- this node's own PostgreSQL: repmgrd's standby_failure / standby_recovery ---
         {S::monitoring, O::local_lost, always, &StandbyMonitor::lose_local},
         {S::reconnecting, O::local_lost, always, &StandbyMonitor::lose_local},
         {S::degraded, O::local_lost, always, &StandbyMonitor::lose_local},
-        {S::local_down, O::tick,
-         [](const StandbyMonitor& m, TimePoint now) {
-             return !m.check_in_flight_ && now >= m.next_check_;
-         },
+        {S::local_down, O::tick, &StandbyMonitor::check_due,
          [](Step& s) {
              s.m.check_in_flight_ = true;
              s.m.next_check_ = s.now + s.m.timing_.monitor_interval;
              s.actions.push_back(act(Act::check_local));
          }},
-        {S::local_down, O::local_lost, always, [](Step& s) { s.m.check_in_flight_ = false; }},
+        {S::local_down, O::local_lost, always, &StandbyMonitor::end_check},
         {S::local_down, O::local_back, always,
          [](Step& s) {
              Action active = act(Act::set_local_active);
@@ -307,12 +252,7 @@ const std::vector<StandbyMonitor::Transition>& StandbyMonitor::transitions() {
              s.m.enter(S::monitoring, "local node is back", s.now);
              s.m.next_check_ = s.now;
          }},
-        {S::degraded, O::new_primary, always,
-         [](Step& s) {
-             s.m.enter(S::following, "node " + std::to_string(s.seen.node_id) + " is a primary",
-                       s.now);
-             s.actions.push_back(act(Act::follow, s.seen.node_id));
-         }},
+        {S::degraded, O::new_primary, always, &StandbyMonitor::follow_announced},
     };
     return table;
 }
@@ -361,6 +301,46 @@ void StandbyMonitor::enter(StandbyState next, std::string reason, TimePoint now)
     check_in_flight_ = false;
     state_ = next;
     reason_ = std::move(reason);
+}
+
+bool StandbyMonitor::check_due(const StandbyMonitor& m, TimePoint now) {
+    return !m.check_in_flight_ && now >= m.next_check_;
+}
+
+bool StandbyMonitor::poll_due(const StandbyMonitor& m, TimePoint now) {
+    return now >= m.next_poll_;
+}
+
+void StandbyMonitor::start_upstream_check(Step& s) {
+    s.m.check_in_flight_ = true;
+    s.m.next_check_ = s.now + s.m.timing_.monitor_interval;
+    s.actions.push_back(act(Act::check_upstream));
+}
+
+void StandbyMonitor::end_check(Step& s) {
+    s.m.check_in_flight_ = false;
+}
+
+void StandbyMonitor::follow_announced(Step& s) {
+    s.m.enter(StandbyState::following,
+              "node " + std::to_string(s.seen.node_id) + " is the new primary", s.now);
+    s.actions.push_back(act(Act::follow, s.seen.node_id));
+}
+
+void StandbyMonitor::upstream_back(Step& s) {
+    const std::string detail = s.m.state_ == StandbyState::reconnecting
+                                   ? "reconnected to upstream node after " +
+                                         std::to_string(s.m.attempts_done_ + 1) + " attempts"
+                                   : std::string("reconnected to upstream node");
+    s.m.check_in_flight_ = false;
+    s.actions.push_back(record("repmgrd_upstream_reconnect", true, detail));
+    s.m.enter(StandbyState::monitoring, "upstream answers again", s.now);
+    s.m.next_check_ = s.now + s.m.timing_.monitor_interval;
+}
+
+void StandbyMonitor::degrade(std::string reason, TimePoint now) {
+    enter(StandbyState::degraded, std::move(reason), now);
+    rerun_at_ = now + timing_.election_rerun_interval;
 }
 
 void StandbyMonitor::lose_local(Step& s) {

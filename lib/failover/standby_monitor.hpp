@@ -98,7 +98,16 @@ class StandbyMonitor {
     void schedule(TimePoint now);
     void after_failed_attempt(std::vector<Action>& actions, TimePoint now);
     void decide_failover(std::vector<Action>& actions, TimePoint now);
+    // Pieces several rows share.
+    static bool check_due(const StandbyMonitor& m, TimePoint now);
+    static bool poll_due(const StandbyMonitor& m, TimePoint now);
+    static void start_upstream_check(Step& s);
+    static void end_check(Step& s);
+    static void follow_announced(Step& s);
+    static void upstream_back(Step& s);
     static void lose_local(Step& s);
+    // Degraded monitoring, with the election due again after election_rerun_interval.
+    void degrade(std::string reason, TimePoint now);
 
     MonitorTiming timing_;
     bool automatic_;

@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 #include <catch2/catch.hpp>
 
+#include <functional>
+
 using namespace std::chrono_literals;
 using namespace pgwarden::test;
 
@@ -39,12 +41,14 @@ DaemonClusterOptions priorities(int node2, int node3) {
     return options;
 }
 
-void require_failover(DaemonCluster& dc, int winner, int loser, const std::string& logs) {
-    INFO(logs);
-    REQUIRE(dc.wait_primary(winner, kFailoverTimeout));
-    std::string why;
-    const bool streaming = dc.wait_streaming(loser, winner, kFailoverTimeout, &why);
-    INFO(why);
+// `logs` is called after the waits, so a failure shows what the daemons did meanwhile.
+void require_failover(DaemonCluster& dc, int winner, int loser,
+                      const std::function<std::string()>& logs) {
+    const bool promoted = dc.wait_primary(winner, kFailoverTimeout);
+    std::string why = "node" + std::to_string(winner) + " was not promoted";
+    const bool streaming = promoted && dc.wait_streaming(loser, winner, kFailoverTimeout, &why);
+    INFO(why << "\n" << logs());
+    REQUIRE(promoted);
     REQUIRE(streaming);
     CHECK(dc.wait_event(winner, loser, "repmgrd_failover_follow", 20s));
     CHECK(dc.cluster().is_in_recovery(loser));
@@ -52,28 +56,32 @@ void require_failover(DaemonCluster& dc, int winner, int loser, const std::strin
 
 }  // namespace
 
-TEST_CASE("pgwardend promotes and the real repmgrd on the other standby follows it", "[daemon]") {
-    DaemonCluster dc(priorities(100, 50));
+namespace {
+
+// node2 runs pgwardend, node3 the real repmgrd; the higher priority wins and the other follows.
+void kill_primary_of_mixed_cluster(int node2_priority, int node3_priority) {
+    DaemonCluster dc(priorities(node2_priority, node3_priority));
     dc.start_daemon(1);
     dc.start_daemon(2);
     auto repmgrd = start_repmgrd(dc, 3);
     dc.cluster().wait_caught_up(2, 1);
     dc.cluster().wait_caught_up(3, 1);
+    const int winner = node2_priority > node3_priority ? 2 : 3;
     dc.cluster().kill9(1);
-    require_failover(dc, 2, 3, dc.all_logs() + "\nrepmgrd on node3:\n" + repmgrd.log_contents());
-    CHECK(dc.has_event(2, 2, "repmgrd_failover_promote"));
+    require_failover(dc, winner, 5 - winner, [&] {
+        return dc.all_logs() + "\nrepmgrd on node3:\n" + repmgrd.log_contents();
+    });
+    CHECK(dc.has_event(winner, winner, "repmgrd_failover_promote"));
+}
+
+}  // namespace
+
+TEST_CASE("pgwardend promotes and the real repmgrd on the other standby follows it", "[daemon]") {
+    kill_primary_of_mixed_cluster(100, 50);
 }
 
 TEST_CASE("the real repmgrd promotes and pgwardend on the other standby follows it", "[daemon]") {
-    DaemonCluster dc(priorities(50, 100));
-    dc.start_daemon(1);
-    dc.start_daemon(2);
-    auto repmgrd = start_repmgrd(dc, 3);
-    dc.cluster().wait_caught_up(2, 1);
-    dc.cluster().wait_caught_up(3, 1);
-    dc.cluster().kill9(1);
-    require_failover(dc, 3, 2, dc.all_logs() + "\nrepmgrd on node3:\n" + repmgrd.log_contents());
-    CHECK(dc.has_event(3, 3, "repmgrd_failover_promote"));
+    kill_primary_of_mixed_cluster(50, 100);
 }
 
 TEST_CASE("without the repmgr library the daemons keep their state in a table and still fail over",
@@ -89,8 +97,9 @@ TEST_CASE("without the repmgr library the daemons keep their state in a table an
             "SELECT string_agg(node_id::text, ',' ORDER BY node_id) FROM repmgr.daemon_status"
             " WHERE pid IS NOT NULL AND upstream_last_seen IS NOT NULL OR node_id = 1");
     };
+    const bool published = wait_until([&] { return pids() == "1,2,3"; }, 20s, 200ms);
     INFO(dc.all_logs());
-    REQUIRE(wait_until([&] { return pids() == "1,2,3"; }, 20s, 200ms));
+    REQUIRE(published);
     // pgwarden's service status and pause read and write that table.
     const auto status = dc.repmgr().pgwarden(1, {"service", "status", "--csv"});
     INFO(status.out << status.err);
@@ -105,5 +114,5 @@ TEST_CASE("without the repmgr library the daemons keep their state in a table an
     dc.cluster().wait_caught_up(2, 1);
     dc.cluster().wait_caught_up(3, 1);
     dc.cluster().kill9(1);
-    require_failover(dc, 2, 3, dc.all_logs());
+    require_failover(dc, 2, 3, [&] { return dc.all_logs(); });
 }
