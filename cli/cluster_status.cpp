@@ -7,6 +7,7 @@
 
 #include "cluster/daemon_state.hpp"
 #include "cluster/state_query.hpp"
+#include "exec/in_parallel.hpp"
 #include "log/log.hpp"
 #include "pg/result.hpp"
 #include "text/parse_number.hpp"
@@ -15,7 +16,6 @@
 
 #include <charconv>
 #include <cstdio>
-#include <future>
 
 namespace pgwarden::cli {
 namespace {
@@ -168,15 +168,8 @@ NodeObservation probe_node(const cluster::NodeRecord& node) {
 
 std::vector<NodeObservation> probe_all(const std::vector<cluster::NodeRecord>& nodes,
                                        const ProbeFn& probe) {
-    std::vector<std::future<NodeObservation>> pending;
-    pending.reserve(nodes.size());
-    for (const auto& node : nodes)
-        pending.push_back(std::async(std::launch::async, [&probe, &node] { return probe(node); }));
-    std::vector<NodeObservation> observations;
-    observations.reserve(nodes.size());
-    for (auto& future : pending)
-        observations.push_back(future.get());
-    return observations;
+    return exec::in_parallel(nodes,
+                             [&probe](const cluster::NodeRecord& node) { return probe(node); });
 }
 
 std::optional<std::vector<cluster::NodeRecord>> load_registered_nodes(pg::Connection& conn) {

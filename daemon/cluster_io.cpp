@@ -2,6 +2,7 @@
 
 #include "cluster/connect.hpp"
 #include "cluster/daemon_state.hpp"
+#include "exec/in_parallel.hpp"
 #include "exec/placeholders.hpp"
 #include "exec/shell.hpp"
 #include "log/log.hpp"
@@ -11,7 +12,6 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
-#include <future>
 
 namespace pgwarden::daemon {
 namespace {
@@ -33,20 +33,7 @@ constexpr const char* kViewQuery =
     " ELSE ('x' || substr(pg_catalog.pg_walfile_name(pg_catalog.pg_current_wal_lsn()), 1, 8))"
     "  ::bit(32)::int END";
 
-// Runs fn on every item at once, one thread each, and returns the results in order.
-template <typename Item, typename Fn>
-auto in_parallel(const std::vector<Item>& items, Fn fn) {
-    using Out = decltype(fn(items.front()));
-    std::vector<std::future<Out>> pending;
-    pending.reserve(items.size());
-    for (const auto& item : items)
-        pending.push_back(std::async(std::launch::async, [&fn, &item] { return fn(item); }));
-    std::vector<Out> results;
-    results.reserve(items.size());
-    for (auto& future : pending)
-        results.push_back(future.get());
-    return results;
-}
+using exec::in_parallel;
 
 std::string describe(const cluster::NodeRecord& node) {
     return fmt::format("\"{}\" (ID: {})", node.node_name, node.node_id);
