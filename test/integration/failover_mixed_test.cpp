@@ -71,7 +71,9 @@ void kill_primary_of_mixed_cluster(int node2_priority, int node3_priority) {
     require_failover(dc, winner, 5 - winner, [&] {
         return dc.all_logs() + "\nrepmgrd on node3:\n" + repmgrd.log_contents();
     });
-    CHECK(dc.has_event(winner, winner, "repmgrd_failover_promote"));
+    // repmgrd records its promotion only after promote_command returns, by which time the
+    // pgwardend node may already follow on its own: wait for the event, do not expect it.
+    CHECK(dc.wait_event(winner, winner, "repmgrd_failover_promote", 20s));
 }
 
 }  // namespace
