@@ -1,5 +1,7 @@
 #include "cluster_io.hpp"
 
+#include "wal_receiver.hpp"
+
 #include "cluster/connect.hpp"
 #include "cluster/daemon_state.hpp"
 #include "exec/in_parallel.hpp"
@@ -286,6 +288,8 @@ ElectionRun run_election(const config::RepmgrConfig& config, const cluster::Node
     input.monitor_interval_secs = config.monitor_interval_secs;
     input.primary_visibility_consensus = config.primary_visibility_consensus;
     input.self = base_view(*own);
+    // Held until the election is decided: the LSNs compared below cannot move meanwhile.
+    const WalReceiverFreeze frozen(config, siblings);
     {
         auto local = open(config.conninfo, config);
         if (!local || !observe(*local, input.self))

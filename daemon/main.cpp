@@ -7,6 +7,7 @@
 #include "signals.hpp"
 #include "startup.hpp"
 #include "systemd_notify.hpp"
+#include "wal_receiver.hpp"
 
 #include "config/config_error.hpp"
 #include "log/log.hpp"
@@ -89,6 +90,8 @@ int run(const DaemonOptions& options) {
         daemonizer.fail(fmt::format("pgwardend: {}\n", e.what()), e.exit_code());
         return e.exit_code();
     }
+    if (!node.local_is_primary && config.standby_disconnect_on_failover)
+        thaw_left_over_freeze(config);
     publish_daemon(config, static_cast<int>(::getpid()), pid_choice.path.value_or(""),
                    node.local_is_primary ? std::nullopt : node.self.upstream_node_id);
 

@@ -18,8 +18,6 @@ constexpr int kErrDbConn = 6;
 
 // Read from repmgr.conf, not acted on yet. Each is named when the file sets it.
 constexpr std::array kNotImplemented{
-    "standby_disconnect_on_failover",
-    "sibling_nodes_disconnect_timeout",
     "always_promote",
     "reconnect_loop_sync",
     "failover_delay",
