@@ -546,6 +546,7 @@ void DaemonLoop::reload() {
     if (hooks_.notify)
         hooks_.notify("RELOADING=1");
     log::notice("received SIGHUP: reloading the configuration file \"{}\"", config_.config_file);
+    const std::uint64_t generation = ++reload_generation_;
     config::RepmgrConfig fresh;
     try {
         fresh = hooks_.reload_config();
@@ -557,20 +558,43 @@ void DaemonLoop::reload() {
             throw std::runtime_error(
                 fmt::format("node_name cannot be changed by a reload (from \"{}\" to \"{}\")",
                             config_.node_name, fresh.node_name));
-        if (fresh.conninfo != config_.conninfo) {
-            std::string error;
-            if (!open(fresh.conninfo, fresh, &error))
-                throw std::runtime_error("the new conninfo does not connect: " + error);
-        }
     } catch (const std::exception& e) {
-        log::error("configuration not reloaded, the current one stays in use: {}", e.what());
-        // The log file is reopened all the same: logrotate sends SIGHUP for that.
-        if (const auto error = log::open_file(config_.log_file))
-            log::error("{}", *error);
-        if (hooks_.notify)
-            hooks_.notify("READY=1");
+        reject_reload(e.what());
         return;
     }
+    if (fresh.conninfo == config_.conninfo) {
+        apply_reload(std::move(fresh));
+        return;
+    }
+    // A new conninfo must connect before it is taken; the test runs off the loop (it may take
+    // connect_timeout), and a later SIGHUP supersedes this one.
+    background(
+        [fresh]() -> std::pair<config::RepmgrConfig, std::string> {
+            std::string error;
+            if (!open(fresh.conninfo, fresh, &error) && error.empty())
+                error = "unknown error";
+            return {fresh, error};
+        },
+        [this, generation](std::pair<config::RepmgrConfig, std::string> tested) {
+            if (generation != reload_generation_)
+                return;
+            if (!tested.second.empty())
+                reject_reload("the new conninfo does not connect: " + tested.second);
+            else
+                apply_reload(std::move(tested.first));
+        });
+}
+
+void DaemonLoop::reject_reload(const std::string& why) {
+    log::error("configuration not reloaded, the current one stays in use: {}", why);
+    // The log file is reopened all the same: logrotate sends SIGHUP for that.
+    if (const auto error = log::open_file(config_.log_file))
+        log::error("{}", *error);
+    if (hooks_.notify)
+        hooks_.notify("READY=1");
+}
+
+void DaemonLoop::apply_reload(config::RepmgrConfig fresh) {
     if (const auto error = log::open_file(fresh.log_file)) {
         log::error("{}; keeping the previous log destination", *error);
         fresh.log_file = config_.log_file;

@@ -70,6 +70,9 @@ class DaemonLoop {
     // Where events go when the local node cannot say where the primary is.
     std::string upstream_conninfo_if_primary() const;
     void record(const std::string& event, bool successful, const std::string& detail);
+    // SIGHUP's two endings: the file is refused (the log is reopened all the same), or taken.
+    void reject_reload(const std::string& why);
+    void apply_reload(config::RepmgrConfig fresh);
 
     // Runs `work` on a worker thread, then `done(result)` back on the loop (unless stopping).
     template <typename Work, typename Done>
@@ -97,6 +100,8 @@ class DaemonLoop {
     // are stale and dropped.
     std::uint64_t check_generation_ = 0;
     bool looking_for_primary_ = false;
+    // Bumped by every SIGHUP: a slower conninfo test of an earlier one is dropped.
+    std::uint64_t reload_generation_ = 0;
     failover::TimePoint next_witness_sync_{};
     failover::TimePoint upstream_settled_at_{};
     bool stopping_ = false;

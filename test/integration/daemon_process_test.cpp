@@ -135,6 +135,25 @@ TEST_CASE("SIGHUP reloads repmgr.conf, keeps it on a bad change and reopens the 
         10s));
     CHECK(daemon.running());
 
+    // A new conninfo is tested first (off the daemon's loop): one that does not connect is
+    // refused, one that does is taken.
+    const auto with_conninfo = [&](const std::string& conninfo) {
+        std::ofstream(rc.conf(1)) << original << fmt::format("log_file='{}'\n", log_file)
+                                  << fmt::format("conninfo='{}'\n", conninfo);
+        ::kill(daemon.pid(), SIGHUP);
+    };
+    with_conninfo("host=127.0.0.1 port=1 dbname=postgres");
+    CHECK(wait_until(
+        [&] {
+            return read_file(log_file).find("the new conninfo does not connect") !=
+                   std::string::npos;
+        },
+        10s));
+    CHECK(daemon.running());
+    with_conninfo(node.conninfo() + " connect_timeout=3");
+    CHECK(wait_until([&] { return events_of(rc, "repmgrd_reload") == "1:true,1:true"; }, 10s));
+    CHECK(daemon.running());
+
     // A file that does not parse is rolled back too, with file:line.
     std::ofstream(rc.conf(1), std::ios::app) << "monitor_interval_secs='often'\n";
     ::kill(daemon.pid(), SIGHUP);
