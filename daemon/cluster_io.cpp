@@ -85,12 +85,16 @@ bool observe(pg::Connection& conn, failover::NodeView& view) {
     return view.visible;
 }
 
-bool is_sibling(const cluster::NodeRecord& node, int self_id, int failed_upstream_id) {
-    if (!node.active || node.node_id == self_id || node.node_id == failed_upstream_id)
+// Only called for a failed primary. A standby whose record names no upstream (stale metadata)
+// is monitoring the primary too, so it is a sibling: otherwise the others would elect without it
+// while it holds its own election.
+bool is_sibling(const cluster::NodeRecord& node, int self_id, int failed_primary_id) {
+    if (!node.active || node.node_id == self_id || node.node_id == failed_primary_id)
         return false;
     if (node.type == "witness")
         return true;
-    return node.type == "standby" && node.upstream_node_id == failed_upstream_id;
+    return node.type == "standby" &&
+           (!node.upstream_node_id || node.upstream_node_id == failed_primary_id);
 }
 
 std::optional<bool> in_recovery(pg::Connection& conn) {

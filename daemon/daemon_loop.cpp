@@ -51,17 +51,20 @@ std::optional<cluster::NodeRecord> find_record(const config::RepmgrConfig& confi
 
 }  // namespace
 
-DaemonLoop::DaemonLoop(asio::io_context& io, config::RepmgrConfig config, cluster::NodeRecord self,
-                       bool local_is_primary, DaemonHooks hooks)
+DaemonLoop::DaemonLoop(asio::io_context& io, config::RepmgrConfig config, const PreparedNode& node,
+                       DaemonHooks hooks)
     : io_(io),
       config_(std::move(config)),
-      self_(std::move(self)),
+      self_(node.self),
+      record_has_upstream_(node.self.upstream_node_id.has_value()),
       hooks_(std::move(hooks)),
-      start_as_primary_(local_is_primary),
+      start_as_primary_(node.local_is_primary),
       timer_(io),
       watch_timer_(io),
       status_timer_(io),
-      upstream_watch_(io) {}
+      upstream_watch_(io) {
+    self_.upstream_node_id = node.monitored_upstream_id;
+}
 
 DaemonLoop::~DaemonLoop() {
     *alive_ = false;
@@ -228,6 +231,8 @@ void DaemonLoop::perform(const failover::Action& action) {
                     if (generation != check_generation_ || !standby_)
                         return;
                     standby_->set_paused(outcome.second.paused);
+                    if (outcome.second.record_has_upstream)
+                        record_has_upstream_ = *outcome.second.record_has_upstream;
                     if (!outcome.second.reachable) {
                         log::warning("unable to connect to local node: {}", outcome.second.error);
                         feed({Observed::local_lost, 0, outcome.second.error});
@@ -298,14 +303,19 @@ void DaemonLoop::perform(const failover::Action& action) {
         }
         case Act::promote: {
             const auto old_primary = *upstream_;
-            background([config, self, old_primary] { return promote(config, self, old_primary); },
-                       [this](StepResult result) {
-                           election_locks_.reset();
-                           if (!result.ok)
-                               log::error("promotion failed: {}", result.detail);
-                           feed({result.ok ? Observed::promote_succeeded : Observed::promote_failed,
-                                 0, result.detail});
-                       });
+            const bool record_has_upstream = record_has_upstream_;
+            background(
+                [config, self, old_primary, record_has_upstream] {
+                    return promote(config, self, old_primary, record_has_upstream);
+                },
+                [this](StepResult result) {
+                    election_locks_.reset();
+                    if (!result.ok)
+                        log::error("promotion failed: {}{}", result.detail,
+                                   result.hint.empty() ? "" : "\nHINT: " + result.hint);
+                    feed({result.ok ? Observed::promote_succeeded : Observed::promote_failed, 0,
+                          result.detail});
+                });
             break;
         }
         case Act::notify_siblings:
@@ -479,6 +489,7 @@ void DaemonLoop::perform_primary(const std::vector<failover::Action>& actions) {
                             return;
                         }
                         self_.type = "standby";
+                        record_has_upstream_ = true;
                         begin_standby(*primary);
                     });
                 break;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "cluster_io.hpp"
+#include "startup.hpp"
 
 #include "cluster/node_record.hpp"
 #include "config/repmgr_config.hpp"
@@ -34,9 +35,9 @@ struct DaemonHooks {
 
 class DaemonLoop {
   public:
-    // `self` is this node's record; `local_is_primary` what the local node said at start.
-    DaemonLoop(boost::asio::io_context& io, config::RepmgrConfig config, cluster::NodeRecord self,
-               bool local_is_primary, DaemonHooks hooks);
+    // `node`: this node's record, what the local node said at start and what a standby monitors.
+    DaemonLoop(boost::asio::io_context& io, config::RepmgrConfig config, const PreparedNode& node,
+               DaemonHooks hooks);
     ~DaemonLoop();
 
     // Records repmgrd_start and starts monitoring; returns at once (run the io_context).
@@ -80,7 +81,11 @@ class DaemonLoop {
 
     boost::asio::io_context& io_;
     config::RepmgrConfig config_;
+    // This node's record, but upstream_node_id is the node monitored now (in standby mode).
     cluster::NodeRecord self_;
+    // Whether this node's record in repmgr.nodes names an upstream: without one the metadata is
+    // stale and the node promotes only with always_promote. Refreshed by each upstream check.
+    bool record_has_upstream_;
     DaemonHooks hooks_;
     Mode mode_ = Mode::standby;
     bool start_as_primary_;

@@ -7,6 +7,7 @@
 #include "cluster/node_write.hpp"
 #include "exec/placeholders.hpp"
 #include "exec/shell.hpp"
+#include "failover/promotion.hpp"
 #include "log/log.hpp"
 
 #include <unistd.h>
@@ -102,7 +103,13 @@ void record_daemon_event(const config::RepmgrConfig& config, const cluster::Even
 }
 
 StepResult promote(const config::RepmgrConfig& config, const cluster::NodeRecord& self,
-                   const cluster::NodeRecord& old_primary) {
+                   const cluster::NodeRecord& old_primary, bool record_has_upstream) {
+    const auto allowed =
+        failover::may_promote({self.node_id, record_has_upstream, config.always_promote});
+    if (!allowed.allowed)
+        return {false, allowed.reason, allowed.hint};
+    if (!allowed.reason.empty())
+        log::warning("{}", allowed.reason);
     log::notice("this node is the winner, will now promote itself and inform other nodes");
     log::info("promote_command is:\n  \"{}\"", config.promote_command);
     if (const auto failure = run_and_wait(config, "promote_command", config.promote_command,
@@ -271,9 +278,11 @@ LocalCheck after_upstream_seen(const config::RepmgrConfig& config, const cluster
         return check;
     check.reachable = true;
     try {
-        if (const auto own = cluster::load_node(*local, self.node_id);
-            own && own->upstream_node_id && *own->upstream_node_id != upstream.node_id)
-            check.recorded_upstream = cluster::load_node(*local, *own->upstream_node_id);
+        if (const auto own = cluster::load_node(*local, self.node_id)) {
+            check.record_has_upstream = own->upstream_node_id.has_value();
+            if (own->upstream_node_id && *own->upstream_node_id != upstream.node_id)
+                check.recorded_upstream = cluster::load_node(*local, *own->upstream_node_id);
+        }
     } catch (const pg::PgError& e) {
         log::debug("unable to read this node's record: {}", e.what());
     }

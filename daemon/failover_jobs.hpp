@@ -10,6 +10,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace pgwarden::daemon {
 
@@ -21,15 +22,21 @@ void record_daemon_event(const config::RepmgrConfig& config, const cluster::Even
                          const std::string& primary_conninfo = {});
 
 struct StepResult {
+    StepResult() = default;
+    StepResult(bool ok_, std::string detail_, std::string hint_ = {})
+        : ok(ok_), detail(std::move(detail_)), hint(std::move(hint_)) {}
+
     bool ok = false;
     std::string detail;  // what failed, for the log and the event
+    std::string hint;    // what the operator can do about it, for the log
 };
 
 // promote_command, then waits up to promote_check_timeout for the local node to leave recovery,
 // then counts the promotion in repmgr.voting_term. Records repmgrd_failover_promote (%p = the
-// old primary), tells the siblings to follow, and records repmgrd_reload.
+// old primary), tells the siblings to follow, and records repmgrd_reload. Refuses, running
+// nothing, when this node's record has no upstream and always_promote is not set.
 StepResult promote(const config::RepmgrConfig& config, const cluster::NodeRecord& self,
-                   const cluster::NodeRecord& old_primary);
+                   const cluster::NodeRecord& old_primary, bool record_has_upstream);
 
 // follow_command with %n, then waits up to repmgrd_standby_startup_timeout for the local node to
 // be back as a standby; records repmgrd_failover_follow.
@@ -43,6 +50,8 @@ struct LocalCheck {
     std::string error;    // why it is not reachable
     // This node's upstream as its metadata says now: a switchover or a manual follow moves it.
     std::optional<cluster::NodeRecord> recorded_upstream;
+    // Whether this node's record names an upstream at all; nothing when it could not be read.
+    std::optional<bool> record_has_upstream;
 };
 
 // After a successful upstream check: publish "upstream seen" on the local node and, with

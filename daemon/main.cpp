@@ -93,7 +93,7 @@ int run(const DaemonOptions& options) {
     if (!node.local_is_primary && config.standby_disconnect_on_failover)
         thaw_left_over_freeze(config);
     publish_daemon(config, static_cast<int>(::getpid()), pid_choice.path.value_or(""),
-                   node.local_is_primary ? std::nullopt : node.self.upstream_node_id);
+                   node.monitored_upstream_id);
 
     boost::asio::io_context io;
     const std::string config_file = config.config_file;
@@ -108,7 +108,7 @@ int run(const DaemonOptions& options) {
         if (const auto error = notifier.notify(state))
             log::warning("systemd notification failed: {}", *error);
     };
-    DaemonLoop loop(io, config, node.self, node.local_is_primary, hooks);
+    DaemonLoop loop(io, config, node, hooks);
     SignalWatcher signals(io, [&loop](SignalAction action, int signal_number) {
         if (action == SignalAction::reload)
             loop.reload();

@@ -18,11 +18,38 @@ constexpr int kErrDbConn = 6;
 
 // Read from repmgr.conf, not acted on yet. Each is named when the file sets it.
 constexpr std::array kNotImplemented{
-    "always_promote",
     "reconnect_loop_sync",
     "failover_delay",
     "promote_delay",
 };
+
+// A standby whose record names no upstream (stale metadata) watches the cluster's primary, as
+// repmgrd does: the active primary record in the local copy of repmgr.nodes.
+cluster::NodeRecord primary_to_monitor(pg::Connection& local, const cluster::NodeRecord& self) {
+    std::optional<cluster::NodeRecord> primary;
+    try {
+        for (const auto& node : cluster::load_nodes(local))
+            if (node.active && node.type == "primary")
+                primary = node;
+    } catch (const pg::PgError& e) {
+        throw StartupError(kErrBadConfig,
+                           fmt::format("unable to read the node records: {}", e.what()));
+    }
+    if (!primary)
+        throw StartupError(kErrBadConfig,
+                           fmt::format("this node is a {} but its record (ID: {}) has no "
+                                       "upstream node, and no active primary is recorded in "
+                                       "repmgr.nodes to monitor instead\n"
+                                       "HINT: re-register it with \"standby register --force\"",
+                                       self.type, self.node_id));
+    log::warning(
+        "this node's record (ID: {}) has no upstream node (stale metadata?): monitoring the "
+        "primary \"{}\" (ID: {}) instead\n"
+        "HINT: re-register it with \"standby register --force\"; it promotes only with "
+        "\"always_promote=true\"",
+        self.node_id, primary->node_name, primary->node_id);
+    return *primary;
+}
 
 }  // namespace
 
@@ -86,7 +113,7 @@ PreparedNode prepare_node(const config::RepmgrConfig& config) {
         throw StartupError(kErrDbConn, "unable to determine the local node's recovery state");
     // A witness is a primary of its own (not in recovery) that watches the cluster's primary.
     const bool witness = self->type == "witness";
-    PreparedNode prepared{*self, recovery == cluster::RecoveryType::primary && !witness};
+    PreparedNode prepared{*self, recovery == cluster::RecoveryType::primary && !witness, {}};
 
     if (!self->active) {
         if (config.repmgrd_exit_on_inactive_node)
@@ -109,12 +136,10 @@ PreparedNode prepare_node(const config::RepmgrConfig& config) {
             "this node is registered as a {} but is running as a primary; "
             "monitoring it as the primary",
             self->type);
-    if (!prepared.local_is_primary && !self->upstream_node_id)
-        throw StartupError(kErrBadConfig,
-                           fmt::format("this node is a {} but its record (ID: {}) has no "
-                                       "upstream node\n"
-                                       "HINT: re-register it with \"standby register --force\"",
-                                       self->type, config.node_id));
+    if (!prepared.local_is_primary)
+        prepared.monitored_upstream_id = self->upstream_node_id
+                                             ? *self->upstream_node_id
+                                             : primary_to_monitor(*local, *self).node_id;
     return prepared;
 }
 

@@ -39,12 +39,16 @@ config::RepmgrConfig load_daemon_config(const ConfigOverrides& overrides);
 void log_unimplemented_settings(const config::RepmgrConfig& config);
 
 struct PreparedNode {
-    cluster::NodeRecord self;
+    cluster::NodeRecord self;  // as repmgr.nodes has it
     bool local_is_primary = false;
+    // A standby's node to monitor: its record's upstream or, when the record has none (stale
+    // metadata), the cluster's primary, as repmgrd does.
+    std::optional<int> monitored_upstream_id;
 };
 
 // Connects to the local node, checks the metadata, loads this node's record (re-activating an
-// inactive one unless repmgrd_exit_on_inactive_node), and tells a standby from a primary.
+// inactive one unless repmgrd_exit_on_inactive_node), tells a standby from a primary and picks
+// the node a standby monitors.
 // Throws StartupError with repmgrd's exit codes (ERR_DB_CONN, ERR_BAD_CONFIG).
 PreparedNode prepare_node(const config::RepmgrConfig& config);
 
