@@ -29,6 +29,8 @@ constexpr auto kReceiverExitWait = 5s;
 // The startup process restarts a receiver that failed once at once, whatever the interval (seen
 // here: the second one stays down); one round more than repmgrd's two, for a slow reload.
 constexpr int kStopRounds = 3;
+constexpr int kThawConnectAttempts = 5;
+constexpr auto kThawRetryInterval = 1s;
 
 struct RetrySetting {
     long long ms = 0;
@@ -178,8 +180,8 @@ void wait_for_siblings(const config::RepmgrConfig& config,
 std::string describe_thaw_failure(const std::string& why) {
     return fmt::format(
         "unable to lower \"wal_retrieve_retry_interval\" again: {}\n"
-        "HINT: the WAL receiver stays down until it is; run \"ALTER SYSTEM RESET "
-        "wal_retrieve_retry_interval\" and \"SELECT pg_reload_conf()\" on this node",
+        "HINT: the WAL receiver stays down until it is: on this node, ALTER SYSTEM SET it back "
+        "to its value before the failover (or RESET it), then SELECT pg_reload_conf()",
         why);
 }
 
@@ -187,6 +189,11 @@ std::string describe_thaw_failure(const std::string& why) {
 void thaw(const config::RepmgrConfig& config, bool reset_restores) {
     std::string error;
     auto conn = open(config.conninfo, config, &error);
+    // A receiver left down stalls replication for a day: a local server restarting is waited for.
+    for (int attempt = 1; !conn && attempt < kThawConnectAttempts; ++attempt) {
+        std::this_thread::sleep_for(kThawRetryInterval);
+        conn = open(config.conninfo, config, &error);
+    }
     if (!conn) {
         log::error("{}", describe_thaw_failure(error));
         return;
