@@ -65,7 +65,8 @@ DaemonClusterOptions options(bool always_promote) {
 
 }  // namespace
 
-TEST_CASE("a winner whose record has no upstream is not promoted without always_promote") {
+TEST_CASE("a winner whose record has no upstream is not promoted without always_promote",
+          "[daemon]") {
     DaemonCluster dc(options(false));
     const auto killed_at = kill_primary_with_node2_stale(dc);
     require_logged(pgwarden::test::wait_until([&] { return logged(dc, 2, kRefusal); },
@@ -83,7 +84,8 @@ TEST_CASE("a winner whose record has no upstream is not promoted without always_
     CHECK(dc.daemon_running(2));
 }
 
-TEST_CASE("always_promote promotes a winner whose record has no upstream and the other follows") {
+TEST_CASE("always_promote promotes a winner whose record has no upstream and the other follows",
+          "[daemon]") {
     DaemonCluster dc(options(true));
     kill_primary_with_node2_stale(dc);
     require_logged(dc.wait_primary(2, kFailoverTimeout), dc, "node2 was not promoted");
