@@ -141,6 +141,25 @@ StepResult promote(const config::RepmgrConfig& config, const cluster::NodeRecord
     return {true, {}};
 }
 
+namespace {
+
+// After a follow: the announcement is consumed and the new upstream published in the extension.
+void publish_new_upstream(const config::RepmgrConfig& config, int new_upstream_id) {
+    auto local = open(config.conninfo, config);
+    if (!local)
+        return;
+    try {
+        if (cluster::has_daemon_functions(*local)) {
+            cluster::reset_announcement(*local);
+            cluster::publish_upstream_node_id(*local, new_upstream_id);
+        }
+    } catch (const pg::PgError& e) {
+        log::warning("unable to update the local node's daemon state: {}", e.what());
+    }
+}
+
+}  // namespace
+
 StepResult follow(const config::RepmgrConfig& config, const cluster::NodeRecord& self,
                   const cluster::NodeRecord& new_primary) {
     const auto command = exec::expand_follow_command(config.follow_command, new_primary.node_id);
@@ -150,16 +169,7 @@ StepResult follow(const config::RepmgrConfig& config, const cluster::NodeRecord&
             command_limit(config.standby_follow_timeout + config.primary_follow_timeout), true,
             "repmgrd_standby_startup_timeout", config.repmgrd_standby_startup_timeout))
         return {false, *failure};
-    if (auto local = open(config.conninfo, config)) {
-        try {
-            if (cluster::has_daemon_functions(*local)) {
-                cluster::reset_announcement(*local);
-                cluster::publish_upstream_node_id(*local, new_primary.node_id);
-            }
-        } catch (const pg::PgError& e) {
-            log::warning("unable to update the local node's daemon state: {}", e.what());
-        }
-    }
+    publish_new_upstream(config, new_primary.node_id);
     record_daemon_event(config, {self.node_id, "repmgrd_failover_follow", true,
                                  fmt::format("node {} now following new upstream node {}",
                                              describe(self), describe(new_primary)),
@@ -194,16 +204,7 @@ StepResult witness_follow(const config::RepmgrConfig& config, const cluster::Nod
     }
     if (!sync_witness_metadata(config, new_primary))
         return {false, "unable to copy the metadata from the new primary"};
-    if (auto local = open(config.conninfo, config)) {
-        try {
-            if (cluster::has_daemon_functions(*local)) {
-                cluster::reset_announcement(*local);
-                cluster::publish_upstream_node_id(*local, new_primary.node_id);
-            }
-        } catch (const pg::PgError& e) {
-            log::warning("unable to update the local node's daemon state: {}", e.what());
-        }
-    }
+    publish_new_upstream(config, new_primary.node_id);
     cluster::record_event(&*primary, config,
                           {self.node_id, "repmgrd_failover_follow", true,
                            fmt::format("witness node {} now following new primary {}",
