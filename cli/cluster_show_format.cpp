@@ -23,8 +23,8 @@ std::string status_cell(const cluster::NodeRecord& node, const NodeObservation& 
     const bool primary_now = up && obs.in_recovery == false;
     const bool standby_now = up && obs.in_recovery == true;
 
-    if (node.type == "primary" || node.type == "standby") {
-        const bool as_primary = node.type == "primary";
+    if (node.type == model::NodeType::primary || node.type == model::NodeType::standby) {
+        const bool as_primary = node.type == model::NodeType::primary;
         if (up) {
             const bool matches = as_primary ? primary_now : standby_now;
             const bool opposite = as_primary ? standby_now : primary_now;
@@ -62,7 +62,7 @@ std::string status_cell(const cluster::NodeRecord& node, const NodeObservation& 
         report.error_found = true;
         return "- failed";
     }
-    if (node.type == "witness") {
+    if (node.type == model::NodeType::witness) {
         if (up) {
             if (node.active)
                 return "* running";
@@ -130,22 +130,20 @@ std::string upstream_cell(const std::vector<cluster::NodeRecord>& nodes,
     if (!obs.own_record)
         return "";
     const auto& own = *obs.own_record;
-    const std::string who = fmt::format("node \"{}\" (ID: {})", node.node_name, node.node_id);
+    const std::string who = fmt::format("node {}", describe(node));
 
     // The upstream as the metadata names it, and whether it answers.
     std::size_t upstream_index = 0;
     const auto* upstream = find_node(nodes, node.upstream_node_id, &upstream_index);
     const NodeObservation* upstream_obs = upstream ? &observations[upstream_index] : nullptr;
-    auto upstream_who = [&] {
-        return fmt::format("\"{}\" (ID: {})", upstream->node_name, upstream->node_id);
-    };
+    auto upstream_who = [&] { return describe(*upstream); };
     auto upstream_unreachable = [&] { return upstream_obs->reachability != Reachability::up; };
     auto no_record = [&] {
         report.warnings.push_back(fmt::format("unable to find record for upstream node ID {}",
                                               node.upstream_node_id.value_or(-1)));
     };
 
-    if (own.type == "witness") {
+    if (own.type == model::NodeType::witness) {
         std::string prefix;
         if (!own.upstream_node_id) {
             prefix = "! ";
@@ -165,7 +163,7 @@ std::string upstream_cell(const std::vector<cluster::NodeRecord>& nodes,
         }
         return prefix + own.upstream_node_name;
     }
-    if (own.type != "standby")
+    if (own.type != model::NodeType::standby)
         return "";
 
     if (node.upstream_node_id && node.upstream_node_id == own.upstream_node_id) {
@@ -239,7 +237,7 @@ StatusReport assess_nodes(const std::vector<cluster::NodeRecord>& nodes,
     for (std::size_t i = 0; i < nodes.size(); ++i) {
         const auto& node = nodes[i];
         const auto& obs = observations[i];
-        const std::string who = fmt::format("node \"{}\" (ID: {})", node.node_name, node.node_id);
+        const std::string who = fmt::format("node {}", describe(node));
         if (obs.reachability != Reachability::up) {
             report.connection_error = true;
             std::string message = obs.connect_error;
@@ -265,7 +263,7 @@ StatusReport assess_nodes(const std::vector<cluster::NodeRecord>& nodes,
         }
         NodeCells cells;
         cells.status = status_cell(node, obs, report, who);
-        if (node.type == "standby" && obs.reachability == Reachability::up &&
+        if (node.type == model::NodeType::standby && obs.reachability == Reachability::up &&
             obs.wal_replay_paused_pending) {
             report.warnings.push_back(fmt::format(
                 "WAL replay is paused on {} with WAL replay pending; this node cannot be manually "
@@ -273,7 +271,7 @@ StatusReport assess_nodes(const std::vector<cluster::NodeRecord>& nodes,
                 who));
         }
         cells.upstream = upstream_cell(nodes, observations, i, report);
-        if (node.type == "witness")
+        if (node.type == model::NodeType::witness)
             cells.timeline = "n/a";
         else if (obs.timeline)
             cells.timeline = std::to_string(*obs.timeline);
@@ -327,7 +325,7 @@ std::string format_cluster_table(const std::vector<cluster::NodeRecord>& nodes,
         const auto& cells = report.cells[i];
         std::vector<std::string> row = {std::to_string(node.node_id),
                                         node.node_name,
-                                        node.type,
+                                        std::string(model::node_type_name(node.type)),
                                         cells.status,
                                         cells.upstream,
                                         node.location,
@@ -366,8 +364,9 @@ std::string format_cluster_json(const std::vector<cluster::NodeRecord>& nodes,
             "{}\n  {{\"id\": {}, \"name\": {}, \"role\": {}, \"status\": {}, \"upstream\": {}, "
             "\"priority\": {}, \"location\": {}, \"timeline\": {}, \"replay_lag_bytes\": {}, "
             "\"conninfo\": {}}}",
-            i == 0 ? "" : ",", node.node_id, json_string(node.node_name), json_string(node.type),
-            json_string(status), upstream.empty() ? "null" : json_string(upstream), node.priority,
+            i == 0 ? "" : ",", node.node_id, json_string(node.node_name),
+            json_string(model::node_type_name(node.type)), json_string(status),
+            upstream.empty() ? "null" : json_string(upstream), node.priority,
             json_string(node.location), json_optional(obs.timeline),
             json_optional(obs.replay_lag_bytes), json_string(pg::mask_password(node.conninfo)));
     }
@@ -399,7 +398,8 @@ std::string format_service_table(const std::vector<cluster::NodeRecord>& nodes,
             last_seen = fmt::format("{} {} ago", daemon.upstream_last_seen,
                                     form.compact ? "sec(s)" : "second(s)");
         }
-        std::vector<std::string> row = {std::to_string(node.node_id), node.node_name, node.type,
+        std::vector<std::string> row = {std::to_string(node.node_id), node.node_name,
+                                        std::string(model::node_type_name(node.type)),
                                         report.cells[i].status, report.cells[i].upstream};
         if (form.detail) {
             row.push_back(node.location);

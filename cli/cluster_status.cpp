@@ -87,7 +87,7 @@ void observe_own_record(PGconn* conn, const cluster::NodeRecord& node, NodeObser
     if (record.rows() != 1)
         return;
     OwnRecord own;
-    own.type = record.value(0, 0);
+    own.type = model::parse_node_type(record.value(0, 0));
     if (!record.is_null(0, 1))
         own.upstream_node_id = to_int(record.value(0, 1));
     own.upstream_node_name = record.value(0, 2);
@@ -112,7 +112,7 @@ void observe_daemon_table(PGconn* conn, const cluster::NodeRecord& node, NodeObs
     obs.daemon.running =
         obs.daemon.pid > 0 && since_update && *since_update <= cluster::k_heartbeat_stale_secs;
     obs.daemon.paused = row.value(0, 1) == "t";
-    if (node.type != "primary")
+    if (node.type != model::NodeType::primary)
         obs.daemon.upstream_last_seen = column(3).value_or(-1);
 }
 
@@ -137,9 +137,10 @@ void observe_daemon(PGconn* conn, const cluster::NodeRecord& node, NodeObservati
     obs.daemon.paused = single("SELECT repmgr.repmgrd_is_paused()") == "t";
     // A primary has no upstream to have seen; repmgr reports -1 for it.
     const char* last_seen_sql =
-        node.type == "witness" ? "SELECT repmgr.get_upstream_last_seen()"
-                               : "SELECT CASE WHEN pg_catalog.pg_is_in_recovery() IS FALSE THEN -1"
-                                 " ELSE repmgr.get_upstream_last_seen() END";
+        node.type == model::NodeType::witness
+            ? "SELECT repmgr.get_upstream_last_seen()"
+            : "SELECT CASE WHEN pg_catalog.pg_is_in_recovery() IS FALSE THEN -1"
+              " ELSE repmgr.get_upstream_last_seen() END";
     if (const auto seen = single(last_seen_sql))
         obs.daemon.upstream_last_seen = to_int(*seen).value_or(-1);
 }

@@ -19,7 +19,7 @@ enum class Reachability { up, rejected, down };
 
 // The node's own copy of its repmgr.nodes row (repmgr compares it with the local metadata).
 struct OwnRecord {
-    std::string type;
+    std::optional<model::NodeType> type;  // nullopt: a type repmgr does not know
     std::optional<int> upstream_node_id;
     std::string upstream_node_name;  // "" when there is no upstream or it has no record
 };

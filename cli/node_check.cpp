@@ -33,15 +33,15 @@ CheckResult check_role(const NodeFacts& facts) {
     CheckResult r{"Server role", CheckStatus::ok, "", "", true};
     const bool standby = facts.in_recovery == true;
     const bool primary = facts.in_recovery == false;
-    if (facts.type == "primary") {
+    if (facts.type == model::NodeType::primary) {
         r.details =
             standby ? "node is registered as primary but running as standby" : "node is primary";
         r.status = standby ? CheckStatus::critical : CheckStatus::ok;
-    } else if (facts.type == "standby") {
+    } else if (facts.type == model::NodeType::standby) {
         r.details =
             primary ? "node is registered as standby but running as primary" : "node is standby";
         r.status = primary ? CheckStatus::critical : CheckStatus::ok;
-    } else if (facts.type == "witness") {
+    } else if (facts.type == model::NodeType::witness) {
         r.details =
             standby ? "node is registered as witness but running as standby" : "node is witness";
         r.status = standby ? CheckStatus::critical : CheckStatus::ok;
@@ -54,7 +54,8 @@ CheckResult check_replication_lag(const NodeFacts& facts) {
     CheckResult r{"Replication lag", CheckStatus::ok, "", "", true, false};
     std::string nagios_details;
     if (facts.in_recovery == false) {
-        r.details = facts.type == "witness" ? "N/A - node is witness" : "N/A - node is primary";
+        r.details = facts.type == model::NodeType::witness ? "N/A - node is witness"
+                                                           : "N/A - node is primary";
         nagios_details =
             fmt::format("0 seconds | lag=0;{};{}", facts.lag_warning, facts.lag_critical);
     } else if (!facts.lag_seconds) {
@@ -110,7 +111,7 @@ CheckResult check_archive_ready(const NodeFacts& facts) {
 
 CheckResult check_upstream(const NodeFacts& facts) {
     CheckResult r{"Upstream connection", CheckStatus::ok, "", "", false};
-    if (facts.type == "witness") {
+    if (facts.type == model::NodeType::witness) {
         r.details = "N/A - node is a witness";
     } else if (!facts.upstream_name) {
         if (facts.in_recovery == true) {
@@ -147,7 +148,7 @@ CheckResult check_downstream(const NodeFacts& facts) {
     }
     const int missing_count = static_cast<int>(missing.size());
     std::string nagios_details;
-    if (facts.type == "witness") {
+    if (facts.type == model::NodeType::witness) {
         r.details = nagios_details = "N/A - node is a witness";
     } else if (missing.empty()) {
         r.details = nagios_details =
@@ -303,10 +304,10 @@ NodeStatusReport format_node_status(const NodeStatusFacts& facts, bool csv) {
             items.push_back({"System identifier", *facts.system_identifier});
         }
     }
-    items.push_back({"Role", facts.type});
-    if (facts.type == "primary" && facts.in_recovery == true)
+    items.push_back({"Role", std::string(model::node_type_name(facts.type))});
+    if (facts.type == model::NodeType::primary && facts.in_recovery == true)
         report.warnings.emplace_back("- node is registered as primary but running as standby");
-    if (facts.type == "standby" && facts.in_recovery == false)
+    if (facts.type == model::NodeType::standby && facts.in_recovery == false)
         report.warnings.emplace_back("- node is registered as standby but running as primary");
 
     if (facts.archive_mode_off) {
@@ -376,7 +377,7 @@ NodeStatusReport format_node_status(const NodeStatusFacts& facts, bool csv) {
         items.push_back({"Replication slots", slots});
     }
 
-    if (facts.type == "standby") {
+    if (facts.type == model::NodeType::standby) {
         items.push_back({"Upstream node", fmt::format("{} (ID: {})", facts.upstream_name,
                                                       facts.upstream_id.value_or(-1))});
         items.push_back(

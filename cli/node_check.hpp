@@ -2,6 +2,8 @@
 // CSV and Nagios forms. The command (commands/node.cpp) gathers NodeFacts and prints.
 #pragma once
 
+#include "model/node_type.hpp"
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,7 +27,7 @@ struct NodeFacts {
     // the node's record
     int node_id = 0;
     std::string node_name;
-    std::string type;  // "primary", "standby", "witness"
+    model::NodeType type = model::NodeType::standby;
     // pg_is_in_recovery(); nullopt when unknown
     std::optional<bool> in_recovery;
     // standby: seconds behind as repmgr's get_replication_lag_seconds; nullopt when unknown
@@ -88,7 +90,7 @@ std::string format_check_overview(const NodeFacts& facts, const std::vector<Chec
 struct NodeStatusFacts {
     int node_id = 0;
     std::string node_name;
-    std::string type;
+    model::NodeType type = model::NodeType::standby;
     std::string conninfo;
     // --verbose only: pg_control's system identifier ("" when unreadable)
     std::optional<std::string> system_identifier;

@@ -82,7 +82,7 @@ std::string slot_name_for(int node_id) {
 }
 
 cluster::NodeRecord node_record_from_config(const config::RepmgrConfig& config,
-                                            const std::string& type,
+                                            model::NodeType type,
                                             std::optional<int> upstream_node_id,
                                             const std::string& connected_user) {
     cluster::NodeRecord node;

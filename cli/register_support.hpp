@@ -33,7 +33,7 @@ std::string slot_name_for(int node_id);
 // from repmgr.conf; repluser from replication_user, else the conninfo's user, else
 // `connected_user`; slot_name only when use_replication_slots.
 cluster::NodeRecord node_record_from_config(const config::RepmgrConfig& config,
-                                            const std::string& type,
+                                            model::NodeType type,
                                             std::optional<int> upstream_node_id,
                                             const std::string& connected_user);
 

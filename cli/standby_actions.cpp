@@ -70,11 +70,12 @@ std::optional<ReachablePrimary> find_reachable_primary(
     const std::vector<cluster::NodeRecord>& nodes, std::optional<int> skip_node_id) {
     std::vector<const cluster::NodeRecord*> order;
     for (const auto& node : nodes) {
-        if (node.active && node.type == "primary")
+        if (node.active && node.type == model::NodeType::primary)
             order.push_back(&node);
     }
     for (const auto& node : nodes) {
-        if (!(node.active && node.type == "primary") && node.type != "witness")
+        if (!(node.active && node.type == model::NodeType::primary) &&
+            node.type != model::NodeType::witness)
             order.push_back(&node);
     }
     for (const auto* node : order) {
@@ -93,7 +94,7 @@ std::optional<ReachablePrimary> find_reachable_primary(
 
 std::optional<cluster::NodeRecord> primary_record(const std::vector<cluster::NodeRecord>& nodes) {
     for (const auto& node : nodes) {
-        if (node.active && node.type == "primary")
+        if (node.active && node.type == model::NodeType::primary)
             return node;
     }
     return std::nullopt;

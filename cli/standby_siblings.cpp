@@ -90,9 +90,9 @@ bool check_siblings(SiblingPlan& plan, const config::RepmgrConfig& config,
         if (!siblings.empty()) {
             std::string names;
             for (const auto& node : siblings) {
-                names +=
-                    fmt::format("{}  {} (node ID: {}{})", names.empty() ? "" : "\n", node.node_name,
-                                node.node_id, node.type == "witness" ? ", witness server" : "");
+                names += fmt::format(
+                    "{}  {} (node ID: {}{})", names.empty() ? "" : "\n", node.node_name,
+                    node.node_id, node.type == model::NodeType::witness ? ", witness server" : "");
             }
             log::warning("{} sibling nodes found, but option \"--siblings-follow\" not specified",
                          siblings.size());
@@ -215,7 +215,7 @@ void follow_siblings(const SiblingPlan& plan, const cluster::NodeRecord& new_pri
         if (!plan.reachable[i])
             continue;
         const auto& node = plan.siblings[i];
-        const bool witness = node.type == "witness";
+        const bool witness = node.type == model::NodeType::witness;
         std::string remote = remote_pgwarden(node, config);
         remote += witness
                       ? fmt::format("witness register -d \\'{}\\' --force", new_primary.conninfo)

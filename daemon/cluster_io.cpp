@@ -37,15 +37,11 @@ constexpr const char* kViewQuery =
 
 using exec::in_parallel;
 
-std::string describe(const cluster::NodeRecord& node) {
-    return fmt::format("\"{}\" (ID: {})", node.node_name, node.node_id);
-}
-
 failover::NodeView base_view(const cluster::NodeRecord& record) {
     failover::NodeView view;
     view.node_id = record.node_id;
     view.node_name = record.node_name;
-    view.witness = record.type == "witness";
+    view.witness = record.type == model::NodeType::witness;
     view.priority = record.priority;
     view.location = record.location;
     return view;
@@ -91,9 +87,9 @@ bool observe(pg::Connection& conn, failover::NodeView& view) {
 bool is_sibling(const cluster::NodeRecord& node, int self_id, int failed_primary_id) {
     if (!node.active || node.node_id == self_id || node.node_id == failed_primary_id)
         return false;
-    if (node.type == "witness")
+    if (node.type == model::NodeType::witness)
         return true;
-    return node.type == "standby" &&
+    return node.type == model::NodeType::standby &&
            (!node.upstream_node_id || node.upstream_node_id == failed_primary_id);
 }
 
@@ -140,7 +136,7 @@ void lock_voters(const config::RepmgrConfig& config, const std::vector<cluster::
             return;
         }
         // A witness is never in recovery: only a standby out of it was promoted.
-        if (node.node_id != config.node_id && node.type != "witness" &&
+        if (node.node_id != config.node_id && node.type != model::NodeType::witness &&
             in_recovery(*conn) == false) {
             run.outcome.verdict = failover::Verdict::follow_existing_primary;
             run.outcome.winner_node_id = node.node_id;
@@ -272,7 +268,7 @@ ElectionRun run_election(const config::RepmgrConfig& config, const cluster::Node
                          const cluster::NodeRecord& failed_upstream) {
     // A cascaded standby whose upstream standby failed has a primary still: it follows that
     // (repmgrd's upstream standby failover) and never holds an election.
-    if (failed_upstream.type != "primary")
+    if (failed_upstream.type != model::NodeType::primary)
         return follow_the_primary(config, failed_upstream);
     const auto nodes = load_nodes_locally(config);
     if (!nodes)
@@ -354,7 +350,8 @@ std::optional<int> find_new_primary(const config::RepmgrConfig& config, int self
                 return announced;
         for (auto& node : cluster::load_nodes(*local))
             if (node.active && node.node_id != self_id && node.node_id != failed_upstream_id &&
-                node.type != "witness" && !(newly_promoted_only && node.type == "primary"))
+                node.type != model::NodeType::witness &&
+                !(newly_promoted_only && node.type == model::NodeType::primary))
                 candidates.push_back(std::move(node));
     } catch (const pg::PgError& e) {
         log::debug("looking for a new primary: {}", e.what());
@@ -376,7 +373,7 @@ void notify_siblings(const config::RepmgrConfig& config, int self_id) {
         return;
     std::vector<cluster::NodeRecord> others;
     for (const auto& node : *nodes)
-        if (node.active && node.node_id != self_id && node.type != "primary")
+        if (node.active && node.node_id != self_id && node.type != model::NodeType::primary)
             others.push_back(node);
     in_parallel(others, [&config, self_id](const cluster::NodeRecord& node) {
         auto conn = open(node.conninfo, config);
@@ -433,7 +430,7 @@ ChildReport check_children(const config::RepmgrConfig& config, int self_id) {
         for (const auto& node : cluster::load_nodes(*conn)) {
             if (!node.active || node.upstream_node_id != self_id)
                 continue;
-            const bool witness = node.type == "witness";
+            const bool witness = node.type == model::NodeType::witness;
             report.registered.push_back({node.node_id, node.node_name, witness});
             const auto& seen = witness ? clients : replicating;
             if (seen.count(node.node_name) != 0)

@@ -21,10 +21,6 @@ constexpr std::chrono::seconds kMetadataSettle{10};
 // libpq's non-blocking connect ignores connect_timeout: the watch connection gets its own.
 constexpr std::chrono::seconds kWatchConnectTimeout{3};
 
-std::string describe(const cluster::NodeRecord& node) {
-    return fmt::format("\"{}\" (ID: {})", node.node_name, node.node_id);
-}
-
 Observed verdict_observation(failover::Verdict verdict) {
     switch (verdict) {
         case failover::Verdict::won:
@@ -136,7 +132,7 @@ void DaemonLoop::begin_standby(const cluster::NodeRecord& upstream) {
     upstream_settled_at_ = failover::Clock::now() + kMetadataSettle;
     standby_.emplace(failover::standby_timing(config_),
                      config_.failover == config::FailoverMode::automatic, failover::Clock::now());
-    standby_->set_witness(self_.type == "witness");
+    standby_->set_witness(self_.type == model::NodeType::witness);
     ++check_generation_;
     upstream_watch_.close();
     log::notice("monitoring connection to upstream node {}", describe(upstream));
@@ -215,7 +211,8 @@ void DaemonLoop::perform(const failover::Action& action) {
             const auto upstream = *upstream_;
             // A witness copies the metadata from the primary every witness_sync_interval.
             const auto now = failover::Clock::now();
-            const bool sync_witness = self.type == "witness" && now >= next_witness_sync_;
+            const bool sync_witness =
+                self.type == model::NodeType::witness && now >= next_witness_sync_;
             if (sync_witness)
                 next_witness_sync_ = now + std::chrono::seconds(config.witness_sync_interval);
             background(
@@ -333,7 +330,7 @@ void DaemonLoop::perform(const failover::Action& action) {
                         return {{false, fmt::format("node {} is not in the metadata", target)},
                                 std::nullopt};
                     log::notice("following new primary {}", describe(*primary));
-                    if (self.type == "witness")
+                    if (self.type == model::NodeType::witness)
                         return {witness_follow(config, self, *primary), primary};
                     return {follow(config, self, *primary), primary};
                 },
@@ -348,7 +345,7 @@ void DaemonLoop::perform(const failover::Action& action) {
                     // The record was read from this node's copy of the metadata, which cannot
                     // have seen the promotion yet: it still says "standby", and the next failure
                     // of this upstream would be taken for a cascaded standby's.
-                    upstream_->type = "primary";
+                    upstream_->type = model::NodeType::primary;
                     self_.upstream_node_id = upstream_->node_id;
                     upstream_watch_.close();
                     feed({Observed::follow_succeeded, upstream_->node_id, {}});
@@ -488,7 +485,7 @@ void DaemonLoop::perform_primary(const std::vector<failover::Action>& actions) {
                                  "to monitor");
                             return;
                         }
-                        self_.type = "standby";
+                        self_.type = model::NodeType::standby;
                         record_has_upstream_ = true;
                         begin_standby(*primary);
                     });
@@ -550,7 +547,8 @@ void DaemonLoop::record(const std::string& event, bool successful, const std::st
 }
 
 std::string DaemonLoop::upstream_conninfo_if_primary() const {
-    return upstream_ && upstream_->type == "primary" ? upstream_->conninfo : std::string();
+    return upstream_ && upstream_->type == model::NodeType::primary ? upstream_->conninfo
+                                                                    : std::string();
 }
 
 void DaemonLoop::reload() {

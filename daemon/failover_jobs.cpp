@@ -20,10 +20,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string describe(const cluster::NodeRecord& node) {
-    return fmt::format("\"{}\" (ID: {})", node.node_name, node.node_id);
-}
-
 // A command's own limit: its configured wait plus a margin for the work around it.
 std::chrono::milliseconds command_limit(int configured_secs) {
     return std::chrono::seconds(std::max(configured_secs, 0)) + 60s;
@@ -88,7 +84,7 @@ std::optional<pg::Connection> open_primary(const config::RepmgrConfig& config,
             self = cluster::load_node(*local, config.node_id);
         } catch (const pg::PgError&) {
         }
-        if (!self || self->type != "witness")
+        if (!self || self->type != model::NodeType::witness)
             return local;
     }
     if (auto primary = cluster::connect_primary(*local))
@@ -298,8 +294,9 @@ LocalCheck after_upstream_seen(const config::RepmgrConfig& config, const cluster
             case cluster::StateStore::table: {
                 const auto status = cluster::table_status(*local, self.node_id);
                 paused = status && status->paused;
-                primary = upstream.type == "primary" ? open(upstream.conninfo, config)
-                                                     : open_primary(config);
+                primary = upstream.type == model::NodeType::primary
+                              ? open(upstream.conninfo, config)
+                              : open_primary(config);
                 if (primary) {
                     if (!status || !status->pid)
                         cluster::table_publish_pid(*primary, self.node_id,
@@ -314,7 +311,7 @@ LocalCheck after_upstream_seen(const config::RepmgrConfig& config, const cluster
     } catch (const pg::PgError& e) {
         log::warning("unable to publish the upstream's last contact: {}", e.what());
     }
-    if (!config.monitoring_history || upstream.type != "primary")
+    if (!config.monitoring_history || upstream.type != model::NodeType::primary)
         return check;
     try {
         const auto standby = local->exec(

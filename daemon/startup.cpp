@@ -29,7 +29,7 @@ cluster::NodeRecord primary_to_monitor(pg::Connection& local, const cluster::Nod
     std::optional<cluster::NodeRecord> primary;
     try {
         for (const auto& node : cluster::load_nodes(local))
-            if (node.active && node.type == "primary")
+            if (node.active && node.type == model::NodeType::primary)
                 primary = node;
     } catch (const pg::PgError& e) {
         throw StartupError(kErrBadConfig,
@@ -112,7 +112,7 @@ PreparedNode prepare_node(const config::RepmgrConfig& config) {
     if (recovery == cluster::RecoveryType::unknown)
         throw StartupError(kErrDbConn, "unable to determine the local node's recovery state");
     // A witness is a primary of its own (not in recovery) that watches the cluster's primary.
-    const bool witness = self->type == "witness";
+    const bool witness = self->type == model::NodeType::witness;
     PreparedNode prepared{*self, recovery == cluster::RecoveryType::primary && !witness, {}};
 
     if (!self->active) {
@@ -131,7 +131,7 @@ PreparedNode prepare_node(const config::RepmgrConfig& config) {
         }
         prepared.self.active = true;
     }
-    if (prepared.local_is_primary && self->type != "primary")
+    if (prepared.local_is_primary && self->type != model::NodeType::primary)
         log::warning(
             "this node is registered as a {} but is running as a primary; "
             "monitoring it as the primary",

@@ -127,15 +127,13 @@ failover::ReceiverPid ask_receiver_pid(const config::RepmgrConfig& config,
     std::string error;
     auto conn = open(node.conninfo, config, &error);
     if (!conn) {
-        log::warning("unable to query the WAL receiver of node \"{}\" (ID: {}): {}", node.node_name,
-                     node.node_id, error);
+        log::warning("unable to query the WAL receiver of node {}: {}", describe(node), error);
         return std::nullopt;
     }
     try {
         return receiver_pid(*conn);
     } catch (const pg::PgError& e) {
-        log::warning("unable to query the WAL receiver of node \"{}\" (ID: {}): {}", node.node_name,
-                     node.node_id, e.what());
+        log::warning("unable to query the WAL receiver of node {}: {}", describe(node), e.what());
         return std::nullopt;
     }
 }
@@ -145,7 +143,7 @@ void wait_for_siblings(const config::RepmgrConfig& config,
                        const std::vector<cluster::NodeRecord>& siblings) {
     std::vector<cluster::NodeRecord> standbys;
     for (const auto& node : siblings)
-        if (node.type != "witness")
+        if (node.type != model::NodeType::witness)
             standbys.push_back(node);
     if (standbys.empty())
         return;
@@ -163,9 +161,9 @@ void wait_for_siblings(const config::RepmgrConfig& config,
             std::string still;
             for (std::size_t i = 0; i < standbys.size(); ++i)
                 if (pids[i] && *pids[i] > 0)
-                    still += fmt::format("{}node \"{}\" (ID: {}) (WAL receiver PID {})",
-                                         still.empty() ? "" : ", ", standbys[i].node_name,
-                                         standbys[i].node_id, *pids[i]);
+                    still +=
+                        fmt::format("{}node {} (WAL receiver PID {})", still.empty() ? "" : ", ",
+                                    describe(standbys[i]), *pids[i]);
             log::warning(
                 "WAL receiver still connected on at least one sibling node after "
                 "sibling_nodes_disconnect_timeout ({} s); the election goes ahead\n"

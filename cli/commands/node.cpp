@@ -63,7 +63,7 @@ std::vector<DownstreamNode> downstream_of(pg::Connection& conn, int node_id) {
         DownstreamNode node;
         node.id = to_int(rows.value(row, 0));
         node.name = rows.value(row, 1);
-        node.witness = rows.value(row, 2) == "witness";
+        node.witness = model::parse_node_type(rows.value(row, 2)) == model::NodeType::witness;
         node.attached = !node.witness && is_attached(conn, node.name);
         nodes.push_back(std::move(node));
     }
@@ -353,7 +353,7 @@ NodeStatusFacts gather_status(pg::Connection& conn, const config::RepmgrConfig& 
     facts.downstream = downstream_of(conn, record.node_id);
     if (facts.max_replication_slots != 0)
         facts.missing_slots = missing_slots_of(conn, record.node_id);
-    if (record.type == "standby") {
+    if (record.type == model::NodeType::standby) {
         facts.upstream_id = record.upstream_node_id;
         if (record.upstream_node_id) {
             if (const auto upstream = cluster::load_node(conn, *record.upstream_node_id))

@@ -148,8 +148,8 @@ int primary_register(const CliOptions& options) {
         return kErrBadConfig;
     }
 
-    const auto node =
-        reg::node_record_from_config(config, "primary", std::nullopt, PQuser(conn.get()));
+    const auto node = reg::node_record_from_config(config, model::NodeType::primary, std::nullopt,
+                                                   PQuser(conn.get()));
     std::string details;
     bool written = true;
     try {
@@ -177,7 +177,7 @@ int primary_register(const CliOptions& options) {
 
 std::optional<cluster::NodeRecord> primary_record(pg::Connection& conn) {
     for (auto& node : cluster::load_nodes(conn)) {
-        if (node.type == "primary" && node.active)
+        if (node.type == model::NodeType::primary && node.active)
             return node;
     }
     return std::nullopt;
@@ -221,9 +221,8 @@ int primary_unregister(const CliOptions& options) {
         }
     }
 
-    if (target->type == "witness") {
-        log::error("node \"{}\" (ID: {}) is a witness server, unable to unregister",
-                   target->node_name, target->node_id);
+    if (target->type == model::NodeType::witness) {
+        log::error("node {} is a witness server, unable to unregister", describe(*target));
         return kErrBadConfig;
     }
     const auto downstream = conn.exec(
@@ -247,10 +246,9 @@ int primary_unregister(const CliOptions& options) {
     }
 
     if (auto target_conn = cluster::try_connect(target->conninfo); !target_conn) {
-        if (target->type != "primary") {
-            log::error("node \"{}\" (ID: {}) is not a primary, unable to unregister",
-                       target->node_name, target->node_id);
-            if (target->type == "standby")
+        if (target->type != model::NodeType::primary) {
+            log::error("node {} is not a primary, unable to unregister", describe(*target));
+            if (target->type == model::NodeType::standby)
                 reg::hint(log::Level::error,
                           "the node can be unregistered with \"repmgr standby unregister\"");
             return kErrBadConfig;
@@ -258,14 +256,14 @@ int primary_unregister(const CliOptions& options) {
     } else {
         const auto recovery = cluster::recovery_type(*target_conn);
         if (recovery == RecoveryType::standby) {
-            if (target->type != "primary") {
-                log::error("node \"{}\" (ID: {}) is a {}, unable to unregister", target->node_name,
-                           target->node_id, target->type);
+            if (target->type != model::NodeType::primary) {
+                log::error("node {} is a {}, unable to unregister", describe(*target),
+                           target->type);
                 return kErrBadConfig;
             }
             if (!options.force) {
-                log::error("node \"{}\" (ID: {}) is running as a standby, unable to unregister",
-                           target->node_name, target->node_id);
+                log::error("node {} is running as a standby, unable to unregister",
+                           describe(*target));
                 reg::hint(log::Level::error,
                           "the node can be registered as a standby with "
                           "\"repmgr standby register --force\"");
@@ -276,21 +274,19 @@ int primary_unregister(const CliOptions& options) {
             }
         } else if (recovery == RecoveryType::primary && primary_node->node_id == target->node_id &&
                    !options.force) {
-            log::error("node \"{}\" (ID: {}) is the current primary node, unable to unregister",
-                       target->node_name, target->node_id);
+            log::error("node {} is the current primary node, unable to unregister",
+                       describe(*target));
             return kErrBadConfig;
         }
     }
     if (target->active && !options.force) {
-        log::error("node \"{}\" (ID: {}) is marked as active, unable to unregister",
-                   target->node_name, target->node_id);
+        log::error("node {} is marked as active, unable to unregister", describe(*target));
         reg::hint(log::Level::error,
                   "run \"repmgr primary unregister --force\" to unregister this node");
         return kErrBadConfig;
     }
     if (options.dry_run) {
-        log::notice("node \"{}\" (ID: {}) would now be unregistered", target->node_name,
-                    target->node_id);
+        log::notice("node {} would now be unregistered", describe(*target));
         reg::hint(log::Level::notice,
                   "run the same command without the --dry-run option to unregister this node");
         return kSuccess;
@@ -298,18 +294,16 @@ int primary_unregister(const CliOptions& options) {
     try {
         cluster::delete_node(conn, target->node_id);
     } catch (const pg::PgError& e) {
-        log::error("unable to unregister node \"{}\" (ID: {})", target->node_name, target->node_id);
+        log::error("unable to unregister node {}", describe(*target));
         reg::detail(log::Level::error, e.what());
         return kErrDbQuery;
     }
-    std::string details =
-        fmt::format("node \"{}\" (ID: {}) unregistered", target->node_name, target->node_id);
+    std::string details = fmt::format("node {} unregistered", describe(*target));
     if (target->node_id != config.node_id)
         details += fmt::format(" from node \"{}\" (ID: {})", config.node_name, config.node_id);
     cluster::record_event(&conn, config,
                           {config.node_id, "primary_unregister", true, details, {}, {}, {}});
-    log::info("node \"{}\" (ID: {}) was successfully unregistered", target->node_name,
-              target->node_id);
+    log::info("node {} was successfully unregistered", describe(*target));
     return kSuccess;
 }
 

@@ -211,8 +211,8 @@ int follow(const CliOptions& options) {
         return kErrFollowFail;
     }
     const bool target_is_primary = !*target_recovery;
-    log::info("follow target is {} node \"{}\" (ID: {})", target_is_primary ? "primary" : "standby",
-              target.record.node_name, target.record.node_id);
+    log::info("follow target is {} node {}", target_is_primary ? "primary" : "standby",
+              describe(target.record));
 
     if (!can_attach(config, *local, target.record))
         return kErrFollowFail;
@@ -253,8 +253,7 @@ int follow(const CliOptions& options) {
     std::optional<std::string> slot;
     if (config.use_replication_slots) {
         slot = standby::slot_name_for(config.node_id);
-        const auto where =
-            fmt::format("node \"{}\" (ID: {})", target.record.node_name, target.record.node_id);
+        const auto where = fmt::format("node {}", describe(target.record));
         if (!standby::ensure_slot(target.conn, *slot, where))
             return fail(fmt::format("unable to create replication slot \"{}\" on {}", *slot, where),
                         kErrFollowFail);
@@ -310,16 +309,14 @@ int follow(const CliOptions& options) {
         [&] { return standby::is_attached(target.conn, config.node_name); }, sleep_for);
     if (!attached) {
         log::error("STANDBY FOLLOW failed");
-        event.details = fmt::format(
-            "standby did not attach to upstream node \"{}\" (ID: {}) after {} seconds",
-            target.record.node_name, target.record.node_id, config.standby_follow_timeout);
+        event.details = fmt::format("standby did not attach to upstream node {} after {} seconds",
+                                    describe(target.record), config.standby_follow_timeout);
         detail(Level::error, event.details);
         cluster::record_event(&primary_conn, config, event);
         return kErrFollowFail;
     }
     event.successful = true;
-    event.details = fmt::format("standby attached to upstream node \"{}\" (ID: {})",
-                                target.record.node_name, target.record.node_id);
+    event.details = fmt::format("standby attached to upstream node {}", describe(target.record));
     log::notice("STANDBY FOLLOW successful");
     detail(Level::notice, event.details);
     cluster::record_event(&primary_conn, config, event);

@@ -75,8 +75,7 @@ int promote(const CliOptions& options) {
         log::error("this replication cluster already has an active primary server");
         for (const auto& node : nodes) {
             if (node.node_id == primary->node_id)
-                detail(Level::error, fmt::format("current primary is \"{}\" (ID: {})",
-                                                 node.node_name, node.node_id));
+                detail(Level::error, "current primary is " + describe(node));
         }
         return kErrPromotionFail;
     }

@@ -120,13 +120,12 @@ std::optional<int> check_upstream(pg::Connection& primary, const config::RepmgrC
     auto upstream_conn = cluster::try_connect(upstream->conninfo);
     if (!upstream_conn) {
         if (!options.force) {
-            log::error("unable to connect to upstream node \"{}\" (ID: {})", upstream->node_name,
-                       upstream_id);
+            log::error("unable to connect to upstream node {}", describe(*upstream));
             reg::hint(log::Level::error, "use -F/--force to continue anyway");
             return kErrBadConfig;
         }
-        log::warning("unable to connect to upstream node \"{}\" (ID: {}) but continuing anyway",
-                     upstream->node_name, upstream_id);
+        log::warning("unable to connect to upstream node {} but continuing anyway",
+                     describe(*upstream));
         return std::nullopt;
     }
     if (is_attached(*upstream_conn, config.node_name)) {
@@ -134,16 +133,16 @@ std::optional<int> check_upstream(pg::Connection& primary, const config::RepmgrC
         return std::nullopt;
     }
     if (!options.force) {
-        log::error("this node does not appear to be attached to upstream node \"{}\" (ID: {})",
-                   upstream->node_name, upstream_id);
+        log::error("this node does not appear to be attached to upstream node {}",
+                   describe(*upstream));
         reg::detail(log::Level::error, fmt::format("no record for application name \"{}\" found in "
                                                    "\"pg_stat_replication\"",
                                                    config.node_name));
         reg::hint(log::Level::error, "use -F/--force to continue anyway");
         return kErrBadConfig;
     }
-    log::warning("this node does not appear to be attached to upstream node \"{}\" (ID: {})",
-                 upstream->node_name, upstream_id);
+    log::warning("this node does not appear to be attached to upstream node {}",
+                 describe(*upstream));
     return std::nullopt;
 }
 
@@ -310,8 +309,8 @@ int standby_register(const CliOptions& options) {
     }
 
     const int upstream_id = options.upstream_node_id.value_or(primary->record.node_id);
-    const auto node =
-        reg::node_record_from_config(config, "standby", upstream_id, PQuser(primary_conn.get()));
+    const auto node = reg::node_record_from_config(config, model::NodeType::standby, upstream_id,
+                                                   PQuser(primary_conn.get()));
     cluster::Event event = event_base;
     const std::string forced = options.force ? " (-F/--force option was used)" : "";
     try {
@@ -319,7 +318,7 @@ int standby_register(const CliOptions& options) {
         if (needs_placeholder) {
             cluster::NodeRecord placeholder;
             placeholder.node_id = upstream_id;
-            placeholder.type = "standby";
+            placeholder.type = model::NodeType::standby;
             placeholder.active = false;
             // repmgr's create_node_record gives a standby without an upstream the primary's ID.
             placeholder.upstream_node_id = primary->record.node_id;
@@ -370,7 +369,7 @@ int standby_unregister(const CliOptions& options) {
         log::error("no record found for node {}", target_id);
         return kErrBadConfig;
     }
-    if (target->type != "standby") {
+    if (target->type != model::NodeType::standby) {
         log::error("node {} is not a standby server", target_id);
         return kErrBadConfig;
     }

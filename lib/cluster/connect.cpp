@@ -40,10 +40,11 @@ std::optional<PrimaryConnection> connect_primary(pg::Connection& via) {
         log::debug("{}", e.what());
         return std::nullopt;
     }
-    std::erase_if(nodes, [](const NodeRecord& n) { return !n.active || n.type == "witness"; });
+    std::erase_if(nodes,
+                  [](const NodeRecord& n) { return !n.active || n.type == NodeType::witness; });
     std::stable_sort(nodes.begin(), nodes.end(), [](const NodeRecord& a, const NodeRecord& b) {
-        const int rank_a = a.type == "primary" ? 1 : 2;
-        const int rank_b = b.type == "primary" ? 1 : 2;
+        const int rank_a = a.type == NodeType::primary ? 1 : 2;
+        const int rank_b = b.type == NodeType::primary ? 1 : 2;
         if (rank_a != rank_b)
             return rank_a < rank_b;
         if (a.priority != b.priority)

@@ -1,5 +1,7 @@
 #include "cluster/node_record.hpp"
 
+#include <fmt/format.h>
+
 #include <charconv>
 
 namespace pgwarden::cluster {
@@ -8,6 +10,15 @@ namespace {
 constexpr const char* kSelectNodes =
     "SELECT node_id, upstream_node_id, active, node_name, type, location, priority, conninfo,"
     " repluser, slot_name, config_file FROM repmgr.nodes";
+
+NodeType to_type(std::string_view text, std::string_view node_id) {
+    if (auto type = model::parse_node_type(text))
+        return *type;
+    throw pg::PgError(fmt::format(
+        "repmgr.nodes: node {} has unknown type \"{}\" (expected primary, standby, witness or "
+        "bdr); correct the record",
+        node_id, text));
+}
 
 int to_int(std::string_view text) {
     int value = 0;
@@ -25,7 +36,7 @@ std::vector<NodeRecord> read_rows(const pg::Result& result) {
             node.upstream_node_id = to_int(result.value(row, 1));
         node.active = result.value(row, 2) == "t";
         node.node_name = result.value(row, 3);
-        node.type = result.value(row, 4);
+        node.type = to_type(result.value(row, 4), result.value(row, 0));
         node.location = result.value(row, 5);
         node.priority = to_int(result.value(row, 6));
         node.conninfo = result.value(row, 7);

@@ -39,7 +39,7 @@ void write_node(pg::Connection& conn, const NodeRecord& node, bool replace) {
                                                          opt_int(node.upstream_node_id),
                                                          node.active ? "TRUE" : "FALSE",
                                                          node.node_name,
-                                                         node.type,
+                                                         std::string(node_type_name(node.type)),
                                                          node.location,
                                                          std::to_string(node.priority),
                                                          node.conninfo,

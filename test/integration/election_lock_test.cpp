@@ -22,7 +22,7 @@ TEST_CASE("of three candidates locking at the same instant exactly one wins", "[
         record.node_id = i;
         record.node_name = cluster.node(i).name;
         record.conninfo = cluster.node(i).conninfo();
-        record.type = "standby";
+        record.type = model::NodeType::standby;
         voters.push_back(record);
         config::RepmgrConfig config;
         config.node_id = i;

@@ -121,7 +121,7 @@ TEST_CASE("a WAL receiver freeze stops a streaming receiver until the thaw", "[d
     sibling.node_id = 3;
     sibling.node_name = pg.node(3).name;
     sibling.conninfo = pg.node(3).conninfo();
-    sibling.type = "standby";
+    sibling.type = pgwarden::model::NodeType::standby;
     pg.wait_caught_up(2, 1);
     const auto receiver = [&] {
         return pg.psql(2, "SELECT count(*) FROM pg_catalog.pg_stat_wal_receiver");

@@ -7,12 +7,13 @@
 using namespace pgwarden;
 using cli::NodeObservation;
 using cli::Reachability;
+using model::NodeType;
 using pgwarden::test::record;
 
 namespace {
 
 NodeObservation up(bool in_recovery, std::optional<int> own_upstream,
-                   const std::string& own_upstream_name, const std::string& type) {
+                   const std::string& own_upstream_name, NodeType type) {
     NodeObservation obs;
     obs.reachability = Reachability::up;
     obs.in_recovery = in_recovery;
@@ -30,11 +31,12 @@ NodeObservation down() {
 
 // node1 primary streaming to node2 and node3.
 struct Healthy {
-    std::vector<cluster::NodeRecord> nodes = {record(1, "primary", std::nullopt),
-                                              record(2, "standby", 1), record(3, "standby", 1)};
-    std::vector<NodeObservation> obs = {up(false, std::nullopt, "", "primary"),
-                                        up(true, 1, "node1", "standby"),
-                                        up(true, 1, "node1", "standby")};
+    std::vector<cluster::NodeRecord> nodes = {record(1, NodeType::primary, std::nullopt),
+                                              record(2, NodeType::standby, 1),
+                                              record(3, NodeType::standby, 1)};
+    std::vector<NodeObservation> obs = {up(false, std::nullopt, "", NodeType::primary),
+                                        up(true, 1, "node1", NodeType::standby),
+                                        up(true, 1, "node1", NodeType::standby)};
     Healthy() {
         obs[0].replication_clients =
             std::vector<cli::ReplicationClient>{{"node2", "streaming"}, {"node3", "streaming"}};
@@ -93,33 +95,34 @@ TEST_CASE("an unreachable standby is '? unreachable', a warning, and exit 25 eve
 
 TEST_CASE("status cells follow repmgr's table of role, record and reachability", "[cluster-show]") {
     struct Case {
-        std::string type;
+        NodeType type;
         bool active;
         Reachability reach;
         std::optional<bool> in_recovery;
         std::string status;
     };
     const std::vector<Case> cases = {
-        {"primary", true, Reachability::up, false, "* running"},
-        {"primary", true, Reachability::up, true, "! running as standby"},
-        {"primary", true, Reachability::up, std::nullopt, "! unknown"},
-        {"primary", false, Reachability::up, false, "! running"},
-        {"primary", false, Reachability::up, true, "! running as standby"},
-        {"primary", true, Reachability::rejected, std::nullopt, "? running"},
-        {"primary", false, Reachability::rejected, std::nullopt, "! running"},
-        {"primary", true, Reachability::down, std::nullopt, "? unreachable"},
-        {"primary", false, Reachability::down, std::nullopt, "- failed"},
-        {"standby", true, Reachability::up, true, "  running"},
-        {"standby", true, Reachability::up, false, "! running as primary"},
-        {"standby", false, Reachability::up, true, "! running"},
-        {"standby", false, Reachability::up, false, "! running as primary"},
-        {"standby", false, Reachability::down, std::nullopt, "- failed"},
-        {"witness", true, Reachability::up, false, "* running"},
-        {"witness", true, Reachability::rejected, std::nullopt, "? rejected"},
-        {"witness", false, Reachability::rejected, std::nullopt, "! failed"},
+        {NodeType::primary, true, Reachability::up, false, "* running"},
+        {NodeType::primary, true, Reachability::up, true, "! running as standby"},
+        {NodeType::primary, true, Reachability::up, std::nullopt, "! unknown"},
+        {NodeType::primary, false, Reachability::up, false, "! running"},
+        {NodeType::primary, false, Reachability::up, true, "! running as standby"},
+        {NodeType::primary, true, Reachability::rejected, std::nullopt, "? running"},
+        {NodeType::primary, false, Reachability::rejected, std::nullopt, "! running"},
+        {NodeType::primary, true, Reachability::down, std::nullopt, "? unreachable"},
+        {NodeType::primary, false, Reachability::down, std::nullopt, "- failed"},
+        {NodeType::standby, true, Reachability::up, true, "  running"},
+        {NodeType::standby, true, Reachability::up, false, "! running as primary"},
+        {NodeType::standby, false, Reachability::up, true, "! running"},
+        {NodeType::standby, false, Reachability::up, false, "! running as primary"},
+        {NodeType::standby, false, Reachability::down, std::nullopt, "- failed"},
+        {NodeType::witness, true, Reachability::up, false, "* running"},
+        {NodeType::witness, true, Reachability::rejected, std::nullopt, "? rejected"},
+        {NodeType::witness, false, Reachability::rejected, std::nullopt, "! failed"},
     };
     for (const auto& c : cases) {
-        INFO(c.type << " active=" << c.active << " reach=" << static_cast<int>(c.reach));
+        INFO(model::node_type_name(c.type)
+             << " active=" << c.active << " reach=" << static_cast<int>(c.reach));
         NodeObservation obs;
         obs.reachability = c.reach;
         obs.in_recovery = c.in_recovery;
@@ -147,7 +150,7 @@ TEST_CASE("upstream markers: detached is '!', not streaming '?', another upstrea
               "node \"node3\" (ID: 3) reports a different upstream (reported: \"node2\", "
               "expected \"node1\")"});
 
-    h.obs[2] = up(true, 1, "node1", "standby");
+    h.obs[2] = up(true, 1, "node1", NodeType::standby);
     report = cli::assess_nodes(h.nodes, h.obs, cli::StatusCommand::cluster_show, false);
     CHECK(report.cells[2].upstream == "? node1");
     CHECK(report.warnings.back() ==

@@ -11,7 +11,7 @@ NodeFacts standby_facts() {
     NodeFacts facts;
     facts.node_id = 2;
     facts.node_name = "node2";
-    facts.type = "standby";
+    facts.type = pgwarden::model::NodeType::standby;
     facts.in_recovery = true;
     facts.lag_seconds = 0;
     facts.ready_archive_files = 0;
@@ -65,7 +65,7 @@ TEST_CASE("a standby running as primary fails the role check", "[node-check]") {
 
 TEST_CASE("a missing downstream node is CRITICAL and named in each form", "[node-check]") {
     NodeFacts facts = standby_facts();
-    facts.type = "primary";
+    facts.type = pgwarden::model::NodeType::primary;
     facts.in_recovery = false;
     facts.downstream = {
         {"node2", 2, false, true}, {"node3", 3, false, false}, {"witness", 4, true, false}};
@@ -127,7 +127,7 @@ TEST_CASE("node status lists a primary's state and warns about a detached standb
     NodeStatusFacts facts;
     facts.node_id = 1;
     facts.node_name = "node1";
-    facts.type = "primary";
+    facts.type = pgwarden::model::NodeType::primary;
     facts.conninfo = "host=a";
     facts.server_version = "15.4";
     facts.cluster_size = "22 MB";

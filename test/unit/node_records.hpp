@@ -9,7 +9,7 @@
 
 namespace pgwarden::test {
 
-inline cluster::NodeRecord record(int id, const std::string& type, std::optional<int> upstream,
+inline cluster::NodeRecord record(int id, model::NodeType type, std::optional<int> upstream,
                                   bool active = true) {
     cluster::NodeRecord node;
     node.node_id = id;

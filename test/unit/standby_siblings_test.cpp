@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 using namespace pgwarden;
+using model::NodeType;
 
 namespace {
 
@@ -20,12 +21,12 @@ std::vector<int> ids(const std::vector<cluster::NodeRecord>& nodes) {
 TEST_CASE("siblings share the promoted node's upstream and are active, in node_id order",
           "[standby]") {
     const std::vector<cluster::NodeRecord> nodes = {
-        test::record(1, "primary", std::nullopt),
-        test::record(5, "standby", 1),
-        test::record(2, "standby", 1),         // the node being promoted
-        test::record(3, "standby", 1, false),  // inactive: not a sibling
-        test::record(4, "standby", 2),         // cascaded from the candidate: not a sibling
-        test::record(6, "witness", 1),
+        test::record(1, NodeType::primary, std::nullopt),
+        test::record(5, NodeType::standby, 1),
+        test::record(2, NodeType::standby, 1),         // the node being promoted
+        test::record(3, NodeType::standby, 1, false),  // inactive: not a sibling
+        test::record(4, NodeType::standby, 2),         // cascaded from the candidate: not a sibling
+        test::record(6, NodeType::witness, 1),
     };
     CHECK(ids(cli::standby::active_siblings(nodes, nodes[2])) == std::vector<int>{5, 6});
     // A node without an upstream (a primary) has no siblings.
