@@ -264,6 +264,14 @@ std::optional<std::vector<cluster::NodeRecord>> load_nodes_locally(
     }
 }
 
+std::optional<cluster::NodeRecord> find_record(const config::RepmgrConfig& config, int node_id) {
+    if (const auto nodes = load_nodes_locally(config))
+        for (const auto& node : *nodes)
+            if (node.node_id == node_id)
+                return node;
+    return std::nullopt;
+}
+
 ElectionRun run_election(const config::RepmgrConfig& config, const cluster::NodeRecord& self,
                          const cluster::NodeRecord& failed_upstream) {
     // A cascaded standby whose upstream standby failed has a primary still: it follows that

@@ -79,5 +79,7 @@ ChildReport check_children(const config::RepmgrConfig& config, int self_id);
 // The node records through the local node (nothing when unreachable or unreadable).
 std::optional<std::vector<cluster::NodeRecord>> load_nodes_locally(
     const config::RepmgrConfig& config);
+// One node's record through the local node (nothing when unreachable or absent).
+std::optional<cluster::NodeRecord> find_record(const config::RepmgrConfig& config, int node_id);
 
 }  // namespace pgwarden::daemon

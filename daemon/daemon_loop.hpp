@@ -1,18 +1,26 @@
 // pgwardend's event loop: one io_context; the failover machines from lib/failover decide, this
 // class observes (an idle connection to the upstream that reports a drop at once, checks and
-// queries on worker threads) and performs what they decide.
+// queries on worker threads) and performs what they decide. Its members live in four files:
+// daemon_loop.cpp (life-cycle, timers, the job boundary), daemon_reload.cpp (SIGHUP),
+// standby_mode.cpp (the standby's and witness's actions, the upstream watch) and
+// primary_mode.cpp (the primary's actions).
 #pragma once
 
 #include "cluster_io.hpp"
+#include "daemon_options.hpp"
+#include "failover_jobs.hpp"
 #include "startup.hpp"
 
 #include "cluster/node_record.hpp"
 #include "config/repmgr_config.hpp"
+#include "failover/mode.hpp"
 #include "failover/primary_monitor.hpp"
 #include "failover/standby_monitor.hpp"
+#include "log/log.hpp"
 #include "pg/async_connection.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
@@ -51,44 +59,73 @@ class DaemonLoop {
     int exit_code() const { return exit_code_; }
 
   private:
-    enum class Mode { standby, primary };
-
-    // standby mode
+    // --- standby (and witness) mode: standby_mode.cpp ---
     void begin_standby(const cluster::NodeRecord& upstream);
-    void perform(const failover::Action& action);
     void feed(const failover::Observation& observation);
     void watch_upstream();
-    // primary mode
-    void begin_primary(const std::string& why);
-    void perform_primary(const std::vector<failover::Action>& actions);
-    void primary_tick();
+    void on_upstream_checked(const CheckResult& check, const LocalCheck& local,
+                             const cluster::NodeRecord& upstream);
+    void on_followed(const cluster::NodeRecord& primary);
+    void on_standby(const failover::CheckUpstream& action);
+    void on_standby(const failover::LookForPrimary& action);
+    void on_standby(const failover::RunElection& action);
+    void on_standby(const failover::Promote& action);
+    void on_standby(const failover::Follow& action);
+    void on_standby(const failover::BecomePrimary& action);
+    void on_standby(const failover::SetLocalActive& action);
+    void on_standby(const failover::CheckLocal& action);
+    void on_standby(const failover::RecordEvent& action) { on_record(action); }
+    void on_standby(const failover::Explain& action) { on_explain(action); }
+    void on_standby(const failover::GiveUp& action) { on_give_up(action); }
 
+    // --- primary mode: primary_mode.cpp ---
+    void begin_primary(const std::string& why);
+    void feed_primary(const failover::PrimaryObservation& observation);
+    void on_primary(const failover::CheckLocal& action);
+    void on_primary(const failover::CheckChildren& action);
+    void on_primary(const failover::RunChildDisconnectCommand& action);
+    void on_primary(const failover::BecomeStandby& action);
+    void on_primary(const failover::RecordEvent& action) { on_record(action); }
+    void on_primary(const failover::GiveUp& action) { on_give_up(action); }
+
+    // --- both: daemon_loop.cpp ---
+    void on_record(const failover::RecordEvent& action);
+    void on_explain(const failover::Explain& action);
+    void on_give_up(const failover::GiveUp& action);
+    void log_notes(const std::vector<std::string>& notes);
     void schedule();
-    // The actions both machines ask for (events, giving up).
-    void perform_either(const failover::Action& action, const char* machine);
     // Every log_status_interval seconds, one line on what the daemon is doing (repmgrd's).
     void log_status_later();
     // Where events go when the local node cannot say where the primary is.
     std::string upstream_conninfo_if_primary() const;
     void record(const std::string& event, bool successful, const std::string& detail);
+    // A handler on the loop threw: an internal error, logged, and the daemon stops through
+    // stop() (repmgrd_shutdown recorded) instead of terminating.
+    template <typename Handler>
+    void guarded(const char* what, Handler handler);
+
     // SIGHUP's two endings: the file is refused (the log is reopened all the same), or taken.
     void reject_reload(const std::string& why);
     void apply_reload(config::RepmgrConfig fresh);
 
     // Runs `work` on a worker thread, then `done(result)` back on the loop (unless stopping).
-    template <typename Work, typename Done>
-    void background(Work work, Done done);
+    // The job boundary: when `work` throws, the step counts as failed: `failed(why)` runs on the
+    // loop instead, after a log line.
+    template <typename Work, typename Done, typename Failed>
+    void background(const char* what, Work work, Done done, Failed failed);
+    // A job nobody waits for (an event, a record's flag): a failure is only logged.
+    template <typename Work>
+    void background(const char* what, Work work);
 
     boost::asio::io_context& io_;
     config::RepmgrConfig config_;
     // This node's record, but upstream_node_id is the node monitored now (in standby mode).
     cluster::NodeRecord self_;
-    // Whether this node's record in repmgr.nodes names an upstream: without one the metadata is
-    // stale and the node promotes only with always_promote. Refreshed by each upstream check.
+    // Whether this node's record in repmgr.nodes names an upstream (the promotion rule needs it).
+    // Refreshed by each upstream check.
     bool record_has_upstream_;
     DaemonHooks hooks_;
-    Mode mode_ = Mode::standby;
-    bool start_as_primary_;
+    failover::DaemonMode mode_;
 
     std::optional<failover::StandbyMonitor> standby_;
     std::optional<failover::PrimaryMonitor> primary_;
@@ -113,5 +150,59 @@ class DaemonLoop {
     int exit_code_ = 0;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
+
+template <typename Handler>
+void DaemonLoop::guarded(const char* what, Handler handler) {
+    try {
+        handler();
+    } catch (const std::exception& e) {
+        log::error("internal error in {}: {}", what, e.what());
+        stop(k_exit_internal, fmt::format("internal error in {}", what));
+    } catch (...) {
+        log::error("internal error in {}: unknown exception", what);
+        stop(k_exit_internal, fmt::format("internal error in {}", what));
+    }
+}
+
+template <typename Work, typename Done, typename Failed>
+void DaemonLoop::background(const char* what, Work work, Done done, Failed failed) {
+    boost::asio::post(workers_, [this, alive = alive_, what, work = std::move(work),
+                                 done = std::move(done), failed = std::move(failed)]() mutable {
+        std::optional<decltype(work())> result;
+        std::string error;
+        try {
+            result.emplace(work());
+        } catch (const std::exception& e) {
+            error = e.what();
+        } catch (...) {
+            error = "unknown exception";
+        }
+        boost::asio::post(io_, [this, alive, what, done = std::move(done),
+                                failed = std::move(failed), result = std::move(result),
+                                error = std::move(error)]() mutable {
+            if (!*alive || stopping_)
+                return;
+            guarded(what, [&] {
+                if (result) {
+                    done(std::move(*result));
+                    return;
+                }
+                log::error("{} failed: {}", what, error);
+                failed(error);
+            });
+        });
+    });
+}
+
+template <typename Work>
+void DaemonLoop::background(const char* what, Work work) {
+    background(
+        what,
+        [work = std::move(work)]() mutable {
+            work();
+            return true;
+        },
+        [](bool) {}, [](const std::string&) {});
+}
 
 }  // namespace pgwarden::daemon

@@ -2,6 +2,7 @@
 
 #include "config/config_error.hpp"
 #include "config/repmgr_values.hpp"
+#include "failover/policy.hpp"
 
 #include <fmt/format.h>
 #include <boost/program_options.hpp>
@@ -26,6 +27,7 @@ po::options_description describe_options() {
     desc.add_options()
         ("help,?", "")
         ("version,V", "")
+        ("describe-policy", "")
         ("config-file,f", po::value<std::string>(), "")
         (",d", "")
         ("daemonize", po::value<std::string>()->implicit_value(""), "")
@@ -62,6 +64,7 @@ std::string help_text(const std::string& name) {
         "General:\n"
         "  -?, --help                print this text and exit\n"
         "  -V, --version             print the version and exit\n"
+        "  --describe-policy         print the failover machines' transition tables and exit\n"
         "\n"
         "Configuration:\n"
         "  -f, --config-file=PATH    repmgr.conf to use (default: ./repmgr.conf,\n"
@@ -141,6 +144,8 @@ ParseResult parse_daemon_options(int argc, const char* const argv[]) {
                                          config::quote_for_message(value), name));
         } else if (key == "help") {
             return {std::nullopt, ExitNow{k_exit_success, help_text(name), ""}};
+        } else if (key == "describe-policy") {
+            return {std::nullopt, ExitNow{k_exit_success, failover::describe_policy(), ""}};
         } else if (key == "version") {
             return {std::nullopt, ExitNow{k_exit_success,
                                           fmt::format("pgwardend {} (repmgrd 5.3 compatible)\n",

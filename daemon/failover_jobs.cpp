@@ -7,7 +7,6 @@
 #include "cluster/node_write.hpp"
 #include "exec/placeholders.hpp"
 #include "exec/shell.hpp"
-#include "failover/promotion.hpp"
 #include "log/log.hpp"
 
 #include <unistd.h>
@@ -99,13 +98,7 @@ void record_daemon_event(const config::RepmgrConfig& config, const cluster::Even
 }
 
 StepResult promote(const config::RepmgrConfig& config, const cluster::NodeRecord& self,
-                   const cluster::NodeRecord& old_primary, bool record_has_upstream) {
-    const auto allowed =
-        failover::may_promote({self.node_id, record_has_upstream, config.always_promote});
-    if (!allowed.allowed)
-        return {false, allowed.reason, allowed.hint};
-    if (!allowed.reason.empty())
-        log::warning("{}", allowed.reason);
+                   const cluster::NodeRecord& old_primary) {
     log::notice("this node is the winner, will now promote itself and inform other nodes");
     log::info("promote_command is:\n  \"{}\"", config.promote_command);
     if (const auto failure = run_and_wait(config, "promote_command", config.promote_command,
@@ -338,6 +331,25 @@ LocalCheck after_upstream_seen(const config::RepmgrConfig& config, const cluster
         log::warning("unable to write monitoring history: {}", e.what());
     }
     return check;
+}
+
+std::optional<cluster::NodeRecord> record_local_as_standby(const config::RepmgrConfig& config,
+                                                           int self_id) {
+    auto local = open(config.conninfo, config);
+    if (!local)
+        return std::nullopt;
+    auto primary = cluster::connect_primary(*local);
+    if (!primary)
+        return std::nullopt;
+    try {
+        primary->conn.exec(
+            "UPDATE repmgr.nodes SET type = 'standby',"
+            " upstream_node_id = $1 WHERE node_id = $2",
+            {std::to_string(primary->record.node_id), std::to_string(self_id)});
+    } catch (const pg::PgError& e) {
+        log::warning("unable to update this node's record: {}", e.what());
+    }
+    return primary->record;
 }
 
 void run_child_disconnect_command(const config::RepmgrConfig& config, const std::string& detail) {

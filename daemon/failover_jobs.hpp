@@ -33,10 +33,10 @@ struct StepResult {
 
 // promote_command, then waits up to promote_check_timeout for the local node to leave recovery,
 // then counts the promotion in repmgr.voting_term. Records repmgrd_failover_promote (%p = the
-// old primary), tells the siblings to follow, and records repmgrd_reload. Refuses, running
-// nothing, when this node's record has no upstream and always_promote is not set.
+// old primary), tells the siblings to follow, and records repmgrd_reload. Whether this node may
+// promote at all was decided before (failover::may_promote, in the standby machine).
 StepResult promote(const config::RepmgrConfig& config, const cluster::NodeRecord& self,
-                   const cluster::NodeRecord& old_primary, bool record_has_upstream);
+                   const cluster::NodeRecord& old_primary);
 
 // follow_command with %n, then waits up to repmgrd_standby_startup_timeout for the local node to
 // be back as a standby; records repmgrd_failover_follow.
@@ -81,6 +81,11 @@ bool sync_witness_metadata(const config::RepmgrConfig& config, const cluster::No
 // the metadata is refreshed, and repmgrd_failover_follow is recorded.
 StepResult witness_follow(const config::RepmgrConfig& config, const cluster::NodeRecord& self,
                           const cluster::NodeRecord& new_primary);
+
+// A primary restarted as a standby: its record on the cluster's primary says standby under that
+// primary, whose record is returned (nothing when no primary is reachable).
+std::optional<cluster::NodeRecord> record_local_as_standby(const config::RepmgrConfig& config,
+                                                           int self_id);
 
 // child_nodes_disconnect_command with %p, and its event.
 void run_child_disconnect_command(const config::RepmgrConfig& config, const std::string& detail);

@@ -90,7 +90,7 @@ int run(const DaemonOptions& options) {
         daemonizer.fail(fmt::format("pgwardend: {}\n", e.what()), e.exit_code());
         return e.exit_code();
     }
-    if (!node.local_is_primary && config.standby_disconnect_on_failover)
+    if (node.mode == failover::DaemonMode::standby && config.standby_disconnect_on_failover)
         thaw_left_over_freeze(config);
     publish_daemon(config, static_cast<int>(::getpid()), pid_choice.path.value_or(""),
                    node.monitored_upstream_id);

@@ -6,6 +6,7 @@
 #include "cluster/connect.hpp"
 #include "cluster/daemon_state.hpp"
 #include "cluster/node_write.hpp"
+#include "failover/mode.hpp"
 #include "log/log.hpp"
 
 #include <array>
@@ -111,9 +112,9 @@ PreparedNode prepare_node(const config::RepmgrConfig& config) {
     const auto recovery = cluster::recovery_type(*local);
     if (recovery == cluster::RecoveryType::unknown)
         throw StartupError(kErrDbConn, "unable to determine the local node's recovery state");
-    // A witness is a primary of its own (not in recovery) that watches the cluster's primary.
-    const bool witness = self->type == model::NodeType::witness;
-    PreparedNode prepared{*self, recovery == cluster::RecoveryType::primary && !witness, {}};
+    PreparedNode prepared{
+        *self, failover::mode_for(self->type, recovery != cluster::RecoveryType::primary), {}};
+    const bool runs_as_primary = prepared.mode == failover::DaemonMode::primary;
 
     if (!self->active) {
         if (config.repmgrd_exit_on_inactive_node)
@@ -122,7 +123,7 @@ PreparedNode prepare_node(const config::RepmgrConfig& config) {
                                "\"repmgrd_exit_on_inactive_node\" is set - terminating\n"
                                "HINT: re-register the node with \"standby register --force\"");
         log::warning("this node is marked as inactive; setting it to active");
-        if (prepared.local_is_primary) {
+        if (runs_as_primary) {
             cluster::set_node_active(*local, self->node_id, true);
         } else if (auto primary = cluster::connect_primary(*local)) {
             cluster::set_node_active(primary->conn, self->node_id, true);
@@ -131,12 +132,12 @@ PreparedNode prepare_node(const config::RepmgrConfig& config) {
         }
         prepared.self.active = true;
     }
-    if (prepared.local_is_primary && self->type != model::NodeType::primary)
+    if (runs_as_primary && self->type != model::NodeType::primary)
         log::warning(
             "this node is registered as a {} but is running as a primary; "
             "monitoring it as the primary",
             self->type);
-    if (!prepared.local_is_primary)
+    if (!runs_as_primary)
         prepared.monitored_upstream_id = self->upstream_node_id
                                              ? *self->upstream_node_id
                                              : primary_to_monitor(*local, *self).node_id;

@@ -4,6 +4,7 @@
 
 #include "cluster/node_record.hpp"
 #include "config/repmgr_config.hpp"
+#include "failover/mode.hpp"
 
 #include <optional>
 #include <stdexcept>
@@ -40,7 +41,7 @@ void log_unimplemented_settings(const config::RepmgrConfig& config);
 
 struct PreparedNode {
     cluster::NodeRecord self;  // as repmgr.nodes has it
-    bool local_is_primary = false;
+    failover::DaemonMode mode = failover::DaemonMode::standby;
     // A standby's node to monitor: its record's upstream or, when the record has none (stale
     // metadata), the cluster's primary, as repmgrd does.
     std::optional<int> monitored_upstream_id;

@@ -1,37 +1,41 @@
 #include "failover/actions.hpp"
 
-namespace pgwarden::failover {
+#include <fmt/format.h>
 
-std::string_view act_name(Act what) {
-    switch (what) {
-        case Act::check_upstream:
-            return "check_upstream";
-        case Act::look_for_primary:
-            return "look_for_primary";
-        case Act::run_election:
-            return "run_election";
-        case Act::promote:
-            return "promote";
-        case Act::follow:
-            return "follow";
-        case Act::notify_siblings:
-            return "notify_siblings";
-        case Act::record_event:
-            return "record_event";
-        case Act::give_up:
-            return "give_up";
-        case Act::check_local:
-            return "check_local";
-        case Act::check_children:
-            return "check_children";
-        case Act::run_child_disconnect_command:
-            return "run_child_disconnect_command";
-        case Act::become_standby:
-            return "become_standby";
-        case Act::set_local_active:
-            return "set_local_active";
+namespace pgwarden::failover {
+namespace {
+
+struct Describe {
+    std::string operator()(const CheckUpstream&) const { return "check_upstream"; }
+    std::string operator()(const LookForPrimary&) const { return "look_for_primary"; }
+    std::string operator()(const RunElection&) const { return "run_election"; }
+    std::string operator()(const Promote&) const { return "promote"; }
+    std::string operator()(const Follow& a) const { return fmt::format("follow {}", a.node_id); }
+    std::string operator()(const BecomePrimary&) const { return "become_primary"; }
+    std::string operator()(const SetLocalActive& a) const {
+        return fmt::format("set_local_active {}", a.active);
     }
-    return "unknown";
+    std::string operator()(const CheckLocal&) const { return "check_local"; }
+    std::string operator()(const RecordEvent& a) const {
+        return fmt::format("record_event {} ({})", a.event, a.successful ? "ok" : "failed");
+    }
+    std::string operator()(const Explain& a) const { return "explain: " + a.message; }
+    std::string operator()(const GiveUp& a) const { return "give_up: " + a.detail; }
+    std::string operator()(const CheckChildren&) const { return "check_children"; }
+    std::string operator()(const RunChildDisconnectCommand& a) const {
+        return "run_child_disconnect_command: " + a.detail;
+    }
+    std::string operator()(const BecomeStandby&) const { return "become_standby"; }
+};
+
+}  // namespace
+
+std::string describe(const StandbyAction& action) {
+    return std::visit(Describe{}, action);
+}
+
+std::string describe(const PrimaryAction& action) {
+    return std::visit(Describe{}, action);
 }
 
 }  // namespace pgwarden::failover

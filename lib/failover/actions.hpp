@@ -1,49 +1,80 @@
-// What the failover machines ask the daemon to do: one small vocabulary for the standby's and the
-// primary's state machines, performed by daemon/ and reported back as observations.
+// What the failover machines ask the daemon to do: one small struct per action, gathered in a
+// variant per machine, so the daemon performs them with std::visit and a new action cannot be
+// left unhandled (it fails to compile instead).
 #pragma once
 
 #include <chrono>
 #include <string>
-#include <string_view>
+#include <variant>
 
 namespace pgwarden::failover {
 
 using Clock = std::chrono::steady_clock;
 using TimePoint = Clock::time_point;
 
-enum class Act {
-    check_upstream,    // one check with connection_check_type; report alive or lost
-    look_for_primary,  // poll get_new_primary() and the registered nodes; report new_primary
-    run_election,      // gather views, decide_election, take the election lock; report result
-    promote,           // run promote_command; report promote_succeeded or promote_failed
-    follow,            // node_id: run follow_command with %n; report follow_succeeded/failed
-    notify_siblings,   // after a promotion: notify_follow_primary(self) on every sibling
-    record_event,      // event, successful, detail: repmgr.events and the notification
-    give_up,           // detail: why the daemon must exit
-    // the primary's machine
-    check_local,                   // is the local PostgreSQL up, and still a primary?
-    check_children,                // which registered standbys stream from this node?
-    run_child_disconnect_command,  // child_nodes_disconnect_command, once per episode
-    become_standby,                // the local node came back as a standby: monitor as one
-    set_local_active,              // successful: this node's record active or not (on the primary)
-};
+// --- asked for by either machine ---
 
-struct Action {
-    Act act = Act::check_upstream;
-    int node_id = 0;
-    std::string event;  // record_event: repmgr's event name
+// A row in repmgr.events (and event_notification_command), as repmgrd records it.
+struct RecordEvent {
+    std::string event;
     bool successful = true;
     std::string detail;
 };
+// The daemon must exit (repmgr's ERR_MONITORING_TIMEOUT); detail: why.
+struct GiveUp {
+    std::string detail;
+};
+// Is the local PostgreSQL up, and in recovery or not?
+struct CheckLocal {};
 
-std::string_view act_name(Act what);  // "check_upstream", ... for the debug log
+enum class Severity { info, warning, error };
+// A line the operator must read in the log (a refusal and what to do about it).
+struct Explain {
+    Severity severity = Severity::info;
+    std::string message;
+    std::string hint;  // empty: none
+};
 
-inline Action act(Act what, int node_id = 0) {
-    return Action{what, node_id, {}, true, {}};
-}
+// --- the standby's machine (a witness runs it too, never electing) ---
 
-inline Action record(std::string event, bool successful, std::string detail) {
-    return Action{Act::record_event, 0, std::move(event), successful, std::move(detail)};
-}
+// One check of the upstream with connection_check_type; answered with upstream_alive/lost.
+struct CheckUpstream {};
+// get_new_primary() and a scan of the registered nodes; answered with new_primary when found.
+struct LookForPrimary {};
+// Gather the views, decide the election, take the election lock; answered with its verdict.
+struct RunElection {};
+// promote_command and its wait; answered with promote_succeeded/failed.
+struct Promote {};
+// follow_command with %n = node_id; answered with follow_succeeded/failed.
+struct Follow {
+    int node_id = 0;
+};
+// This node was promoted: from now on the daemon runs the primary's machine.
+struct BecomePrimary {};
+// This node's record active or not, on the primary (standby_failure / standby_recovery).
+struct SetLocalActive {
+    bool active = true;
+};
+
+// --- the primary's machine ---
+
+// Which registered standbys stream from this node now?
+struct CheckChildren {};
+// child_nodes_disconnect_command, once per episode; detail: the counts.
+struct RunChildDisconnectCommand {
+    std::string detail;
+};
+// The local node came back as a standby: from now on the daemon runs the standby's machine.
+struct BecomeStandby {};
+
+using StandbyAction = std::variant<CheckUpstream, LookForPrimary, RunElection, Promote, Follow,
+                                   BecomePrimary, SetLocalActive, CheckLocal, RecordEvent, Explain,
+                                   GiveUp>;
+using PrimaryAction = std::variant<CheckLocal, CheckChildren, RunChildDisconnectCommand,
+                                   BecomeStandby, RecordEvent, GiveUp>;
+
+// "follow 3", "record_event repmgrd_upstream_disconnect", ... for the debug log.
+std::string describe(const StandbyAction& action);
+std::string describe(const PrimaryAction& action);
 
 }  // namespace pgwarden::failover

@@ -1,9 +1,10 @@
-// The primary's failover daemon as a state machine: watch the local PostgreSQL (ride out a
-// restart; notice a restart as a standby) and the standbys attached to it (child_nodes_* events
-// and child_nodes_disconnect_command). Pure, like the standby's machine.
+// The primary's failover daemon as a transition table, the same shape as the standby's: watch
+// the local PostgreSQL (ride out a restart; notice a restart as a standby) and the standbys
+// attached to it (child_nodes_* events and child_nodes_disconnect_command). Pure.
 #pragma once
 
 #include "failover/actions.hpp"
+#include "failover/transition_table.hpp"
 
 #include <map>
 #include <optional>
@@ -40,27 +41,56 @@ struct ChildNode {
     bool witness = false;
 };
 
+enum class PrimaryObserved {
+    tick,               // a wake-up time returned by next_wake() has come
+    local_primary,      // check_local: the local node answers and is not in recovery
+    local_standby,      // check_local: it answers and is in recovery (restarted as a standby)
+    local_unreachable,  // check_local: it does not answer (detail: why)
+    children_seen,      // check_children: the registered children and those streaming now
+    children_unknown,   // check_children could not ask the local node
+};
+std::string_view observed_name(PrimaryObserved what);
+
+struct PrimaryObservation {
+    PrimaryObserved what = PrimaryObserved::tick;
+    std::string detail;
+    std::vector<ChildNode> registered;  // children_seen
+    std::set<int> attached;             // children_seen: node_ids streaming (or connected)
+};
+
+struct PrimaryStep {
+    std::vector<PrimaryAction> actions;
+    std::vector<std::string> notes;  // why, one line per row that ran, for the debug log
+};
+
 class PrimaryMonitor {
   public:
     PrimaryMonitor(PrimaryTiming timing, TimePoint now);
 
-    std::vector<Action> tick(TimePoint now);
-    // The answer to check_local.
-    std::vector<Action> local(LocalSeen seen, const std::string& detail, TimePoint now);
-    // The answer to check_children: the registered children and the node_ids streaming now.
-    std::vector<Action> children(const std::vector<ChildNode>& registered,
-                                 const std::set<int>& attached, TimePoint now);
-
-    // check_children could not ask the local node: nothing is concluded, the next check is due.
-    void children_unknown() { children_check_in_flight_ = false; }
+    PrimaryStep handle(const PrimaryObservation& observation, TimePoint now);
+    // Shorthands for handle().
+    PrimaryStep tick(TimePoint now) { return handle({}, now); }
+    PrimaryStep local(LocalSeen seen, const std::string& detail, TimePoint now);
+    PrimaryStep children(const std::vector<ChildNode>& registered, const std::set<int>& attached,
+                         TimePoint now);
 
     TimePoint next_wake() const;
     PrimaryState state() const { return state_; }
     void set_paused(bool paused) { paused_ = paused; }
     void reconfigure(PrimaryTiming timing) { timing_ = timing; }
 
+    // The whole table as text: state, event, guard, next state, why.
+    static std::string describe_table();
+
   private:
+    struct Step;
+    using Transition = Row<Step, PrimaryState, PrimaryObserved>;
+    static const std::vector<Transition>& transitions();
+    friend struct PrimaryRows;
+
     bool threshold_crossed(int connected, int disconnected) const;
+    void count_children(const std::vector<ChildNode>& registered, const std::set<int>& attached,
+                        TimePoint now, std::vector<PrimaryAction>& actions);
 
     PrimaryTiming timing_;
     PrimaryState state_ = PrimaryState::running;

@@ -20,6 +20,15 @@ MonitorTiming standby_timing(const config::RepmgrConfig& config) {
     return timing;
 }
 
+StandbyPolicy standby_policy(const config::RepmgrConfig& config, bool witness) {
+    StandbyPolicy policy;
+    policy.node_id = config.node_id;
+    policy.automatic = config.failover == config::FailoverMode::automatic;
+    policy.witness = witness;
+    policy.always_promote = config.always_promote;
+    return policy;
+}
+
 PrimaryTiming primary_timing(const config::RepmgrConfig& config) {
     PrimaryTiming timing;
     timing.monitor_interval = std::chrono::seconds(config.monitor_interval_secs);

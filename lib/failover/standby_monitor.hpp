@@ -1,10 +1,11 @@
-// A standby's failover daemon as a state machine: watch the upstream, ride out a short outage
-// (reconnect_attempts x reconnect_interval), then elect, promote or follow. Pure: the daemon feeds
-// it what it observed and the time, and performs the actions it returns.
+// A standby's failover daemon as a transition table (failover/transition_table.hpp): watch the
+// upstream, ride out a short outage (reconnect_attempts x reconnect_interval), then elect,
+// promote or follow. Pure: the daemon feeds it what it observed and the time, and performs the
+// actions it returns. A witness runs the same table and never elects.
 #pragma once
 
 #include "failover/actions.hpp"
-#include "failover/election.hpp"
+#include "failover/transition_table.hpp"
 
 #include <chrono>
 #include <optional>
@@ -23,6 +24,14 @@ struct MonitorTiming {
     std::optional<std::chrono::seconds> degraded_monitoring_timeout;  // nothing: never give up
     // How often a node waiting for a new primary looks for one (repmgrd: once a second).
     std::chrono::milliseconds new_primary_poll{200};
+};
+
+// Who this node is and what repmgr.conf lets it do.
+struct StandbyPolicy {
+    int node_id = 0;
+    bool automatic = true;        // failover=automatic
+    bool witness = false;         // watches the primary only to vote and to follow
+    bool always_promote = false;  // promote even when this node's record names no upstream
 };
 
 // Named the way an operator would say it.
@@ -67,12 +76,19 @@ struct Observation {
     std::string detail;
 };
 
+// What one step decided: the actions to perform, in order, and why (one line per row that ran,
+// or "no transition from X on Y"), for the debug log.
+struct StandbyStep {
+    std::vector<StandbyAction> actions;
+    std::vector<std::string> notes;
+};
+
 class StandbyMonitor {
   public:
-    StandbyMonitor(MonitorTiming timing, bool automatic, TimePoint now);
+    StandbyMonitor(MonitorTiming timing, StandbyPolicy policy, TimePoint now);
 
     // One step: what was observed at `now` in, the actions to perform out (in order).
-    std::vector<Action> handle(const Observation& observation, TimePoint now);
+    StandbyStep handle(const Observation& observation, TimePoint now);
 
     // When the daemon must call handle(tick) next at the latest.
     TimePoint next_wake() const { return next_wake_; }
@@ -83,36 +99,30 @@ class StandbyMonitor {
     // repmgr.repmgrd_is_paused(), read by the daemon: no election starts while paused.
     void set_paused(bool paused) { paused_ = paused; }
     bool paused() const { return paused_; }
+    // Whether this node's record in repmgr.nodes names an upstream, as last read: without one
+    // the metadata is stale and a win promotes only with always_promote (repmgrd's rule).
+    void set_record_has_upstream(bool has) { record_has_upstream_ = has; }
     // After SIGHUP: the new failover mode and timing apply from the next step.
-    void reconfigure(MonitorTiming timing, bool automatic);
-    // A witness watches the primary only to vote and to follow: when it is lost the witness
-    // waits for a new primary, never elects and never records standby_disconnect_manual.
-    void set_witness(bool witness) { witness_ = witness; }
+    void reconfigure(MonitorTiming timing, StandbyPolicy policy);
+
+    // The whole table as text: state, event, guard, next state, why.
+    static std::string describe_table();
 
   private:
     struct Step;
-    struct Transition;
+    using Transition = Row<Step, StandbyState, Observed>;
     static const std::vector<Transition>& transitions();
+    friend struct StandbyRows;
 
     void enter(StandbyState next, std::string reason, TimePoint now);
     void schedule(TimePoint now);
-    void after_failed_attempt(std::vector<Action>& actions, TimePoint now);
-    void decide_failover(std::vector<Action>& actions, TimePoint now);
-    // Pieces several rows share.
-    static bool check_due(const StandbyMonitor& m, TimePoint now);
-    static bool poll_due(const StandbyMonitor& m, TimePoint now);
-    static void start_upstream_check(Step& s);
-    static void end_check(Step& s);
-    static void follow_announced(Step& s);
-    static void upstream_back(Step& s);
-    static void lose_local(Step& s);
     // Degraded monitoring, with the election due again after election_rerun_interval.
     void degrade(std::string reason, TimePoint now);
 
     MonitorTiming timing_;
-    bool automatic_;
-    bool witness_ = false;
+    StandbyPolicy policy_;
     bool paused_ = false;
+    bool record_has_upstream_ = true;
     StandbyState state_ = StandbyState::monitoring;
     std::string reason_ = "monitoring the upstream node";
     bool check_in_flight_ = false;

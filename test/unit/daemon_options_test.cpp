@@ -174,6 +174,16 @@ TEST_CASE("help and version print on stdout and exit 0", "[daemon]") {
           std::string("pgwardend ") + PGWARDEN_VERSION + " (repmgrd 5.3 compatible)\n");
 }
 
+TEST_CASE("--describe-policy prints both machines' tables and exits 0", "[daemon]") {
+    const auto result = parse({"--describe-policy"});
+    REQUIRE(result.exit);
+    CHECK(result.exit->code == 0);
+    CHECK(result.exit->err.empty());
+    CHECK_THAT(result.exit->out, Catch::StartsWith("standby (and witness) machine\n") &&
+                                     Catch::Contains("\nprimary machine\n") &&
+                                     Catch::Contains("promote_command runs"));
+}
+
 TEST_CASE("help reached before a bad option wins, as getopt reaches it first", "[daemon]") {
     const auto result = parse({"--help", "--frobnicate"});
     REQUIRE(result.exit);

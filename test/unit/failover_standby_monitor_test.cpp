@@ -3,7 +3,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <functional>
+#include <variant>
 
 using namespace pgwarden::failover;
 using namespace std::chrono_literals;
@@ -24,8 +26,30 @@ struct World {
     int checks = 0;
     int elections = 0;
     std::vector<std::string> events;
-    std::vector<Action> performed;
+    std::vector<StandbyAction> performed;
+    std::vector<std::string> notes;
 };
+
+StandbyPolicy policy(bool automatic = true) {
+    StandbyPolicy p;
+    p.node_id = 2;
+    p.automatic = automatic;
+    return p;
+}
+
+template <typename What>
+const What* find_action(const std::vector<StandbyAction>& actions) {
+    for (const auto& action : actions)
+        if (const auto* found = std::get_if<What>(&action))
+            return found;
+    return nullptr;
+}
+
+template <typename What>
+long count_actions(const std::vector<StandbyAction>& actions) {
+    return std::count_if(actions.begin(), actions.end(),
+                         [](const StandbyAction& a) { return std::holds_alternative<What>(a); });
+}
 
 struct Run {
     World world;
@@ -33,49 +57,49 @@ struct Run {
     TimePoint now = start;
     StandbyMonitor monitor;
 
-    explicit Run(MonitorTiming timing, bool automatic = true)
-        : monitor(timing, automatic, TimePoint{} + 1000s) {}
+    explicit Run(MonitorTiming timing, StandbyPolicy p = policy())
+        : monitor(timing, p, TimePoint{} + 1000s) {}
 
     void feed(const Observation& seen) {
-        for (const Action& action : monitor.handle(seen, now))
-            perform(action);
-    }
-
-    void perform(const Action& action) {
-        world.performed.push_back(action);
-        switch (action.act) {
-            case Act::check_upstream:
-                ++world.checks;
-                feed({world.upstream_up ? Observed::upstream_alive : Observed::upstream_lost, 0,
-                      "unable to connect to upstream node \"node1\" (ID: 1)"});
-                break;
-            case Act::look_for_primary:
-                if (world.announced_primary)
-                    feed({Observed::new_primary, *world.announced_primary, {}});
-                break;
-            case Act::run_election:
-                ++world.elections;
-                feed({world.election, world.election_winner, "test"});
-                break;
-            case Act::promote:
-                feed({world.promote_ok ? Observed::promote_succeeded : Observed::promote_failed, 0,
-                      "promote_command failed"});
-                break;
-            case Act::follow:
-                world.upstream_up = world.follow_ok;  // the followed primary is the new upstream
-                feed({world.follow_ok ? Observed::follow_succeeded : Observed::follow_failed,
-                      action.node_id, "follow_command failed"});
-                break;
-            case Act::record_event:
-                world.events.push_back(action.event);
-                break;
-            case Act::check_local:
-                feed({world.local_up ? Observed::local_back : Observed::local_lost, 0, "down"});
-                break;
-            default:  // notify_siblings, give_up and the primary's actions: nothing to answer
-                break;
+        auto step = monitor.handle(seen, now);
+        world.notes.insert(world.notes.end(), step.notes.begin(), step.notes.end());
+        for (const StandbyAction& action : step.actions) {
+            world.performed.push_back(action);
+            std::visit([this](const auto& what) { perform(what); }, action);
         }
     }
+
+    void perform(const CheckUpstream&) {
+        ++world.checks;
+        feed({world.upstream_up ? Observed::upstream_alive : Observed::upstream_lost, 0,
+              "unable to connect to upstream node \"node1\" (ID: 1)"});
+    }
+    void perform(const LookForPrimary&) {
+        if (world.announced_primary)
+            feed({Observed::new_primary, *world.announced_primary, {}});
+    }
+    void perform(const RunElection&) {
+        ++world.elections;
+        feed({world.election, world.election_winner, "test"});
+    }
+    void perform(const Promote&) {
+        feed({world.promote_ok ? Observed::promote_succeeded : Observed::promote_failed, 0,
+              "promote_command failed"});
+    }
+    void perform(const Follow& action) {
+        world.upstream_up = world.follow_ok;  // the followed primary is the new upstream
+        feed({world.follow_ok ? Observed::follow_succeeded : Observed::follow_failed,
+              action.node_id, "follow_command failed"});
+    }
+    void perform(const RecordEvent& action) { world.events.push_back(action.event); }
+    void perform(const CheckLocal&) {
+        feed({world.local_up ? Observed::local_back : Observed::local_lost, 0, "down"});
+    }
+    // Nothing to answer: the daemon switches machines, logs, exits or writes a flag.
+    void perform(const BecomePrimary&) {}
+    void perform(const Explain&) {}
+    void perform(const GiveUp&) {}
+    void perform(const SetLocalActive&) {}
 
     // Advances the fake clock from wake-up to wake-up until `until` (or the predicate holds).
     void run_until(
@@ -159,9 +183,8 @@ TEST_CASE("a loser waits for the winner's announcement and follows it", "[failov
     run.world.announced_primary = 3;
     run.run_for(1s);
     CHECK(run.monitor.state() == StandbyState::monitoring);
-    const auto follow = std::find_if(run.world.performed.begin(), run.world.performed.end(),
-                                     [](const Action& a) { return a.act == Act::follow; });
-    REQUIRE(follow != run.world.performed.end());
+    const auto* follow = find_action<Follow>(run.world.performed);
+    REQUIRE(follow != nullptr);
     CHECK(follow->node_id == 3);
 }
 
@@ -220,7 +243,7 @@ TEST_CASE("a vetoed or cancelled election reruns after election_rerun_interval",
 }
 
 TEST_CASE("failover manual records the disconnect and never elects", "[failover]") {
-    Run run(timing(2, 1), false);
+    Run run(timing(2, 1), policy(false));
     run.world.upstream_up = false;
     run.feed({Observed::upstream_lost, 0, "gone"});
     run.run_for(60s);
@@ -245,7 +268,7 @@ TEST_CASE("a paused daemon does not elect until unpaused", "[failover]") {
 TEST_CASE("degraded monitoring gives up after degraded_monitoring_timeout", "[failover]") {
     auto t = timing(1, 1);
     t.degraded_monitoring_timeout = 20s;
-    Run run(t, false);
+    Run run(t, policy(false));
     run.world.upstream_up = false;
     run.feed({Observed::upstream_lost, 0, "gone"});
     run.run_for(19s);
@@ -263,8 +286,9 @@ TEST_CASE("zero reconnect attempts go straight to the election", "[failover]") {
 }
 
 TEST_CASE("a witness that loses the primary never elects and follows the new one", "[failover]") {
-    Run run(timing(2, 1));
-    run.monitor.set_witness(true);
+    auto witness = policy();
+    witness.witness = true;
+    Run run(timing(2, 1), witness);
     run.world.upstream_up = false;
     run.feed({Observed::upstream_lost, 0, "gone"});
     run.run_for(30s);
@@ -275,8 +299,9 @@ TEST_CASE("a witness that loses the primary never elects and follows the new one
     run.world.announced_primary = 2;
     run.run_for(2s);
     CHECK(run.monitor.state() == StandbyState::monitoring);
-    CHECK(std::any_of(run.world.performed.begin(), run.world.performed.end(),
-                      [](const Action& a) { return a.act == Act::follow && a.node_id == 2; }));
+    const auto* follow = find_action<Follow>(run.world.performed);
+    REQUIRE(follow != nullptr);
+    CHECK(follow->node_id == 2);
 }
 
 TEST_CASE("a standby whose own server stops records standby_failure, then standby_recovery",
@@ -287,20 +312,75 @@ TEST_CASE("a standby whose own server stops records standby_failure, then standb
     run.feed({Observed::local_lost, 0, "connection refused"});
     CHECK(run.monitor.state() == StandbyState::local_down);
     CHECK(run.world.events == std::vector<std::string>{"standby_failure"});
-    const auto inactive =
-        std::find_if(run.world.performed.begin(), run.world.performed.end(),
-                     [](const Action& a) { return a.act == Act::set_local_active; });
-    REQUIRE(inactive != run.world.performed.end());
-    CHECK_FALSE(inactive->successful);
+    const auto* inactive = find_action<SetLocalActive>(run.world.performed);
+    REQUIRE(inactive != nullptr);
+    CHECK_FALSE(inactive->active);
     // Down, it checks its own server each interval and nothing else.
     const auto checks_before = run.world.checks;
     run.run_for(3s);
     CHECK(run.world.checks == checks_before);
-    CHECK(std::count_if(run.world.performed.begin(), run.world.performed.end(),
-                        [](const Action& a) { return a.act == Act::check_local; }) >= 3);
+    CHECK(count_actions<CheckLocal>(run.world.performed) >= 3);
     run.world.local_up = true;
     run.run_for(1s);
     CHECK(run.monitor.state() == StandbyState::monitoring);
     CHECK(run.world.events.back() == "standby_recovery");
     CHECK(run.world.elections == 0);
+}
+
+TEST_CASE("the standby machine refuses a win without an upstream record, with the reason and the hint",
+          "[failover]") {
+    Run run(timing(1, 1));
+    run.monitor.set_record_has_upstream(false);
+    run.world.upstream_up = false;
+    run.feed({Observed::upstream_lost, 0, "gone"});
+    CHECK(run.world.elections == 1);
+    CHECK(count_actions<Promote>(run.world.performed) == 0);
+    CHECK(run.monitor.state() == StandbyState::degraded);
+    CHECK(run.world.events.back() == "repmgrd_promote_error");
+    const auto* explained = find_action<Explain>(run.world.performed);
+    REQUIRE(explained != nullptr);
+    CHECK(explained->severity == Severity::error);
+    CHECK(explained->message.find("has no upstream node") != std::string::npos);
+    CHECK(explained->hint.find("always_promote=true") != std::string::npos);
+}
+
+TEST_CASE("with always_promote a winner without an upstream promotes, with a warning",
+          "[failover]") {
+    auto p = policy();
+    p.always_promote = true;
+    Run run(timing(1, 1), p);
+    run.monitor.set_record_has_upstream(false);
+    run.world.upstream_up = false;
+    run.feed({Observed::upstream_lost, 0, "gone"});
+    CHECK(run.monitor.state() == StandbyState::promoted);
+    CHECK(count_actions<Promote>(run.world.performed) == 1);
+    CHECK(count_actions<BecomePrimary>(run.world.performed) == 1);
+    const auto* explained = find_action<Explain>(run.world.performed);
+    REQUIRE(explained != nullptr);
+    CHECK(explained->severity == Severity::warning);
+}
+
+TEST_CASE("every row that runs says why, and an event no row takes is noted", "[failover]") {
+    Run run(timing(2, 1));
+    run.world.upstream_up = false;
+    run.feed({Observed::upstream_lost, 0, "gone"});
+    REQUIRE_FALSE(run.world.notes.empty());
+    CHECK(run.world.notes.front() ==
+          "monitoring on upstream_lost: the upstream is lost: the first reconnect attempt at "
+          "once, a dropped connection is not yet a dead server");
+    run.world.notes.clear();
+    // A promotion result while reconnecting belongs to no row of that state.
+    run.feed({Observed::promote_succeeded, 0, {}});
+    CHECK(run.world.notes == std::vector<std::string>{"no transition from reconnecting on "
+                                                      "promote_succeeded"});
+    CHECK(run.monitor.state() == StandbyState::reconnecting);
+}
+
+TEST_CASE("a tick that only starts a due check says nothing", "[failover]") {
+    Run run(timing(3, 1));
+    run.run_for(5s);
+    CHECK(run.world.checks >= 5);
+    REQUIRE_FALSE(run.world.notes.empty());
+    for (const auto& note : run.world.notes)
+        CHECK(note == "monitoring on upstream_alive: the upstream answered");
 }

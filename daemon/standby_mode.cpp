@@ -1,0 +1,281 @@
+// Standby (and witness) mode: the standby machine's steps fed with what the checks saw, and each
+// of its actions performed, blocking work on a worker thread.
+#include "daemon_loop.hpp"
+
+#include "failover_jobs.hpp"
+
+#include "failover/settings.hpp"
+
+#include <variant>
+
+namespace pgwarden::daemon {
+namespace {
+
+using failover::Observed;
+
+// After this daemon changes its upstream, how long its local copy of the metadata may lag.
+constexpr std::chrono::seconds kMetadataSettle{10};
+
+Observed verdict_observation(failover::Verdict verdict) {
+    switch (verdict) {
+        case failover::Verdict::won:
+            return Observed::election_won;
+        case failover::Verdict::lost:
+            return Observed::election_lost;
+        case failover::Verdict::follow_existing_primary:
+            return Observed::election_follow;
+        case failover::Verdict::not_candidate:
+            return Observed::election_not_candidate;
+        case failover::Verdict::cancelled:
+            break;
+    }
+    return Observed::election_cancelled;
+}
+
+}  // namespace
+
+void DaemonLoop::begin_standby(const cluster::NodeRecord& upstream) {
+    primary_.reset();
+    upstream_ = upstream;
+    self_.upstream_node_id = upstream.node_id;
+    upstream_settled_at_ = failover::Clock::now() + kMetadataSettle;
+    standby_.emplace(failover::standby_timing(config_),
+                     failover::standby_policy(config_, mode_ == failover::DaemonMode::witness),
+                     failover::Clock::now());
+    standby_->set_record_has_upstream(record_has_upstream_);
+    ++check_generation_;
+    upstream_watch_.close();
+    log::notice("monitoring connection to upstream node {}", model::describe(upstream));
+    watch_upstream();
+    schedule();
+}
+
+void DaemonLoop::feed(const failover::Observation& observation) {
+    if (!standby_ || stopping_)
+        return;
+    const auto before = standby_->state();
+    const auto step = standby_->handle(observation, failover::Clock::now());
+    log_notes(step.notes);
+    if (standby_->state() != before) {
+        // Whatever was started in the old state reports to nobody.
+        ++check_generation_;
+        log::info("state: {} ({})", failover::state_name(standby_->state()), standby_->reason());
+        // The election lock is held from a win until the promotion ends, never longer.
+        if (standby_->state() != failover::StandbyState::promoting)
+            election_locks_.reset();
+    }
+    for (const auto& action : step.actions) {
+        if (!standby_ || stopping_)
+            break;
+        if (!std::holds_alternative<failover::LookForPrimary>(action) &&
+            !std::holds_alternative<failover::CheckUpstream>(action))
+            log::debug("action: {}", failover::describe(action));
+        std::visit([this](const auto& what) { on_standby(what); }, action);
+    }
+    if (standby_)
+        schedule();
+}
+
+void DaemonLoop::on_standby(const failover::CheckUpstream& /*action*/) {
+    const auto generation = check_generation_;
+    const auto config = config_;
+    const auto self = self_;
+    const auto upstream = *upstream_;
+    // A witness copies the metadata from the primary every witness_sync_interval.
+    const auto now = failover::Clock::now();
+    const bool sync_witness = mode_ == failover::DaemonMode::witness && now >= next_witness_sync_;
+    if (sync_witness)
+        next_witness_sync_ = now + std::chrono::seconds(config.witness_sync_interval);
+    background(
+        "checking the upstream",
+        [config, self, upstream, sync_witness] {
+            auto result = check_upstream(config, upstream.conninfo);
+            if (result.alive && sync_witness)
+                sync_witness_metadata(config, upstream);
+            const auto local =
+                result.alive ? after_upstream_seen(config, self, upstream) : local_paused(config);
+            return std::make_pair(result, local);
+        },
+        [this, generation, upstream](std::pair<CheckResult, LocalCheck> outcome) {
+            if (generation == check_generation_ && standby_)
+                on_upstream_checked(outcome.first, outcome.second, upstream);
+        },
+        [this, generation, upstream](const std::string& why) {
+            if (generation == check_generation_ && standby_)
+                on_upstream_checked({false, why}, LocalCheck{true, standby_->paused(), {}, {}, {}},
+                                    upstream);
+        });
+}
+
+void DaemonLoop::on_upstream_checked(const CheckResult& check, const LocalCheck& local,
+                                     const cluster::NodeRecord& upstream) {
+    standby_->set_paused(local.paused);
+    if (local.record_has_upstream) {
+        record_has_upstream_ = *local.record_has_upstream;
+        standby_->set_record_has_upstream(record_has_upstream_);
+    }
+    if (!local.reachable) {
+        log::warning("unable to connect to local node: {}", local.error);
+        feed({Observed::local_lost, 0, local.error});
+        return;
+    }
+    if (check.alive) {
+        // Moved by someone else (a switchover, a manual follow): watch the new upstream, or its
+        // failure would be taken for the old one's. Not right after this daemon moved it itself:
+        // the local copy of the metadata may not have replayed that yet.
+        const auto& recorded = local.recorded_upstream;
+        if (recorded && recorded->active && failover::Clock::now() >= upstream_settled_at_ &&
+            standby_->state() == failover::StandbyState::monitoring) {
+            log::notice("this node's upstream is now {} in the metadata",
+                        model::describe(*recorded));
+            begin_standby(*recorded);
+            return;
+        }
+        watch_upstream();
+        feed({Observed::upstream_alive, 0, {}});
+        return;
+    }
+    // Each attempt is worth a line; degraded monitoring's repeats are not.
+    log::at(standby_->state() == failover::StandbyState::degraded ? log::Level::debug
+                                                                  : log::Level::warning,
+            "unable to connect to upstream node {}: {}", model::describe(upstream), check.error);
+    feed({Observed::upstream_lost, 0,
+          fmt::format("unable to connect to upstream node {}", model::describe(upstream))});
+}
+
+void DaemonLoop::on_standby(const failover::LookForPrimary& /*action*/) {
+    if (looking_for_primary_)
+        return;
+    looking_for_primary_ = true;
+    const auto config = config_;
+    const int self_id = self_.node_id;
+    const int failed = upstream_->node_id;
+    const bool newly_promoted_only = standby_->state() == failover::StandbyState::reconnecting;
+    background(
+        "looking for a new primary",
+        [config, self_id, failed, newly_promoted_only] {
+            return find_new_primary(config, self_id, failed, newly_promoted_only);
+        },
+        [this](std::optional<int> found) {
+            looking_for_primary_ = false;
+            if (found)
+                feed({Observed::new_primary, *found, {}});
+        },
+        [this](const std::string&) { looking_for_primary_ = false; });
+}
+
+void DaemonLoop::on_standby(const failover::RunElection& /*action*/) {
+    const auto config = config_;
+    const auto self = self_;
+    const auto upstream = *upstream_;
+    log::notice("upstream node {} is gone: starting the election", model::describe(upstream));
+    background(
+        "the election",
+        [config, self, upstream] { return run_election(config, self, upstream); },
+        [this](ElectionRun run) {
+            for (const auto& reason : run.outcome.reasons)
+                log::info("election: {}", reason);
+            election_locks_ = std::move(run.locks);
+            feed({verdict_observation(run.outcome.verdict), run.outcome.winner_node_id,
+                  run.outcome.reasons.empty() ? std::string() : run.outcome.reasons.back()});
+        },
+        [this](const std::string& why) {
+            feed({Observed::election_cancelled, 0, "the election failed: " + why});
+        });
+}
+
+void DaemonLoop::on_standby(const failover::Promote& /*action*/) {
+    const auto config = config_;
+    const auto self = self_;
+    const auto old_primary = *upstream_;
+    background(
+        "the promotion",
+        [config, self, old_primary] { return promote(config, self, old_primary); },
+        [this](StepResult result) {
+            if (!result.ok)
+                log::error("promotion failed: {}{}", result.detail,
+                           result.hint.empty() ? "" : "\nHINT: " + result.hint);
+            feed({result.ok ? Observed::promote_succeeded : Observed::promote_failed, 0,
+                  result.detail});
+        },
+        [this](const std::string& why) { feed({Observed::promote_failed, 0, why}); });
+}
+
+void DaemonLoop::on_standby(const failover::BecomePrimary& /*action*/) {
+    // The promote step told the siblings already (before its own bookkeeping, so they follow
+    // sooner); what is left is to monitor this node as the primary.
+    begin_primary(fmt::format("this node {} is now the primary", model::describe(self_)));
+}
+
+void DaemonLoop::on_standby(const failover::Follow& action) {
+    const auto config = config_;
+    const auto self = self_;
+    const bool witness = mode_ == failover::DaemonMode::witness;
+    const int target = action.node_id;
+    background(
+        "the follow",
+        [config, self, witness,
+         target]() -> std::pair<StepResult, std::optional<cluster::NodeRecord>> {
+            const auto primary = find_record(config, target);
+            if (!primary)
+                return {{false, fmt::format("node {} is not in the metadata", target)},
+                        std::nullopt};
+            log::notice("following new primary {}", model::describe(*primary));
+            if (witness)
+                return {witness_follow(config, self, *primary), primary};
+            return {follow(config, self, *primary), primary};
+        },
+        [this](std::pair<StepResult, std::optional<cluster::NodeRecord>> outcome) {
+            if (!outcome.first.ok || !outcome.second) {
+                log::error("follow failed: {}", outcome.first.detail);
+                feed({Observed::follow_failed, 0, outcome.first.detail});
+                return;
+            }
+            on_followed(*outcome.second);
+        },
+        [this](const std::string& why) { feed({Observed::follow_failed, 0, why}); });
+}
+
+void DaemonLoop::on_followed(const cluster::NodeRecord& primary) {
+    upstream_ = primary;
+    upstream_settled_at_ = failover::Clock::now() + kMetadataSettle;
+    // The record was read from this node's copy of the metadata, which cannot have seen the
+    // promotion yet: it still says "standby", and the next failure of this upstream would be
+    // taken for a cascaded standby's.
+    upstream_->type = model::NodeType::primary;
+    self_.upstream_node_id = upstream_->node_id;
+    upstream_watch_.close();
+    feed({Observed::follow_succeeded, upstream_->node_id, {}});
+    log::notice("monitoring connection to upstream node {}", model::describe(*upstream_));
+    watch_upstream();
+}
+
+void DaemonLoop::on_standby(const failover::CheckLocal& /*action*/) {
+    const auto generation = check_generation_;
+    const auto config = config_;
+    background(
+        "checking the local node",
+        [config] {
+            std::string error;
+            return check_local(config, &error) != failover::LocalSeen::unreachable;
+        },
+        [this, generation](bool back) {
+            if (generation == check_generation_)
+                feed({back ? Observed::local_back : Observed::local_lost, 0, {}});
+        },
+        [this, generation](const std::string& why) {
+            if (generation == check_generation_)
+                feed({Observed::local_lost, 0, why});
+        });
+}
+
+void DaemonLoop::on_standby(const failover::SetLocalActive& action) {
+    const auto config = config_;
+    const bool active = action.active;
+    const auto primary_conninfo = upstream_conninfo_if_primary();
+    background("updating this node's record", [config, active, primary_conninfo] {
+        set_local_active(config, active, primary_conninfo);
+    });
+}
+
+}  // namespace pgwarden::daemon
