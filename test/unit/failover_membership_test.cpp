@@ -70,8 +70,8 @@ TEST_CASE("a promoted node tells every active non-primary node to follow", "[fai
     CHECK(ids(nodes_to_notify(kNodes, 2)) == std::vector<int>{3, 4, 5, 7});
 }
 
-TEST_CASE("new primary candidates leave out self, the failed node and witnesses; while "
-          "retrying, recorded primaries too",
+TEST_CASE("new primary candidates leave out self, the failed node, witnesses and, while "
+          "retrying, recorded primaries",
           "[failover]") {
     CHECK(ids(new_primary_candidates(kNodes, 5, 3, false)) == std::vector<int>{1, 2, 7});
     CHECK(ids(new_primary_candidates(kNodes, 5, 3, true)) == std::vector<int>{2, 7});
