@@ -1,3 +1,5 @@
+// run_shell: a /bin/sh child owned by ShellProcess, its output logged as it arrives and its tail
+// kept, within the time limit.
 #include "exec/shell.hpp"
 
 #include <fcntl.h>
@@ -23,14 +25,6 @@ constexpr milliseconds k_reap_step{10};
 // Once the shell is reaped, how long we go on reading what a background grandchild still writes
 // to the pipe before we stop listening.
 constexpr milliseconds k_drain_limit{200};
-
-int decode_status(int status) {
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    if (WIFSIGNALED(status))
-        return 128 + WTERMSIG(status);
-    return -1;
-}
 
 // Logs output as it arrives, one log line per output line; a line longer than k_log_chunk_bytes
 // is logged in pieces of that size, so at most one piece plus one read is ever held.
@@ -127,6 +121,14 @@ bool read_output(ShellProcess& shell, milliseconds wait, LineLogger& logger, Out
 
 }  // namespace
 
+int exit_code_of(int wait_status) {
+    if (WIFEXITED(wait_status))
+        return WEXITSTATUS(wait_status);
+    if (WIFSIGNALED(wait_status))
+        return 128 + WTERMSIG(wait_status);
+    return -1;
+}
+
 ShellProcess::ShellProcess(const std::string& command) {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0)
@@ -182,7 +184,7 @@ bool ShellProcess::try_reap() noexcept {
     int status = 0;
     const pid_t done = ::waitpid(pid_, &status, WNOHANG);
     if (done == pid_)
-        exit_code_ = decode_status(status);
+        exit_code_ = exit_code_of(status);
     else if (done < 0 && errno == ECHILD)
         exit_code_ = -1;  // reaped elsewhere (SIGCHLD ignored): gone, status unknown
     return exit_code_.has_value();

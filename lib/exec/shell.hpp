@@ -46,6 +46,10 @@ CommandOutcome run_shell(const std::string& command,
                          std::chrono::milliseconds timeout = k_default_command_timeout,
                          log::Level output_level = log::Level::info);
 
+// A waitpid() status as an exit code: the exit status, or 128+N when killed by signal N (as a
+// shell reports it); -1 for anything else.
+int exit_code_of(int wait_status);
+
 // A running `/bin/sh -c command` in its own process group, stdin from /dev/null, stdout and
 // stderr on one pipe. Until the shell is reaped, the destructor SIGKILLs the whole group and
 // reaps the shell (waiting at most k_reap_limit), so no way out of a caller, early return or
