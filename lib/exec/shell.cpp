@@ -1,3 +1,5 @@
+// run_shell: a /bin/sh child owned by ShellProcess, its output logged as it arrives and its tail
+// kept, within the time limit.
 #include "exec/shell.hpp"
 
 #include <fcntl.h>
@@ -8,142 +10,250 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <optional>
+#include <stdexcept>
+#include <string_view>
+#include <thread>
 
 namespace pgwarden::exec {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
 
-// Closes an fd exactly once.
-struct Fd {
-    int fd = -1;
-    ~Fd() {
-        if (fd >= 0)
-            ::close(fd);
+constexpr std::size_t k_read_bytes = 4096;
+constexpr milliseconds k_reap_step{10};
+// Once the shell is reaped, how long we go on reading what a background grandchild still writes
+// to the pipe before we stop listening.
+constexpr milliseconds k_drain_limit{200};
+
+// Logs output as it arrives, one log line per output line; a line longer than k_log_chunk_bytes
+// is logged in pieces of that size, so at most one piece plus one read is ever held.
+class LineLogger {
+  public:
+    explicit LineLogger(log::Level level) : level_(level) {}
+
+    void add(std::string_view data) {
+        pending_.append(data);
+        std::size_t start = 0;
+        for (;;) {
+            const auto newline = pending_.find('\n', start);
+            const auto line_end = newline == std::string::npos ? pending_.size() : newline;
+            if (line_end - start > k_log_chunk_bytes) {
+                write(start, k_log_chunk_bytes);
+                start += k_log_chunk_bytes;
+            } else if (newline != std::string::npos) {
+                write(start, newline - start);
+                start = newline + 1;
+            } else {
+                break;
+            }
+        }
+        pending_.erase(0, start);
     }
-    void reset() {
-        if (fd >= 0)
-            ::close(fd);
-        fd = -1;
+
+    // The last line, when the command did not end it with a newline.
+    void finish() {
+        if (!pending_.empty())
+            write(0, pending_.size());
+        pending_.clear();
     }
+
+  private:
+    void write(std::size_t start, std::size_t length) {
+        log::write(level_, std::string_view(pending_).substr(start, length));
+    }
+
+    log::Level level_;
+    std::string pending_;
 };
 
-void log_lines(std::string& pending, log::Level level, bool flush_all) {
-    std::size_t start = 0;
-    for (auto nl = pending.find('\n'); nl != std::string::npos; nl = pending.find('\n', start)) {
-        log::write(level, std::string_view(pending).substr(start, nl - start));
-        start = nl + 1;
-    }
-    pending.erase(0, start);
-    if (flush_all && !pending.empty()) {
-        log::write(level, pending);
-        pending.clear();
-    }
-}
+// The last k_output_kept_bytes of the output, and how many bytes before them were dropped.
+class OutputTail {
+  public:
+    OutputTail() { kept_.reserve(k_output_kept_bytes); }
 
-int decode_status(int status) {
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    if (WIFSIGNALED(status))
-        return 128 + WTERMSIG(status);
-    return -1;
+    void add(std::string_view data) {
+        if (data.size() >= k_output_kept_bytes) {
+            dropped_ += kept_.size() + data.size() - k_output_kept_bytes;
+            kept_.assign(data.substr(data.size() - k_output_kept_bytes));
+            return;
+        }
+        const std::size_t total = kept_.size() + data.size();
+        if (total > k_output_kept_bytes) {
+            const std::size_t over = total - k_output_kept_bytes;
+            kept_.erase(0, over);
+            dropped_ += over;
+        }
+        kept_.append(data);
+    }
+
+    std::size_t dropped() const { return dropped_; }
+
+    std::string take() {
+        if (dropped_ == 0)
+            return std::move(kept_);
+        return fmt::format("[... {} bytes not kept ...]\n", dropped_) + kept_;
+    }
+
+  private:
+    std::string kept_;
+    std::size_t dropped_ = 0;
+};
+
+// Reads once from the shell's pipe if something arrives within `wait`; closes the pipe at end
+// of file. True when something was read.
+bool read_output(ShellProcess& shell, milliseconds wait, LineLogger& logger, OutputTail& tail) {
+    pollfd pfd{shell.output_fd(), POLLIN, 0};
+    if (::poll(&pfd, 1, static_cast<int>(wait.count())) <= 0)
+        return false;
+    char buffer[k_read_bytes];
+    const ssize_t n = ::read(shell.output_fd(), buffer, sizeof buffer);
+    if (n > 0) {
+        const std::string_view data(buffer, static_cast<std::size_t>(n));
+        tail.add(data);
+        logger.add(data);
+        return true;
+    }
+    if (n == 0 || errno != EINTR)
+        shell.close_output();
+    return false;
 }
 
 }  // namespace
 
-CommandOutcome run_shell(const std::string& command, std::chrono::milliseconds timeout,
-                         log::Level output_level) {
-    CommandOutcome outcome;
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) {
-        outcome.error = fmt::format("could not create a pipe: {}", std::strerror(errno));
-        return outcome;
-    }
-    Fd read_end{fds[0]};
-    Fd write_end{fds[1]};
+int exit_code_of(int wait_status) {
+    if (WIFEXITED(wait_status))
+        return WEXITSTATUS(wait_status);
+    if (WIFSIGNALED(wait_status))
+        return 128 + WTERMSIG(wait_status);
+    return -1;
+}
 
+ShellProcess::ShellProcess(const std::string& command) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0)
+        throw std::runtime_error(fmt::format("could not create a pipe: {}", std::strerror(errno)));
     const pid_t pid = ::fork();
     if (pid < 0) {
-        outcome.error = fmt::format("could not fork: {}", std::strerror(errno));
-        return outcome;
+        const int fork_errno = errno;
+        ::close(fds[0]);
+        ::close(fds[1]);
+        throw std::runtime_error(fmt::format("could not fork: {}", std::strerror(fork_errno)));
     }
     if (pid == 0) {
+        // Only async-signal-safe calls until exec: the daemon has other threads.
         ::setpgid(0, 0);
-        ::dup2(write_end.fd, STDOUT_FILENO);
-        ::dup2(write_end.fd, STDERR_FILENO);
+        ::dup2(fds[1], STDOUT_FILENO);
+        ::dup2(fds[1], STDERR_FILENO);
         const int devnull = ::open("/dev/null", O_RDONLY);
-        if (devnull >= 0)
+        if (devnull >= 0) {
             ::dup2(devnull, STDIN_FILENO);
+            if (devnull > STDERR_FILENO)
+                ::close(devnull);
+        }
         ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
         ::_exit(127);
     }
     // Both sides set the group, so a kill right after fork cannot miss it.
     ::setpgid(pid, pid);
-    write_end.reset();
+    ::close(fds[1]);
+    pid_ = pid;
+    output_fd_ = fds[0];
+}
 
-    const auto deadline = Clock::now() + timeout;
-    // Zero until SIGTERM was sent; then when SIGKILL follows.
-    Clock::time_point kill_at{};
-    bool killed = false;
-    std::string pending;
-    char buffer[4096];
-    bool eof = false;
+ShellProcess::~ShellProcess() {
+    kill_and_reap();
+    close_output();
+}
+
+void ShellProcess::close_output() noexcept {
+    if (output_fd_ >= 0)
+        ::close(output_fd_);
+    output_fd_ = -1;
+}
+
+void ShellProcess::signal_group(int signal) noexcept {
+    // Until the shell is reaped its pid, and so its group id, cannot be reused.
+    if (!exit_code_)
+        ::kill(-pid_, signal);
+}
+
+bool ShellProcess::try_reap() noexcept {
+    if (exit_code_)
+        return true;
     int status = 0;
-    bool reaped = false;
+    const pid_t done = ::waitpid(pid_, &status, WNOHANG);
+    if (done == pid_)
+        exit_code_ = exit_code_of(status);
+    else if (done < 0 && errno == ECHILD)
+        exit_code_ = -1;  // reaped elsewhere (SIGCHLD ignored): gone, status unknown
+    return exit_code_.has_value();
+}
 
-    while (!reaped) {
-        const auto now = Clock::now();
-        if (!outcome.timed_out && now >= deadline) {
-            outcome.timed_out = true;
-            ::kill(-pid, SIGTERM);
-            kill_at = now + k_kill_grace;
+bool ShellProcess::kill_and_reap() noexcept {
+    if (try_reap())
+        return true;
+    if (given_up_)
+        return false;
+    signal_group(SIGKILL);
+    const auto until = Clock::now() + k_reap_limit;
+    while (!try_reap()) {
+        if (Clock::now() >= until) {
+            given_up_ = true;
+            return false;
         }
-        if (outcome.timed_out && !killed && now >= kill_at) {
-            ::kill(-pid, SIGKILL);
-            killed = true;
-        }
-        const auto until = outcome.timed_out ? (killed ? now : kill_at) : deadline;
-        auto wait_ms = std::chrono::duration_cast<std::chrono::milliseconds>(until - now).count();
-        // Short steps once the pipe is closed or the group is being killed: only waitpid tells
-        // us the end.
-        wait_ms = std::clamp<long long>(wait_ms, 0, (eof || outcome.timed_out) ? 20 : 1000);
-        if (wait_ms == 0)
-            wait_ms = 5;
+        std::this_thread::sleep_for(k_reap_step);
+    }
+    return true;
+}
 
-        if (!eof) {
-            pollfd pfd{read_end.fd, POLLIN, 0};
-            const int ready = ::poll(&pfd, 1, static_cast<int>(wait_ms));
-            if (ready > 0) {
-                const ssize_t n = ::read(read_end.fd, buffer, sizeof buffer);
-                if (n > 0) {
-                    outcome.output.append(buffer, static_cast<std::size_t>(n));
-                    pending.append(buffer, static_cast<std::size_t>(n));
-                    log_lines(pending, output_level, false);
-                } else if (n == 0 || errno != EINTR) {
-                    eof = true;
-                }
+CommandOutcome run_shell(const std::string& command, milliseconds timeout,
+                         log::Level output_level) {
+    CommandOutcome outcome;
+    OutputTail tail;
+    try {
+        ShellProcess shell(command);
+        LineLogger logger(output_level);
+        const auto deadline = Clock::now() + timeout;
+        std::optional<Clock::time_point> kill_at;  // set when SIGTERM was sent
+        while (!shell.try_reap()) {
+            const auto now = Clock::now();
+            if (!kill_at && now >= deadline) {
+                outcome.timed_out = true;
+                shell.signal_group(SIGTERM);
+                kill_at = now + k_kill_grace;
             }
-        } else {
-            ::usleep(static_cast<useconds_t>(wait_ms) * 1000);
+            if (kill_at && now >= *kill_at) {
+                if (!shell.kill_and_reap())
+                    outcome.error =
+                        fmt::format("the command (pid {}) did not exit within {} ms of SIGKILL",
+                                    shell.pid(), k_reap_limit.count());
+                break;
+            }
+            // Short steps once the pipe is closed or the group is being killed: only waitpid
+            // tells us the end.
+            const bool short_steps = shell.output_fd() < 0 || kill_at.has_value();
+            const auto wait = std::clamp(
+                std::chrono::duration_cast<milliseconds>(kill_at.value_or(deadline) - now),
+                milliseconds(1), milliseconds(short_steps ? 20 : 1000));
+            if (shell.output_fd() >= 0)
+                read_output(shell, wait, logger, tail);
+            else
+                std::this_thread::sleep_for(wait);
         }
-        const pid_t done = ::waitpid(pid, &status, WNOHANG);
-        if (done == pid)
-            reaped = true;
+        // A background grandchild may still hold the pipe; read only what is already there.
+        const auto drain_until = Clock::now() + k_drain_limit;
+        while (shell.output_fd() >= 0 && Clock::now() < drain_until &&
+               read_output(shell, milliseconds(0), logger, tail)) {
+        }
+        logger.finish();
+        outcome.exit_code = shell.exit_code().value_or(-1);
+    } catch (const std::exception& e) {
+        // The shell, if it was started, is already killed and reaped by ShellProcess.
+        outcome.error = e.what();
     }
-    // A background grandchild may still hold the pipe; read only what is already there.
-    for (;;) {
-        pollfd pfd{read_end.fd, POLLIN, 0};
-        if (eof || ::poll(&pfd, 1, 0) <= 0)
-            break;
-        const ssize_t n = ::read(read_end.fd, buffer, sizeof buffer);
-        if (n <= 0)
-            break;
-        outcome.output.append(buffer, static_cast<std::size_t>(n));
-        pending.append(buffer, static_cast<std::size_t>(n));
-    }
-    log_lines(pending, output_level, true);
-    outcome.exit_code = decode_status(status);
+    outcome.output_dropped = tail.dropped();
+    outcome.output = tail.take();
     return outcome;
 }
 

@@ -2,6 +2,7 @@
 // the failover tests assert with.
 #include "daemon_cluster.hpp"
 #include "binaries.hpp"
+#include "log_file.hpp"
 
 #include "wait.hpp"
 
@@ -19,13 +20,6 @@ using namespace std::chrono_literals;
 
 constexpr auto kStartTimeout = 20s;
 constexpr auto kPoll = 100ms;
-
-std::string slurp(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 // "priority=0" -> {"priority", "0"}; quotes around the value dropped.
 std::optional<std::pair<std::string, std::string>> split_setting(const std::string& line) {
@@ -161,7 +155,7 @@ bool DaemonCluster::daemon_running(int i) {
 
 std::string DaemonCluster::daemon_log(int i) const {
     const auto& dir = repmgr_.cluster.node(i).node_dir;
-    return slurp(dir + "/pgwardend.log") + slurp(dir + "/pgwardend.stderr");
+    return file_contents(dir + "/pgwardend.log") + file_contents(dir + "/pgwardend.stderr");
 }
 
 std::string DaemonCluster::all_logs() const {
@@ -172,7 +166,7 @@ std::string DaemonCluster::all_logs() const {
 }
 
 std::vector<std::string> DaemonCluster::notifications(int i) const {
-    std::istringstream in(slurp(repmgr_.cluster.node(i).node_dir + "/events.txt"));
+    std::istringstream in(file_contents(repmgr_.cluster.node(i).node_dir + "/events.txt"));
     std::vector<std::string> lines;
     for (std::string line; std::getline(in, line);)
         lines.push_back(line);

@@ -2,7 +2,7 @@
 // settings into each node's repmgr.conf, starts and stops the daemons, and reads what they did.
 #pragma once
 
-#include "process.hpp"
+#include "child_process.hpp"
 #include "repmgr_cluster.hpp"
 
 #include <chrono>

@@ -2,8 +2,11 @@
 // runs.
 #include "pg_cluster.hpp"
 
+#include "log_file.hpp"
 #include "ports.hpp"
-#include "process.hpp"
+#include "postgres_user.hpp"
+#include "process_table.hpp"
+#include "run_command.hpp"
 #include "wait.hpp"
 
 #include <fmt/format.h>
@@ -86,13 +89,6 @@ void write_file(const std::string& path, const std::string& content,
             throw std::runtime_error(fmt::format("could not write \"{}\"", path));
     }
     give_to_postgres(path);
-}
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
 }
 
 void make_private_dir(const std::string& path) {
@@ -245,7 +241,7 @@ void PgCluster::first_start(int i) {
         if (pg_ctl_start(i))
             return;
         // Only this attempt's part of the log tells whether the port was the problem.
-        std::string log = read_file(n.log_file);
+        std::string log = file_contents(n.log_file);
         if (log.find("Address already in use", std::min<std::size_t>(log_size, log.size())) ==
             std::string::npos)
             fail(i, "pg_ctl start failed");
@@ -312,7 +308,7 @@ std::optional<pid_t> PgCluster::postmaster_pid(int i) const {
     // After a kill9 the file stays behind; make sure the pid is still a postgres process.
     if (process_gone(static_cast<pid_t>(pid)))
         return std::nullopt;
-    std::string comm = strip_newline(read_file(fmt::format("/proc/{}/comm", pid)));
+    std::string comm = strip_newline(file_contents(fmt::format("/proc/{}/comm", pid)));
     if (comm != "postgres" && comm != "postmaster")
         return std::nullopt;
     return static_cast<pid_t>(pid);
@@ -334,7 +330,7 @@ int PgCluster::add_standby(int upstream) {
 void PgCluster::set_upstream(int i, int upstream) {
     const PgNode& n = node(i);
     const std::string auto_conf = n.data_dir + "/postgresql.auto.conf";
-    std::istringstream old(read_file(auto_conf));
+    std::istringstream old(file_contents(auto_conf));
     std::string kept, line;
     while (std::getline(old, line)) {
         auto start = line.find_first_not_of(" \t");

@@ -1,5 +1,6 @@
 #include "repmgr_cluster.hpp"
 #include "binaries.hpp"
+#include "postgres_user.hpp"
 
 #include <fmt/format.h>
 #include <catch2/catch.hpp>

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "pg_cluster.hpp"
-#include "process.hpp"
+#include "run_command.hpp"
 
 #include <string>
 #include <vector>

@@ -1,5 +1,6 @@
 #include "repmgr_conf.hpp"
 #include "binaries.hpp"
+#include "postgres_user.hpp"
 
 #include "repmgr_cluster.hpp"
 

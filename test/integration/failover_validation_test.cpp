@@ -1,14 +1,15 @@
 // failover_validation_command: the winner asks it before promoting; a veto means no promotion
 // now and the election again after election_rerun_interval.
 #include "daemon_cluster.hpp"
-#include "process.hpp"
-#include "wait.hpp"
+#include "log_file.hpp"
 
 #include <fmt/format.h>
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <fstream>
-#include <thread>
 
 using namespace std::chrono_literals;
 using namespace pgwarden::test;
@@ -34,10 +35,12 @@ TEST_CASE("a vetoing failover_validation_command holds the promotion until it ag
     dc.cluster().kill9(1);
 
     // Three attempts, the election, the veto, a rerun and its veto: nobody promoted.
-    std::this_thread::sleep_for(7s);
+    const bool vetoed_twice = wait_for_log([&] { return dc.daemon_log(2); },
+                                           "failover_validation_command returned 1", 30s, 2);
+    INFO(dc.all_logs());
+    CHECK(vetoed_twice);
     CHECK(dc.cluster().is_in_recovery(2));
     CHECK(dc.cluster().is_in_recovery(3));
-    CHECK(dc.daemon_log(2).find("failover_validation_command returned 1") != std::string::npos);
 
     std::ofstream(allow_file) << "yes\n";
     const bool promoted = dc.wait_primary(2, 30s);
