@@ -366,8 +366,8 @@ NodeStatusFacts gather_status(pg::Connection& conn, const config::RepmgrConfig& 
             "   THEN 0 WHEN pg_catalog.pg_last_xact_replay_timestamp() IS NULL THEN 0"
             "   ELSE EXTRACT(epoch FROM pg_catalog.clock_timestamp()"
             "     - pg_catalog.pg_last_xact_replay_timestamp())::int END");
-        facts.last_received_lsn = repl.value(0, 0);
-        facts.last_replayed_lsn = repl.value(0, 1);
+        facts.last_received_lsn = model::parse_lsn(repl.value(0, 0)).value_or(model::Lsn{});
+        facts.last_replayed_lsn = model::parse_lsn(repl.value(0, 1)).value_or(model::Lsn{});
         facts.replication_lag_seconds = to_int(repl.value(0, 2));
     }
     return facts;
