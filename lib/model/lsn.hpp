@@ -1,7 +1,7 @@
 // A WAL position (pg_lsn), read and printed as PostgreSQL and repmgr print it: "0/3000060".
 #pragma once
 
-#include <fmt/format.h>
+#include "model/text_formatter.hpp"
 
 #include <compare>
 #include <cstdint>
@@ -34,9 +34,5 @@ std::string format_lsn(Lsn lsn);
 
 // Lets messages print an Lsn with "{}" the way PostgreSQL does.
 template <>
-struct fmt::formatter<pgwarden::model::Lsn> : fmt::formatter<std::string_view> {
-    template <typename FormatContext>
-    auto format(pgwarden::model::Lsn lsn, FormatContext& ctx) const {
-        return fmt::formatter<std::string_view>::format(pgwarden::model::format_lsn(lsn), ctx);
-    }
-};
+struct fmt::formatter<pgwarden::model::Lsn>
+    : pgwarden::model::TextFormatter<pgwarden::model::Lsn, &pgwarden::model::format_lsn> {};
