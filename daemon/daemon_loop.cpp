@@ -5,6 +5,7 @@
 #include "cluster/connect.hpp"
 #include "failover/settings.hpp"
 #include "log/log.hpp"
+#include "model/exit_codes.hpp"
 
 #include <boost/asio/post.hpp>
 
@@ -15,7 +16,6 @@ using failover::Observed;
 
 namespace {
 
-constexpr int kErrMonitoringTimeout = 9;  // repmgr's ERR_MONITORING_TIMEOUT
 // After this daemon changes its upstream, how long its local copy of the metadata may lag.
 constexpr std::chrono::seconds kMetadataSettle{10};
 // libpq's non-blocking connect ignores connect_timeout: the watch connection gets its own.
@@ -89,7 +89,7 @@ void DaemonLoop::start() {
         const auto upstream =
             self_.upstream_node_id ? find_record(config_, *self_.upstream_node_id) : std::nullopt;
         if (!upstream) {
-            stop(1, "this node's upstream node is not in the metadata");
+            stop(model::kErrBadConfig, "this node's upstream node is not in the metadata");
             return;
         }
         begin_standby(*upstream);
@@ -480,7 +480,7 @@ void DaemonLoop::perform_primary(const std::vector<failover::Action>& actions) {
                     },
                     [this](std::optional<cluster::NodeRecord> primary) {
                         if (!primary) {
-                            stop(1,
+                            stop(model::kErrBadConfig,
                                  "the local node restarted as a standby, but no primary was found "
                                  "to monitor");
                             return;
@@ -506,7 +506,7 @@ void DaemonLoop::perform_either(const failover::Action& action, const char* mach
             record(action.event, action.successful, action.detail);
             break;
         case Act::give_up:
-            stop(kErrMonitoringTimeout, action.detail);
+            stop(model::kErrMonitoringTimeout, action.detail);
             break;
         default:
             log::error("internal error: the {} monitor asked for \"{}\", which it does not own",
