@@ -1,7 +1,7 @@
 // pgwarden: the repmgr-compatible command line. Commands live in commands/, one file per group.
 #include "cli_options.hpp"
 #include "command_registry.hpp"
-#include "exit_codes.hpp"
+#include "model/exit_codes.hpp"
 
 #include "config/config_error.hpp"
 #include "log/log.hpp"
@@ -42,7 +42,7 @@ int main(int argc, char* argv[]) {
         options = cli::parse_cli_options(argc, argv);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "pgwarden: %s\nTry \"pgwarden --help\".\n", e.what());
-        return cli::kErrBadConfig;
+        return model::kErrBadConfig;
     }
     // repmgr's command line prints "LEVEL: message" at INFO unless told otherwise.
     log::set_style(log::Style::cli);
@@ -50,7 +50,7 @@ int main(int argc, char* argv[]) {
         options.log_level.value_or(options.verbose ? log::Level::debug : log::Level::info));
     if (options.words.empty()) {
         print_usage();
-        return options.help ? cli::kSuccess : cli::kErrBadConfig;
+        return options.help ? model::kSuccess : model::kErrBadConfig;
     }
     const cli::Command* command = cli::find_command(options.words);
     if (command == nullptr) {
@@ -59,22 +59,22 @@ int main(int argc, char* argv[]) {
             words += (words.empty() ? "" : " ") + word;
         std::fprintf(stderr, "pgwarden: unknown command \"%s\"\nTry \"pgwarden --help\".\n",
                      words.c_str());
-        return cli::kErrBadConfig;
+        return model::kErrBadConfig;
     }
     if (options.help) {
         std::fputs(command->help.c_str(), stdout);
-        return cli::kSuccess;
+        return model::kSuccess;
     }
     try {
         return command->run(options);
     } catch (const config::ConfigError& e) {
         log::error("{}", e.what());
-        return cli::kErrBadConfig;
+        return model::kErrBadConfig;
     } catch (const pg::PgError& e) {
         log::error("{}", e.what());
-        return cli::kErrDbConn;
+        return model::kErrDbConn;
     } catch (const std::exception& e) {
         log::error("{}", e.what());
-        return cli::kErrInternal;
+        return model::kErrInternal;
     }
 }

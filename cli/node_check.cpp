@@ -382,8 +382,8 @@ NodeStatusReport format_node_status(const NodeStatusFacts& facts, bool csv) {
                                                       facts.upstream_id.value_or(-1))});
         items.push_back(
             {"Replication lag", fmt::format("{} seconds", facts.replication_lag_seconds)});
-        items.push_back({"Last received LSN", facts.last_received_lsn});
-        items.push_back({"Last replayed LSN", facts.last_replayed_lsn});
+        items.push_back({"Last received LSN", model::format_lsn(facts.last_received_lsn)});
+        items.push_back({"Last replayed LSN", model::format_lsn(facts.last_replayed_lsn)});
     } else {
         items.push_back({"Upstream node", "(none)", true});
         items.push_back({"Replication lag", "n/a"});

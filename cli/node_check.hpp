@@ -2,6 +2,7 @@
 // CSV and Nagios forms. The command (commands/node.cpp) gathers NodeFacts and prints.
 #pragma once
 
+#include "model/lsn.hpp"
 #include "model/node_type.hpp"
 
 #include <optional>
@@ -118,8 +119,8 @@ struct NodeStatusFacts {
     std::string upstream_name;
     std::optional<int> upstream_id;
     int replication_lag_seconds = 0;
-    std::string last_received_lsn;  // "0/3000148"; "0/0" when unknown
-    std::string last_replayed_lsn;
+    model::Lsn last_received_lsn;  // 0/0 when unknown
+    model::Lsn last_replayed_lsn;
 };
 
 struct NodeStatusReport {

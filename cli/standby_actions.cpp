@@ -108,7 +108,7 @@ std::optional<SystemIdentity> identify_system(const std::string& conninfo) {
     identity.system_id = std::string(result->value(0, 0));
     const auto tli = result->value(0, 1);
     std::from_chars(tli.data(), tli.data() + tli.size(), identity.timeline);
-    auto lsn = parse_lsn(result->value(0, 2));
+    auto lsn = model::parse_lsn(result->value(0, 2));
     if (!lsn || identity.timeline == 0)
         return std::nullopt;
     identity.lsn = *lsn;
@@ -122,7 +122,7 @@ std::optional<std::string> timeline_history(const std::string& conninfo, std::ui
     return std::string(result->value(0, 1));
 }
 
-std::optional<std::uint64_t> current_lsn(pg::Connection& conn) {
+std::optional<model::Lsn> current_lsn(pg::Connection& conn) {
     try {
         auto result = conn.exec(
             "SELECT CASE WHEN pg_catalog.pg_is_in_recovery() THEN "
@@ -130,7 +130,7 @@ std::optional<std::uint64_t> current_lsn(pg::Connection& conn) {
             "ELSE pg_catalog.pg_current_wal_lsn() END");
         if (result.is_null(0, 0))
             return std::nullopt;
-        return parse_lsn(result.value(0, 0));
+        return model::parse_lsn(result.value(0, 0));
     } catch (const pg::PgError& e) {
         log::debug("{}", e.what());
         return std::nullopt;

@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 #include <libpq-fe.h>
 
-#include <charconv>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -224,29 +223,7 @@ std::vector<std::string> split_words(std::string_view text) {
     return words;
 }
 
-std::optional<std::uint64_t> parse_lsn(std::string_view text) {
-    const auto slash = text.find('/');
-    if (slash == std::string_view::npos || slash == 0 || slash + 1 == text.size())
-        return std::nullopt;
-    std::uint32_t high = 0;
-    std::uint32_t low = 0;
-    const char* hb = text.data();
-    const char* he = text.data() + slash;
-    const char* lb = he + 1;
-    const char* le = text.data() + text.size();
-    auto h = std::from_chars(hb, he, high, 16);
-    auto l = std::from_chars(lb, le, low, 16);
-    if (h.ec != std::errc() || h.ptr != he || l.ec != std::errc() || l.ptr != le)
-        return std::nullopt;
-    return (static_cast<std::uint64_t>(high) << 32) | low;
-}
-
-std::string format_lsn(std::uint64_t lsn) {
-    return fmt::format("{:X}/{:X}", static_cast<std::uint32_t>(lsn >> 32),
-                       static_cast<std::uint32_t>(lsn));
-}
-
-std::optional<std::uint64_t> timeline_switchpoint(std::string_view history, std::uint32_t tli) {
+std::optional<model::Lsn> timeline_switchpoint(std::string_view history, std::uint32_t tli) {
     std::istringstream in{std::string(history)};
     std::string line;
     while (std::getline(in, line)) {
@@ -256,7 +233,7 @@ std::optional<std::uint64_t> timeline_switchpoint(std::string_view history, std:
         if (!(fields >> parent >> lsn))
             continue;  // comments and blank lines
         if (parent == tli)
-            return parse_lsn(lsn);
+            return model::parse_lsn(lsn);
     }
     return std::nullopt;
 }
@@ -277,7 +254,7 @@ std::optional<std::string> attach_refusal(const AttachFacts& f) {
             return fmt::format(
                 "this node is ahead of the follow target on timeline {}: local node lsn is {}, "
                 "follow target lsn is {}",
-                f.local_tli, format_lsn(f.local_lsn), format_lsn(f.target_lsn));
+                f.local_tli, f.local_lsn, f.target_lsn);
         }
         return std::nullopt;
     }
@@ -290,7 +267,7 @@ std::optional<std::string> attach_refusal(const AttachFacts& f) {
         return fmt::format(
             "follow target server's timeline {} forked off current database system timeline {} "
             "before current recovery point {}",
-            f.target_tli, f.local_tli, format_lsn(f.local_lsn));
+            f.target_tli, f.local_tli, f.local_lsn);
     }
     return std::nullopt;
 }

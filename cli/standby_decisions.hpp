@@ -3,6 +3,8 @@
 // No libpq connections, no files, no clock: the commands in cli/commands/ do the I/O.
 #pragma once
 
+#include "model/lsn.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -75,13 +77,9 @@ std::vector<std::string> basebackup_argv(const BasebackupPlan& plan);
 // White-space separated words; 'single' and "double" quotes group words (no escapes).
 std::vector<std::string> split_words(std::string_view text);
 
-// WAL positions as PostgreSQL prints them ("0/3000060").
-std::optional<std::uint64_t> parse_lsn(std::string_view text);
-std::string format_lsn(std::uint64_t lsn);
-
 // Where timeline `tli` ends according to a timeline history file's content (TIMELINE_HISTORY
 // of a later timeline): the switchpoint of the line whose parent timeline is `tli`.
-std::optional<std::uint64_t> timeline_switchpoint(std::string_view history, std::uint32_t tli);
+std::optional<model::Lsn> timeline_switchpoint(std::string_view history, std::uint32_t tli);
 
 // What repmgr's check_node_can_attach decides before a follow: a node can stream from a target
 // when they come from the same system, the target is not behind on the same timeline, and, when
@@ -90,11 +88,11 @@ std::optional<std::uint64_t> timeline_switchpoint(std::string_view history, std:
 struct AttachFacts {
     std::string local_system_id;
     std::uint32_t local_tli = 0;
-    std::uint64_t local_lsn = 0;
+    model::Lsn local_lsn;
     std::string target_system_id;
     std::uint32_t target_tli = 0;
-    std::uint64_t target_lsn = 0;  // the target's current (primary) or last received/replayed LSN
-    std::optional<std::uint64_t> fork_lsn;  // end of local_tli in the target's history, if later
+    model::Lsn target_lsn;  // the target's current (primary) or last received/replayed LSN
+    std::optional<model::Lsn> fork_lsn;  // end of local_tli in the target's history, if later
 };
 std::optional<std::string> attach_refusal(const AttachFacts& facts);
 

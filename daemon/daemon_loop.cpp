@@ -86,7 +86,7 @@ void DaemonLoop::on_explain(const failover::Explain& action) {
 }
 
 void DaemonLoop::on_give_up(const failover::GiveUp& action) {
-    stop(k_exit_monitoring_timeout, action.detail);
+    stop(model::kErrMonitoringTimeout, action.detail);
 }
 
 void DaemonLoop::log_notes(const std::vector<std::string>& notes) {

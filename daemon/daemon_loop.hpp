@@ -157,10 +157,10 @@ void DaemonLoop::guarded(const char* what, Handler handler) {
         handler();
     } catch (const std::exception& e) {
         log::error("internal error in {}: {}", what, e.what());
-        stop(k_exit_internal, fmt::format("internal error in {}", what));
+        stop(model::kErrInternal, fmt::format("internal error in {}", what));
     } catch (...) {
         log::error("internal error in {}: unknown exception", what);
-        stop(k_exit_internal, fmt::format("internal error in {}", what));
+        stop(model::kErrInternal, fmt::format("internal error in {}", what));
     }
 }
 

@@ -86,7 +86,7 @@ std::string help_text(const std::string& name) {
 }
 
 ExitNow usage_error(const std::string& name, const std::string& problem) {
-    return ExitNow{k_exit_bad_config, "",
+    return ExitNow{model::kErrBadConfig, "",
                    fmt::format("{0}: {1}\n"
                                "{0}: failover daemon for repmgr clusters\n"
                                "Run \"{0} --help\" to see the options.\n",
@@ -143,11 +143,11 @@ ParseResult parse_daemon_options(int argc, const char* const argv[]) {
             errors.push_back(fmt::format("unexpected argument {}: {} takes options only",
                                          config::quote_for_message(value), name));
         } else if (key == "help") {
-            return {std::nullopt, ExitNow{k_exit_success, help_text(name), ""}};
+            return {std::nullopt, ExitNow{model::kSuccess, help_text(name), ""}};
         } else if (key == "describe-policy") {
-            return {std::nullopt, ExitNow{k_exit_success, failover::describe_policy(), ""}};
+            return {std::nullopt, ExitNow{model::kSuccess, failover::describe_policy(), ""}};
         } else if (key == "version") {
-            return {std::nullopt, ExitNow{k_exit_success,
+            return {std::nullopt, ExitNow{model::kSuccess,
                                           fmt::format("pgwardend {} (repmgrd 5.3 compatible)\n",
                                                       PGWARDEN_VERSION),
                                           ""}};
@@ -199,7 +199,7 @@ ParseResult parse_daemon_options(int argc, const char* const argv[]) {
         for (const auto& error : errors)
             text += fmt::format("  {}\n", error);
         text += fmt::format("Run \"{} --help\" to see the options.\n", name);
-        return {std::nullopt, ExitNow{k_exit_bad_config, "", text}};
+        return {std::nullopt, ExitNow{model::kErrBadConfig, "", text}};
     }
     return {std::move(options), std::nullopt};
 }

@@ -3,20 +3,13 @@
 #pragma once
 
 #include "log/log.hpp"
+#include "model/exit_codes.hpp"
 
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace pgwarden::daemon {
-
-// repmgrd's exit codes (repmgr's errcode.h) for what happens before monitoring starts.
-inline constexpr int k_exit_success = 0;
-inline constexpr int k_exit_bad_config = 1;    // ERR_BAD_CONFIG: bad option or repmgr.conf
-inline constexpr int k_exit_bad_pidfile = 3;   // ERR_BAD_PIDFILE: PID file of a live daemon
-inline constexpr int k_exit_monitoring_timeout = 9;  // ERR_MONITORING_TIMEOUT: gave up
-inline constexpr int k_exit_sys_failure = 13;  // ERR_SYS_FAILURE: fork() or setsid() failed
-inline constexpr int k_exit_internal = 15;  // ERR_INTERNAL: a handler on the loop threw
 
 struct DaemonOptions {
     std::optional<std::string> config_file;  // -f/--config-file; none: repmgr's search order
@@ -31,7 +24,7 @@ struct DaemonOptions {
 
 // "Stop here": what to print and the exit code (--help, --version, a bad command line).
 struct ExitNow {
-    int code = k_exit_success;
+    int code = model::kSuccess;
     std::string out;  // for stdout
     std::string err;  // for stderr
 };

@@ -48,7 +48,7 @@ void write_all(int fd, std::string_view data) {
 }
 
 std::string failure_report(std::string_view message, int exit_code) {
-    const int code = (exit_code >= 1 && exit_code <= 255) ? exit_code : k_exit_bad_config;
+    const int code = (exit_code >= 1 && exit_code <= 255) ? exit_code : model::kErrBadConfig;
     std::string report;
     report += k_tag_failed;
     report += static_cast<char>(static_cast<unsigned char>(code));
@@ -60,8 +60,8 @@ std::string failure_report(std::string_view message, int exit_code) {
 [[noreturn]] void child_failed(int fd, std::string_view what) {
     send_all(fd, failure_report(fmt::format("pgwardend: could not daemonize: {}: {}", what,
                                             std::system_category().message(errno)),
-                                k_exit_sys_failure));
-    ::_exit(k_exit_sys_failure);
+                                model::kErrSysFailure));
+    ::_exit(model::kErrSysFailure);
 }
 
 void redirect_to_dev_null(int target, int flags, const char* name) {
@@ -92,7 +92,7 @@ int wait_for_daemon_report(int read_fd, int err_fd) {
             break;
         report.append(buffer, static_cast<std::size_t>(n));
         if (report.front() == k_tag_ready)
-            return k_exit_success;
+            return model::kSuccess;
     }
     if (report.size() >= 2 && report.front() == k_tag_failed) {
         const int code = static_cast<unsigned char>(report[1]);
@@ -100,12 +100,12 @@ int wait_for_daemon_report(int read_fd, int err_fd) {
         if (message.empty() || message.back() != '\n')
             message += '\n';
         write_all(err_fd, message);
-        return code != 0 ? code : k_exit_bad_config;
+        return code != 0 ? code : model::kErrBadConfig;
     }
     write_all(err_fd,
               "pgwardend: the daemon exited during start-up without saying why; see its log "
               "(log_file in repmgr.conf, or journalctl)\n");
-    return k_exit_bad_config;
+    return model::kErrBadConfig;
 }
 
 void Daemonizer::detach(const std::filesystem::path& working_directory) {
@@ -143,7 +143,7 @@ void Daemonizer::detach(const std::filesystem::path& working_directory) {
     if (second < 0)
         child_failed(write_fd, "second fork()");
     if (second > 0)
-        ::_exit(k_exit_success);
+        ::_exit(model::kSuccess);
 
     // The daemon.
     report_fd_ = write_fd;

@@ -38,7 +38,7 @@ int run(const DaemonOptions& options) {
         config = load_daemon_config(overrides);
     } catch (const config::ConfigError& e) {
         log::error("{}", e.what());
-        return k_exit_bad_config;
+        return model::kErrBadConfig;
     } catch (const StartupError& e) {
         log::error("{}", e.what());
         return e.exit_code();
@@ -47,7 +47,7 @@ int run(const DaemonOptions& options) {
         choose_pid_file(options, config.repmgrd_pid_file, std::getenv("TMPDIR"));
     if (options.show_pid_file) {
         std::fputs(show_pid_file_text(pid_choice).c_str(), stdout);
-        return k_exit_success;
+        return model::kSuccess;
     }
     if (config.log_level)
         log::set_level(*config.log_level);
@@ -56,12 +56,12 @@ int run(const DaemonOptions& options) {
         if (!facility) {
             log::error("{}: log_facility \"{}\" is not STDERR, USER or LOCAL0..LOCAL7",
                        config::source_of(config, "log_facility"), config.log_facility);
-            return k_exit_bad_config;
+            return model::kErrBadConfig;
         }
         log::use_syslog(*facility);
     } else if (const auto error = log::open_file(config.log_file)) {
         log::error("{}", *error);
-        return k_exit_bad_config;
+        return model::kErrBadConfig;
     }
 
     log::notice("pgwardend {} (repmgrd 5.3 compatible) starting up", PGWARDEN_VERSION);
@@ -83,8 +83,8 @@ int run(const DaemonOptions& options) {
         node = prepare_node(config);
     } catch (const PidFileError& e) {
         log::error("{}", e.what());
-        daemonizer.fail(fmt::format("pgwardend: {}\n", e.what()), k_exit_bad_pidfile);
-        return k_exit_bad_pidfile;
+        daemonizer.fail(fmt::format("pgwardend: {}\n", e.what()), model::kErrBadPidfile);
+        return model::kErrBadPidfile;
     } catch (const StartupError& e) {
         log::error("{}", e.what());
         daemonizer.fail(fmt::format("pgwardend: {}\n", e.what()), e.exit_code());
@@ -113,7 +113,8 @@ int run(const DaemonOptions& options) {
         if (action == SignalAction::reload)
             loop.reload();
         else
-            loop.stop(0, signal_number == SIGINT ? "INT signal received" : "TERM signal received");
+            loop.stop(model::kSuccess,
+                      signal_number == SIGINT ? "INT signal received" : "TERM signal received");
     });
     loop.start();
     daemonizer.ready();
@@ -136,6 +137,6 @@ int main(int argc, char* argv[]) {
         return run(*parsed.options);
     } catch (const std::exception& e) {
         log::error("pgwardend: {}", e.what());
-        return k_exit_sys_failure;
+        return model::kErrSysFailure;
     }
 }

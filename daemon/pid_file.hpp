@@ -11,7 +11,7 @@
 namespace pgwarden::daemon {
 
 // Thrown at start-up when the PID file cannot be taken; what() names the file, the PID and what
-// to do. The caller exits with k_exit_bad_pidfile.
+// to do. The caller exits with model::kErrBadPidfile.
 class PidFileError : public std::runtime_error {
   public:
     using std::runtime_error::runtime_error;

@@ -8,14 +8,12 @@
 #include "cluster/node_write.hpp"
 #include "failover/mode.hpp"
 #include "log/log.hpp"
+#include "model/exit_codes.hpp"
 
 #include <array>
 
 namespace pgwarden::daemon {
 namespace {
-
-constexpr int kErrBadConfig = 1;
-constexpr int kErrDbConn = 6;
 
 // Read from repmgr.conf, not acted on yet. Each is named when the file sets it.
 constexpr std::array kNotImplemented{
@@ -33,11 +31,11 @@ cluster::NodeRecord primary_to_monitor(pg::Connection& local, const cluster::Nod
             if (node.active && node.type == model::NodeType::primary)
                 primary = node;
     } catch (const pg::PgError& e) {
-        throw StartupError(kErrBadConfig,
+        throw StartupError(model::kErrBadConfig,
                            fmt::format("unable to read the node records: {}", e.what()));
     }
     if (!primary)
-        throw StartupError(kErrBadConfig,
+        throw StartupError(model::kErrBadConfig,
                            fmt::format("this node is a {} but its record (ID: {}) has no "
                                        "upstream node, and no active primary is recorded in "
                                        "repmgr.nodes to monitor instead\n"
@@ -61,8 +59,9 @@ config::RepmgrConfig load_daemon_config(const ConfigOverrides& overrides) {
     if (overrides.log_level) {
         const auto level = log::parse_level(*overrides.log_level);
         if (!level)
-            throw StartupError(kErrBadConfig, fmt::format("invalid log level \"{}\" provided",
-                                                          *overrides.log_level));
+            throw StartupError(
+                model::kErrBadConfig,
+                fmt::format("invalid log level \"{}\" provided", *overrides.log_level));
         config.log_level = level;
     }
     if (overrides.verbose && !overrides.log_level)
@@ -86,11 +85,11 @@ PreparedNode prepare_node(const config::RepmgrConfig& config) {
     std::string error;
     auto local = open(config.conninfo, config, &error);
     if (!local)
-        throw StartupError(kErrDbConn, fmt::format("unable to connect to local node\n"
-                                                   "DETAIL: {}",
-                                                   error));
+        throw StartupError(model::kErrDbConn, fmt::format("unable to connect to local node\n"
+                                                          "DETAIL: {}",
+                                                          error));
     if (!cluster::has_metadata(*local))
-        throw StartupError(kErrBadConfig,
+        throw StartupError(model::kErrBadConfig,
                            "repmgr metadata not found on the local node\n"
                            "HINT: register this node with \"pgwarden primary register\" or "
                            "\"repmgr primary register\" first");
@@ -98,11 +97,11 @@ PreparedNode prepare_node(const config::RepmgrConfig& config) {
     try {
         self = cluster::load_node(*local, config.node_id);
     } catch (const pg::PgError& e) {
-        throw StartupError(kErrBadConfig,
+        throw StartupError(model::kErrBadConfig,
                            fmt::format("unable to read this node's record: {}", e.what()));
     }
     if (!self)
-        throw StartupError(kErrBadConfig,
+        throw StartupError(model::kErrBadConfig,
                            fmt::format("no metadata record found for this node (ID: {}) - "
                                        "terminating\n"
                                        "HINT: check that \"repmgr (primary|standby) register\" "
@@ -111,14 +110,15 @@ PreparedNode prepare_node(const config::RepmgrConfig& config) {
 
     const auto recovery = cluster::recovery_type(*local);
     if (recovery == cluster::RecoveryType::unknown)
-        throw StartupError(kErrDbConn, "unable to determine the local node's recovery state");
+        throw StartupError(model::kErrDbConn,
+                           "unable to determine the local node's recovery state");
     PreparedNode prepared{
         *self, failover::mode_for(self->type, recovery != cluster::RecoveryType::primary), {}};
     const bool runs_as_primary = prepared.mode == failover::DaemonMode::primary;
 
     if (!self->active) {
         if (config.repmgrd_exit_on_inactive_node)
-            throw StartupError(kErrBadConfig,
+            throw StartupError(model::kErrBadConfig,
                                "this node is marked as inactive and "
                                "\"repmgrd_exit_on_inactive_node\" is set - terminating\n"
                                "HINT: re-register the node with \"standby register --force\"");

@@ -5,6 +5,7 @@
 #include "role_checker.hpp"
 
 #include "log/log.hpp"
+#include "model/exit_codes.hpp"
 #include "pg/conninfo.hpp"
 
 #include <fmt/format.h>
@@ -23,8 +24,8 @@ using namespace pgwarden;
 
 namespace {
 
-// repmgr's exit codes: 1 = bad configuration, 0 = clean stop.
-constexpr int kExitBadConfig = 1;
+// Nothing could be bound: not one of repmgr's codes (the probe has no repmgr counterpart), and
+// scripts already read 2 as "the port is taken".
 constexpr int kExitStartFailure = 2;
 constexpr std::chrono::seconds kShutdownGrace{2};
 
@@ -51,7 +52,7 @@ int run(const probe::ProbeSettings& settings) {
     log::set_level(settings.log_level);
     if (auto error = log::open_file(settings.log_file)) {
         print(stderr, fmt::format("pgwarden-probe: {}\n", *error));
-        return kExitBadConfig;
+        return model::kErrBadConfig;
     }
     for (const auto& warning : settings.warnings)
         log::warning("{}", warning);
@@ -111,7 +112,7 @@ int run(const probe::ProbeSettings& settings) {
 
     io.run();
     log::notice("pgwarden-probe stopped");
-    return 0;
+    return model::kSuccess;
 }
 
 }  // namespace
@@ -121,15 +122,15 @@ int main(int argc, char* argv[]) {
         const auto parsed = probe::parse_command_line(argc, argv);
         if (!parsed.settings) {
             print(stdout, parsed.output);
-            return 0;
+            return model::kSuccess;
         }
         return run(*parsed.settings);
     } catch (const boost::program_options::error& e) {
         print(stderr,
               fmt::format("pgwarden-probe: {}\nTry \"pgwarden-probe --help\".\n", e.what()));
-        return kExitBadConfig;
+        return model::kErrBadConfig;
     } catch (const std::exception& e) {
         print(stderr, fmt::format("pgwarden-probe: {}\n", e.what()));
-        return kExitBadConfig;
+        return model::kErrBadConfig;
     }
 }

@@ -1,9 +1,9 @@
 // `pgwarden cluster event`: repmgr.events, newest first, in repmgr 5.3's table, compact or CSV
 // form.
 #include "../command_registry.hpp"
-#include "../exit_codes.hpp"
 #include "../register_event_table.hpp"
 #include "../register_support.hpp"
+#include "model/exit_codes.hpp"
 
 #include "cluster/connect.hpp"
 #include "cluster/node_record.hpp"
@@ -22,7 +22,7 @@ int cluster_event(const CliOptions& options) {
                      "The following command line errors were encountered:\n"
                      "  \"--limit\": must be 1 or greater (provided: \"%d\")\n",
                      *options.limit);
-        return kErrBadConfig;
+        return model::kErrBadConfig;
     }
     if (options.limit && options.all)
         log::warning(
@@ -46,14 +46,14 @@ int cluster_event(const CliOptions& options) {
     if (options.node_id) {
         if (!cluster::load_node(conn, *options.node_id)) {
             log::error("node {} (specified with --node-id) not found", *options.node_id);
-            return kErrBadConfig;
+            return model::kErrBadConfig;
         }
         add_condition("e.node_id =", std::to_string(*options.node_id));
     } else if (options.node_name) {
         const auto node = cluster::load_node_by_name(conn, *options.node_name);
         if (!node) {
             log::error("node \"{}\" (specified with --node-name) not found", *options.node_name);
-            return kErrBadConfig;
+            return model::kErrBadConfig;
         }
         add_condition("e.node_id =", std::to_string(node->node_id));
     }
@@ -78,7 +78,7 @@ int cluster_event(const CliOptions& options) {
     const std::string text =
         options.csv ? reg::format_event_csv(rows) : reg::format_event_table(rows, options.compact);
     std::fputs(text.c_str(), stdout);
-    return kSuccess;
+    return model::kSuccess;
 }
 
 const CommandRegistration registration{

@@ -4,8 +4,8 @@
 #include "../cluster_status.hpp"
 #include "../cluster_survey.hpp"
 #include "../command_registry.hpp"
-#include "../exit_codes.hpp"
 #include "../register_support.hpp"
+#include "model/exit_codes.hpp"
 
 #include "cluster/connect.hpp"
 
@@ -17,7 +17,7 @@ namespace {
 int cluster_show(const CliOptions& options) {
     const auto survey = survey_cluster(options, StatusCommand::cluster_show);
     if (!survey)
-        return kErrBadConfig;
+        return model::kErrBadConfig;
     const auto& [nodes, observations, report] = *survey;
 
     std::string out;
@@ -31,7 +31,7 @@ int cluster_show(const CliOptions& options) {
     // --csv hides the warnings but still exits 25; JSON keeps stdout parseable.
     if (!options.terse && !options.csv)
         emit_status_warnings(report, options.verbose, !options.json);
-    return has_issues(report) ? kErrNodeStatus : kSuccess;
+    return has_issues(report) ? model::kErrNodeStatus : model::kSuccess;
 }
 
 const CommandRegistration reg_cluster_show{

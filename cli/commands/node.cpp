@@ -2,9 +2,9 @@
 // checks, each on its own (exit code = Nagios status) or all together (exit 25 on any issue).
 // Facts are gathered here; the rules and wording are in node_check.cpp.
 #include "../command_registry.hpp"
-#include "../exit_codes.hpp"
 #include "../node_check.hpp"
 #include "../register_support.hpp"
+#include "model/exit_codes.hpp"
 
 #include "cluster/connect.hpp"
 #include "cluster/node_record.hpp"
@@ -171,7 +171,7 @@ int check_db_connection(const std::string& conninfo, CheckOutput output) {
     if (output != CheckOutput::text) {
         log::error("--{} output not provided with --db-connection option",
                    output == CheckOutput::csv ? "csv" : "nagios");
-        return kErrBadConfig;
+        return model::kErrBadConfig;
     }
     pg::ConnHandle conn(PQconnectdb(conninfo.c_str()));
     if (conn && PQstatus(conn.get()) == CONNECTION_OK) {
@@ -244,7 +244,7 @@ int node_check(const CliOptions& options) {
         log::error("--optformat is only supported with --replication-config-owner");
         reg::detail(log::Level::error,
                     "repmgr uses it internally for switchover; pgwarden has no other use for it");
-        return kErrBadConfig;
+        return model::kErrBadConfig;
     }
     // -S: every check runs as that user, as repmgr's node check does (the data directory check
     // needs a superuser or pg_read_all_settings to compare with the server's own setting).
@@ -254,7 +254,7 @@ int node_check(const CliOptions& options) {
         if (!replaced) {
             log::error("unable to parse conninfo string \"{}\" for local node",
                        pg::mask_password(config.conninfo));
-            return kErrBadConfig;
+            return model::kErrBadConfig;
         }
         // repmgr's establish_db_connection_with_replacement_param also sets these two, and
         // --db-connection lists them.
@@ -268,7 +268,7 @@ int node_check(const CliOptions& options) {
     const auto record = cluster::load_node(conn, config.node_id);
     if (!record) {
         log::error("no record found for node {}", config.node_id);
-        return kErrBadConfig;
+        return model::kErrBadConfig;
     }
 
     for (const auto& single : kSingleChecks) {
@@ -276,7 +276,7 @@ int node_check(const CliOptions& options) {
             continue;
         if (output == CheckOutput::csv) {
             log::error("--csv output not provided with --{} option", single.flag);
-            return kErrBadConfig;
+            return model::kErrBadConfig;
         }
         const bool with_upstream = std::string_view(single.flag) == "upstream";
         const auto result = single.fn(gather_facts(conn, config, *record, with_upstream));
@@ -286,7 +286,7 @@ int node_check(const CliOptions& options) {
     if (options.checks.count("replication-config-owner") != 0U) {
         if (!options.optformat) {
             log::error("--replication-config-owner option can only be used with --optformat");
-            return kErrBadConfig;
+            return model::kErrBadConfig;
         }
         const auto status = replication_config_owner(config.data_directory);
         std::fputs(
@@ -297,16 +297,16 @@ int node_check(const CliOptions& options) {
     if (output == CheckOutput::nagios) {
         log::error("--nagios can only be used with a specific check");
         reg::hint(log::Level::error, "execute \"repmgr node --help\" for details");
-        return kErrBadConfig;
+        return model::kErrBadConfig;
     }
     const auto facts = gather_facts(conn, config, *record, true);
     const auto results = check_all(facts);
     std::fputs(format_check_overview(facts, results, output).c_str(), stdout);
     for (const auto& result : results) {
         if (result.status != CheckStatus::ok)
-            return kErrNodeStatus;
+            return model::kErrNodeStatus;
     }
-    return kSuccess;
+    return model::kSuccess;
 }
 
 NodeStatusFacts gather_status(pg::Connection& conn, const config::RepmgrConfig& config,
@@ -366,8 +366,8 @@ NodeStatusFacts gather_status(pg::Connection& conn, const config::RepmgrConfig& 
             "   THEN 0 WHEN pg_catalog.pg_last_xact_replay_timestamp() IS NULL THEN 0"
             "   ELSE EXTRACT(epoch FROM pg_catalog.clock_timestamp()"
             "     - pg_catalog.pg_last_xact_replay_timestamp())::int END");
-        facts.last_received_lsn = repl.value(0, 0);
-        facts.last_replayed_lsn = repl.value(0, 1);
+        facts.last_received_lsn = model::parse_lsn(repl.value(0, 0)).value_or(model::Lsn{});
+        facts.last_replayed_lsn = model::parse_lsn(repl.value(0, 1)).value_or(model::Lsn{});
         facts.replication_lag_seconds = to_int(repl.value(0, 2));
     }
     return facts;
@@ -379,7 +379,7 @@ int node_status(const CliOptions& options) {
     const auto record = cluster::load_node(conn, config.node_id);
     if (!record) {
         log::error("no record found for node {}", config.node_id);
-        return kErrBadConfig;
+        return model::kErrBadConfig;
     }
     auto facts = gather_status(conn, config, *record);
     if (options.verbose) {
@@ -403,7 +403,7 @@ int node_status(const CliOptions& options) {
         log::warning("{}", text);
         reg::hint(log::Level::warning, "execute \"repmgr node check\" for more details");
     }
-    return report.warnings.empty() ? kSuccess : kErrNodeStatus;
+    return report.warnings.empty() ? model::kSuccess : model::kErrNodeStatus;
 }
 
 const CommandRegistration reg_node_status{

@@ -2,8 +2,8 @@
 // the metadata is created (extension, or plain SQL where the extension is not installed) and the
 // node written in one transaction.
 #include "../command_registry.hpp"
-#include "../exit_codes.hpp"
 #include "../register_support.hpp"
+#include "model/exit_codes.hpp"
 
 #include "cluster/connect.hpp"
 #include "cluster/events.hpp"
@@ -113,39 +113,39 @@ int primary_register(const CliOptions& options) {
     switch (cluster::recovery_type(conn)) {
         case RecoveryType::standby:
             log::error("server is in standby mode and cannot be registered as a primary");
-            return kErrBadConfig;
+            return model::kErrBadConfig;
         case RecoveryType::unknown:
             log::error("unable to determine server's recovery type");
-            return kErrDbConn;
+            return model::kErrDbConn;
         case RecoveryType::primary:
             break;
     }
     log::debug("server is not in recovery");
 
     if (!ensure_schema(conn, config, options.dry_run))
-        return kErrBadConfig;
+        return model::kErrBadConfig;
     if (options.dry_run)
-        return kSuccess;
+        return model::kSuccess;
 
     initialize_voting_term(conn);
     conn.exec("BEGIN");
     if (!settle_other_primary(conn, config.node_id)) {
         rollback(conn);
-        return kErrBadConfig;
+        return model::kErrBadConfig;
     }
     const auto existing = cluster::load_node(conn, config.node_id);
     if (existing && !options.force) {
         log::error("this node is already registered");
         reg::hint(log::Level::error, "use -F/--force to overwrite the existing node record");
         rollback(conn);
-        return kErrBadConfig;
+        return model::kErrBadConfig;
     }
     if (const auto same_name = cluster::load_node_by_name(conn, config.node_name);
         same_name && same_name->node_id != config.node_id && same_name->active) {
         log::error("node {} exists already with node_name \"{}\"", same_name->node_id,
                    config.node_name);
         rollback(conn);
-        return kErrBadConfig;
+        return model::kErrBadConfig;
     }
 
     const auto node = reg::node_record_from_config(config, model::NodeType::primary, std::nullopt,
@@ -168,11 +168,11 @@ int primary_register(const CliOptions& options) {
                           {config.node_id, "primary_register", written, details, {}, {}, {}});
     if (!written) {
         log::notice("unable to register primary node - see preceding messages");
-        return kErrDbQuery;
+        return model::kErrDbQuery;
     }
     log::notice("primary node record (ID: {}) {}", config.node_id,
                 existing ? "updated" : "registered");
-    return kSuccess;
+    return model::kSuccess;
 }
 
 std::optional<cluster::NodeRecord> primary_record(pg::Connection& conn) {
@@ -199,13 +199,13 @@ int primary_unregister(const CliOptions& options) {
         reg::hint(log::Level::error,
                   "you may need to promote this standby or ask it to look for "
                   "a new primary to follow");
-        return kErrDbConn;
+        return model::kErrDbConn;
     }
     auto& conn = primary->conn;
     const auto primary_node = primary_record(conn);
     if (!primary_node) {
         log::error("unable to retrieve record for primary node");
-        return kErrBadConfig;
+        return model::kErrBadConfig;
     }
 
     std::optional<cluster::NodeRecord> target;
@@ -217,13 +217,13 @@ int primary_unregister(const CliOptions& options) {
         target = cluster::load_node(conn, *options.node_id);
         if (!target) {
             log::error("node {} (specified with --node-id) not found", *options.node_id);
-            return kErrBadConfig;
+            return model::kErrBadConfig;
         }
     }
 
     if (target->type == model::NodeType::witness) {
         log::error("node {} is a witness server, unable to unregister", describe(*target));
-        return kErrBadConfig;
+        return model::kErrBadConfig;
     }
     const auto downstream = conn.exec(
         "SELECT node_name, node_id FROM repmgr.nodes WHERE upstream_node_id = $1 ORDER BY node_id",
@@ -242,7 +242,7 @@ int primary_unregister(const CliOptions& options) {
             list +=
                 fmt::format("  {} (ID: {})\n", downstream.value(row, 0), downstream.value(row, 1));
         reg::detail(log::Level::error, "the affected node(s) are:\n" + list);
-        return kErrBadConfig;
+        return model::kErrBadConfig;
     }
 
     if (auto target_conn = cluster::try_connect(target->conninfo); !target_conn) {
@@ -251,7 +251,7 @@ int primary_unregister(const CliOptions& options) {
             if (target->type == model::NodeType::standby)
                 reg::hint(log::Level::error,
                           "the node can be unregistered with \"repmgr standby unregister\"");
-            return kErrBadConfig;
+            return model::kErrBadConfig;
         }
     } else {
         const auto recovery = cluster::recovery_type(*target_conn);
@@ -259,7 +259,7 @@ int primary_unregister(const CliOptions& options) {
             if (target->type != model::NodeType::primary) {
                 log::error("node {} is a {}, unable to unregister", describe(*target),
                            target->type);
-                return kErrBadConfig;
+                return model::kErrBadConfig;
             }
             if (!options.force) {
                 log::error("node {} is running as a standby, unable to unregister",
@@ -270,33 +270,33 @@ int primary_unregister(const CliOptions& options) {
                 reg::hint(log::Level::error,
                           "use \"repmgr primary unregister --force\" to remove "
                           "this node's metadata entirely");
-                return kErrBadConfig;
+                return model::kErrBadConfig;
             }
         } else if (recovery == RecoveryType::primary && primary_node->node_id == target->node_id &&
                    !options.force) {
             log::error("node {} is the current primary node, unable to unregister",
                        describe(*target));
-            return kErrBadConfig;
+            return model::kErrBadConfig;
         }
     }
     if (target->active && !options.force) {
         log::error("node {} is marked as active, unable to unregister", describe(*target));
         reg::hint(log::Level::error,
                   "run \"repmgr primary unregister --force\" to unregister this node");
-        return kErrBadConfig;
+        return model::kErrBadConfig;
     }
     if (options.dry_run) {
         log::notice("node {} would now be unregistered", describe(*target));
         reg::hint(log::Level::notice,
                   "run the same command without the --dry-run option to unregister this node");
-        return kSuccess;
+        return model::kSuccess;
     }
     try {
         cluster::delete_node(conn, target->node_id);
     } catch (const pg::PgError& e) {
         log::error("unable to unregister node {}", describe(*target));
         reg::detail(log::Level::error, e.what());
-        return kErrDbQuery;
+        return model::kErrDbQuery;
     }
     std::string details = fmt::format("node {} unregistered", describe(*target));
     if (target->node_id != config.node_id)
@@ -304,7 +304,7 @@ int primary_unregister(const CliOptions& options) {
     cluster::record_event(&conn, config,
                           {config.node_id, "primary_unregister", true, details, {}, {}, {}});
     log::info("node {} was successfully unregistered", describe(*target));
-    return kSuccess;
+    return model::kSuccess;
 }
 
 const CommandRegistration register_registration{

@@ -5,8 +5,8 @@
 #include "../cluster_status.hpp"
 #include "../cluster_survey.hpp"
 #include "../command_registry.hpp"
-#include "../exit_codes.hpp"
 #include "../register_support.hpp"
+#include "model/exit_codes.hpp"
 
 #include "cluster/connect.hpp"
 #include "cluster/daemon_state.hpp"
@@ -24,7 +24,7 @@ constexpr const char* kPauseConnectTimeout = "10";
 int service_status(const CliOptions& options) {
     const auto survey = survey_cluster(options, StatusCommand::service_status);
     if (!survey)
-        return kErrBadConfig;
+        return model::kErrBadConfig;
     const auto& [nodes, observations, report] = *survey;
     const ServiceTableForm form{options.detail, options.compact};
     std::string out = options.csv ? format_service_csv(nodes, observations)
@@ -33,7 +33,7 @@ int service_status(const CliOptions& options) {
     if (!options.terse && !options.csv)
         emit_status_warnings(report, options.verbose, true);
     // Unlike cluster show, repmgr's service status reports problems without failing.
-    return kSuccess;
+    return model::kSuccess;
 }
 
 // repmgr's _do_repmgr_pause: every registered node, one after the other, in node_id order; a node
@@ -43,7 +43,7 @@ int set_paused(const CliOptions& options, bool pause) {
     auto conn = cluster::connect_local(config);
     const auto registered = load_registered_nodes(conn);
     if (!registered)
-        return kErrBadConfig;
+        return model::kErrBadConfig;
 
     const char* verb = pause ? "pause" : "unpause";
     int errors = 0;
@@ -57,7 +57,7 @@ int set_paused(const CliOptions& options, bool pause) {
             primary = std::move(found->conn);
         } else {
             log::error("unable to connect to the primary, where the pause flags are kept");
-            return kErrRepmgrdPause;
+            return model::kErrRepmgrdPause;
         }
     }
     for (const auto& node : *registered) {
@@ -103,9 +103,9 @@ int set_paused(const CliOptions& options, bool pause) {
     if (errors > 0) {
         log::error("unable to {} {} node(s)", verb, errors);
         reg::hint(log::Level::error, "execute \"repmgr service status\" to view current status");
-        return kErrRepmgrdPause;
+        return model::kErrRepmgrdPause;
     }
-    return kSuccess;
+    return model::kSuccess;
 }
 
 int service_pause(const CliOptions& options) {

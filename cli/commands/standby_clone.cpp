@@ -3,7 +3,7 @@
 // primary_conninfo with application_name=node_name in postgresql.auto.conf), the slot when
 // use_replication_slots, and the standby_clone event.
 #include "command_registry.hpp"
-#include "exit_codes.hpp"
+#include "model/exit_codes.hpp"
 #include "standby_actions.hpp"
 #include "standby_decisions.hpp"
 
@@ -154,7 +154,7 @@ int clone(const CliOptions& options) {
     if (!options.host) {
         log::error("no host provided for the source node");
         hint(Level::error, "use -h/--host to name the node to clone from");
-        return kErrBadConfig;
+        return model::kErrBadConfig;
     }
     const ConninfoParams source = source_params(options);
     const std::string source_conninfo = standby::format_conninfo(source);
@@ -166,7 +166,7 @@ int clone(const CliOptions& options) {
     auto source_conn = standby::try_connect(source_conninfo, Level::error);
     if (!source_conn) {
         log::error("unable to connect to source node");
-        return kErrDbConn;
+        return model::kErrDbConn;
     }
 
     // The upstream: --upstream-node-id, else the registered primary.
@@ -193,7 +193,7 @@ int clone(const CliOptions& options) {
             hint(Level::error,
                  "use -F/--force to create \"primary_conninfo\" based on command-line parameters");
         }
-        return kErrBadConfig;
+        return model::kErrBadConfig;
     }
     if (upstream_id)
         log::notice("standby will attach to upstream node {}", *upstream_id);
@@ -211,7 +211,7 @@ int clone(const CliOptions& options) {
     settings.recovery_min_apply_delay = config.recovery_min_apply_delay;
 
     if (!enough_walsenders(*source_conn))
-        return kErrBadConfig;
+        return model::kErrBadConfig;
     log::notice("checking replication connections can be made to the source server ({} required)",
                 kWalSendersNeeded);
     if (!standby::identify_system(source_conninfo)) {
@@ -219,10 +219,10 @@ int clone(const CliOptions& options) {
         hint(Level::error,
              "check pg_hba.conf on the source node allows replication connections "
              "from this host");
-        return kErrBadConfig;
+        return model::kErrBadConfig;
     }
     if (!data_directory_usable(data_dir, options.force))
-        return kErrBadConfig;
+        return model::kErrBadConfig;
 
     // The slot lives on the upstream; pg_basebackup streams through it only when the source is
     // the upstream itself.
@@ -249,7 +249,7 @@ int clone(const CliOptions& options) {
     if (options.dry_run) {
         log::info("would execute:\n  {}", joined(argv));
         log::info("all prerequisites for \"standby clone\" are met");
-        return kSuccess;
+        return model::kSuccess;
     }
 
     if (settings.primary_slot_name) {
@@ -260,7 +260,7 @@ int clone(const CliOptions& options) {
             if (!upstream_conn) {
                 log::error("unable to connect to upstream node {} to create the replication slot",
                            upstream->node_id);
-                return kErrDbConn;
+                return model::kErrDbConn;
             }
             slot_conn = &*upstream_conn;
         }
@@ -270,7 +270,7 @@ int clone(const CliOptions& options) {
         if (!standby::ensure_slot(*slot_conn, *settings.primary_slot_name,
                                   upstream ? fmt::format("upstream node {}", upstream->node_id)
                                            : std::string("the source node")))
-            return kErrBadConfig;
+            return model::kErrBadConfig;
     }
 
     if (options.force)
@@ -287,7 +287,7 @@ int clone(const CliOptions& options) {
         detail(Level::error, fmt::format("pg_basebackup exited with {}", rc));
         hint(Level::error,
              fmt::format("data directory (\"{}\") may need to be cleaned up manually", data_dir));
-        return kErrBadBasebackup;
+        return model::kErrBadBasebackup;
     }
     write_replication_config(config, settings);
 
@@ -309,7 +309,7 @@ int clone(const CliOptions& options) {
     hint(Level::notice,
          "after starting the server, you need to register this standby with \"repmgr standby "
          "register\"");
-    return kSuccess;
+    return model::kSuccess;
 }
 
 const CommandRegistration kRegistration{

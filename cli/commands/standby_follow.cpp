@@ -3,7 +3,7 @@
 // a reload (a restart only before PostgreSQL 13 or with standby_follow_restart), update
 // upstream_node_id, wait for streaming, record standby_follow.
 #include "command_registry.hpp"
-#include "exit_codes.hpp"
+#include "model/exit_codes.hpp"
 #include "standby_actions.hpp"
 #include "standby_decisions.hpp"
 
@@ -124,22 +124,22 @@ int follow(const CliOptions& options) {
     if (!local) {
         hint(Level::error,
              "use \"repmgr node rejoin\" to re-add an inactive node to the replication cluster");
-        return kErrDbConn;
+        return model::kErrDbConn;
     }
     const auto recovery = standby::in_recovery(*local);
     if (!recovery) {
         log::error("connection to node ({}) lost", config.conninfo);
-        return kErrDbConn;
+        return model::kErrDbConn;
     }
     if (!*recovery) {
         log::error("this node should be a standby ({})", config.conninfo);
-        return kErrBadConfig;
+        return model::kErrBadConfig;
     }
     const auto nodes = cluster::load_nodes(*local);
     const auto local_record = find_record(nodes, config.node_id);
     if (!local_record) {
         log::error("unable to retrieve record for local node {}", config.node_id);
-        return kErrBadConfig;
+        return model::kErrBadConfig;
     }
 
     std::optional<cluster::NodeRecord> target_record;
@@ -147,13 +147,13 @@ int follow(const CliOptions& options) {
         if (*options.upstream_node_id == config.node_id) {
             log::error("provided --upstream-node-id {} is the current node",
                        *options.upstream_node_id);
-            return kErrFollowFail;
+            return model::kErrFollowFail;
         }
         target_record = find_record(nodes, *options.upstream_node_id);
         if (!target_record) {
             log::error("unable to find record for intended upstream node {}",
                        *options.upstream_node_id);
-            return kErrFollowFail;
+            return model::kErrFollowFail;
         }
     } else {
         log::notice("attempting to find and follow current primary");
@@ -193,14 +193,14 @@ int follow(const CliOptions& options) {
             hint(Level::error,
                  "alter \"primary_follow_timeout\" in \"repmgr.conf\" to change this value");
         }
-        return kErrFollowFail;
+        return model::kErrFollowFail;
     }
     if (!target_record) {
         log::info("connected to node {}, checking for current primary", *target_id);
         target_record = cluster::load_node(*target_conn, *target_id);
         if (!target_record) {
             log::error("unable to find record for follow target node {}", *target_id);
-            return kErrFollowFail;
+            return model::kErrFollowFail;
         }
     }
     Target target{*target_record, std::move(*target_conn)};
@@ -208,14 +208,14 @@ int follow(const CliOptions& options) {
     const auto target_recovery = standby::in_recovery(target.conn);
     if (!target_recovery) {
         log::error("unable to determine recovery type of follow target");
-        return kErrFollowFail;
+        return model::kErrFollowFail;
     }
     const bool target_is_primary = !*target_recovery;
     log::info("follow target is {} node {}", target_is_primary ? "primary" : "standby",
               describe(target.record));
 
     if (!can_attach(config, *local, target.record))
-        return kErrFollowFail;
+        return model::kErrFollowFail;
 
     // The metadata is written on the primary; a standby target needs one to exist.
     std::optional<pg::Connection> other_primary;
@@ -226,7 +226,7 @@ int follow(const CliOptions& options) {
             log::error("unable to determine the cluster primary");
             detail(Level::error,
                    "an active primary node is required for \"repmgr standby follow\"");
-            return kErrFollowFail;
+            return model::kErrFollowFail;
         }
         other_primary = std::move(primary->conn);
     }
@@ -234,7 +234,7 @@ int follow(const CliOptions& options) {
 
     if (options.dry_run) {
         log::info("prerequisites for executing STANDBY FOLLOW are met");
-        return kSuccess;
+        return model::kSuccess;
     }
 
     const auto own_record =
@@ -256,7 +256,7 @@ int follow(const CliOptions& options) {
         const auto where = fmt::format("node {}", describe(target.record));
         if (!standby::ensure_slot(target.conn, *slot, where))
             return fail(fmt::format("unable to create replication slot \"{}\" on {}", *slot, where),
-                        kErrFollowFail);
+                        model::kErrFollowFail);
     }
 
     log::notice("setting node {}'s upstream to node {}", config.node_id, target.record.node_id);
@@ -272,12 +272,12 @@ int follow(const CliOptions& options) {
     } catch (const pg::PgError& e) {
         log::error("unable to write the replication configuration of the local node");
         detail(Level::error, e.what());
-        return fail("unable to write the replication configuration", kErrFollowFail);
+        return fail("unable to write the replication configuration", model::kErrFollowFail);
     }
     if (config.standby_follow_restart ||
         PQserverVersion(local->get()) < kReloadableConninfoVersion) {
         if (!restart_local(config))
-            return fail("unable to restart server", kErrNoRestart);
+            return fail("unable to restart server", model::kErrNoRestart);
     }
 
     // The slot this node used on its former upstream would otherwise keep WAL there forever.
@@ -301,7 +301,7 @@ int follow(const CliOptions& options) {
     } catch (const pg::PgError& e) {
         log::error("unable to update upstream node");
         detail(Level::error, e.what());
-        return fail("unable to update upstream node", kErrFollowFail);
+        return fail("unable to update upstream node", model::kErrFollowFail);
     }
 
     const bool attached = standby::poll_until(
@@ -313,14 +313,14 @@ int follow(const CliOptions& options) {
                                     describe(target.record), config.standby_follow_timeout);
         detail(Level::error, event.details);
         cluster::record_event(&primary_conn, config, event);
-        return kErrFollowFail;
+        return model::kErrFollowFail;
     }
     event.successful = true;
     event.details = fmt::format("standby attached to upstream node {}", describe(target.record));
     log::notice("STANDBY FOLLOW successful");
     detail(Level::notice, event.details);
     cluster::record_event(&primary_conn, config, event);
-    return kSuccess;
+    return model::kSuccess;
 }
 
 const CommandRegistration kRegistration{

@@ -2,7 +2,7 @@
 // wait in promote_check_interval steps, then one metadata transaction and the standby_promote
 // event.
 #include "command_registry.hpp"
-#include "exit_codes.hpp"
+#include "model/exit_codes.hpp"
 #include "standby_actions.hpp"
 #include "standby_decisions.hpp"
 #include "standby_siblings.hpp"
@@ -33,16 +33,16 @@ int promote(const CliOptions& options) {
     if (!local) {
         log::error("unable to connect to local node \"{}\" (ID: {})", config.node_name,
                    config.node_id);
-        return kErrDbConn;
+        return model::kErrDbConn;
     }
     const auto recovery = standby::in_recovery(*local);
     if (!recovery) {
         log::error("unable to determine the recovery state of the local node");
-        return kErrDbConn;
+        return model::kErrDbConn;
     }
     if (!*recovery) {
         log::error("STANDBY PROMOTE can only be executed on a standby node");
-        return kErrPromotionFail;
+        return model::kErrPromotionFail;
     }
     if (options.dry_run)
         log::info("node is a standby");
@@ -56,7 +56,7 @@ int promote(const CliOptions& options) {
         detail(Level::error, fmt::format("replay paused at {}; last WAL received is {}",
                                          paused.value(0, 2), paused.value(0, 3)));
         hint(Level::error, "execute \"pg_wal_replay_resume()\" to unpause WAL replay");
-        return kErrPromotionFail;
+        return model::kErrPromotionFail;
     }
 
     const auto nodes = cluster::load_nodes(*local);
@@ -68,7 +68,7 @@ int promote(const CliOptions& options) {
     if (!local_record) {
         log::error("unable to retrieve node record for node {}", config.node_id);
         hint(Level::error, "register this node with \"standby register\" first");
-        return kErrDbQuery;
+        return model::kErrDbQuery;
     }
 
     if (auto primary = standby::find_reachable_primary(nodes, config.node_id)) {
@@ -77,7 +77,7 @@ int promote(const CliOptions& options) {
             if (node.node_id == primary->node_id)
                 detail(Level::error, "current primary is " + describe(node));
         }
-        return kErrPromotionFail;
+        return model::kErrPromotionFail;
     }
     if (options.dry_run)
         log::info("no active primary server found in this replication cluster");
@@ -87,7 +87,7 @@ int promote(const CliOptions& options) {
         options.siblings_follow, options.force, options.dry_run, options.remote_user.value_or("")};
     standby::SiblingPlan siblings{standby::active_siblings(nodes, *local_record), {}, 0, 0, 0};
     if (!standby::check_siblings(siblings, config, sibling_options))
-        return kErrBadConfig;
+        return model::kErrBadConfig;
     const auto capacity = local->exec(
         "SELECT pg_catalog.current_setting('max_wal_senders')::int"
         " - (SELECT pg_catalog.count(*) FROM pg_catalog.pg_stat_replication)::int,"
@@ -96,15 +96,15 @@ int promote(const CliOptions& options) {
     bool dry_run_ok = true;
     if (!standby::enough_wal_senders(siblings, std::stoi(std::string(capacity.value(0, 0))),
                                      sibling_options, dry_run_ok))
-        return kErrBadConfig;
+        return model::kErrBadConfig;
     if (!standby::enough_free_slots(siblings, std::stoi(std::string(capacity.value(0, 1))),
                                     sibling_options, dry_run_ok))
-        return kErrBadConfig;
+        return model::kErrBadConfig;
     if (options.dry_run) {
         if (!dry_run_ok) {
             log::error("prerequisites for executing STANDBY PROMOTE are *not* met");
             hint(Level::error, "see preceding error messages");
-            return kErrBadConfig;
+            return model::kErrBadConfig;
         }
         if (config.service_promote_command.empty()) {
             log::info("node will be promoted using the \"pg_promote()\" function");
@@ -114,7 +114,7 @@ int promote(const CliOptions& options) {
                                             config.service_promote_command));
         }
         log::info("prerequisites for executing STANDBY PROMOTE are met");
-        return kSuccess;
+        return model::kSuccess;
     }
 
     log::notice("promoting standby to primary");
@@ -129,7 +129,7 @@ int promote(const CliOptions& options) {
             detail(Level::error,
                    fmt::format("\"{}\" exited with {}{}", config.service_promote_command,
                                outcome.exit_code, outcome.timed_out ? " (timed out)" : ""));
-            return kErrPromotionFail;
+            return model::kErrPromotionFail;
         }
     } else {
         detail(Level::notice, fmt::format("promoting server \"{}\" (ID: {}) using pg_promote()",
@@ -137,12 +137,12 @@ int promote(const CliOptions& options) {
         try {
             if (local->exec(kPromoteSql).value(0, 0) != "t") {
                 log::error("unable to promote server from standby to primary");
-                return kErrPromotionFail;
+                return model::kErrPromotionFail;
             }
         } catch (const pg::PgError& e) {
             log::error("unable to promote server from standby to primary");
             detail(Level::error, e.what());
-            return kErrPromotionFail;
+            return model::kErrPromotionFail;
         }
     }
 
@@ -163,7 +163,7 @@ int promote(const CliOptions& options) {
     if (!promoted) {
         if (!last_recovery) {
             log::error("connection to node lost");
-            return kErrDbConn;
+            return model::kErrDbConn;
         }
         log::error("STANDBY PROMOTE failed, node is still a standby");
         detail(Level::error, fmt::format("node still in recovery after {} seconds",
@@ -171,7 +171,7 @@ int promote(const CliOptions& options) {
         hint(Level::error,
              "the node may need more time to promote itself, check the PostgreSQL log for "
              "details");
-        return kErrPromotionFail;
+        return model::kErrPromotionFail;
     }
 
     std::optional<int> old_primary;
@@ -186,7 +186,7 @@ int promote(const CliOptions& options) {
         detail(Level::error, e.what());
         cluster::record_event(nullptr, config,
                               {config.node_id, "standby_promote", false, details, {}, {}, {}});
-        return kErrDbQuery;
+        return model::kErrDbQuery;
     }
 
     const auto details = fmt::format("server \"{}\" (ID: {}) was successfully promoted to primary",
@@ -197,7 +197,7 @@ int promote(const CliOptions& options) {
                           {config.node_id, "standby_promote", true, details, {}, {}, {}});
     if (options.siblings_follow && !siblings.siblings.empty())
         standby::follow_siblings(siblings, *local_record, config, sibling_options);
-    return kSuccess;
+    return model::kSuccess;
 }
 
 const CommandRegistration kRegistration{

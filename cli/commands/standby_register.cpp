@@ -2,8 +2,8 @@
 // repmgr 5.3's checks (running standby, attached upstream, unique node_id and node_name),
 // messages, events (standby_register, standby_register_sync, standby_unregister) and exit codes.
 #include "../command_registry.hpp"
-#include "../exit_codes.hpp"
 #include "../register_support.hpp"
+#include "model/exit_codes.hpp"
 
 #include "cluster/connect.hpp"
 #include "cluster/events.hpp"
@@ -92,14 +92,14 @@ std::optional<int> check_upstream(pg::Connection& primary, const config::RepmgrC
             "provided node ID for --upstream-node-id ({}) is the same as the configured "
             "local node ID ({})",
             upstream_id, config.node_id);
-        return kErrBadConfig;
+        return model::kErrBadConfig;
     }
     const auto upstream = cluster::load_node(primary, upstream_id);
     if (!upstream) {
         if (!options.force) {
             log::error("no record found for upstream node {}", upstream_id);
             reg::hint(log::Level::error, "use option -F/--force to create a dummy upstream record");
-            return kErrBadConfig;
+            return model::kErrBadConfig;
         }
         log::notice("{} placeholder record for upstream node {}",
                     options.dry_run ? "would create a" : "creating", upstream_id);
@@ -111,7 +111,7 @@ std::optional<int> check_upstream(pg::Connection& primary, const config::RepmgrC
             log::error("record for upstream node {} is marked as inactive", upstream_id);
             reg::hint(log::Level::error,
                       "use option -F/--force to register a standby with an inactive upstream node");
-            return kErrBadConfig;
+            return model::kErrBadConfig;
         }
         log::notice("registering node {} with inactive upstream node {}", config.node_id,
                     upstream_id);
@@ -122,7 +122,7 @@ std::optional<int> check_upstream(pg::Connection& primary, const config::RepmgrC
         if (!options.force) {
             log::error("unable to connect to upstream node {}", describe(*upstream));
             reg::hint(log::Level::error, "use -F/--force to continue anyway");
-            return kErrBadConfig;
+            return model::kErrBadConfig;
         }
         log::warning("unable to connect to upstream node {} but continuing anyway",
                      describe(*upstream));
@@ -139,7 +139,7 @@ std::optional<int> check_upstream(pg::Connection& primary, const config::RepmgrC
                                                    "\"pg_stat_replication\"",
                                                    config.node_name));
         reg::hint(log::Level::error, "use -F/--force to continue anyway");
-        return kErrBadConfig;
+        return model::kErrBadConfig;
     }
     log::warning("this node does not appear to be attached to upstream node {}",
                  describe(*upstream));
@@ -160,7 +160,7 @@ int wait_for_sync(pg::Connection& local, pg::Connection& primary,
     const auto on_primary = cluster::load_node(primary, config.node_id);
     if (!on_primary) {
         log::error("unable to retrieve node record from primary");
-        return kErrRegistrationSync;
+        return model::kErrRegistrationSync;
     }
     int timer = 0;
     bool synced = false;
@@ -188,11 +188,11 @@ int wait_for_sync(pg::Connection& local, pg::Connection& primary,
     cluster::record_event(&primary, config, event);
     if (!synced) {
         log::error("{}", event.details);
-        return kErrRegistrationSync;
+        return model::kErrRegistrationSync;
     }
     log::info("node record on standby synchronised from primary");
     reg::detail(log::Level::info, event.details);
-    return kSuccess;
+    return model::kSuccess;
 }
 
 int standby_register(const CliOptions& options) {
@@ -214,13 +214,13 @@ int standby_register(const CliOptions& options) {
                       "to register a standby which is not running, provide "
                       "primary connection parameters and use option "
                       "-F/--force");
-            return kErrBadConfig;
+            return model::kErrBadConfig;
         }
         if (primary_params.empty()) {
             reg::hint(log::Level::error,
                       "to register a standby which is not running, "
                       "additionally provide the primary connection parameters");
-            return kErrBadConfig;
+            return model::kErrBadConfig;
         }
     } else {
         if (!primary_params.empty()) {
@@ -233,7 +233,7 @@ int standby_register(const CliOptions& options) {
         }
         if (cluster::recovery_type(*local) != RecoveryType::standby) {
             log::error("this node should be a standby ({})", pg::mask_password(config.conninfo));
-            return kErrBadConfig;
+            return model::kErrBadConfig;
         }
     }
 
@@ -251,7 +251,7 @@ int standby_register(const CliOptions& options) {
         log::error("unable to connect to the primary database");
         reg::hint(log::Level::error,
                   "a primary node must be configured before registering a standby node");
-        return kErrBadConfig;
+        return model::kErrBadConfig;
     }
     auto& primary_conn = primary->conn;
     const cluster::Event event_base{
@@ -262,13 +262,13 @@ int standby_register(const CliOptions& options) {
         same_name && same_name->active && same_name->node_id != config.node_id) {
         log::error("node {} exists already with node_name \"{}\"", same_name->node_id,
                    config.node_name);
-        return kErrBadConfig;
+        return model::kErrBadConfig;
     }
     const auto existing = cluster::load_node(primary_conn, config.node_id);
     if (existing && !options.force) {
         log::error("node {} is already registered", config.node_id);
         reg::hint(log::Level::error, "use option -F/--force to overwrite an existing node record");
-        return kErrBadConfig;
+        return model::kErrBadConfig;
     }
 
     bool dry_run_ok = true;
@@ -291,7 +291,7 @@ int standby_register(const CliOptions& options) {
                       "--upstream-node-id, or use -F/--force to continue "
                       "anyway");
             if (!options.dry_run)
-                return kErrBadConfig;
+                return model::kErrBadConfig;
             dry_run_ok = false;
         } else {
             log::warning("local node not attached to primary node {}", primary->record.node_id);
@@ -302,10 +302,10 @@ int standby_register(const CliOptions& options) {
     if (options.dry_run) {
         if (!dry_run_ok) {
             log::warning("issue(s) encountered; see preceding log messages");
-            return kErrBadConfig;
+            return model::kErrBadConfig;
         }
         log::info("all prerequisites for \"standby register\" are met");
-        return kSuccess;
+        return model::kSuccess;
     }
 
     const int upstream_id = options.upstream_node_id.value_or(primary->record.node_id);
@@ -335,7 +335,7 @@ int standby_register(const CliOptions& options) {
             "{}{}",
             upstream_id, forced);
         cluster::record_event(&primary_conn, config, event);
-        return kErrBadConfig;
+        return model::kErrBadConfig;
     }
     event.details = fmt::format("standby registration succeeded; upstream node ID is {}{}",
                                 upstream_id, forced);
@@ -344,13 +344,13 @@ int standby_register(const CliOptions& options) {
     if (local && options.wait_sync && *options.wait_sync != 0) {
         if (const int code =
                 wait_for_sync(*local, primary_conn, config, *options.wait_sync, event_base);
-            code != kSuccess)
+            code != model::kSuccess)
             return code;
     }
     log::info("standby registration complete");
     log::notice("standby node \"{}\" (ID: {}) successfully registered", config.node_name,
                 config.node_id);
-    return kSuccess;
+    return model::kSuccess;
 }
 
 int standby_unregister(const CliOptions& options) {
@@ -361,17 +361,17 @@ int standby_unregister(const CliOptions& options) {
     auto primary = cluster::connect_primary(local);
     if (!primary) {
         log::error("unable to connect to primary server");
-        return kErrBadConfig;
+        return model::kErrBadConfig;
     }
     const int target_id = options.node_id.value_or(config.node_id);
     const auto target = cluster::load_node(primary->conn, target_id);
     if (!target) {
         log::error("no record found for node {}", target_id);
-        return kErrBadConfig;
+        return model::kErrBadConfig;
     }
     if (target->type != model::NodeType::standby) {
         log::error("node {} is not a standby server", target_id);
-        return kErrBadConfig;
+        return model::kErrBadConfig;
     }
     log::notice("unregistering node {}", target_id);
     try {
@@ -379,12 +379,12 @@ int standby_unregister(const CliOptions& options) {
     } catch (const pg::PgError& e) {
         log::error("unable to delete node record for node {}", target_id);
         reg::detail(log::Level::error, e.what());
-        return kErrBadConfig;
+        return model::kErrBadConfig;
     }
     cluster::record_event(&primary->conn, config,
                           {target_id, "standby_unregister", true, "", {}, {}, {}});
     log::info("standby unregistration complete");
-    return kSuccess;
+    return model::kSuccess;
 }
 
 const CommandRegistration register_registration{

@@ -1,7 +1,7 @@
 // What a node is in repmgr's metadata (repmgr.nodes.type), as one enum instead of strings.
 #pragma once
 
-#include <fmt/format.h>
+#include "model/text_formatter.hpp"
 
 #include <optional>
 #include <string_view>
@@ -20,9 +20,6 @@ std::string_view node_type_name(NodeType type);
 
 // Lets messages print a NodeType with "{}" exactly as repmgr would print the string.
 template <>
-struct fmt::formatter<pgwarden::model::NodeType> : fmt::formatter<std::string_view> {
-    template <typename FormatContext>
-    auto format(pgwarden::model::NodeType type, FormatContext& ctx) const {
-        return fmt::formatter<std::string_view>::format(pgwarden::model::node_type_name(type), ctx);
-    }
+struct fmt::formatter<pgwarden::model::NodeType>
+    : pgwarden::model::TextFormatter<pgwarden::model::NodeType, &pgwarden::model::node_type_name> {
 };
