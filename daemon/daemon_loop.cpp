@@ -3,6 +3,7 @@
 #include "failover_jobs.hpp"
 
 #include "cluster/connect.hpp"
+#include "cluster/node_write.hpp"
 #include "failover/settings.hpp"
 #include "log/log.hpp"
 
@@ -472,10 +473,8 @@ void DaemonLoop::perform_primary(const std::vector<failover::Action>& actions) {
                         if (!primary)
                             return std::nullopt;
                         try {
-                            primary->conn.exec(
-                                "UPDATE repmgr.nodes SET type = 'standby',"
-                                " upstream_node_id = $1 WHERE node_id = $2",
-                                {std::to_string(primary->record.node_id), std::to_string(self_id)});
+                            cluster::set_standby_of(primary->conn, self_id,
+                                                    primary->record.node_id);
                         } catch (const pg::PgError& e) {
                             log::warning("unable to update this node's record: {}", e.what());
                         }
