@@ -60,7 +60,7 @@ TEST_CASE("an unpaused standby's upstream check publishes the upstream it reache
     store.daemons[3] = {};
     CHECK_FALSE(daemon::publish_upstream_seen(store, 3, 2, kPid));
     CHECK(store.writes == Writes{"note_upstream_seen 3 2"});
-    CHECK(store.daemons[3].seconds_since_upstream_seen == 0);
+    CHECK(store.seconds_since_upstream_seen(3) == 0);
 }
 
 TEST_CASE("a table store publishes the PID once when the row has none", "[daemon]") {
@@ -118,7 +118,8 @@ TEST_CASE("the primary's heartbeat on the extension publishes no PID", "[daemon]
 
 TEST_CASE("a heartbeat that cannot be written still reports the pause flag", "[daemon]") {
     test::FakeStateStore store(kTable);
-    store.daemons[1] = {1000, true, std::nullopt, std::nullopt};
+    store.daemons[1].pid = 1000;
+    store.daemons[1].paused = true;
     store.failing_writes = true;
     CHECK(daemon::primary_heartbeat(store, 1, kPid, ""));
     store.failing_reads = true;
@@ -163,7 +164,8 @@ TEST_CASE("after a follow the announcement is consumed and the new upstream publ
 
 TEST_CASE("a sibling without a running daemon is not a candidate's view", "[daemon]") {
     test::FakeStateStore sibling_store(kExtension);
-    sibling_store.daemons[3] = {std::nullopt, false, false, 1};
+    sibling_store.daemons[3].running = false;
+    sibling_store.daemons[3].seconds_since_upstream_seen = 1;
     auto sibling = standby_view(3, 200);
     daemon::observe_daemon(sibling_store, sibling);
     CHECK_FALSE(sibling.daemon_running);
@@ -179,7 +181,9 @@ TEST_CASE("a sibling without a running daemon is not a candidate's view", "[daem
 TEST_CASE("a sibling whose daemon saw the primary a moment ago holds a consensus election back",
           "[daemon]") {
     test::FakeStateStore sibling_store(kTable);
-    sibling_store.daemons[3] = {1000, false, true, 1};
+    sibling_store.daemons[3].pid = 1000;
+    sibling_store.daemons[3].running = true;
+    sibling_store.daemons[3].seconds_since_upstream_seen = 1;
     auto sibling = standby_view(3, 100);
     daemon::observe_daemon(sibling_store, sibling);
     CHECK(sibling.daemon_running);
@@ -189,6 +193,30 @@ TEST_CASE("a sibling whose daemon saw the primary a moment ago holds a consensus
     const auto outcome = failover::decide_election(input);
     CHECK(outcome.verdict == failover::Verdict::cancelled);
     CHECK(mentions(outcome.reasons, "still sees the primary"));
+}
+
+TEST_CASE(
+    "a sibling's last contact with the primary holds a consensus election back for two "
+    "monitor intervals",
+    "[daemon]") {
+    using namespace std::chrono_literals;
+    test::FakeStateStore sibling_store(kTable);
+    sibling_store.daemons[3].pid = 1000;
+    sibling_store.daemons[3].running = true;
+    // Node 3's daemon reaches the primary one last time, then the primary dies.
+    daemon::publish_upstream_seen(sibling_store, 3, 1, kPid);
+    const auto elect_after = [&](std::chrono::seconds elapsed) {
+        sibling_store.clock = elapsed;
+        auto sibling = standby_view(3, 100);
+        daemon::observe_daemon(sibling_store, sibling);
+        auto input = election(standby_view(2, 200), sibling);
+        input.primary_visibility_consensus = true;
+        input.monitor_interval_secs = 2;
+        return failover::decide_election(input).verdict;
+    };
+    CHECK(elect_after(3s) == failover::Verdict::cancelled);
+    CHECK(elect_after(4s) == failover::Verdict::won);
+    CHECK(elect_after(60s) == failover::Verdict::won);
 }
 
 TEST_CASE("a sibling whose store knows nothing of its daemon keeps the view's defaults",

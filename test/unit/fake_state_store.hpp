@@ -1,13 +1,15 @@
 // A DaemonStateStore kept in memory for the daemon's steps: what each node's daemon has in the
 // store, and every write the step asked for, in order, one line each ("publish_pid 2 4242 x").
 // It behaves like the table when kept_on_primary (a row can lack its PID; with the primary out
-// of reach a write changes nothing) and like the extension otherwise.
+// of reach a write changes nothing) and like the extension otherwise. Its clock only moves when a
+// test moves it, so "seconds since the upstream was seen" steps through a failover at once.
 #pragma once
 
 #include "cluster/daemon_state_store.hpp"
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -19,7 +21,8 @@ struct FakeDaemon {
     std::optional<int> pid;
     bool paused = false;
     std::optional<bool> running;
-    std::optional<int> seconds_since_upstream_seen;
+    std::optional<int> seconds_since_upstream_seen;  // until the daemon notes a new contact
+    std::optional<std::chrono::seconds> upstream_seen_at;
 };
 
 class FakeStateStore final : public cluster::DaemonStateStore {
@@ -32,6 +35,7 @@ class FakeStateStore final : public cluster::DaemonStateStore {
     bool failing_reads = false;         // every read throws, as on a dropped connection
     bool failing_writes = false;
     std::optional<int> announcement;
+    std::chrono::seconds clock{0};  // the fake clock: "now", moved by the test
 
     bool is_paused(int node_id) override { return read(node_id) && read(node_id)->paused; }
     std::optional<bool> daemon_running(int node_id) override {
@@ -40,7 +44,11 @@ class FakeStateStore final : public cluster::DaemonStateStore {
     }
     std::optional<int> seconds_since_upstream_seen(int node_id) override {
         const auto* daemon = read(node_id);
-        return daemon ? daemon->seconds_since_upstream_seen : std::nullopt;
+        if (!daemon)
+            return std::nullopt;
+        if (daemon->upstream_seen_at)
+            return static_cast<int>((clock - *daemon->upstream_seen_at).count());
+        return daemon->seconds_since_upstream_seen;
     }
     bool needs_pid(int node_id) override {
         const auto* daemon = read(node_id);
@@ -66,7 +74,7 @@ class FakeStateStore final : public cluster::DaemonStateStore {
     }
     void note_upstream_seen(int node_id, int upstream_node_id) override {
         if (write(fmt::format("note_upstream_seen {} {}", node_id, upstream_node_id)))
-            daemons[node_id].seconds_since_upstream_seen = 0;
+            daemons[node_id].upstream_seen_at = clock;
     }
     void heartbeat(int node_id) override { write(fmt::format("heartbeat {}", node_id)); }
     void set_paused(int node_id, bool paused) override {
