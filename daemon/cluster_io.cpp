@@ -3,13 +3,13 @@
 #include "wal_receiver.hpp"
 
 #include "cluster/connect.hpp"
-#include "cluster/daemon_state.hpp"
+#include "cluster/daemon_queries.hpp"
+#include "cluster/daemon_state_store.hpp"
 #include "exec/in_parallel.hpp"
 #include "exec/placeholders.hpp"
 #include "exec/shell.hpp"
 #include "log/log.hpp"
 #include "pg/conninfo.hpp"
-#include "text/parse_number.hpp"
 
 #include <libpq-fe.h>
 
@@ -21,19 +21,6 @@ namespace {
 // 'pgwd': the advisory lock class every pgwardend election locks on every node.
 constexpr int kElectionLockClass = 0x70677764;
 constexpr int kElectionLockObject = 1;
-
-// Self and siblings: in recovery, newest WAL position, timeline.
-constexpr const char* kViewQuery =
-    "SELECT pg_catalog.pg_is_in_recovery(),"
-    " CASE WHEN pg_catalog.pg_is_in_recovery() THEN"
-    "  pg_catalog.pg_wal_lsn_diff(greatest(pg_catalog.pg_last_wal_receive_lsn(),"
-    "   pg_catalog.pg_last_wal_replay_lsn()), '0/0')::bigint"
-    " ELSE pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), '0/0')::bigint END,"
-    " CASE WHEN pg_catalog.pg_is_in_recovery() THEN"
-    "  COALESCE((SELECT received_tli FROM pg_catalog.pg_stat_wal_receiver),"
-    "   (SELECT timeline_id FROM pg_catalog.pg_control_checkpoint()))"
-    " ELSE ('x' || substr(pg_catalog.pg_walfile_name(pg_catalog.pg_current_wal_lsn()), 1, 8))"
-    "  ::bit(32)::int END";
 
 using exec::in_parallel;
 
@@ -50,28 +37,13 @@ failover::NodeView base_view(const cluster::NodeRecord& record) {
 // Fills a view from a connection to that node; false when the node could not be queried.
 bool observe(pg::Connection& conn, failover::NodeView& view) {
     try {
-        const auto result = conn.exec(kViewQuery);
-        view.in_recovery = result.value(0, 0) == "t";
-        if (!view.witness && !result.is_null(0, 1))
-            view.lsn = text::parse_number<std::uint64_t>(result.value(0, 1));
-        if (!result.is_null(0, 2))
-            view.timeline = text::parse_number<std::uint32_t>(result.value(0, 2)).value_or(0);
-        switch (cluster::state_store(conn)) {
-            case cluster::StateStore::extension:
-                view.daemon_running = cluster::daemon_running(conn).value_or(false);
-                view.seconds_since_primary_seen = cluster::seconds_since_upstream_seen(conn);
-                break;
-            case cluster::StateStore::table:
-                // Rows stop changing when the primary dies: a PID there is a daemon that ran,
-                // and "upstream seen" is the last write it managed on the primary.
-                if (const auto status = cluster::table_status(conn, view.node_id)) {
-                    view.daemon_running = status->pid.has_value();
-                    view.seconds_since_primary_seen = status->seconds_since_upstream_seen;
-                }
-                break;
-            case cluster::StateStore::none:
-                break;
-        }
+        const auto progress = cluster::wal_progress(conn);
+        view.in_recovery = progress.in_recovery;
+        if (!view.witness && progress.lsn)
+            view.lsn = progress.lsn;
+        if (progress.timeline)
+            view.timeline = *progress.timeline;
+        observe_daemon(*cluster::open_state_store(conn), view);
         view.visible = true;
     } catch (const pg::PgError& e) {
         log::warning("unable to query node \"{}\" (ID: {}): {}", view.node_name, view.node_id,
@@ -95,7 +67,7 @@ bool is_sibling(const cluster::NodeRecord& node, int self_id, int failed_primary
 
 std::optional<bool> in_recovery(pg::Connection& conn) {
     try {
-        return conn.exec("SELECT pg_catalog.pg_is_in_recovery()").value(0, 0) == "t";
+        return cluster::is_in_recovery(conn);
     } catch (const pg::PgError&) {
         return std::nullopt;
     }
@@ -119,10 +91,7 @@ void lock_voters(const config::RepmgrConfig& config, const std::vector<cluster::
             continue;
         bool locked = false;
         try {
-            locked = conn->exec("SELECT pg_catalog.pg_try_advisory_lock($1, $2)",
-                                {std::to_string(kElectionLockClass),
-                                 std::to_string(kElectionLockObject)})
-                         .value(0, 0) == "t";
+            locked = cluster::try_session_lock(*conn, kElectionLockClass, kElectionLockObject);
         } catch (const pg::PgError& e) {
             log::warning("unable to take the election lock on node {}: {}", describe(node),
                          e.what());
@@ -199,6 +168,13 @@ ElectionRun follow_the_primary(const config::RepmgrConfig& config,
 
 }  // namespace
 
+void observe_daemon(cluster::DaemonStateStore& store, failover::NodeView& view) {
+    if (const auto running = store.daemon_running(view.node_id))
+        view.daemon_running = *running;
+    if (const auto seen = store.seconds_since_upstream_seen(view.node_id))
+        view.seconds_since_primary_seen = seen;
+}
+
 std::string daemon_conninfo(const std::string& conninfo) {
     return pg::with_default(pg::with_default(conninfo, "connect_timeout", "2"),
                             "fallback_application_name", "pgwardend");
@@ -210,8 +186,8 @@ std::optional<pg::Connection> open(const std::string& conninfo, const config::Re
         auto conn = pg::Connection::open(daemon_conninfo(conninfo));
         pg::log_notices(conn.get());
         if (config.async_query_timeout > 0)
-            conn.exec(fmt::format("SET statement_timeout = {}",
-                                  static_cast<long long>(config.async_query_timeout) * 1000));
+            cluster::set_statement_timeout(
+                conn, static_cast<long long>(config.async_query_timeout) * 1000);
         return conn;
     } catch (const pg::PgError& e) {
         if (error != nullptr)
@@ -237,7 +213,7 @@ CheckResult check_upstream(const config::RepmgrConfig& config, const std::string
         case config::ConnectionCheckType::query:
             if (auto conn = open(conninfo, config, &result.error)) {
                 try {
-                    conn->exec(config.connection_check_query);
+                    cluster::run_check_query(*conn, config.connection_check_query);
                     result.alive = true;
                 } catch (const pg::PgError& e) {
                     result.error = e.what();
@@ -352,10 +328,9 @@ std::optional<int> find_new_primary(const config::RepmgrConfig& config, int self
         return std::nullopt;
     std::vector<cluster::NodeRecord> candidates;
     try {
-        if (cluster::has_daemon_functions(*local))
-            if (const auto announced = cluster::announced_new_primary(*local);
-                announced && *announced != self_id)
-                return announced;
+        if (const auto announced = cluster::open_state_store(*local)->announced_new_primary();
+            announced && *announced != self_id)
+            return announced;
         for (auto& node : cluster::load_nodes(*local))
             if (node.active && node.node_id != self_id && node.node_id != failed_upstream_id &&
                 node.type != model::NodeType::witness &&
@@ -390,9 +365,8 @@ void notify_siblings(const config::RepmgrConfig& config, int self_id) {
             return false;
         }
         try {
-            if (!cluster::has_daemon_functions(*conn))
+            if (!cluster::open_state_store(*conn)->announce_new_primary(self_id))
                 return false;
-            cluster::announce_new_primary(*conn, self_id);
             log::info("notified node {} to follow node {}", describe(node), self_id);
             return true;
         } catch (const pg::PgError& e) {
@@ -422,19 +396,8 @@ ChildReport check_children(const config::RepmgrConfig& config, int self_id) {
         return report;
     try {
         // Standbys attach through replication; a witness only holds a client connection.
-        const auto names = [&conn](const char* sql) {
-            std::set<std::string> out;
-            const auto result = conn->exec(sql);
-            for (int row = 0; row < result.rows(); ++row)
-                out.insert(std::string(result.value(row, 0)));
-            return out;
-        };
-        const auto replicating = names(
-            "SELECT application_name FROM pg_catalog.pg_stat_replication"
-            " WHERE state = 'streaming'");
-        const auto clients = names(
-            "SELECT application_name FROM pg_catalog.pg_stat_activity"
-            " WHERE backend_type = 'client backend'");
+        const auto replicating = cluster::streaming_standby_names(*conn);
+        const auto clients = cluster::client_application_names(*conn);
         for (const auto& node : cluster::load_nodes(*conn)) {
             if (!node.active || node.upstream_node_id != self_id)
                 continue;

@@ -4,6 +4,7 @@
 // event loop; each returns what it saw and never throws.
 #pragma once
 
+#include "cluster/daemon_state_store.hpp"
 #include "cluster/node_record.hpp"
 #include "config/repmgr_config.hpp"
 #include "failover/election.hpp"
@@ -25,6 +26,11 @@ std::string daemon_conninfo(const std::string& conninfo);
 // Opens a connection with daemon_conninfo and statement_timeout = async_query_timeout.
 std::optional<pg::Connection> open(const std::string& conninfo, const config::RepmgrConfig& config,
                                    std::string* error = nullptr);
+
+// What a node's own store says of its daemon, into that node's view: whether one runs (a node
+// without one is no candidate), and how long since it last reached the failed primary. What the
+// store cannot say is left as it was. Throws pg::PgError.
+void observe_daemon(cluster::DaemonStateStore& store, failover::NodeView& view);
 
 struct CheckResult {
     bool alive = false;

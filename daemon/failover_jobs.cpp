@@ -3,7 +3,8 @@
 #include "cluster_io.hpp"
 
 #include "cluster/connect.hpp"
-#include "cluster/daemon_state.hpp"
+#include "cluster/daemon_queries.hpp"
+#include "cluster/daemon_state_store.hpp"
 #include "cluster/node_write.hpp"
 #include "exec/placeholders.hpp"
 #include "exec/shell.hpp"
@@ -108,7 +109,7 @@ StepResult promote(const config::RepmgrConfig& config, const cluster::NodeRecord
 
     if (auto local = open(config.conninfo, config)) {
         try {
-            local->exec("UPDATE repmgr.voting_term SET term = term + 1");
+            cluster::increment_voting_term(*local);
         } catch (const pg::PgError& e) {
             log::warning("unable to increment the voting term: {}", e.what());
         }
@@ -130,18 +131,19 @@ StepResult promote(const config::RepmgrConfig& config, const cluster::NodeRecord
     return {true, {}};
 }
 
+void publish_new_upstream(cluster::DaemonStateStore& store, int new_upstream_id) {
+    store.reset_announcement();
+    store.publish_upstream_node_id(new_upstream_id);
+}
+
 namespace {
 
-// After a follow: the announcement is consumed and the new upstream published in the extension.
 void publish_new_upstream(const config::RepmgrConfig& config, int new_upstream_id) {
     auto local = open(config.conninfo, config);
     if (!local)
         return;
     try {
-        if (cluster::has_daemon_functions(*local)) {
-            cluster::reset_announcement(*local);
-            cluster::publish_upstream_node_id(*local, new_upstream_id);
-        }
+        daemon::publish_new_upstream(*cluster::open_state_store(*local), new_upstream_id);
     } catch (const pg::PgError& e) {
         log::warning("unable to update the local node's daemon state: {}", e.what());
     }
@@ -209,18 +211,7 @@ LocalCheck local_paused(const config::RepmgrConfig& config) {
         return check;
     check.reachable = true;
     try {
-        switch (cluster::state_store(*local)) {
-            case cluster::StateStore::extension:
-                check.paused = cluster::daemon_paused(*local);
-                break;
-            case cluster::StateStore::table: {
-                const auto status = cluster::table_status(*local, config.node_id);
-                check.paused = status && status->paused;
-                break;
-            }
-            case cluster::StateStore::none:
-                break;
-        }
+        check.paused = cluster::open_state_store(*local)->is_paused(config.node_id);
     } catch (const pg::PgError& e) {
         log::debug("unable to read the pause flag: {}", e.what());
     }
@@ -241,23 +232,40 @@ void set_local_active(const config::RepmgrConfig& config, bool active,
     }
 }
 
+bool primary_heartbeat(cluster::DaemonStateStore& store, int self_id, int pid,
+                       const std::string& pid_file) {
+    try {
+        if (store.needs_pid(self_id))
+            store.publish_pid(self_id, pid, pid_file);
+        store.heartbeat(self_id);
+    } catch (const pg::PgError& e) {
+        log::warning("unable to write this daemon's heartbeat: {}", e.what());
+    }
+    try {
+        return store.is_paused(self_id);
+    } catch (const pg::PgError& e) {
+        log::debug("unable to read the pause flag: {}", e.what());
+        return false;
+    }
+}
+
 bool primary_heartbeat(const config::RepmgrConfig& config, const std::string& pid_file) {
     auto local = open(config.conninfo, config);
     if (!local)
         return false;
-    try {
-        if (cluster::state_store(*local) == cluster::StateStore::table) {
-            const auto status = cluster::table_status(*local, config.node_id);
-            if (!status || !status->pid)
-                cluster::table_publish_pid(*local, config.node_id, static_cast<int>(::getpid()),
-                                           pid_file);
-            cluster::table_heartbeat(*local, config.node_id, std::nullopt);
-            return status && status->paused;
-        }
-    } catch (const pg::PgError& e) {
-        log::warning("unable to write this daemon's heartbeat: {}", e.what());
-    }
-    return local_paused(config).paused;
+    // The primary's daemon writes its own row where it runs.
+    const auto store = cluster::open_state_store(*local, [&local] { return &*local; });
+    return primary_heartbeat(*store, config.node_id, static_cast<int>(::getpid()), pid_file);
+}
+
+bool publish_upstream_seen(cluster::DaemonStateStore& store, int self_id, int upstream_id,
+                           int pid) {
+    const bool paused = store.is_paused(self_id);
+    // Before "seen": the heartbeat only updates a row that exists.
+    if (store.needs_pid(self_id))
+        store.publish_pid(self_id, pid, {});
+    store.note_upstream_seen(self_id, upstream_id);
+    return paused;
 }
 
 LocalCheck after_upstream_seen(const config::RepmgrConfig& config, const cluster::NodeRecord& self,
@@ -276,57 +284,27 @@ LocalCheck after_upstream_seen(const config::RepmgrConfig& config, const cluster
     } catch (const pg::PgError& e) {
         log::debug("unable to read this node's record: {}", e.what());
     }
-    bool& paused = check.paused;
+    // Opened for the table's writes, then kept for the monitoring history row.
     std::optional<pg::Connection> primary;
     try {
-        switch (cluster::state_store(*local)) {
-            case cluster::StateStore::extension:
-                cluster::publish_upstream_seen(*local, upstream.node_id);
-                paused = cluster::daemon_paused(*local);
-                break;
-            case cluster::StateStore::table: {
-                const auto status = cluster::table_status(*local, self.node_id);
-                paused = status && status->paused;
-                primary = upstream.type == model::NodeType::primary
-                              ? open(upstream.conninfo, config)
-                              : open_primary(config);
-                if (primary) {
-                    if (!status || !status->pid)
-                        cluster::table_publish_pid(*primary, self.node_id,
-                                                   static_cast<int>(::getpid()), {});
-                    cluster::table_heartbeat(*primary, self.node_id, upstream.node_id);
-                }
-                break;
-            }
-            case cluster::StateStore::none:
-                break;
-        }
+        const auto store = cluster::open_state_store(*local, cluster::open_into(primary, [&] {
+            return upstream.type == model::NodeType::primary ? open(upstream.conninfo, config)
+                                                             : open_primary(config);
+        }));
+        check.paused = publish_upstream_seen(*store, self.node_id, upstream.node_id,
+                                             static_cast<int>(::getpid()));
     } catch (const pg::PgError& e) {
         log::warning("unable to publish the upstream's last contact: {}", e.what());
     }
     if (!config.monitoring_history || upstream.type != model::NodeType::primary)
         return check;
     try {
-        const auto standby = local->exec(
-            "SELECT pg_catalog.pg_last_wal_receive_lsn(), pg_catalog.pg_last_wal_replay_lsn(),"
-            " pg_catalog.pg_last_xact_replay_timestamp()");
+        const auto standby = cluster::replay_position(*local);
         if (!primary)
             primary = open(upstream.conninfo, config);
-        if (!primary || standby.is_null(0, 0))
+        if (!primary || !standby)
             return check;
-        std::optional<std::string> replay_ts;
-        if (!standby.is_null(0, 2))
-            replay_ts = std::string(standby.value(0, 2));
-        primary->exec(
-            "INSERT INTO repmgr.monitoring_history (primary_node_id, standby_node_id,"
-            " last_monitor_time, last_apply_time, last_wal_primary_location,"
-            " last_wal_standby_location, replication_lag, apply_lag)"
-            " SELECT $1, $2, pg_catalog.now(), $3::timestamptz, p.lsn, $4::pg_lsn,"
-            " greatest(pg_catalog.pg_wal_lsn_diff(p.lsn, $4::pg_lsn), 0)::bigint,"
-            " greatest(pg_catalog.pg_wal_lsn_diff($4::pg_lsn, $5::pg_lsn), 0)::bigint"
-            " FROM (SELECT pg_catalog.pg_current_wal_lsn() AS lsn) p",
-            {std::to_string(upstream.node_id), std::to_string(self.node_id), replay_ts,
-             std::string(standby.value(0, 0)), std::string(standby.value(0, 1))});
+        cluster::record_monitoring_history(*primary, upstream.node_id, self.node_id, *standby);
     } catch (const pg::PgError& e) {
         log::warning("unable to write monitoring history: {}", e.what());
     }
@@ -342,10 +320,7 @@ std::optional<cluster::NodeRecord> record_local_as_standby(const config::RepmgrC
     if (!primary)
         return std::nullopt;
     try {
-        primary->conn.exec(
-            "UPDATE repmgr.nodes SET type = 'standby',"
-            " upstream_node_id = $1 WHERE node_id = $2",
-            {std::to_string(primary->record.node_id), std::to_string(self_id)});
+        cluster::set_standby_of(primary->conn, self_id, primary->record.node_id);
     } catch (const pg::PgError& e) {
         log::warning("unable to update this node's record: {}", e.what());
     }

@@ -3,6 +3,7 @@
 // worker threads; none throws.
 #pragma once
 
+#include "cluster/daemon_state_store.hpp"
 #include "cluster/events.hpp"
 #include "cluster/node_record.hpp"
 #include "config/repmgr_config.hpp"
@@ -42,6 +43,9 @@ StepResult promote(const config::RepmgrConfig& config, const cluster::NodeRecord
 // be back as a standby; records repmgrd_failover_follow.
 StepResult follow(const config::RepmgrConfig& config, const cluster::NodeRecord& self,
                   const cluster::NodeRecord& new_primary);
+// After a follow (a standby's or a witness's): the announcement that led to it is consumed and the
+// new upstream published. Throws pg::PgError.
+void publish_new_upstream(cluster::DaemonStateStore& store, int new_upstream_id);
 
 // What an upstream check learned of the local node on the way.
 struct LocalCheck {
@@ -58,6 +62,9 @@ struct LocalCheck {
 // monitoring_history, write a row on the upstream.
 LocalCheck after_upstream_seen(const config::RepmgrConfig& config, const cluster::NodeRecord& self,
                                const cluster::NodeRecord& upstream);
+// Its part in the store: this daemon's PID again where the store lost it (`pid`), "upstream
+// seen" for self_id, and the pause flag, which it returns. Throws pg::PgError.
+bool publish_upstream_seen(cluster::DaemonStateStore& store, int self_id, int upstream_id, int pid);
 
 // The local node's pause flag (and whether it answers at all).
 LocalCheck local_paused(const config::RepmgrConfig& config);
@@ -69,6 +76,10 @@ void set_local_active(const config::RepmgrConfig& config, bool active,
 // The primary's daemon, each monitor interval: where there is no extension, its heartbeat row
 // (and its PID, written again should the row be missing). Returns whether it is paused.
 bool primary_heartbeat(const config::RepmgrConfig& config, const std::string& pid_file);
+// Its part in the store (the local node's, as the primary writes where it runs): the PID again
+// where the store lost it, the heartbeat, then the pause flag. Errors are logged.
+bool primary_heartbeat(cluster::DaemonStateStore& store, int self_id, int pid,
+                       const std::string& pid_file);
 
 // A writable connection to the primary: the local node when it is one, else the primary found
 // through the local node's metadata.

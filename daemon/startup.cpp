@@ -4,7 +4,7 @@
 #include "failover_jobs.hpp"
 
 #include "cluster/connect.hpp"
-#include "cluster/daemon_state.hpp"
+#include "cluster/daemon_state_store.hpp"
 #include "cluster/node_write.hpp"
 #include "failover/mode.hpp"
 #include "log/log.hpp"
@@ -48,6 +48,14 @@ cluster::NodeRecord primary_to_monitor(pg::Connection& local, const cluster::Nod
         "\"always_promote=true\"",
         self.node_id, primary->node_name, primary->node_id);
     return *primary;
+}
+
+// The local node's store; a table's writes go to the primary, opened into `primary`.
+std::unique_ptr<cluster::DaemonStateStore> open_store(pg::Connection& local,
+                                                      const config::RepmgrConfig& config,
+                                                      std::optional<pg::Connection>& primary) {
+    return cluster::open_state_store(
+        local, cluster::open_into(primary, [&config] { return open_primary(config); }));
 }
 
 }  // namespace
@@ -144,32 +152,33 @@ PreparedNode prepare_node(const config::RepmgrConfig& config) {
     return prepared;
 }
 
+void publish_daemon(cluster::DaemonStateStore& store, int node_id, int pid,
+                    const std::string& pid_file, std::optional<int> upstream_node_id) {
+    if (store.kept_on_primary()) {
+        log::notice(
+            "the repmgr extension's functions are not available here: pgwardend "
+            "keeps its state in repmgr.daemon_status (\"repmgr service status\" "
+            "will not see it; \"pgwarden service status\" does)");
+        if (!store.writable()) {
+            log::warning("no primary reachable: the daemon's PID is published later");
+            return;
+        }
+    }
+    store.publish_local_node_id(node_id);
+    store.publish_pid(node_id, pid, pid_file);
+    if (upstream_node_id)
+        store.publish_upstream_node_id(*upstream_node_id);
+}
+
 void publish_daemon(const config::RepmgrConfig& config, int pid, const std::string& pid_file,
                     std::optional<int> upstream_node_id) {
     auto local = open(config.conninfo, config);
     if (!local)
         return;
+    std::optional<pg::Connection> primary;
     try {
-        switch (cluster::state_store(*local)) {
-            case cluster::StateStore::extension:
-                cluster::publish_local_node_id(*local, config.node_id);
-                cluster::publish_daemon_pid(*local, pid, pid_file);
-                if (upstream_node_id)
-                    cluster::publish_upstream_node_id(*local, *upstream_node_id);
-                return;
-            case cluster::StateStore::table:
-                log::notice(
-                    "the repmgr extension's functions are not available here: pgwardend "
-                    "keeps its state in repmgr.daemon_status (\"repmgr service status\" "
-                    "will not see it; \"pgwarden service status\" does)");
-                if (auto primary = open_primary(config))
-                    cluster::table_publish_pid(*primary, config.node_id, pid, pid_file);
-                else
-                    log::warning("no primary reachable: the daemon's PID is published later");
-                return;
-            case cluster::StateStore::none:
-                return;
-        }
+        publish_daemon(*open_store(*local, config, primary), config.node_id, pid, pid_file,
+                       upstream_node_id);
     } catch (const pg::PgError& e) {
         log::warning("unable to publish the daemon's PID: {}", e.what());
     }
@@ -179,11 +188,9 @@ void unpublish_daemon(const config::RepmgrConfig& config) {
     auto local = open(config.conninfo, config);
     if (!local)
         return;
+    std::optional<pg::Connection> primary;
     try {
-        if (cluster::state_store(*local) == cluster::StateStore::extension)
-            cluster::publish_daemon_pid(*local, std::nullopt, {});
-        else if (auto primary = open_primary(config))
-            cluster::table_publish_pid(*primary, config.node_id, std::nullopt, {});
+        open_store(*local, config, primary)->publish_pid(config.node_id, std::nullopt, {});
     } catch (const pg::PgError& e) {
         log::debug("unable to clear the daemon's PID: {}", e.what());
     }

@@ -2,6 +2,7 @@
 // node's record and its role, and publish itself through the repmgr extension.
 #pragma once
 
+#include "cluster/daemon_state_store.hpp"
 #include "cluster/node_record.hpp"
 #include "config/repmgr_config.hpp"
 #include "failover/mode.hpp"
@@ -53,10 +54,15 @@ struct PreparedNode {
 // Throws StartupError with repmgrd's exit codes (ERR_DB_CONN, ERR_BAD_CONFIG).
 PreparedNode prepare_node(const config::RepmgrConfig& config);
 
-// set_local_node_id and set_repmgrd_pid on the local node, where the extension is installed.
-// A standby also publishes its upstream (set_upstream_node_id).
+// set_local_node_id and set_repmgrd_pid on the local node, where the extension is installed;
+// else the PID in repmgr.daemon_status on the primary. A standby also publishes its upstream
+// (set_upstream_node_id).
 void publish_daemon(const config::RepmgrConfig& config, int pid, const std::string& pid_file,
                     std::optional<int> upstream_node_id);
+// The same on a store (the PID left for later where the primary is out of reach). Throws
+// pg::PgError.
+void publish_daemon(cluster::DaemonStateStore& store, int node_id, int pid,
+                    const std::string& pid_file, std::optional<int> upstream_node_id);
 // Clears the published PID at a clean exit; best effort.
 void unpublish_daemon(const config::RepmgrConfig& config);
 

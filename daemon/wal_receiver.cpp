@@ -1,10 +1,10 @@
 #include "wal_receiver.hpp"
 
+#include "cluster/wal_receiver_queries.hpp"
 #include "cluster_io.hpp"
 #include "exec/in_parallel.hpp"
 #include "failover/wal_receiver_freeze.hpp"
 #include "log/log.hpp"
-#include "text/parse_number.hpp"
 
 #include <fmt/format.h>
 
@@ -32,51 +32,22 @@ constexpr int kStopRounds = 3;
 constexpr int kThawConnectAttempts = 5;
 constexpr auto kThawRetryInterval = 1s;
 
-struct RetrySetting {
-    long long ms = 0;
-    bool reset_restores = false;  // default or postgresql.conf: not ALTER SYSTEM's
-};
-
-std::optional<RetrySetting> read_retry_setting(pg::Connection& conn) {
-    // sourcefile is hidden without pg_read_all_settings: then RESET is not known to be safe.
-    const auto result = conn.exec(
-        "SELECT setting, source = 'default' OR (sourcefile IS NOT NULL AND sourcefile NOT LIKE "
-        "'%/postgresql.auto.conf') FROM pg_catalog.pg_settings"
-        " WHERE name = 'wal_retrieve_retry_interval'");
-    if (result.rows() != 1)
-        return std::nullopt;
-    const auto ms = text::parse_number<long long>(result.value(0, 0));
-    if (!ms)
-        return std::nullopt;
-    return RetrySetting{*ms, result.value(0, 1) == "t"};
-}
-
-// ALTER SYSTEM takes no parameters; `ms` is a number computed here. Nothing: RESET.
-void write_retry_interval(pg::Connection& conn, std::optional<long long> ms) {
-    conn.exec(ms ? fmt::format("ALTER SYSTEM SET wal_retrieve_retry_interval = {}", *ms)
-                 : std::string("ALTER SYSTEM RESET wal_retrieve_retry_interval"));
-    conn.exec("SELECT pg_catalog.pg_reload_conf()");
-}
+using cluster::read_retry_interval;
+using cluster::wal_receiver_pid;
+using cluster::write_retry_interval;
 
 // Whether this session sees `frozen` within kReloadWait (the startup process gets the same
 // reload signal at the same moment).
 bool reload_took_hold(pg::Connection& conn, bool frozen) {
     const auto deadline = Clock::now() + kReloadWait;
     while (true) {
-        const auto now = read_retry_setting(conn);
+        const auto now = read_retry_interval(conn);
         if (now && (now->ms >= failover::kWalReceiverDisableMs) == frozen)
             return true;
         if (Clock::now() >= deadline)
             return false;
         std::this_thread::sleep_for(kPoll);
     }
-}
-
-// The WAL receiver's PID (0: none running).
-int receiver_pid(pg::Connection& conn) {
-    const auto result =
-        conn.exec("SELECT COALESCE((SELECT pid FROM pg_catalog.pg_stat_wal_receiver), 0)");
-    return text::parse_number<int>(result.value(0, 0)).value_or(0);
 }
 
 bool process_gone(int pid) {
@@ -96,7 +67,7 @@ bool wait_gone(int pid) {
 // SIGTERM to the local receiver until none runs, at most kStopRounds times.
 void stop_local_receiver(pg::Connection& conn) {
     for (int round = 0; round < kStopRounds; ++round) {
-        const int pid = receiver_pid(conn);
+        const int pid = wal_receiver_pid(conn);
         if (pid == 0) {
             log::info("{}", round == 0 ? "no WAL receiver is running on this node"
                                        : "the WAL receiver stays stopped");
@@ -118,7 +89,7 @@ void stop_local_receiver(pg::Connection& conn) {
         }
         std::this_thread::sleep_for(kPoll);  // time for a restart to show, should one happen
     }
-    if (const int pid = receiver_pid(conn); pid != 0)
+    if (const int pid = wal_receiver_pid(conn); pid != 0)
         log::warning("a WAL receiver (PID {}) started again", pid);
 }
 
@@ -131,7 +102,7 @@ failover::ReceiverPid ask_receiver_pid(const config::RepmgrConfig& config,
         return std::nullopt;
     }
     try {
-        return receiver_pid(*conn);
+        return wal_receiver_pid(*conn);
     } catch (const pg::PgError& e) {
         log::warning("unable to query the WAL receiver of node {}: {}", describe(node), e.what());
         return std::nullopt;
@@ -197,7 +168,7 @@ void thaw(const config::RepmgrConfig& config, bool reset_restores) {
         return;
     }
     try {
-        const auto setting = read_retry_setting(*conn);
+        const auto setting = read_retry_interval(*conn);
         if (!setting)
             return;
         const auto thawed = failover::thawed_retry_interval(setting->ms);
@@ -211,7 +182,7 @@ void thaw(const config::RepmgrConfig& config, bool reset_restores) {
         log::notice(
             "\"wal_retrieve_retry_interval\" set back to {} milliseconds: the WAL "
             "receiver may start again",
-            read_retry_setting(*conn).value_or(RetrySetting{*thawed, false}).ms);
+            read_retry_interval(*conn).value_or(cluster::RetryIntervalSetting{*thawed, false}).ms);
     } catch (const pg::PgError& e) {
         log::error("{}", describe_thaw_failure(e.what()));
     }
@@ -231,7 +202,7 @@ WalReceiverFreeze::WalReceiverFreeze(const config::RepmgrConfig& config,
         return;
     }
     try {
-        const auto setting = read_retry_setting(*conn);
+        const auto setting = read_retry_interval(*conn);
         const auto frozen = setting ? failover::frozen_retry_interval(setting->ms) : std::nullopt;
         if (frozen) {
             log::notice("setting \"wal_retrieve_retry_interval\" to {} milliseconds", *frozen);

@@ -9,7 +9,7 @@
 #include "model/exit_codes.hpp"
 
 #include "cluster/connect.hpp"
-#include "cluster/daemon_state.hpp"
+#include "cluster/daemon_state_store.hpp"
 #include "log/log.hpp"
 #include "pg/conninfo.hpp"
 
@@ -49,25 +49,27 @@ int set_paused(const CliOptions& options, bool pause) {
     int errors = 0;
     // Without the extension's shared memory the flag is pgwardend's row in repmgr.daemon_status,
     // written on the primary for every node.
-    std::optional<pg::Connection> primary;
-    if (cluster::state_store(conn) == cluster::StateStore::table) {
-        if (cluster::recovery_type(conn) == cluster::RecoveryType::primary) {
-            primary = std::move(conn);
-        } else if (auto found = cluster::connect_primary(conn)) {
-            primary = std::move(found->conn);
-        } else {
-            log::error("unable to connect to the primary, where the pause flags are kept");
-            return model::kErrRepmgrdPause;
-        }
+    std::optional<pg::Connection> found;
+    const auto store = cluster::open_state_store(conn, [&conn, &found]() -> pg::Connection* {
+        if (cluster::recovery_type(conn) == cluster::RecoveryType::primary)
+            return &conn;
+        if (auto primary = cluster::connect_primary(conn))
+            found = std::move(primary->conn);
+        return found ? &*found : nullptr;
+    });
+    const bool on_primary = store->kept_on_primary();
+    if (on_primary && !store->writable()) {
+        log::error("unable to connect to the primary, where the pause flags are kept");
+        return model::kErrRepmgrdPause;
     }
     for (const auto& node : *registered) {
-        if (primary) {
+        if (on_primary) {
             if (options.dry_run) {
                 log::info("would {} node {} ({}) ", verb, node.node_id, node.node_name);
                 continue;
             }
             try {
-                cluster::table_set_paused(*primary, node.node_id, pause);
+                store->set_paused(node.node_id, pause);
                 log::notice("node {} ({}) {}d", node.node_id, node.node_name, verb);
             } catch (const pg::PgError& e) {
                 log::error("unable to {} node {}: {}", verb, node.node_id, e.what());
@@ -91,8 +93,7 @@ int set_paused(const CliOptions& options, bool pause) {
         }
         bool done = true;
         try {
-            node_conn->exec(pause ? "SELECT repmgr.repmgrd_pause(TRUE)"
-                                  : "SELECT repmgr.repmgrd_pause(FALSE)");
+            cluster::ExtensionStateStore(*node_conn).set_paused(node.node_id, pause);
         } catch (const pg::PgError& e) {
             log::error("unable to execute repmgrd_pause() on node {}: {}", node.node_id, e.what());
             done = false;

@@ -21,11 +21,13 @@ std::optional<pg::Connection> try_connect(const std::string& conninfo,
     }
 }
 
+bool is_in_recovery(pg::Connection& conn) {
+    return conn.exec("SELECT pg_catalog.pg_is_in_recovery()").value(0, 0) == "t";
+}
+
 RecoveryType recovery_type(pg::Connection& conn) {
     try {
-        return conn.exec("SELECT pg_catalog.pg_is_in_recovery()").value(0, 0) == "t"
-                   ? RecoveryType::standby
-                   : RecoveryType::primary;
+        return is_in_recovery(conn) ? RecoveryType::standby : RecoveryType::primary;
     } catch (const pg::PgError& e) {
         log::debug("{}", e.what());
         return RecoveryType::unknown;

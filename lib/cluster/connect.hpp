@@ -23,6 +23,8 @@ std::optional<pg::Connection> try_connect(const std::string& conninfo,
 
 // pg_is_in_recovery() as repmgr's get_recovery_type; unknown when the query fails. Never throws.
 RecoveryType recovery_type(pg::Connection& conn);
+// pg_is_in_recovery() itself; throws pg::PgError.
+bool is_in_recovery(pg::Connection& conn);
 
 struct PrimaryConnection {
     pg::Connection conn;

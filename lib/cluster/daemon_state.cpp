@@ -31,10 +31,6 @@ StateStore state_store(pg::Connection& conn) {
     }
 }
 
-bool has_daemon_functions(pg::Connection& conn) {
-    return state_store(conn) == StateStore::extension;
-}
-
 const char* const kDaemonStatusTable = R"(CREATE TABLE IF NOT EXISTS repmgr.daemon_status (
   node_id            INTEGER     PRIMARY KEY,
   pid                INTEGER     NULL,
@@ -138,6 +134,10 @@ void publish_upstream_seen(pg::Connection& conn, int upstream_node_id) {
 
 bool daemon_paused(pg::Connection& conn) {
     return conn.exec("SELECT repmgr.repmgrd_is_paused()").value(0, 0) == "t";
+}
+
+void set_daemon_paused(pg::Connection& conn, bool paused) {
+    conn.exec(paused ? "SELECT repmgr.repmgrd_pause(TRUE)" : "SELECT repmgr.repmgrd_pause(FALSE)");
 }
 
 std::optional<bool> daemon_running(pg::Connection& conn) {

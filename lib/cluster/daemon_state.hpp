@@ -4,7 +4,8 @@
 // `repmgr service status/pause`, `repmgr standby switchover` and repmgrd on other nodes see and
 // steer pgwardend. Where the extension is absent (or its library not preloaded), the same facts
 // live in the table repmgr.daemon_status, written on the primary and read from any node's copy;
-// a new primary is then found by scanning the nodes instead of being announced.
+// a new primary is then found by scanning the nodes instead of being announced. Callers reach
+// these through DaemonStateStore (daemon_state_store.hpp), which picks the place once.
 #pragma once
 
 #include "pg/connection.hpp"
@@ -20,7 +21,6 @@ enum class StateStore { extension, table, none };
 StateStore state_store(pg::Connection& conn);
 // The query behind state_store: two booleans, "extension usable" and "metadata present".
 extern const char* const kStateStoreQuery;
-bool has_daemon_functions(pg::Connection& conn);  // state_store(conn) == extension
 
 // --- the table, where there is no extension (all throw pg::PgError) ---
 // Created on the primary when first needed (by pgwardend, or by `pgwarden service pause`), so the
@@ -56,6 +56,8 @@ void publish_upstream_node_id(pg::Connection& conn, int upstream_node_id);
 void publish_upstream_seen(pg::Connection& conn, int upstream_node_id);
 // repmgr.repmgrd_is_paused() of that node; false when unknown.
 bool daemon_paused(pg::Connection& conn);
+// repmgr.repmgrd_pause(): the flag that node's daemon obeys.
+void set_daemon_paused(pg::Connection& conn, bool paused);
 // repmgr.repmgrd_is_running() of that node; nothing when the function is absent.
 std::optional<bool> daemon_running(pg::Connection& conn);
 // Seconds since that node's daemon last reached its upstream; nothing when unknown.

@@ -99,6 +99,12 @@ void set_upstream(pg::Connection& conn, int node_id, int upstream_node_id) {
     });
 }
 
+// One statement: a transaction of its own.
+void set_standby_of(pg::Connection& conn, int node_id, int upstream_node_id) {
+    conn.exec("UPDATE repmgr.nodes SET type = 'standby', upstream_node_id = $1 WHERE node_id = $2",
+              {std::to_string(upstream_node_id), std::to_string(node_id)});
+}
+
 void replace_all_nodes(pg::Connection& conn, const std::vector<NodeRecord>& nodes) {
     in_transaction(conn, [&] {
         // upstream_node_id refers to rows written later in the same transaction.
