@@ -1,40 +1,19 @@
 #include "cluster_io.hpp"
 
-#include "wal_receiver.hpp"
-
 #include "cluster/connect.hpp"
 #include "cluster/daemon_queries.hpp"
 #include "cluster/daemon_state_store.hpp"
 #include "exec/in_parallel.hpp"
-#include "exec/placeholders.hpp"
-#include "exec/shell.hpp"
+#include "failover/membership.hpp"
 #include "log/log.hpp"
 #include "pg/conninfo.hpp"
 
 #include <libpq-fe.h>
 
-#include <algorithm>
-
 namespace pgwarden::daemon {
-namespace {
-
-// 'pgwd': the advisory lock class every pgwardend election locks on every node.
-constexpr int kElectionLockClass = 0x70677764;
-constexpr int kElectionLockObject = 1;
 
 using exec::in_parallel;
 
-failover::NodeView base_view(const cluster::NodeRecord& record) {
-    failover::NodeView view;
-    view.node_id = record.node_id;
-    view.node_name = record.node_name;
-    view.witness = record.type == model::NodeType::witness;
-    view.priority = record.priority;
-    view.location = record.location;
-    return view;
-}
-
-// Fills a view from a connection to that node; false when the node could not be queried.
 bool observe(pg::Connection& conn, failover::NodeView& view) {
     try {
         const auto progress = cluster::wal_progress(conn);
@@ -53,18 +32,6 @@ bool observe(pg::Connection& conn, failover::NodeView& view) {
     return view.visible;
 }
 
-// Only called for a failed primary. A standby whose record names no upstream (stale metadata)
-// is monitoring the primary too, so it is a sibling: otherwise the others would elect without it
-// while it holds its own election.
-bool is_sibling(const cluster::NodeRecord& node, int self_id, int failed_primary_id) {
-    if (!node.active || node.node_id == self_id || node.node_id == failed_primary_id)
-        return false;
-    if (node.type == model::NodeType::witness)
-        return true;
-    return node.type == model::NodeType::standby &&
-           (!node.upstream_node_id || node.upstream_node_id == failed_primary_id);
-}
-
 std::optional<bool> in_recovery(pg::Connection& conn) {
     try {
         return cluster::is_in_recovery(conn);
@@ -72,101 +39,6 @@ std::optional<bool> in_recovery(pg::Connection& conn) {
         return std::nullopt;
     }
 }
-
-ElectionRun cancelled(std::string reason) {
-    ElectionRun run;
-    run.outcome.verdict = failover::Verdict::cancelled;
-    run.outcome.reasons.push_back(std::move(reason));
-    return run;
-}
-
-// Takes the election lock on every visible node, lowest node_id first, stopping at the first
-// node whose lock another candidate holds. Then, under the lock, looks again for a primary.
-void lock_voters(const config::RepmgrConfig& config, const std::vector<cluster::NodeRecord>& voters,
-                 ElectionRun& run) {
-    auto locks = std::make_shared<ElectionLocks>();
-    for (const auto& node : voters) {
-        auto conn = open(node.conninfo, config);
-        if (!conn)
-            continue;
-        bool locked = false;
-        try {
-            locked = cluster::try_session_lock(*conn, kElectionLockClass, kElectionLockObject);
-        } catch (const pg::PgError& e) {
-            log::warning("unable to take the election lock on node {}: {}", describe(node),
-                         e.what());
-            continue;
-        }
-        if (!locked) {
-            run.outcome.verdict = failover::Verdict::lost;
-            run.outcome.winner_node_id = 0;
-            run.outcome.reasons.push_back(fmt::format(
-                "another candidate holds the election lock on node {}", describe(node)));
-            return;
-        }
-        // A witness is never in recovery: only a standby out of it was promoted.
-        if (node.node_id != config.node_id && node.type != model::NodeType::witness &&
-            in_recovery(*conn) == false) {
-            run.outcome.verdict = failover::Verdict::follow_existing_primary;
-            run.outcome.winner_node_id = node.node_id;
-            run.outcome.reasons.push_back(
-                fmt::format("node {} was promoted meanwhile", describe(node)));
-            return;
-        }
-        locks->sessions.push_back(std::move(*conn));
-    }
-    const int held = static_cast<int>(locks->sessions.size());
-    if (!failover::holds_majority(held, run.outcome.total_nodes)) {
-        run.outcome.verdict = failover::Verdict::cancelled;
-        run.outcome.reasons.push_back(fmt::format(
-            "the election lock is held on only {} of {} nodes", held, run.outcome.total_nodes));
-        return;
-    }
-    run.outcome.reasons.push_back(
-        fmt::format("election lock held on {} of {} nodes", held, run.outcome.total_nodes));
-    run.locks = std::move(locks);
-}
-
-void validate(const config::RepmgrConfig& config, const cluster::NodeRecord& self,
-              int sharing_upstream, ElectionRun& run) {
-    if (config.failover_validation_command.empty())
-        return;
-    const auto command =
-        exec::expand_validation_command(config.failover_validation_command,
-                                        {self.node_id, self.node_name, run.outcome.visible_nodes,
-                                         sharing_upstream, run.outcome.total_nodes});
-    log::info("executing \"failover_validation_command\": {}", command);
-    const auto outcome = exec::run_shell(command, exec::k_default_command_timeout);
-    if (outcome.ok())
-        return;
-    run.locks.reset();
-    run.outcome.verdict = failover::Verdict::cancelled;
-    run.outcome.reasons.push_back(
-        outcome.timed_out ? "failover_validation_command timed out: election to be rerun"
-                          : fmt::format("failover_validation_command returned {}: election to "
-                                        "be rerun",
-                                        outcome.exit_code));
-}
-
-ElectionRun follow_the_primary(const config::RepmgrConfig& config,
-                               const cluster::NodeRecord& failed_upstream) {
-    auto local = open(config.conninfo, config);
-    if (!local)
-        return cancelled("the local node cannot be queried");
-    auto primary = cluster::connect_primary(*local);
-    if (!primary)
-        return cancelled(fmt::format("upstream standby {} failed and no primary is reachable",
-                                     describe(failed_upstream)));
-    ElectionRun run;
-    run.outcome.verdict = failover::Verdict::follow_existing_primary;
-    run.outcome.winner_node_id = primary->record.node_id;
-    run.outcome.reasons.push_back(
-        fmt::format("upstream standby {} failed: following the primary {}",
-                    describe(failed_upstream), describe(primary->record)));
-    return run;
-}
-
-}  // namespace
 
 void observe_daemon(cluster::DaemonStateStore& store, failover::NodeView& view) {
     if (const auto running = store.daemon_running(view.node_id))
@@ -248,79 +120,6 @@ std::optional<cluster::NodeRecord> find_record(const config::RepmgrConfig& confi
     return std::nullopt;
 }
 
-ElectionRun run_election(const config::RepmgrConfig& config, const cluster::NodeRecord& self,
-                         const cluster::NodeRecord& failed_upstream) {
-    // A cascaded standby whose upstream standby failed has a primary still: it follows that
-    // (repmgrd's upstream standby failover) and never holds an election.
-    if (failed_upstream.type != model::NodeType::primary)
-        return follow_the_primary(config, failed_upstream);
-    const auto nodes = load_nodes_locally(config);
-    if (!nodes)
-        return cancelled("the local node's metadata cannot be read");
-    std::vector<cluster::NodeRecord> siblings;
-    std::optional<cluster::NodeRecord> own = self;
-    for (const auto& node : *nodes) {
-        if (node.node_id == self.node_id)
-            own = node;  // priority and location come from the metadata, as in repmgrd
-        else if (is_sibling(node, self.node_id, failed_upstream.node_id))
-            siblings.push_back(node);
-    }
-
-    failover::ElectionInput input;
-    input.automatic = config.failover == config::FailoverMode::automatic;
-    input.primary_location = failed_upstream.location;
-    input.monitor_interval_secs = config.monitor_interval_secs;
-    input.primary_visibility_consensus = config.primary_visibility_consensus;
-    input.self = base_view(*own);
-    // Held until the election is decided: the LSNs compared below cannot move meanwhile.
-    const WalReceiverFreeze frozen(config, siblings);
-    {
-        auto local = open(config.conninfo, config);
-        if (!local || !observe(*local, input.self))
-            return cancelled("the local node cannot be queried");
-        if (!input.self.in_recovery)
-            return cancelled("the local node is not in recovery");
-    }
-    input.self.daemon_running = true;
-    input.siblings = in_parallel(siblings, [&config](const cluster::NodeRecord& node) {
-        auto view = base_view(node);
-        if (auto conn = open(node.conninfo, config))
-            observe(*conn, view);
-        return view;
-    });
-
-    ElectionRun run;
-    run.outcome = failover::decide_election(input);
-    if (run.outcome.verdict != failover::Verdict::won)
-        return run;
-
-    std::vector<cluster::NodeRecord> voters{*own};
-    for (std::size_t i = 0; i < siblings.size(); ++i)
-        if (input.siblings[i].visible)
-            voters.push_back(siblings[i]);
-    std::sort(voters.begin(), voters.end(),
-              [](const auto& a, const auto& b) { return a.node_id < b.node_id; });
-    lock_voters(config, voters, run);
-    if (run.outcome.verdict != failover::Verdict::won)
-        return run;
-    if (!run.locks)
-        return run;
-    validate(config, *own, static_cast<int>(siblings.size()) + 1, run);
-    return run;
-}
-
-ElectionRun take_election_lock(const config::RepmgrConfig& config,
-                               std::vector<cluster::NodeRecord> voters, int total_nodes) {
-    std::sort(voters.begin(), voters.end(),
-              [](const auto& a, const auto& b) { return a.node_id < b.node_id; });
-    ElectionRun run;
-    run.outcome.verdict = failover::Verdict::won;
-    run.outcome.winner_node_id = config.node_id;
-    run.outcome.total_nodes = total_nodes;
-    lock_voters(config, voters, run);
-    return run;
-}
-
 std::optional<int> find_new_primary(const config::RepmgrConfig& config, int self_id,
                                     int failed_upstream_id, bool newly_promoted_only) {
     auto local = open(config.conninfo, config);
@@ -331,11 +130,8 @@ std::optional<int> find_new_primary(const config::RepmgrConfig& config, int self
         if (const auto announced = cluster::open_state_store(*local)->announced_new_primary();
             announced && *announced != self_id)
             return announced;
-        for (auto& node : cluster::load_nodes(*local))
-            if (node.active && node.node_id != self_id && node.node_id != failed_upstream_id &&
-                node.type != model::NodeType::witness &&
-                !(newly_promoted_only && node.type == model::NodeType::primary))
-                candidates.push_back(std::move(node));
+        candidates = failover::new_primary_candidates(cluster::load_nodes(*local), self_id,
+                                                      failed_upstream_id, newly_promoted_only);
     } catch (const pg::PgError& e) {
         log::debug("looking for a new primary: {}", e.what());
         return std::nullopt;
@@ -354,11 +150,7 @@ void notify_siblings(const config::RepmgrConfig& config, int self_id) {
     const auto nodes = load_nodes_locally(config);
     if (!nodes)
         return;
-    std::vector<cluster::NodeRecord> others;
-    for (const auto& node : *nodes)
-        if (node.active && node.node_id != self_id && node.type != model::NodeType::primary)
-            others.push_back(node);
-    in_parallel(others, [&config, self_id](const cluster::NodeRecord& node) {
+    in_parallel(failover::nodes_to_notify(*nodes, self_id), [&config, self_id](const cluster::NodeRecord& node) {
         auto conn = open(node.conninfo, config);
         if (!conn) {
             log::warning("unable to notify node {}: not reachable", describe(node));
@@ -395,18 +187,12 @@ ChildReport check_children(const config::RepmgrConfig& config, int self_id) {
     if (!conn)
         return report;
     try {
-        // Standbys attach through replication; a witness only holds a client connection.
-        const auto replicating = cluster::streaming_standby_names(*conn);
-        const auto clients = cluster::client_application_names(*conn);
-        for (const auto& node : cluster::load_nodes(*conn)) {
-            if (!node.active || node.upstream_node_id != self_id)
-                continue;
-            const bool witness = node.type == model::NodeType::witness;
-            report.registered.push_back({node.node_id, node.node_name, witness});
-            const auto& seen = witness ? clients : replicating;
-            if (seen.count(node.node_name) != 0)
-                report.attached.insert(node.node_id);
-        }
+        auto children =
+            failover::children_of(cluster::load_nodes(*conn), self_id,
+                                  cluster::streaming_standby_names(*conn),
+                                  cluster::client_application_names(*conn));
+        report.registered = std::move(children.registered);
+        report.attached = std::move(children.attached);
         report.ok = true;
     } catch (const pg::PgError& e) {
         log::warning("unable to check child nodes: {}", e.what());

@@ -39,28 +39,12 @@ struct CheckResult {
 // One upstream check with connection_check_type: ping, a new connection, or the query.
 CheckResult check_upstream(const config::RepmgrConfig& config, const std::string& conninfo);
 
-// The election lock: session advisory locks held on a majority of the nodes while this node
-// promotes; released (the sessions closed) when destroyed.
-class ElectionLocks {
-  public:
-    std::vector<pg::Connection> sessions;
-};
+// Fills a view from a connection to that node: recovery state, newest WAL position, timeline,
+// and what its daemon publishes. False (and not visible) when the node could not be queried.
+bool observe(pg::Connection& conn, failover::NodeView& view);
 
-struct ElectionRun {
-    failover::ElectionOutcome outcome;
-    std::shared_ptr<ElectionLocks> locks;  // held when outcome.verdict == won
-};
-
-// Gathers self and siblings (in parallel), decides, and for a win takes the election lock and
-// runs failover_validation_command. `failed_upstream` is the node that stopped answering.
-ElectionRun run_election(const config::RepmgrConfig& config, const cluster::NodeRecord& self,
-                         const cluster::NodeRecord& failed_upstream);
-
-// The election lock alone: session advisory locks on `voters` (self included), lowest node_id
-// first, stopping at the first one another candidate holds; under them, any voter found already
-// promoted is followed instead. Won (with the locks) only with more than half of `total_nodes`.
-ElectionRun take_election_lock(const config::RepmgrConfig& config,
-                               std::vector<cluster::NodeRecord> voters, int total_nodes);
+// pg_is_in_recovery() of that node; nothing when the query failed.
+std::optional<bool> in_recovery(pg::Connection& conn);
 
 // A node that announced itself as the new primary (notify_follow_primary on the local node), or
 // any active node other than self and `failed_upstream_id` that is not in recovery.

@@ -8,6 +8,7 @@
 
 #include "cluster_io.hpp"
 #include "daemon_options.hpp"
+#include "election_io.hpp"
 #include "failover_jobs.hpp"
 #include "startup.hpp"
 

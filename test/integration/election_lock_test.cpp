@@ -3,6 +3,7 @@
 #include "pg_cluster.hpp"
 
 #include "cluster_io.hpp"
+#include "election_io.hpp"
 
 #include <catch2/catch.hpp>
 
