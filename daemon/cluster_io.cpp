@@ -8,7 +8,7 @@
 #include "exec/placeholders.hpp"
 #include "exec/shell.hpp"
 #include "log/log.hpp"
-#include "pg/conninfo.hpp"
+#include "text/conninfo.hpp"
 #include "text/parse_number.hpp"
 
 #include <libpq-fe.h>
@@ -204,8 +204,8 @@ ElectionRun follow_the_primary(const config::RepmgrConfig& config,
 }  // namespace
 
 std::string daemon_conninfo(const std::string& conninfo) {
-    return pg::with_default(pg::with_default(conninfo, "connect_timeout", "2"),
-                            "fallback_application_name", "pgwardend");
+    return text::with_default(text::with_default(conninfo, "connect_timeout", "2"),
+                              "fallback_application_name", "pgwardend");
 }
 
 std::optional<pg::Connection> open(const std::string& conninfo, const config::RepmgrConfig& config,

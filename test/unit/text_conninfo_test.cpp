@@ -1,5 +1,5 @@
 #include "log/log.hpp"
-#include "pg/conninfo.hpp"
+#include "text/conninfo.hpp"
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -7,10 +7,14 @@
 
 #include <cstdio>
 #include <fstream>
+#include <optional>
+#include <string>
+#include <vector>
 
-using pgwarden::pg::has_keyword;
-using pgwarden::pg::mask_password;
-using pgwarden::pg::with_default;
+using pgwarden::text::ConninfoParam;
+using pgwarden::text::has_keyword;
+using pgwarden::text::mask_password;
+using pgwarden::text::with_default;
 
 TEST_CASE("a password in a conninfo is masked wherever it appears", "[conninfo]") {
     struct Case {
@@ -43,16 +47,34 @@ TEST_CASE("conninfo keywords are found in key=value and URI forms", "[conninfo]"
     CHECK_FALSE(has_keyword("host=a options='-c connect_timeout=2'", "connect_timeout"));
     CHECK(has_keyword("postgresql://h/db?connect_timeout=2", "connect_timeout"));
     CHECK_FALSE(has_keyword("postgresql://h/db", "connect_timeout"));
+    CHECK(has_keyword("postgresql://repmgr@h/db", "user"));
+    CHECK(has_keyword("host=a requiressl=1", "sslmode"));
+    CHECK_FALSE(has_keyword("host=a connect_timeout", "connect_timeout"));
 }
 
-TEST_CASE("a default is added only when the conninfo does not set the keyword", "[conninfo]") {
-    CHECK(with_default("host=a", "connect_timeout", "2") == "host=a connect_timeout='2'");
-    CHECK(with_default("host=a connect_timeout=5", "connect_timeout", "2") ==
-          "host=a connect_timeout=5");
-    CHECK(with_default("postgresql://h/db", "connect_timeout", "2") ==
-          "postgresql://h/db?connect_timeout=2");
-    CHECK(with_default("postgresql://h/db?sslmode=disable", "connect_timeout", "2") ==
-          "postgresql://h/db?sslmode=disable&connect_timeout=2");
+TEST_CASE("a conninfo is read as libpq reads it, in the order written", "[conninfo]") {
+    using pgwarden::text::parse_conninfo;
+    using Params = std::vector<ConninfoParam>;
+    CHECK(parse_conninfo("host = a  port=5432 application_name='it\\'s me' options=-c\\ x=1")
+              .params == Params{{"host", "a"},
+                                {"port", "5432"},
+                                {"application_name", "it's me"},
+                                {"options", "-c x=1"}});
+    CHECK(parse_conninfo("postgresql://us%65r:p%40ss@[::1]:5432,h2:5433/d%62?sslmode=require")
+              .params == Params{{"user", "user"},
+                                {"password", "p@ss"},
+                                {"host", "::1,h2"},
+                                {"port", "5432,5433"},
+                                {"dbname", "db"},
+                                {"sslmode", "require"}});
+    const auto twice = parse_conninfo("host=a host=b");
+    CHECK(twice.params.size() == 2);
+    CHECK(twice.value_of("host") == "b");
+    CHECK_FALSE(twice.value_of("port"));
+    // Without a keyword list only the syntax is checked.
+    CHECK_FALSE(parse_conninfo("hostx=a").error);
+    CHECK(parse_conninfo("host=a b").error ==
+          "missing \"=\" after \"b\" in connection info string");
 }
 
 TEST_CASE("log levels are read as repmgr spells them", "[log]") {
