@@ -1,6 +1,6 @@
-// libpq's conninfo grammar, ported from libpq 15's fe-connect.c (conninfo_parse,
-// conninfo_uri_parse_options, conninfo_uri_parse_params, conninfo_uri_decode) so that a
-// conninfo is read, and rejected, exactly as libpq would, without linking libpq.
+// Conninfo text. The parser is libpq 15's fe-connect.c (conninfo_parse, conninfo_uri_parse_options,
+// conninfo_uri_parse_params, conninfo_uri_decode) ported step for step, so a conninfo is read and
+// rejected exactly as libpq would, without linking libpq; masking and defaults use it or scan.
 #include "text/conninfo.hpp"
 
 #include <fmt/format.h>
@@ -66,7 +66,8 @@ std::optional<int> hex_digit(char c) {
     return std::nullopt;
 }
 
-// A failed step of the parse carries libpq's message.
+// A failed step of the parse carries libpq's message. Thrown only inside parse_conninfo, which
+// catches it: it stands for libpq's "goto cleanup" exits, one for one, keeping the port readable.
 struct Failure {
     std::string message;
 };
