@@ -3,7 +3,7 @@
 
 #include "text/json.hpp"
 
-#include "pg/conninfo.hpp"
+#include "text/conninfo.hpp"
 
 #include <fmt/format.h>
 
@@ -368,7 +368,7 @@ std::string format_cluster_json(const std::vector<cluster::NodeRecord>& nodes,
             json_string(model::node_type_name(node.type)), json_string(status),
             upstream.empty() ? "null" : json_string(upstream), node.priority,
             json_string(node.location), json_optional(obs.timeline),
-            json_optional(obs.replay_lag_bytes), json_string(pg::mask_password(node.conninfo)));
+            json_optional(obs.replay_lag_bytes), json_string(text::mask_password(node.conninfo)));
     }
     out += nodes.empty() ? "]\n" : "\n]\n";
     return out;

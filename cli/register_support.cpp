@@ -1,67 +1,39 @@
 #include "register_support.hpp"
 
-#include <libpq-fe.h>
+#include "config/libpq_conninfo.hpp"
+#include "text/conninfo.hpp"
 
 #include <fmt/format.h>
 
-#include <memory>
+#include <utility>
+#include <vector>
 
 namespace pgwarden::cli::reg {
 namespace {
 
-using ConninfoOptions = std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)>;
-
-// libpq's reading of a conninfo (key=value or URI); empty when it does not parse.
-ConninfoOptions parse_conninfo(const std::string& conninfo) {
-    char* error = nullptr;
-    ConninfoOptions options(PQconninfoParse(conninfo.c_str(), &error), &PQconninfoFree);
-    if (error != nullptr)
-        PQfreemem(error);
-    return options;
-}
-
 // The value of `keyword` in a conninfo (key=value or URI), as libpq parses it.
 std::string conninfo_value(const std::string& conninfo, const char* keyword) {
-    const auto options = parse_conninfo(conninfo);
-    if (!options)
-        return {};
-    for (auto* option = options.get(); option->keyword != nullptr; ++option) {
-        if (std::string_view(option->keyword) == keyword && option->val != nullptr)
-            return option->val;
-    }
-    return {};
-}
-
-// A value quoted as libpq's key=value syntax wants it: 'it\'s'.
-std::string quote_conninfo_value(std::string_view value) {
-    std::string out = "'";
-    for (const char c : value) {
-        if (c == '\'' || c == '\\')
-            out += '\\';
-        out += c;
-    }
-    return out + "'";
+    return config::parse_libpq_conninfo(conninfo).value_of(keyword).value_or("");
 }
 
 }  // namespace
 
 std::optional<std::string> conninfo_with(const std::string& conninfo, const char* keyword,
                                          const std::string& value) {
-    const auto options = parse_conninfo(conninfo);
-    if (!options)
+    text::ParsedConninfo parsed = config::parse_libpq_conninfo(conninfo);
+    if (parsed.error)
         return std::nullopt;
-    std::string out;
-    bool replaced = false;
-    for (auto* option = options.get(); option->keyword != nullptr; ++option) {
-        const bool target = std::string_view(option->keyword) == keyword;
-        if (!target && (option->val == nullptr || option->val[0] == '\0'))
-            continue;
-        replaced = replaced || target;
-        out += fmt::format("{}{}={}", out.empty() ? "" : " ", option->keyword,
-                           quote_conninfo_value(target ? value : option->val));
+    std::vector<text::ConninfoParam> params;
+    for (auto& param : parsed.params) {
+        if (!param.value.empty())
+            params.push_back(std::move(param));
     }
-    if (!replaced)
-        out += fmt::format("{}{}={}", out.empty() ? "" : " ", keyword, quote_conninfo_value(value));
+    params.push_back({keyword, value});
+    // In libpq's keyword order, as repmgr writes it back from PQconninfoParse().
+    std::string out;
+    for (const auto& param : config::in_libpq_order(std::move(params)))
+        out += fmt::format("{}{}={}", out.empty() ? "" : " ", param.keyword,
+                           text::quote_conninfo_value(param.value));
     return out;
 }
 

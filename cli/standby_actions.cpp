@@ -3,7 +3,7 @@
 
 #include "standby_decisions.hpp"
 
-#include "pg/conninfo.hpp"
+#include "text/conninfo.hpp"
 
 #include <fmt/format.h>
 
@@ -29,16 +29,16 @@ constexpr const char* kProbeConnectTimeout = "10";
 
 // A connection in libpq's replication mode; the walsender answers only simple queries.
 std::optional<pg::Result> replication_query(const std::string& conninfo, const std::string& sql) {
-    const std::string repl = pg::with_default(conninfo, "replication", "database");
+    const std::string repl = text::with_default(conninfo, "replication", "database");
     pg::ConnHandle conn(PQconnectdb(repl.c_str()));
     if (!conn || PQstatus(conn.get()) != CONNECTION_OK) {
-        log::debug("replication connection to \"{}\" failed: {}", pg::mask_password(repl),
+        log::debug("replication connection to \"{}\" failed: {}", text::mask_password(repl),
                    conn ? pg::trim_message(PQerrorMessage(conn.get())) : "out of memory");
         return std::nullopt;
     }
     pg::Result result(PQexec(conn.get(), sql.c_str()));
     if (!result.ok()) {
-        log::debug("\"{}\" on \"{}\" failed: {}", sql, pg::mask_password(repl),
+        log::debug("\"{}\" on \"{}\" failed: {}", sql, text::mask_password(repl),
                    result ? result.error_message() : "no result");
         return std::nullopt;
     }
@@ -82,8 +82,8 @@ std::optional<ReachablePrimary> find_reachable_primary(
         if (skip_node_id && node->node_id == *skip_node_id)
             continue;
         // A host that drops packets must not stall the search forever (libpq's default).
-        auto conn =
-            try_connect(pg::with_default(node->conninfo, "connect_timeout", kProbeConnectTimeout));
+        auto conn = try_connect(
+            text::with_default(node->conninfo, "connect_timeout", kProbeConnectTimeout));
         if (!conn)
             continue;
         if (in_recovery(*conn) == false)

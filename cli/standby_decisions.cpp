@@ -1,10 +1,12 @@
 // Pure helpers for standby clone / promote / follow (see the header).
 #include "standby_decisions.hpp"
 
-#include <fmt/format.h>
-#include <libpq-fe.h>
+#include "config/libpq_conninfo.hpp"
+#include "text/conninfo.hpp"
 
-#include <memory>
+#include <fmt/format.h>
+
+#include <charconv>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -48,22 +50,12 @@ std::string key_of_conf_line(std::string_view line) {
 }  // namespace
 
 ConninfoParams parse_conninfo(const std::string& conninfo) {
-    char* error = nullptr;
-    PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
-    if (options == nullptr) {
-        std::string reason = error != nullptr ? error : "out of memory";
-        if (error != nullptr)
-            PQfreemem(error);
-        while (!reason.empty() && reason.back() == '\n')
-            reason.pop_back();
-        throw std::invalid_argument(reason);
-    }
-    std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> owner(options, &PQconninfoFree);
+    const text::ParsedConninfo parsed = config::parse_libpq_conninfo(conninfo);
+    if (parsed.error)
+        throw std::invalid_argument(*parsed.error);
     ConninfoParams params;
-    for (PQconninfoOption* option = options; option->keyword != nullptr; ++option) {
-        if (option->val != nullptr)
-            params.emplace_back(option->keyword, option->val);
-    }
+    for (const auto& [keyword, value] : parsed.params)
+        params.emplace_back(keyword, value);
     return params;
 }
 
@@ -74,17 +66,7 @@ std::string format_conninfo(const ConninfoParams& params) {
             out += ' ';
         out += key;
         out += '=';
-        if (!needs_quotes(value)) {
-            out += value;
-            continue;
-        }
-        out += '\'';
-        for (char c : value) {
-            if (c == '\'' || c == '\\')
-                out += '\\';
-            out += c;
-        }
-        out += '\'';
+        out += needs_quotes(value) ? text::quote_conninfo_value(value) : value;
     }
     return out;
 }

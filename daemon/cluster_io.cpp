@@ -6,7 +6,7 @@
 #include "exec/in_parallel.hpp"
 #include "failover/membership.hpp"
 #include "log/log.hpp"
-#include "pg/conninfo.hpp"
+#include "text/conninfo.hpp"
 
 #include <libpq-fe.h>
 
@@ -48,8 +48,8 @@ void observe_daemon(cluster::DaemonStateStore& store, failover::NodeView& view) 
 }
 
 std::string daemon_conninfo(const std::string& conninfo) {
-    return pg::with_default(pg::with_default(conninfo, "connect_timeout", "2"),
-                            "fallback_application_name", "pgwardend");
+    return text::with_default(text::with_default(conninfo, "connect_timeout", "2"),
+                              "fallback_application_name", "pgwardend");
 }
 
 std::optional<pg::Connection> open(const std::string& conninfo, const config::RepmgrConfig& config,

@@ -6,7 +6,7 @@
 
 #include "log/log.hpp"
 #include "model/exit_codes.hpp"
-#include "pg/conninfo.hpp"
+#include "text/conninfo.hpp"
 
 #include <fmt/format.h>
 #include <boost/asio/io_context.hpp>
@@ -81,7 +81,7 @@ int run(const probe::ProbeSettings& settings) {
     const auto local = server->local_endpoint();
     log::notice("pgwarden-probe {} listening on {}:{}, checking \"{}\"", PGWARDEN_VERSION,
                 local.address().to_string(), local.port(),
-                pg::mask_password(settings.checker.conninfo));
+                text::mask_password(settings.checker.conninfo));
 
     asio::signal_set stop_signals(io, SIGTERM, SIGINT);
     asio::signal_set reopen_signal(io, SIGHUP);

@@ -2,7 +2,7 @@
 
 #include "cluster/state_query.hpp"
 #include "log/log.hpp"
-#include "pg/conninfo.hpp"
+#include "text/conninfo.hpp"
 
 #include <algorithm>
 
@@ -25,7 +25,7 @@ RoleChecker::RoleChecker(asio::io_context& io, CheckerSettings settings, Metrics
       backoff_timer_(io) {
     // Name the session so operators can find the probe's single backend in pg_stat_activity.
     settings_.conninfo =
-        pg::with_default(settings_.conninfo, "fallback_application_name", "pgwarden-probe");
+        text::with_default(settings_.conninfo, "fallback_application_name", "pgwarden-probe");
     conn_.on_broken([this](const std::string& error) {
         log::info("connection to PostgreSQL closed while idle ({}); reconnecting on next check",
                   error);

@@ -9,7 +9,7 @@
 #include "cluster/connect.hpp"
 #include "cluster/node_record.hpp"
 #include "log/log.hpp"
-#include "pg/conninfo.hpp"
+#include "text/conninfo.hpp"
 
 #include <libpq-fe.h>
 
@@ -253,13 +253,13 @@ int node_check(const CliOptions& options) {
         const auto replaced = reg::conninfo_with(config.conninfo, "user", *options.superuser);
         if (!replaced) {
             log::error("unable to parse conninfo string \"{}\" for local node",
-                       pg::mask_password(config.conninfo));
+                       text::mask_password(config.conninfo));
             return model::kErrBadConfig;
         }
         // repmgr's establish_db_connection_with_replacement_param also sets these two, and
         // --db-connection lists them.
-        conninfo = pg::with_default(pg::with_default(*replaced, "options", "-csearch_path="),
-                                    "fallback_application_name", "repmgr");
+        conninfo = text::with_default(text::with_default(*replaced, "options", "-csearch_path="),
+                                      "fallback_application_name", "repmgr");
     }
     if (options.checks.count("db-connection") != 0U)
         return check_db_connection(conninfo, output);

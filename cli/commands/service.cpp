@@ -11,7 +11,7 @@
 #include "cluster/connect.hpp"
 #include "cluster/daemon_state_store.hpp"
 #include "log/log.hpp"
-#include "pg/conninfo.hpp"
+#include "text/conninfo.hpp"
 
 #include <cstdio>
 
@@ -80,7 +80,7 @@ int set_paused(const CliOptions& options, bool pause) {
         log::debug("{} node {} ({})", pause ? "pausing" : "unpausing", node.node_id,
                    node.node_name);
         auto node_conn = cluster::try_connect(
-            pg::with_default(node.conninfo, "connect_timeout", kPauseConnectTimeout));
+            text::with_default(node.conninfo, "connect_timeout", kPauseConnectTimeout));
         if (!node_conn) {
             log::warning("unable to connect to node {}", node.node_id);
             ++errors;

@@ -8,7 +8,7 @@
 #include "standby_decisions.hpp"
 
 #include "cluster/events.hpp"
-#include "pg/conninfo.hpp"
+#include "text/conninfo.hpp"
 
 #include <fmt/format.h>
 
@@ -57,8 +57,7 @@ ConninfoParams source_params(const CliOptions& options) {
     ConninfoParams params;
     if (options.dbname) {
         if (options.dbname->find('=') != std::string::npos ||
-            options.dbname->rfind("postgresql://", 0) == 0 ||
-            options.dbname->rfind("postgres://", 0) == 0)
+            text::is_conninfo_uri(*options.dbname))
             params = standby::parse_conninfo(*options.dbname);
         else
             params.emplace_back("dbname", *options.dbname);
@@ -161,7 +160,7 @@ int clone(const CliOptions& options) {
     log::notice("destination directory \"{}\" provided", data_dir);
     log::info("connecting to source node");
     detail(Level::info,
-           fmt::format("connection string is: {}", pg::mask_password(source_conninfo)));
+           fmt::format("connection string is: {}", text::mask_password(source_conninfo)));
 
     auto source_conn = standby::try_connect(source_conninfo, Level::error);
     if (!source_conn) {

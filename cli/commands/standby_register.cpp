@@ -9,7 +9,7 @@
 #include "cluster/events.hpp"
 #include "cluster/node_write.hpp"
 #include "log/log.hpp"
-#include "pg/conninfo.hpp"
+#include "text/conninfo.hpp"
 
 #include <libpq-fe.h>
 
@@ -232,7 +232,7 @@ int standby_register(const CliOptions& options) {
                         "\"repmgr.conf\" to connect to the standby");
         }
         if (cluster::recovery_type(*local) != RecoveryType::standby) {
-            log::error("this node should be a standby ({})", pg::mask_password(config.conninfo));
+            log::error("this node should be a standby ({})", text::mask_password(config.conninfo));
             return model::kErrBadConfig;
         }
     }

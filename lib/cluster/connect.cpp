@@ -1,7 +1,7 @@
 #include "cluster/connect.hpp"
 
 #include "log/log.hpp"
-#include "pg/conninfo.hpp"
+#include "text/conninfo.hpp"
 
 #include <algorithm>
 
@@ -56,7 +56,7 @@ std::optional<PrimaryConnection> connect_primary(pg::Connection& via) {
     for (auto& node : nodes) {
         log::debug("checking if node {} is primary", node.node_id);
         // A host that drops packets must not stall the search (libpq waits forever by default).
-        auto conn = try_connect(pg::with_default(node.conninfo, "connect_timeout", "10"));
+        auto conn = try_connect(text::with_default(node.conninfo, "connect_timeout", "10"));
         if (!conn)
             continue;
         if (recovery_type(*conn) == RecoveryType::primary)

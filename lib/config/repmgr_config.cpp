@@ -1,11 +1,11 @@
 #include "config/repmgr_config.hpp"
 
+#include "config/libpq_conninfo.hpp"
+
 #include <fmt/format.h>
-#include <libpq-fe.h>
 
 #include <algorithm>
 #include <cctype>
-#include <memory>
 #include <utility>
 
 namespace pgwarden::config {
@@ -334,18 +334,9 @@ class Builder {
     void check_conninfo() {
         if (config_.conninfo.empty())
             return;
-        char* message = nullptr;
-        PQconninfoOption* options = PQconninfoParse(config_.conninfo.c_str(), &message);
-        const std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> owned(options,
-                                                                                 &PQconninfoFree);
-        const std::unique_ptr<char, decltype(&PQfreemem)> owned_message(message, &PQfreemem);
-        if (options != nullptr)
-            return;
-        std::string reason = message != nullptr ? message : "out of memory";
-        while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' '))
-            reason.pop_back();
-        error(config_.raw.at("conninfo"),
-              fmt::format("invalid value for parameter \"conninfo\": {}", reason));
+        if (const auto reason = conninfo_error(config_.conninfo))
+            error(config_.raw.at("conninfo"),
+                  fmt::format("invalid value for parameter \"conninfo\": {}", *reason));
     }
 
     std::string value_and_source(std::string_view key, int value) const {

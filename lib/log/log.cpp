@@ -1,6 +1,6 @@
 #include "log/log.hpp"
 
-#include "pg/conninfo.hpp"
+#include "text/conninfo.hpp"
 
 #include <fmt/chrono.h>
 
@@ -124,7 +124,7 @@ void write(Level lvl, std::string_view message) {
             message.remove_prefix(sub_label.size() + 2);
         }
     }
-    const std::string masked = pg::mask_password(message);
+    const std::string masked = text::mask_password(message);
     std::lock_guard lock(sink().mutex);
     if (sink().syslog) {
         static constexpr int kPriorities[] = {LOG_DEBUG, LOG_INFO,  LOG_NOTICE, LOG_WARNING,

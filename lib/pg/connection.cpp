@@ -1,6 +1,6 @@
 #include "pg/connection.hpp"
 
-#include "pg/conninfo.hpp"
+#include "text/conninfo.hpp"
 
 #include "log/log.hpp"
 
@@ -22,7 +22,7 @@ Connection Connection::open(const std::string& conninfo) {
     if (!conn)
         throw PgError("out of memory connecting to PostgreSQL");
     if (PQstatus(conn.get()) != CONNECTION_OK) {
-        throw PgError(fmt::format("could not connect to \"{}\": {}", mask_password(conninfo),
+        throw PgError(fmt::format("could not connect to \"{}\": {}", text::mask_password(conninfo),
                                   trim_message(PQerrorMessage(conn.get()))));
     }
     return Connection(std::move(conn), conninfo);
@@ -39,7 +39,8 @@ Result Connection::exec(const std::string& sql,
     if (!result.ok()) {
         const std::string reason =
             result ? result.error_message() : trim_message(PQerrorMessage(conn_.get()));
-        throw PgError(fmt::format("query failed on \"{}\": {}", mask_password(conninfo_), reason));
+        throw PgError(
+            fmt::format("query failed on \"{}\": {}", text::mask_password(conninfo_), reason));
     }
     return result;
 }

@@ -2,9 +2,8 @@
 // CMake build; from the repository root:
 //
 //   clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined \
-//       -Ilib $(pkg-config --cflags libpq) \
-//       test/fuzz/pg_conf_fuzz.cpp lib/config/*.cpp lib/log/log.cpp lib/pg/conninfo.cpp \
-//       -lfmt -lpq -linih -lboost_program_options -o /tmp/pg_conf_fuzz
+//       -Ilib test/fuzz/pg_conf_fuzz.cpp lib/config/*.cpp lib/log/log.cpp lib/text/*.cpp \
+//       -lfmt -linih -lboost_program_options -o /tmp/pg_conf_fuzz
 //   mkdir -p /tmp/pg_conf_corpus && cp etc/repmgr.conf.sample /tmp/pg_conf_corpus/
 //   /tmp/pg_conf_fuzz -max_total_time=300 /tmp/pg_conf_corpus
 //
