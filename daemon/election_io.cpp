@@ -39,7 +39,8 @@ void lock_voters(const config::RepmgrConfig& config, const std::vector<cluster::
             continue;
         failover::LockAnswer answer{node, node.node_id == config.node_id, false, std::nullopt};
         try {
-            answer.locked = cluster::try_session_lock(*conn, kElectionLockClass, kElectionLockObject);
+            answer.locked =
+                cluster::try_session_lock(*conn, kElectionLockClass, kElectionLockObject);
         } catch (const pg::PgError& e) {
             log::warning("unable to take the election lock on node {}: {}", describe(node),
                          e.what());
@@ -63,9 +64,8 @@ std::optional<failover::ValidationAnswer> validate(const config::RepmgrConfig& c
     if (config.failover_validation_command.empty())
         return std::nullopt;
     const auto command = exec::expand_validation_command(
-        config.failover_validation_command,
-        {self.node_id, self.node_name, outcome.visible_nodes, sharing_upstream,
-         outcome.total_nodes});
+        config.failover_validation_command, {self.node_id, self.node_name, outcome.visible_nodes,
+                                             sharing_upstream, outcome.total_nodes});
     log::info("executing \"failover_validation_command\": {}", command);
     const auto result = exec::run_shell(command, exec::k_default_command_timeout);
     // A command that could not be run at all vetoes too: nothing agreed to the promotion.

@@ -97,7 +97,9 @@ void DaemonLoop::on_primary(const failover::CheckChildren& /*action*/) {
                 unknown();
                 return;
             }
-            feed_primary({failover::PrimaryObserved::children_seen, {}, std::move(report.registered),
+            feed_primary({failover::PrimaryObserved::children_seen,
+                          {},
+                          std::move(report.registered),
                           std::move(report.attached)});
             schedule();
         },

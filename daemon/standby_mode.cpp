@@ -170,8 +170,7 @@ void DaemonLoop::on_standby(const failover::RunElection& /*action*/) {
     const auto upstream = *upstream_;
     log::notice("upstream node {} is gone: starting the election", model::describe(upstream));
     background(
-        "the election",
-        [config, self, upstream] { return run_election(config, self, upstream); },
+        "the election", [config, self, upstream] { return run_election(config, self, upstream); },
         [this](ElectionRun run) {
             for (const auto& reason : run.outcome.reasons)
                 log::info("election: {}", reason);
@@ -189,8 +188,7 @@ void DaemonLoop::on_standby(const failover::Promote& /*action*/) {
     const auto self = self_;
     const auto old_primary = *upstream_;
     background(
-        "the promotion",
-        [config, self, old_primary] { return promote(config, self, old_primary); },
+        "the promotion", [config, self, old_primary] { return promote(config, self, old_primary); },
         [this](StepResult result) {
             if (!result.ok)
                 log::error("promotion failed: {}{}", result.detail,
@@ -198,7 +196,9 @@ void DaemonLoop::on_standby(const failover::Promote& /*action*/) {
             feed({result.ok ? Observed::promote_succeeded : Observed::promote_failed, 0,
                   result.detail});
         },
-        [this](const std::string& why) { feed({Observed::promote_failed, 0, why}); });
+        [this](const std::string& why) {
+            feed({Observed::promote_failed, 0, why});
+        });
 }
 
 void DaemonLoop::on_standby(const failover::BecomePrimary& /*action*/) {
@@ -233,7 +233,9 @@ void DaemonLoop::on_standby(const failover::Follow& action) {
             }
             on_followed(*outcome.second);
         },
-        [this](const std::string& why) { feed({Observed::follow_failed, 0, why}); });
+        [this](const std::string& why) {
+            feed({Observed::follow_failed, 0, why});
+        });
 }
 
 void DaemonLoop::on_followed(const cluster::NodeRecord& primary) {

@@ -67,9 +67,9 @@ struct RunChildDisconnectCommand {
 // The local node came back as a standby: from now on the daemon runs the standby's machine.
 struct BecomeStandby {};
 
-using StandbyAction = std::variant<CheckUpstream, LookForPrimary, RunElection, Promote, Follow,
-                                   BecomePrimary, SetLocalActive, CheckLocal, RecordEvent, Explain,
-                                   GiveUp>;
+using StandbyAction =
+    std::variant<CheckUpstream, LookForPrimary, RunElection, Promote, Follow, BecomePrimary,
+                 SetLocalActive, CheckLocal, RecordEvent, Explain, GiveUp>;
 using PrimaryAction = std::variant<CheckLocal, CheckChildren, RunChildDisconnectCommand,
                                    BecomeStandby, RecordEvent, GiveUp>;
 

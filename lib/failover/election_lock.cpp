@@ -8,8 +8,8 @@ LockProgress judge_lock_answer(const LockAnswer& answer, ElectionOutcome& outcom
     if (!answer.locked) {
         outcome.verdict = Verdict::lost;
         outcome.winner_node_id = 0;
-        outcome.reasons.push_back(fmt::format("another candidate holds the election lock on node {}",
-                                              model::describe(answer.node)));
+        outcome.reasons.push_back(fmt::format(
+            "another candidate holds the election lock on node {}", model::describe(answer.node)));
         return LockProgress::stop;
     }
     // A witness is never in recovery: only a standby out of it was promoted.

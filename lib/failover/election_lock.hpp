@@ -14,8 +14,8 @@ namespace pgwarden::failover {
 struct LockAnswer {
     model::NodeRecord node;
     bool is_self = false;
-    bool locked = false;                // the lock was free and is now this node's
-    std::optional<bool> in_recovery;    // asked under the lock; nothing when the query failed
+    bool locked = false;              // the lock was free and is now this node's
+    std::optional<bool> in_recovery;  // asked under the lock; nothing when the query failed
 };
 
 enum class LockProgress { keep_going, stop };

@@ -46,7 +46,8 @@ NodeView view_of(const NodeRecord& record) {
     return view;
 }
 
-std::vector<NodeRecord> election_voters(const NodeRecord& own, const std::vector<NodeRecord>& siblings,
+std::vector<NodeRecord> election_voters(const NodeRecord& own,
+                                        const std::vector<NodeRecord>& siblings,
                                         const std::vector<NodeView>& views) {
     std::vector<NodeRecord> voters{own};
     for (std::size_t i = 0; i < siblings.size() && i < views.size(); ++i)

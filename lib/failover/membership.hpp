@@ -36,7 +36,8 @@ NodeView view_of(const NodeRecord& record);
 
 // The election lock's voters: this node and every sibling seen (`views[i]` is `siblings[i]`),
 // lowest node_id first, the order every candidate takes the locks in.
-std::vector<NodeRecord> election_voters(const NodeRecord& own, const std::vector<NodeRecord>& siblings,
+std::vector<NodeRecord> election_voters(const NodeRecord& own,
+                                        const std::vector<NodeRecord>& siblings,
                                         const std::vector<NodeView>& views);
 
 // After a promotion: every active node but self and the primaries, told to follow self.

@@ -128,8 +128,8 @@ const std::vector<PrimaryMonitor::Transition>& PrimaryMonitor::transitions() {
     using R = PrimaryRows;
     static const std::vector<Transition> table{
         // --- running: the local primary answers ---
-        {S::running, O::tick, "a local check is due", R::local_check_due, R::start_local_check,
-         "=", "check the local node every monitor_interval_secs"},
+        {S::running, O::tick, "a local check is due", R::local_check_due, R::start_local_check, "=",
+         "check the local node every monitor_interval_secs"},
         {S::running, O::tick, "a children check is due", R::children_check_due,
          R::start_children_check, "=",
          "count the standbys attached every child_nodes_check_interval"},
@@ -147,14 +147,14 @@ const std::vector<PrimaryMonitor::Transition>& PrimaryMonitor::transitions() {
          "the children could not be counted: nothing is concluded"},
 
         // --- local_down: waiting for the local node ---
-        {S::local_down, O::tick, "degraded_monitoring_timeout passed", R::give_up_due,
-         R::give_up, "giving up", "down for degraded_monitoring_timeout: the daemon exits"},
-        {S::local_down, O::tick, "a local check is due", R::local_check_due,
-         R::start_local_check, "=", "is the local node back?"},
+        {S::local_down, O::tick, "degraded_monitoring_timeout passed", R::give_up_due, R::give_up,
+         "giving up", "down for degraded_monitoring_timeout: the daemon exits"},
+        {S::local_down, O::tick, "a local check is due", R::local_check_due, R::start_local_check,
+         "=", "is the local node back?"},
         {S::local_down, O::local_primary, nullptr, nullptr, R::local_back, "monitoring the primary",
          "the local node is back and still a primary"},
-        {S::local_down, O::local_standby, nullptr, nullptr, R::hand_over,
-         "restarted as a standby", "the local node came back as a standby: monitor it as one"},
+        {S::local_down, O::local_standby, nullptr, nullptr, R::hand_over, "restarted as a standby",
+         "the local node came back as a standby: monitor it as one"},
         {S::local_down, O::local_unreachable, nullptr, nullptr, R::end_local_check, "=",
          "the local node is still down"},
         {S::local_down, O::children_seen, nullptr, nullptr, R::count_children, "=",
@@ -232,11 +232,10 @@ void PrimaryMonitor::count_children(const std::vector<ChildNode>& registered,
             }
         } else if (known->second != is_attached) {
             known->second = is_attached;
-            actions.push_back(
-                is_attached
-                    ? RecordEvent{"child_node_reconnect", true, describe(child) + " has reconnected"}
-                    : RecordEvent{"child_node_disconnect", true,
-                                  describe(child) + " has disconnected"});
+            actions.push_back(is_attached ? RecordEvent{"child_node_reconnect", true,
+                                                        describe(child) + " has reconnected"}
+                                          : RecordEvent{"child_node_disconnect", true,
+                                                        describe(child) + " has disconnected"});
         }
         if (child.witness && !timing_.child_nodes_connected_include_witness)
             continue;

@@ -112,9 +112,7 @@ struct StandbyRows {
     static bool promotion_allowed(const Step& s) { return promotion(s).allowed; }
     static bool promotion_refused(const Step& s) { return !promotion_allowed(s); }
     static bool notification_overdue(const Step& s) { return s.now >= s.m.deadline_; }
-    static bool give_up_due(const Step& s) {
-        return s.m.give_up_at_ && s.now >= *s.m.give_up_at_;
-    }
+    static bool give_up_due(const Step& s) { return s.m.give_up_at_ && s.now >= *s.m.give_up_at_; }
     static bool election_due(const Step& s) {
         return s.m.policy_.automatic && !s.m.policy_.witness && !s.m.paused_ &&
                !s.m.check_in_flight_ && s.now >= s.m.rerun_at_;
@@ -196,10 +194,10 @@ struct StandbyRows {
             s.m.enter(S::degraded, "upstream lost and failover is manual", s.now);
             return;
         }
-        s.m.enter(S::electing,
-                  "upstream lost after " + std::to_string(s.m.timing_.reconnect_attempts) +
-                      " attempts",
-                  s.now);
+        s.m.enter(
+            S::electing,
+            "upstream lost after " + std::to_string(s.m.timing_.reconnect_attempts) + " attempts",
+            s.now);
         s.actions.push_back(RunElection{});
     }
     static void promote(Step& s) {
@@ -315,8 +313,8 @@ const std::vector<StandbyMonitor::Transition>& StandbyMonitor::transitions() {
         {S::reconnecting, O::upstream_lost, "it was the last attempt", R::last_attempt,
          R::attempts_exhausted, "electing|degraded",
          "every reconnect attempt failed: elect, unless witness, paused or manual"},
-        {S::reconnecting, O::upstream_lost, "attempts are left", R::attempts_left,
-         R::count_attempt, "=", "one more attempt failed; the next after reconnect_interval"},
+        {S::reconnecting, O::upstream_lost, "attempts are left", R::attempts_left, R::count_attempt,
+         "=", "one more attempt failed; the next after reconnect_interval"},
         {S::reconnecting, O::new_primary, nullptr, nullptr, R::follow_announced, "following",
          "a new primary announced itself: follow it without an election"},
         {S::reconnecting, O::local_lost, nullptr, nullptr, R::lose_local, "local node down",
@@ -351,8 +349,8 @@ const std::vector<StandbyMonitor::Transition>& StandbyMonitor::transitions() {
          "no new primary announced itself within primary_notification_timeout"},
         {S::waiting_for_primary, O::tick, "a poll is due", R::poll_due, R::poll_soon, "=",
          "look for the winner"},
-        {S::waiting_for_primary, O::new_primary, nullptr, nullptr, R::follow_announced,
-         "following", "the winner announced itself: follow it"},
+        {S::waiting_for_primary, O::new_primary, nullptr, nullptr, R::follow_announced, "following",
+         "the winner announced itself: follow it"},
 
         // --- following ---
         {S::following, O::follow_succeeded, nullptr, nullptr, R::followed, "monitoring",
@@ -391,8 +389,7 @@ const std::vector<StandbyMonitor::Transition>& StandbyMonitor::transitions() {
 }
 
 std::string StandbyMonitor::describe_table() {
-    return print_rows("standby (and witness) machine", transitions(), name_of_state,
-                      observed_name);
+    return print_rows("standby (and witness) machine", transitions(), name_of_state, observed_name);
 }
 
 StandbyMonitor::StandbyMonitor(MonitorTiming timing, StandbyPolicy policy, TimePoint now)
@@ -413,8 +410,7 @@ void StandbyMonitor::reconfigure(MonitorTiming timing, StandbyPolicy policy) {
 StandbyStep StandbyMonitor::handle(const Observation& observation, TimePoint now) {
     StandbyStep out;
     Step step{*this, observation, now, out.actions, out.notes};
-    run_rows(transitions(), step, observation.what, Observed::tick, name_of_state,
-             observed_name);
+    run_rows(transitions(), step, observation.what, Observed::tick, name_of_state, observed_name);
     schedule(now);
     return out;
 }

@@ -20,11 +20,11 @@ template <typename Step, typename State, typename Event>
 struct Row {
     State from;
     Event on;
-    const char* when;             // the guard's name in the printed policy; nullptr: always
-    bool (*guard)(const Step&);   // nullptr: always
+    const char* when;            // the guard's name in the printed policy; nullptr: always
+    bool (*guard)(const Step&);  // nullptr: always
     void (*then)(Step&);
-    const char* to;               // where it leads, in the printed policy ("=": stays)
-    const char* why;              // one sentence, for the debug log and the printed policy
+    const char* to;   // where it leads, in the printed policy ("=": stays)
+    const char* why;  // one sentence, for the debug log and the printed policy
 };
 
 // Runs one step over `table`. `state_name` and `event_name` name states and events for the notes.
@@ -54,14 +54,14 @@ template <typename Step, typename State, typename Event, typename StateName, typ
 std::string print_rows(std::string_view title, const std::vector<Row<Step, State, Event>>& table,
                        StateName state_name, EventName event_name) {
     std::string out = fmt::format("{}\n", title);
-    out += fmt::format("  {:<28} {:<23} {:<36} {:<28} {}\n", "STATE", "EVENT", "WHEN", "NEXT",
-                       "WHY");
+    out +=
+        fmt::format("  {:<28} {:<23} {:<36} {:<28} {}\n", "STATE", "EVENT", "WHEN", "NEXT", "WHY");
     for (const auto& row : table) {
         const std::string to = std::string_view(row.to) == "=" ? std::string(state_name(row.from))
-                                                              : std::string(row.to);
-        out += fmt::format("  {:<28} {:<23} {:<36} {:<28} {}\n", state_name(row.from),
-                           event_name(row.on), row.when != nullptr ? row.when : "always", to,
-                           row.why);
+                                                               : std::string(row.to);
+        out +=
+            fmt::format("  {:<28} {:<23} {:<36} {:<28} {}\n", state_name(row.from),
+                        event_name(row.on), row.when != nullptr ? row.when : "always", to, row.why);
     }
     return out;
 }

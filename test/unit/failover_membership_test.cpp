@@ -21,9 +21,12 @@ std::vector<int> ids(const std::vector<NodeRecord>& nodes) {
 // node1 the failed primary; node2 (self), node3 standbys of it; node4 a witness; node5 cascades
 // from node3; node6 inactive; node7 a standby with no recorded upstream (stale metadata).
 const std::vector<NodeRecord> kNodes{
-    record(1, NodeType::primary, std::nullopt), record(2, NodeType::standby, 1),
-    record(3, NodeType::standby, 1),            record(4, NodeType::witness, 1),
-    record(5, NodeType::standby, 3),            record(6, NodeType::standby, 1, false),
+    record(1, NodeType::primary, std::nullopt),
+    record(2, NodeType::standby, 1),
+    record(3, NodeType::standby, 1),
+    record(4, NodeType::witness, 1),
+    record(5, NodeType::standby, 3),
+    record(6, NodeType::standby, 1, false),
     record(7, NodeType::standby, std::nullopt),
 };
 
@@ -70,9 +73,10 @@ TEST_CASE("a promoted node tells every active non-primary node to follow", "[fai
     CHECK(ids(nodes_to_notify(kNodes, 2)) == std::vector<int>{3, 4, 5, 7});
 }
 
-TEST_CASE("new primary candidates leave out self, the failed node, witnesses and, while "
-          "retrying, recorded primaries",
-          "[failover]") {
+TEST_CASE(
+    "new primary candidates leave out self, the failed node, witnesses and, while "
+    "retrying, recorded primaries",
+    "[failover]") {
     CHECK(ids(new_primary_candidates(kNodes, 5, 3, false)) == std::vector<int>{1, 2, 7});
     CHECK(ids(new_primary_candidates(kNodes, 5, 3, true)) == std::vector<int>{2, 7});
 }

@@ -327,8 +327,9 @@ TEST_CASE("a standby whose own server stops records standby_failure, then standb
     CHECK(run.world.elections == 0);
 }
 
-TEST_CASE("the standby machine refuses a win without an upstream record, with the reason and the hint",
-          "[failover]") {
+TEST_CASE(
+    "the standby machine refuses a win without an upstream record, with the reason and the hint",
+    "[failover]") {
     Run run(timing(1, 1));
     run.monitor.set_record_has_upstream(false);
     run.world.upstream_up = false;
