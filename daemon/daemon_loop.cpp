@@ -3,6 +3,9 @@
 #include "failover_jobs.hpp"
 
 #include "failover/settings.hpp"
+#include "lease/lease_file.hpp"
+
+#include <unistd.h>
 
 namespace pgwarden::daemon {
 namespace asio = boost::asio;
@@ -18,7 +21,9 @@ DaemonLoop::DaemonLoop(asio::io_context& io, config::RepmgrConfig config, const 
       timer_(io),
       watch_timer_(io),
       status_timer_(io),
-      upstream_watch_(io) {
+      upstream_watch_(io),
+      lease_path_(lease::lease_path(hooks_.fencing.lease_directory, node.self.node_id)),
+      boot_id_(lease::boot_id()) {
     self_.upstream_node_id = node.monitored_upstream_id;
 }
 
@@ -87,6 +92,34 @@ void DaemonLoop::on_explain(const failover::Explain& action) {
 
 void DaemonLoop::on_give_up(const failover::GiveUp& action) {
     stop(model::kErrMonitoringTimeout, action.detail);
+}
+
+void DaemonLoop::write_lease(failover::LeaseVerdict verdict, const std::string& reason,
+                             std::optional<failover::TimePoint> valid_until) {
+    failover::Lease lease;
+    lease.node_id = self_.node_id;
+    lease.verdict = verdict;
+    lease.timeline = own_timeline_;
+    lease.boot_id = boot_id_;
+    lease.daemon_pid = static_cast<int>(::getpid());
+    lease.reason = reason;
+    // steady_clock is CLOCK_MONOTONIC, the clock the probe compares with: only the offset from
+    // now is carried over, so the two need not share an epoch.
+    const auto now_ms = lease::monotonic_ms();
+    lease.valid_until_ms =
+        valid_until ? now_ms + std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   *valid_until - failover::Clock::now())
+                                   .count()
+                    : now_ms;
+    if (const auto error = lease::write_lease(lease_path_, lease)) {
+        if (!lease_write_failed_)
+            log::error("unable to write the lease for the probe: {}", *error);
+        lease_write_failed_ = true;
+        return;
+    }
+    if (lease_write_failed_)
+        log::notice("the lease for the probe is written again ({})", lease_path_);
+    lease_write_failed_ = false;
 }
 
 void DaemonLoop::log_notes(const std::vector<std::string>& notes) {

@@ -9,11 +9,13 @@
 #include "cluster_io.hpp"
 #include "daemon_options.hpp"
 #include "election_io.hpp"
+#include "fencing_settings.hpp"
 #include "failover_jobs.hpp"
 #include "startup.hpp"
 
 #include "cluster/node_record.hpp"
 #include "config/repmgr_config.hpp"
+#include "failover/lease.hpp"
 #include "failover/mode.hpp"
 #include "failover/primary_monitor.hpp"
 #include "failover/standby_monitor.hpp"
@@ -40,6 +42,8 @@ struct DaemonHooks {
     std::function<void(const std::string&)> notify;
     // The PID file in use ("" without one), for the daemon_status row where there is no extension.
     std::string pid_file;
+    // pgwarden.ini [daemon]: the fence action and timeouts, where the lease is written.
+    FencingSettings fencing;
 };
 
 class DaemonLoop {
@@ -86,6 +90,10 @@ class DaemonLoop {
     void on_primary(const failover::CheckChildren& action);
     void on_primary(const failover::RunChildDisconnectCommand& action);
     void on_primary(const failover::BecomeStandby& action);
+    void on_primary(const failover::CheckPeers& action);
+    void on_primary(const failover::RenewLease& action);
+    void on_primary(const failover::Fence& action);
+    void on_primary(const failover::LiftFence& action);
     void on_primary(const failover::RecordEvent& action) { on_record(action); }
     void on_primary(const failover::GiveUp& action) { on_give_up(action); }
 
@@ -94,6 +102,9 @@ class DaemonLoop {
     void on_explain(const failover::Explain& action);
     void on_give_up(const failover::GiveUp& action);
     void log_notes(const std::vector<std::string>& notes);
+    // The lease the probe reads (lease_file.hpp): `valid_until` only for a primary verdict.
+    void write_lease(failover::LeaseVerdict verdict, const std::string& reason,
+                     std::optional<failover::TimePoint> valid_until = std::nullopt);
     void schedule();
     // Every log_status_interval seconds, one line on what the daemon is doing (repmgrd's).
     void log_status_later();
@@ -146,6 +157,13 @@ class DaemonLoop {
     // Bumped by every SIGHUP: a slower conninfo test of an earlier one is dropped.
     std::uint64_t reload_generation_ = 0;
     failover::TimePoint next_witness_sync_{};
+    // When this node won its last election holding the lock on a majority: the first lease of a
+    // new primary counts from there.
+    failover::TimePoint election_won_at_{};
+    std::uint32_t own_timeline_ = 0;  // as the last standing check read it
+    std::string lease_path_;
+    std::string boot_id_;
+    bool lease_write_failed_ = false;  // said once, not every interval
     failover::TimePoint upstream_settled_at_{};
     bool stopping_ = false;
     int exit_code_ = 0;

@@ -28,6 +28,7 @@ po::options_description describe_options() {
         ("help,?", "")
         ("version,V", "")
         ("describe-policy", "")
+        ("ini", po::value<std::string>(), "")
         ("config-file,f", po::value<std::string>(), "")
         (",d", "")
         ("daemonize", po::value<std::string>()->implicit_value(""), "")
@@ -73,6 +74,8 @@ std::string help_text(const std::string& name) {
         "                            ERROR, ALERT, CRIT or EMERG\n"
         "  -v, --verbose             log more detail\n"
         "  -m, --monitoring-history  record monitoring history, whatever monitoring_history says\n"
+        "  --ini=PATH                pgwarden.ini with the [daemon] fencing settings (default:\n"
+        "                            /etc/pgwarden/pgwarden.ini when it exists)\n"
         "\n"
         "Process:\n"
         "  -d, --daemonize           run in the background (the default)\n"
@@ -151,6 +154,11 @@ ParseResult parse_daemon_options(int argc, const char* const argv[]) {
                                           fmt::format("pgwardend {} (repmgrd 5.3 compatible)\n",
                                                       PGWARDEN_VERSION),
                                           ""}};
+        } else if (key == "ini") {
+            if (value.empty())
+                errors.push_back("--ini: the path is empty");
+            else
+                options.ini_file = value;
         } else if (key == "config-file") {
             if (value.empty())
                 errors.emplace_back("-f/--config-file: the path is empty");

@@ -20,6 +20,8 @@ struct DaemonOptions {
     std::optional<log::Level> log_level;     // -L/--log-level, overrides the config's log_level
     bool verbose = false;                    // -v/--verbose
     bool monitoring_history = false;  // -m/--monitoring-history: forces monitoring_history=on
+    // --ini: pgwarden.ini for the [daemon] section (fencing); none: the default path if present.
+    std::optional<std::string> ini_file;
 };
 
 // "Stop here": what to print and the exit code (--help, --version, a bad command line).

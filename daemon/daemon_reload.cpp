@@ -74,10 +74,10 @@ void DaemonLoop::apply_reload(config::RepmgrConfig fresh) {
     config_ = std::move(fresh);
     if (standby_)
         standby_->reconfigure(
-            failover::standby_timing(config_),
+            failover::standby_timing(config_, hooks_.fencing.fence),
             failover::standby_policy(config_, mode_ == failover::DaemonMode::witness));
     if (primary_)
-        primary_->reconfigure(failover::primary_timing(config_));
+        primary_->reconfigure(failover::primary_timing(config_, hooks_.fencing.fence));
     log::notice("configuration file reloaded");
     log_status_later();
     record("repmgrd_reload", true,

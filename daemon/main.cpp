@@ -43,6 +43,13 @@ int run(const DaemonOptions& options) {
         log::error("{}", e.what());
         return e.exit_code();
     }
+    FencingSettings fencing;
+    try {
+        fencing = load_fencing_settings(options.ini_file);
+    } catch (const config::ConfigError& e) {
+        log::error("{}", e.what());
+        return model::kErrBadConfig;
+    }
     const auto pid_choice =
         choose_pid_file(options, config.repmgrd_pid_file, std::getenv("TMPDIR"));
     if (options.show_pid_file) {
@@ -66,6 +73,9 @@ int run(const DaemonOptions& options) {
 
     log::notice("pgwardend {} (repmgrd 5.3 compatible) starting up", PGWARDEN_VERSION);
     log::info("configuration file is \"{}\"", config.config_file);
+    log::info("fencing: fence-action={} fence-timeout={}s fence-margin={}s, lease in \"{}\"",
+              failover::fence_action_name(fencing.fence.action), fencing.fence.timeout.count(),
+              fencing.fence.balancer_margin.count(), fencing.lease_directory);
     log_unimplemented_settings(config);
     if (pid_choice.warning)
         log::warning("{}", *pid_choice.warning);
@@ -99,6 +109,7 @@ int run(const DaemonOptions& options) {
     const std::string config_file = config.config_file;
     DaemonHooks hooks;
     hooks.pid_file = pid_choice.path.value_or("");
+    hooks.fencing = fencing;
     hooks.reload_config = [overrides, config_file] {
         auto again = overrides;
         again.config_file = config_file;

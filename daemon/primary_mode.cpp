@@ -3,6 +3,7 @@
 #include "daemon_loop.hpp"
 
 #include "failover_jobs.hpp"
+#include "fencing_io.hpp"
 
 #include "failover/settings.hpp"
 
@@ -17,7 +18,8 @@ void DaemonLoop::begin_primary(const std::string& why) {
     self_.upstream_node_id.reset();
     ++check_generation_;
     upstream_watch_.close();
-    primary_.emplace(failover::primary_timing(config_), failover::Clock::now());
+    primary_.emplace(failover::primary_timing(config_, hooks_.fencing.fence),
+                     failover::Clock::now());
     log::notice("{}", why);
     schedule();
 }
@@ -85,7 +87,9 @@ void DaemonLoop::on_primary(const failover::CheckChildren& /*action*/) {
     const auto config = config_;
     const int self_id = self_.node_id;
     const auto unknown = [this] {
-        feed_primary({failover::PrimaryObserved::children_unknown, {}, {}, {}});
+        failover::PrimaryObservation observation;
+        observation.what = failover::PrimaryObserved::children_unknown;
+        feed_primary(observation);
         schedule();
     };
     background(
@@ -97,10 +101,11 @@ void DaemonLoop::on_primary(const failover::CheckChildren& /*action*/) {
                 unknown();
                 return;
             }
-            feed_primary({failover::PrimaryObserved::children_seen,
-                          {},
-                          std::move(report.registered),
-                          std::move(report.attached)});
+            failover::PrimaryObservation observation;
+            observation.what = failover::PrimaryObserved::children_seen;
+            observation.registered = std::move(report.registered);
+            observation.attached = std::move(report.attached);
+            feed_primary(observation);
             schedule();
         },
         [this, generation, unknown](const std::string&) {
@@ -136,6 +141,68 @@ void DaemonLoop::on_primary(const failover::BecomeStandby& /*action*/) {
             begin_standby(*primary);
         },
         [no_primary](const std::string&) { no_primary(); });
+}
+
+void DaemonLoop::on_primary(const failover::CheckPeers& /*action*/) {
+    const auto generation = check_generation_;
+    const auto config = config_;
+    // The evidence is no older than the moment the questions were asked.
+    const auto started = failover::Clock::now();
+    const auto report = [this, started](const failover::StandingVerdict& standing) {
+        failover::PrimaryObservation observation;
+        observation.what = failover::PrimaryObserved::peers_seen;
+        observation.standing = standing;
+        observation.checked_at = started;
+        feed_primary(observation);
+        schedule();
+    };
+    const auto no_evidence = [](const std::string& why) {
+        failover::StandingVerdict verdict;
+        verdict.reason = "no evidence of this node's standing: " + why;
+        return verdict;
+    };
+    background(
+        "checking this primary's standing", [config] { return gather_standing(config); },
+        [this, generation, report, no_evidence](std::optional<failover::PrimaryEvidence> seen) {
+            if (generation != check_generation_ || !primary_)
+                return;
+            if (!seen) {
+                report(no_evidence("the local node could not be asked"));
+                return;
+            }
+            own_timeline_ = seen->own_timeline;
+            report(failover::judge_standing(*seen));
+        },
+        [this, generation, report, no_evidence](const std::string& why) {
+            if (generation == check_generation_ && primary_)
+                report(no_evidence(why));
+        });
+}
+
+void DaemonLoop::on_primary(const failover::RenewLease& action) {
+    write_lease(failover::LeaseVerdict::primary, action.reason, action.valid_until);
+}
+
+void DaemonLoop::on_primary(const failover::Fence& action) {
+    write_lease(failover::LeaseVerdict::fenced, action.reason);
+    log::error("this node is fenced ({}): {}", failover::fence_action_name(action.action),
+               action.reason);
+    const auto config = config_;
+    const auto what = action.action;
+    background("applying the fence", [config, what] {
+        if (const auto error = apply_fence(config, what))
+            log::error("the fence action failed: {}", *error);
+    });
+}
+
+void DaemonLoop::on_primary(const failover::LiftFence& action) {
+    log::notice("the fence is lifted: {}", action.reason);
+    const auto config = config_;
+    const auto what = action.action;
+    background("lifting the fence", [config, what] {
+        if (const auto error = lift_fence(config, what))
+            log::error("lifting the fence failed: {}", *error);
+    });
 }
 
 }  // namespace pgwarden::daemon

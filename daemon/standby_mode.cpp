@@ -39,13 +39,16 @@ void DaemonLoop::begin_standby(const cluster::NodeRecord& upstream) {
     upstream_ = upstream;
     self_.upstream_node_id = upstream.node_id;
     upstream_settled_at_ = failover::Clock::now() + kMetadataSettle;
-    standby_.emplace(failover::standby_timing(config_),
+    standby_.emplace(failover::standby_timing(config_, hooks_.fencing.fence),
                      failover::standby_policy(config_, mode_ == failover::DaemonMode::witness),
                      failover::Clock::now());
     standby_->set_record_has_upstream(record_has_upstream_);
     ++check_generation_;
     upstream_watch_.close();
     log::notice("monitoring connection to upstream node {}", model::describe(upstream));
+    write_lease(failover::LeaseVerdict::standby,
+                mode_ == failover::DaemonMode::witness ? "monitored as a witness"
+                                                       : "monitored as a standby");
     watch_upstream();
     schedule();
 }
@@ -169,11 +172,15 @@ void DaemonLoop::on_standby(const failover::RunElection& /*action*/) {
     const auto self = self_;
     const auto upstream = *upstream_;
     log::notice("upstream node {} is gone: starting the election", model::describe(upstream));
+    // A win is evidence of standing from no earlier than this: the first lease counts from here.
+    const auto started = failover::Clock::now();
     background(
         "the election", [config, self, upstream] { return run_election(config, self, upstream); },
-        [this](ElectionRun run) {
+        [this, started](ElectionRun run) {
             for (const auto& reason : run.outcome.reasons)
                 log::info("election: {}", reason);
+            if (run.outcome.verdict == failover::Verdict::won)
+                election_won_at_ = started;
             election_locks_ = std::move(run.locks);
             feed({verdict_observation(run.outcome.verdict), run.outcome.winner_node_id,
                   run.outcome.reasons.empty() ? std::string() : run.outcome.reasons.back()});
@@ -205,6 +212,10 @@ void DaemonLoop::on_standby(const failover::BecomePrimary& /*action*/) {
     // The promote step told the siblings already (before its own bookkeeping, so they follow
     // sooner); what is left is to monitor this node as the primary.
     begin_primary(fmt::format("this node {} is now the primary", model::describe(self_)));
+    failover::PrimaryObservation promoted;
+    promoted.what = failover::PrimaryObserved::promoted;
+    promoted.checked_at = election_won_at_;
+    feed_primary(promoted);
 }
 
 void DaemonLoop::on_standby(const failover::Follow& action) {

@@ -26,6 +26,14 @@ struct Describe {
         return "run_child_disconnect_command: " + a.detail;
     }
     std::string operator()(const BecomeStandby&) const { return "become_standby"; }
+    std::string operator()(const CheckPeers&) const { return "check_peers"; }
+    std::string operator()(const RenewLease& a) const { return "renew_lease: " + a.reason; }
+    std::string operator()(const Fence& a) const {
+        return fmt::format("fence ({}): {}", fence_action_name(a.action), a.reason);
+    }
+    std::string operator()(const LiftFence& a) const {
+        return fmt::format("lift_fence ({}): {}", fence_action_name(a.action), a.reason);
+    }
 };
 
 }  // namespace

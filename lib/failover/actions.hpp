@@ -3,6 +3,8 @@
 // left unhandled (it fails to compile instead).
 #pragma once
 
+#include "failover/fencing.hpp"
+
 #include <chrono>
 #include <string>
 #include <variant>
@@ -66,12 +68,32 @@ struct RunChildDisconnectCommand {
 };
 // The local node came back as a standby: from now on the daemon runs the standby's machine.
 struct BecomeStandby {};
+// Every other registered node, over this daemon's own connections: reachable, in recovery,
+// timeline, what its metadata says; answered with peers_seen.
+struct CheckPeers {};
+// The lease the probe trusts: this node may answer 200 until `valid_until`.
+struct RenewLease {
+    TimePoint valid_until;
+    std::string reason;
+};
+// This node lost its standing: the lease says fenced (the probe answers 503) and `action` is
+// applied to the server.
+struct Fence {
+    FenceAction action = FenceAction::probe;
+    std::string reason;
+};
+// Standing regained before anyone was promoted: what `action` did to the server is undone.
+struct LiftFence {
+    FenceAction action = FenceAction::probe;
+    std::string reason;
+};
 
 using StandbyAction =
     std::variant<CheckUpstream, LookForPrimary, RunElection, Promote, Follow, BecomePrimary,
                  SetLocalActive, CheckLocal, RecordEvent, Explain, GiveUp>;
 using PrimaryAction = std::variant<CheckLocal, CheckChildren, RunChildDisconnectCommand,
-                                   BecomeStandby, RecordEvent, GiveUp>;
+                                   BecomeStandby, CheckPeers, RenewLease, Fence, LiftFence,
+                                   RecordEvent, GiveUp>;
 
 // "follow 3", "record_event repmgrd_upstream_disconnect", ... for the debug log.
 std::string describe(const StandbyAction& action);

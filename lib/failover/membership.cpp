@@ -77,6 +77,10 @@ std::vector<NodeRecord> new_primary_candidates(const std::vector<NodeRecord>& no
     return candidates;
 }
 
+std::vector<NodeRecord> standing_voters(const std::vector<NodeRecord>& nodes, int self_id) {
+    return siblings_of(nodes, 0, self_id);
+}
+
 Children children_of(const std::vector<NodeRecord>& nodes, int self_id,
                      const std::set<std::string>& streaming_names,
                      const std::set<std::string>& client_names) {

@@ -50,6 +50,11 @@ std::vector<NodeRecord> nodes_to_notify(const std::vector<NodeRecord>& nodes, in
 std::vector<NodeRecord> new_primary_candidates(const std::vector<NodeRecord>& nodes, int self_id,
                                                int failed_upstream_id, bool newly_promoted_only);
 
+// Who votes on this primary's standing: the same nodes that would vote in an election if it
+// failed (its direct standbys, standbys with no recorded upstream, the witness), so that the
+// primary's majority and a standby's election majority can never both be had by two sides.
+std::vector<NodeRecord> standing_voters(const std::vector<NodeRecord>& nodes, int self_id);
+
 // The primary's children as registered, and which of them are attached now: a standby when its
 // node_name streams in pg_stat_replication, a witness (which only holds a client connection)
 // when a client session carries its node_name.

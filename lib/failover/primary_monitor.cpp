@@ -10,6 +10,10 @@ std::string_view state_name(PrimaryState state) {
     switch (state) {
         case PrimaryState::running:
             return "monitoring the primary";
+        case PrimaryState::isolated:
+            return "isolated";
+        case PrimaryState::fenced:
+            return "fenced";
         case PrimaryState::local_down:
             return "local node unreachable";
         case PrimaryState::handed_over:
@@ -34,6 +38,10 @@ std::string_view observed_name(PrimaryObserved what) {
             return "children_seen";
         case PrimaryObserved::children_unknown:
             return "children_unknown";
+        case PrimaryObserved::peers_seen:
+            return "peers_seen";
+        case PrimaryObserved::promoted:
+            return "promoted";
     }
     return "unknown";
 }
@@ -70,6 +78,30 @@ struct PrimaryRows {
     }
     static bool children_check_due(const Step& s) {
         return !s.m.children_check_in_flight_ && s.now >= s.m.next_children_check_;
+    }
+    static bool peers_check_due(const Step& s) {
+        return !s.m.peers_check_in_flight_ && s.now >= s.m.next_peers_check_;
+    }
+    static bool fencing_off(const Step& s) {
+        return s.m.timing_.fence.action == FenceAction::off;
+    }
+    static bool standing_is(const Step& s, Standing standing) {
+        return !fencing_off(s) && s.seen.standing.standing == standing;
+    }
+    static bool confirmed(const Step& s) { return standing_is(s, Standing::confirmed); }
+    static bool isolated(const Step& s) { return standing_is(s, Standing::isolated); }
+    static bool superseded(const Step& s) { return standing_is(s, Standing::superseded); }
+    static bool confirmed_and_liftable(const Step& s) {
+        return confirmed(s) && !s.m.superseded_;
+    }
+    static bool confirmed_but_superseded(const Step& s) {
+        return confirmed(s) && s.m.superseded_;
+    }
+    static bool fence_timeout_passed(const Step& s) {
+        return s.now >= s.m.lease_end();
+    }
+    static bool lease_ran_out(const Step& s) {
+        return !fencing_off(s) && fence_timeout_passed(s);
     }
     static bool give_up_due(const Step& s) {
         return s.m.timing_.degraded_monitoring_timeout && s.m.down_since_ &&
@@ -116,6 +148,69 @@ struct PrimaryRows {
                                         "unable to connect to local node: " + s.seen.detail});
     }
     static void end_children_check(Step& s) { s.m.children_check_in_flight_ = false; }
+    static void start_peers_check(Step& s) {
+        s.m.peers_check_in_flight_ = true;
+        s.m.next_peers_check_ = s.now + s.m.timing_.monitor_interval;
+        s.actions.push_back(CheckPeers{});
+    }
+    static void end_peers_check(Step& s) { s.m.peers_check_in_flight_ = false; }
+    static void renew(Step& s) {
+        end_peers_check(s);
+        s.m.confirmed_at_ = s.seen.checked_at;
+        s.actions.push_back(
+            RenewLease{s.seen.checked_at + s.m.timing_.fence.timeout, s.seen.standing.reason});
+    }
+    static void renew_unfenced(Step& s) {
+        end_peers_check(s);
+        s.m.confirmed_at_ = s.seen.checked_at;
+        s.actions.push_back(RenewLease{s.seen.checked_at + s.m.timing_.fence.timeout,
+                                       "fence-action is off: the lease follows the local role"});
+    }
+    static void lose_majority(Step& s) {
+        end_peers_check(s);
+        s.m.state_ = S::isolated;
+        s.actions.push_back(RecordEvent{"pgwarden_isolated", false, s.seen.standing.reason});
+    }
+    static void regain_majority(Step& s) {
+        renew(s);
+        s.m.state_ = S::running;
+        s.actions.push_back(RecordEvent{"pgwarden_reconnected", true, s.seen.standing.reason});
+    }
+    static void fence(Step& s, const std::string& reason) {
+        s.m.state_ = S::fenced;
+        s.m.fence_reason_ = reason;
+        s.actions.push_back(Fence{s.m.timing_.fence.action, reason});
+        s.actions.push_back(RecordEvent{"pgwarden_fence", true,
+                                        fmt::format("fenced ({}): {}",
+                                                    fence_action_name(s.m.timing_.fence.action),
+                                                    reason)});
+    }
+    static void fence_superseded(Step& s) {
+        end_peers_check(s);
+        s.m.superseded_ = true;
+        fence(s, s.seen.standing.reason);
+    }
+    static void fence_isolated(Step& s) {
+        fence(s, fmt::format("no majority seen for fence_timeout ({} s)",
+                             s.m.timing_.fence.timeout.count()));
+    }
+    static void note_superseded(Step& s) {
+        end_peers_check(s);
+        s.m.superseded_ = true;
+    }
+    static void lift_fence(Step& s) {
+        renew(s);
+        s.m.state_ = S::running;
+        s.actions.push_back(LiftFence{s.m.timing_.fence.action, s.seen.standing.reason});
+        s.actions.push_back(RecordEvent{"pgwarden_fence_lifted", true,
+                                        "a majority is seen again and nobody was promoted: " +
+                                            s.seen.standing.reason});
+    }
+    static void promoted(Step& s) {
+        s.m.confirmed_at_ = s.seen.checked_at;
+        s.actions.push_back(RenewLease{s.seen.checked_at + s.m.timing_.fence.timeout,
+                                       "promoted holding the election lock on a majority"});
+    }
     static void count_children(Step& s) {
         end_children_check(s);
         s.m.count_children(s.seen.registered, s.seen.attached, s.now, s.actions);
@@ -145,6 +240,75 @@ const std::vector<PrimaryMonitor::Transition>& PrimaryMonitor::transitions() {
          "threshold and timeout"},
         {S::running, O::children_unknown, nullptr, nullptr, R::end_children_check, "=",
          "the children could not be counted: nothing is concluded"},
+        {S::running, O::tick, "the lease ran out unrenewed", R::lease_ran_out, R::fence_isolated,
+         "fenced", "no confirmation for fence_timeout (checks did not finish): fenced"},
+        {S::running, O::tick, "a peers check is due", R::peers_check_due, R::start_peers_check,
+         "=", "ask every other node, over this daemon's own connections, who the primary is"},
+        {S::running, O::peers_seen, "fence-action is off", R::fencing_off, R::renew_unfenced,
+         "=", "fencing is off: the lease follows the local role alone (repmgrd's behaviour)"},
+        {S::running, O::peers_seen, "standing confirmed", R::confirmed, R::renew, "=",
+         "a majority is seen and nobody was promoted after this node: the lease is renewed"},
+        {S::running, O::peers_seen, "no majority", R::isolated, R::lose_majority, "isolated",
+         "no majority is seen: the lease is not renewed and runs out after fence_timeout"},
+        {S::running, O::peers_seen, "another node promoted", R::superseded, R::fence_superseded,
+         "fenced", "another node was promoted after this one: fenced at once"},
+        {S::running, O::promoted, nullptr, nullptr, R::promoted, "=",
+         "the election lock on a majority confirms this new primary: the first lease"},
+
+        // --- isolated: no majority seen, the lease runs out ---
+        {S::isolated, O::tick, "fence_timeout since the last confirmation",
+         R::fence_timeout_passed, R::fence_isolated, "fenced",
+         "the lease has run out: the probe answers 503 and the fence action is applied"},
+        {S::isolated, O::tick, "a local check is due", R::local_check_due, R::start_local_check,
+         "=", "check the local node every monitor_interval_secs"},
+        {S::isolated, O::tick, "a peers check is due", R::peers_check_due, R::start_peers_check,
+         "=", "look for a majority again"},
+        {S::isolated, O::peers_seen, "fence-action is off", R::fencing_off, R::renew_unfenced,
+         "monitoring the primary", "fencing is off: the lease follows the local role alone"},
+        {S::isolated, O::peers_seen, "standing confirmed", R::confirmed, R::regain_majority,
+         "monitoring the primary", "a majority is seen again before the lease ran out"},
+        {S::isolated, O::peers_seen, "no majority", R::isolated, R::end_peers_check, "=",
+         "still no majority"},
+        {S::isolated, O::peers_seen, "another node promoted", R::superseded, R::fence_superseded,
+         "fenced", "another node was promoted after this one: fenced at once"},
+        {S::isolated, O::local_primary, nullptr, nullptr, R::end_local_check, "=",
+         "the local node answers and is still a primary"},
+        {S::isolated, O::local_standby, nullptr, nullptr, R::hand_over, "restarted as a standby",
+         "the local node was restarted as a standby: monitor it as one"},
+        {S::isolated, O::local_unreachable, nullptr, nullptr, R::lose_local,
+         "local node unreachable", "the local node does not answer either"},
+        {S::isolated, O::children_seen, nullptr, nullptr, R::count_children, "=",
+         "child_node_* events for each change"},
+        {S::isolated, O::children_unknown, nullptr, nullptr, R::end_children_check, "=",
+         "the children could not be counted: nothing is concluded"},
+
+        // --- fenced: the lease says fenced; lifted only if nobody was promoted meanwhile ---
+        {S::fenced, O::tick, "a local check is due", R::local_check_due, R::start_local_check,
+         "=", "check the local node every monitor_interval_secs"},
+        {S::fenced, O::tick, "a peers check is due", R::peers_check_due, R::start_peers_check,
+         "=", "look for a majority again"},
+        {S::fenced, O::peers_seen, "confirmed, never superseded", R::confirmed_and_liftable,
+         R::lift_fence, "monitoring the primary",
+         "a majority is seen again and nobody was promoted: the fence is lifted"},
+        {S::fenced, O::peers_seen, "confirmed after a promotion", R::confirmed_but_superseded,
+         R::end_peers_check, "=",
+         "another node was promoted after this one: it stays fenced until rejoined"},
+        {S::fenced, O::peers_seen, "another node promoted", R::superseded, R::note_superseded,
+         "=", "another node was promoted after this one: it stays fenced until rejoined"},
+        {S::fenced, O::peers_seen, "no majority", R::isolated, R::end_peers_check, "=",
+         "still no majority"},
+        {S::fenced, O::peers_seen, "fence-action is off", R::fencing_off, R::end_peers_check, "=",
+         "fencing was turned off by a reload: the fence stays until the daemon restarts"},
+        {S::fenced, O::local_primary, nullptr, nullptr, R::end_local_check, "=",
+         "the local node still runs as a primary, fenced"},
+        {S::fenced, O::local_standby, nullptr, nullptr, R::hand_over, "restarted as a standby",
+         "the node was rejoined as a standby: monitor it as one"},
+        {S::fenced, O::local_unreachable, nullptr, nullptr, R::end_local_check, "=",
+         "the local node does not answer (fence-action stop stops it)"},
+        {S::fenced, O::children_seen, nullptr, nullptr, R::end_children_check, "=",
+         "children are not watched while fenced"},
+        {S::fenced, O::children_unknown, nullptr, nullptr, R::end_children_check, "=",
+         "children are not watched while fenced"},
 
         // --- local_down: waiting for the local node ---
         {S::local_down, O::tick, "degraded_monitoring_timeout passed", R::give_up_due, R::give_up,
@@ -161,6 +325,8 @@ const std::vector<PrimaryMonitor::Transition>& PrimaryMonitor::transitions() {
          "a children check started before the node went down"},
         {S::local_down, O::children_unknown, nullptr, nullptr, R::end_children_check, "=",
          "the children could not be counted: nothing is concluded"},
+        {S::local_down, O::peers_seen, nullptr, nullptr, R::end_peers_check, "=",
+         "no lease is renewed while the local node is down"},
     };
     return table;
 }
@@ -170,18 +336,40 @@ std::string PrimaryMonitor::describe_table() {
 }
 
 PrimaryMonitor::PrimaryMonitor(PrimaryTiming timing, TimePoint now)
-    : timing_(timing), next_local_check_(now), next_children_check_(now) {}
+    : timing_(timing),
+      next_local_check_(now),
+      next_children_check_(now),
+      next_peers_check_(now),
+      started_at_(now),
+      last_step_(now) {}
+
+TimePoint PrimaryMonitor::lease_end() const {
+    return confirmed_at_.value_or(started_at_) + timing_.fence.timeout;
+}
 
 TimePoint PrimaryMonitor::next_wake() const {
-    TimePoint wake = next_local_check_;
-    if (state_ == PrimaryState::running)
+    // A check in flight is not due again until it has answered; with all in flight the machine
+    // still ticks once a second, so a wake-up never lies in the past (no busy loop).
+    constexpr auto kIdle = std::chrono::seconds(1);
+    TimePoint wake = last_step_ + kIdle;
+    const bool watching = state_ == PrimaryState::running || state_ == PrimaryState::isolated;
+    if (state_ != PrimaryState::handed_over && state_ != PrimaryState::giving_up &&
+        !local_check_in_flight_)
+        wake = std::min(wake, next_local_check_);
+    if (watching && !children_check_in_flight_)
         wake = std::min(wake, next_children_check_);
+    if ((watching || state_ == PrimaryState::fenced) && !peers_check_in_flight_)
+        wake = std::min(wake, next_peers_check_);
+    if (state_ == PrimaryState::isolated ||
+        (state_ == PrimaryState::running && timing_.fence.action != FenceAction::off))
+        wake = std::min(wake, lease_end());
     if (down_since_ && timing_.degraded_monitoring_timeout)
         wake = std::min(wake, *down_since_ + *timing_.degraded_monitoring_timeout);
     return wake;
 }
 
 PrimaryStep PrimaryMonitor::handle(const PrimaryObservation& observation, TimePoint now) {
+    last_step_ = now;
     PrimaryStep out;
     Step step{*this, observation, now, out.actions, out.notes};
     run_rows(transitions(), step, observation.what, PrimaryObserved::tick, name_of_state,
@@ -204,6 +392,15 @@ PrimaryStep PrimaryMonitor::children(const std::vector<ChildNode>& registered,
     observation.what = PrimaryObserved::children_seen;
     observation.registered = registered;
     observation.attached = attached;
+    return handle(observation, now);
+}
+
+PrimaryStep PrimaryMonitor::peers(const StandingVerdict& standing, TimePoint checked_at,
+                                  TimePoint now) {
+    PrimaryObservation observation;
+    observation.what = PrimaryObserved::peers_seen;
+    observation.standing = standing;
+    observation.checked_at = checked_at;
     return handle(observation, now);
 }
 

@@ -9,7 +9,7 @@ std::optional<std::chrono::seconds> degraded_timeout(const config::RepmgrConfig&
 }
 }  // namespace
 
-MonitorTiming standby_timing(const config::RepmgrConfig& config) {
+MonitorTiming standby_timing(const config::RepmgrConfig& config, const FenceSettings& fence) {
     MonitorTiming timing;
     timing.monitor_interval = std::chrono::seconds(config.monitor_interval_secs);
     timing.reconnect_attempts = config.reconnect_attempts;
@@ -17,6 +17,8 @@ MonitorTiming standby_timing(const config::RepmgrConfig& config) {
     timing.primary_notification_timeout = std::chrono::seconds(config.primary_notification_timeout);
     timing.election_rerun_interval = std::chrono::seconds(config.election_rerun_interval);
     timing.degraded_monitoring_timeout = degraded_timeout(config);
+    if (fence.action != FenceAction::off)
+        timing.promotion_guard = promotion_guard(fence);
     return timing;
 }
 
@@ -29,7 +31,7 @@ StandbyPolicy standby_policy(const config::RepmgrConfig& config, bool witness) {
     return policy;
 }
 
-PrimaryTiming primary_timing(const config::RepmgrConfig& config) {
+PrimaryTiming primary_timing(const config::RepmgrConfig& config, const FenceSettings& fence) {
     PrimaryTiming timing;
     timing.monitor_interval = std::chrono::seconds(config.monitor_interval_secs);
     timing.degraded_monitoring_timeout = degraded_timeout(config);
@@ -40,6 +42,7 @@ PrimaryTiming primary_timing(const config::RepmgrConfig& config) {
     timing.child_nodes_disconnect_min_count = config.child_nodes_disconnect_min_count;
     timing.child_nodes_connected_include_witness = config.child_nodes_connected_include_witness;
     timing.has_disconnect_command = !config.child_nodes_disconnect_command.empty();
+    timing.fence = fence;
     return timing;
 }
 

@@ -48,6 +48,8 @@ std::string_view state_name(StandbyState state) {
             return "monitoring";
         case StandbyState::reconnecting:
             return "reconnecting";
+        case StandbyState::lease_wait:
+            return "waiting out the old primary's lease";
         case StandbyState::electing:
             return "electing";
         case StandbyState::promoting:
@@ -113,9 +115,12 @@ struct StandbyRows {
     static bool promotion_refused(const Step& s) { return !promotion_allowed(s); }
     static bool notification_overdue(const Step& s) { return s.now >= s.m.deadline_; }
     static bool give_up_due(const Step& s) { return s.m.give_up_at_ && s.now >= *s.m.give_up_at_; }
+    static bool lease_run_out(const Step& s) {
+        return s.now >= s.m.lost_at_ + s.m.timing_.promotion_guard;
+    }
     static bool election_due(const Step& s) {
         return s.m.policy_.automatic && !s.m.policy_.witness && !s.m.paused_ &&
-               !s.m.check_in_flight_ && s.now >= s.m.rerun_at_;
+               !s.m.check_in_flight_ && s.now >= s.m.rerun_at_ && lease_run_out(s);
     }
 
     // --- actions ---
@@ -134,6 +139,7 @@ struct StandbyRows {
         s.m.check_in_flight_ = false;
         s.actions.push_back(RecordEvent{"repmgrd_upstream_disconnect", true, s.seen.detail});
         s.m.attempts_done_ = 0;
+        s.m.lost_at_ = s.now;
         s.m.enter(S::reconnecting, s.seen.detail, s.now);
         s.m.next_poll_ = s.now;
     }
@@ -192,6 +198,15 @@ struct StandbyRows {
             s.actions.push_back(RecordEvent{"standby_disconnect_manual", true,
                                             "upstream lost and failover is manual: no action"});
             s.m.enter(S::degraded, "upstream lost and failover is manual", s.now);
+            return;
+        }
+        if (!lease_run_out(s)) {
+            s.m.enter(S::lease_wait,
+                      "every reconnect attempt failed: no election before the old primary's "
+                      "lease has run out",
+                      s.now);
+            s.m.next_check_ = s.now + s.m.timing_.monitor_interval;
+            s.m.next_poll_ = s.now;
             return;
         }
         s.m.enter(
@@ -320,6 +335,23 @@ const std::vector<StandbyMonitor::Transition>& StandbyMonitor::transitions() {
         {S::reconnecting, O::local_lost, nullptr, nullptr, R::lose_local, "local node down",
          "this node's own PostgreSQL does not answer: standby_failure"},
 
+        // --- waiting out the old primary's lease (fencing): the upstream may still come back ---
+        {S::lease_wait, O::tick, "the old lease has run out", R::lease_run_out,
+         R::decide_failover, "electing|degraded",
+         "fence_timeout + balancer margin since the primary was lost: elect"},
+        {S::lease_wait, O::tick, "a check is due", R::check_due, R::start_upstream_check, "=",
+         "the upstream may come back meanwhile"},
+        {S::lease_wait, O::tick, "a poll is due", R::poll_due, R::poll_soon, "=",
+         "a sibling may have been promoted meanwhile"},
+        {S::lease_wait, O::upstream_alive, nullptr, nullptr, R::upstream_back, "monitoring",
+         "the upstream is back before any election: no failover"},
+        {S::lease_wait, O::upstream_lost, nullptr, nullptr, R::end_check, "=",
+         "the upstream is still gone"},
+        {S::lease_wait, O::new_primary, nullptr, nullptr, R::follow_announced, "following",
+         "a new primary announced itself: follow it"},
+        {S::lease_wait, O::local_lost, nullptr, nullptr, R::lose_local, "local node down",
+         "this node's own PostgreSQL does not answer: standby_failure"},
+
         // --- electing ---
         {S::electing, O::election_won, "promotion allowed", R::promotion_allowed, R::promote,
          "promoting", "this node won the election and holds the lock: promote_command runs"},
@@ -400,6 +432,7 @@ StandbyMonitor::StandbyMonitor(MonitorTiming timing, StandbyPolicy policy, TimeP
       next_poll_(now),
       deadline_(now),
       rerun_at_(now),
+      lost_at_(now),
       next_wake_(now) {}
 
 void StandbyMonitor::reconfigure(MonitorTiming timing, StandbyPolicy policy) {
@@ -453,6 +486,12 @@ void StandbyMonitor::schedule(TimePoint now) {
         case StandbyState::waiting_for_primary:
             consider(deadline_);
             consider(next_poll_);
+            break;
+        case StandbyState::lease_wait:
+            if (!check_in_flight_)
+                consider(next_check_);
+            consider(next_poll_);
+            consider(lost_at_ + timing_.promotion_guard);
             break;
         case StandbyState::local_down:
             if (!check_in_flight_)

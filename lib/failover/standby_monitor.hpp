@@ -24,6 +24,9 @@ struct MonitorTiming {
     std::optional<std::chrono::seconds> degraded_monitoring_timeout;  // nothing: never give up
     // How often a node waiting for a new primary looks for one (repmgrd: once a second).
     std::chrono::milliseconds new_primary_poll{200};
+    // Fencing: no election before this long after the primary was lost, so that its lease has
+    // run out and HAProxy has seen its 503 (failover::promotion_guard; zero without fencing).
+    std::chrono::seconds promotion_guard{0};
 };
 
 // Who this node is and what repmgr.conf lets it do.
@@ -38,6 +41,7 @@ struct StandbyPolicy {
 enum class StandbyState {
     monitoring,           // the upstream answers
     reconnecting,         // the upstream stopped answering: retrying before any failover
+    lease_wait,           // attempts exhausted: waiting until the old primary's lease ran out
     electing,             // the election runs
     promoting,            // this node won: promote_command runs
     waiting_for_primary,  // another node should promote: waiting to be told which
@@ -132,6 +136,7 @@ class StandbyMonitor {
     TimePoint next_poll_;     // reconnecting/waiting/degraded: the next look for a primary
     TimePoint deadline_;      // waiting_for_primary: primary_notification_timeout
     TimePoint rerun_at_;      // degraded: the next election
+    TimePoint lost_at_;       // when the upstream was first lost in this episode
     std::optional<TimePoint> give_up_at_;  // degraded: degraded_monitoring_timeout
     TimePoint next_wake_;
 };

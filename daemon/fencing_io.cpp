@@ -1,0 +1,116 @@
+#include "fencing_io.hpp"
+
+#include "cluster_io.hpp"
+
+#include "cluster/fence_queries.hpp"
+#include "exec/in_parallel.hpp"
+#include "exec/shell.hpp"
+#include "failover/membership.hpp"
+#include "log/log.hpp"
+
+#include <fmt/format.h>
+
+namespace pgwarden::daemon {
+
+std::optional<failover::PrimaryEvidence> gather_standing(const config::RepmgrConfig& config) {
+    failover::PrimaryEvidence evidence;
+    evidence.self_id = config.node_id;
+    std::vector<cluster::NodeRecord> voters;
+    {
+        auto local = open(config.conninfo, config);
+        if (!local)
+            return std::nullopt;
+        try {
+            evidence.own_timeline = cluster::current_timeline(*local);
+            voters = failover::standing_voters(cluster::load_nodes(*local), config.node_id);
+        } catch (const pg::PgError& e) {
+            log::warning("unable to read this node's timeline and metadata: {}", e.what());
+            return std::nullopt;
+        }
+    }
+    evidence.peers = exec::in_parallel(voters, [&config](const cluster::NodeRecord& node) {
+        failover::PeerSeen peer;
+        peer.node_id = node.node_id;
+        peer.witness = node.type == model::NodeType::witness;
+        auto conn = open(node.conninfo, config);
+        if (!conn)
+            return peer;
+        try {
+            const auto facts = cluster::peer_facts(*conn, config.node_id);
+            peer.in_recovery = facts.in_recovery;
+            peer.timeline = facts.timeline;
+            peer.recorded_primary = facts.recorded_primary;
+            peer.records_self_inactive = facts.records_node_inactive;
+            peer.reachable = true;
+        } catch (const pg::PgError& e) {
+            log::debug("unable to ask node {} about the primary: {}", describe(node), e.what());
+        }
+        return peer;
+    });
+    return evidence;
+}
+
+namespace {
+
+std::optional<std::string> read_only(const config::RepmgrConfig& config, bool on) {
+    std::string error;
+    auto local = open(config.conninfo, config, &error);
+    if (!local)
+        return "unable to connect to the local node: " + error;
+    try {
+        cluster::set_default_read_only(*local, on);
+        if (on) {
+            const int ended = cluster::terminate_client_sessions(*local);
+            log::notice("fenced: default_transaction_read_only is on, {} client sessions "
+                        "terminated",
+                        ended);
+        } else {
+            log::notice("fence lifted: default_transaction_read_only is reset");
+        }
+    } catch (const pg::PgError& e) {
+        return std::string(e.what());
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> stop_server(const config::RepmgrConfig& config) {
+    const std::string command =
+        !config.service_stop_command.empty()
+            ? config.service_stop_command
+            : fmt::format("{}pg_ctl -D '{}' stop -m fast -w",
+                          config.pg_bindir.empty() ? "" : config.pg_bindir + "/",
+                          config.data_directory);
+    if (config.service_stop_command.empty() && config.data_directory.empty())
+        return std::string("neither service_stop_command nor data_directory is set");
+    log::notice("fenced: stopping the local server: {}", command);
+    const auto outcome = exec::run_shell(command, exec::k_default_command_timeout);
+    if (!outcome.ok())
+        return fmt::format("the stop command failed (exit code {}{})", outcome.exit_code,
+                           outcome.timed_out ? ", timed out" : "");
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> apply_fence(const config::RepmgrConfig& config,
+                                       failover::FenceAction action) {
+    switch (action) {
+        case failover::FenceAction::off:
+        case failover::FenceAction::probe:
+            return std::nullopt;
+        case failover::FenceAction::read_only:
+            return read_only(config, true);
+        case failover::FenceAction::stop:
+            return stop_server(config);
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> lift_fence(const config::RepmgrConfig& config,
+                                      failover::FenceAction action) {
+    if (action == failover::FenceAction::read_only)
+        return read_only(config, false);
+    return std::nullopt;
+}
+
+}  // namespace pgwarden::daemon
