@@ -43,6 +43,7 @@ void DaemonLoop::begin_standby(const cluster::NodeRecord& upstream) {
                      failover::standby_policy(config_, mode_ == failover::DaemonMode::witness),
                      failover::Clock::now());
     standby_->set_record_has_upstream(record_has_upstream_);
+    standby_->set_upstream_is_primary(upstream.type == model::NodeType::primary);
     ++check_generation_;
     upstream_watch_.close();
     log::notice("monitoring connection to upstream node {}", model::describe(upstream));
@@ -256,6 +257,7 @@ void DaemonLoop::on_followed(const cluster::NodeRecord& primary) {
     // promotion yet: it still says "standby", and the next failure of this upstream would be
     // taken for a cascaded standby's.
     upstream_->type = model::NodeType::primary;
+    standby_->set_upstream_is_primary(true);
     self_.upstream_node_id = upstream_->node_id;
     upstream_watch_.close();
     feed({Observed::follow_succeeded, upstream_->node_id, {}});

@@ -116,7 +116,7 @@ struct StandbyRows {
     static bool notification_overdue(const Step& s) { return s.now >= s.m.deadline_; }
     static bool give_up_due(const Step& s) { return s.m.give_up_at_ && s.now >= *s.m.give_up_at_; }
     static bool lease_run_out(const Step& s) {
-        return s.now >= s.m.lost_at_ + s.m.timing_.promotion_guard;
+        return !s.m.upstream_is_primary_ || s.now >= s.m.lost_at_ + s.m.timing_.promotion_guard;
     }
     static bool election_due(const Step& s) {
         return s.m.policy_.automatic && !s.m.policy_.witness && !s.m.paused_ &&

@@ -106,6 +106,9 @@ class StandbyMonitor {
     // Whether this node's record in repmgr.nodes names an upstream, as last read: without one
     // the metadata is stale and a win promotes only with always_promote (repmgrd's rule).
     void set_record_has_upstream(bool has) { record_has_upstream_ = has; }
+    // Whether the upstream is the primary: only a primary holds a lease to wait out; a
+    // cascaded standby whose upstream standby fails follows the primary without waiting.
+    void set_upstream_is_primary(bool primary) { upstream_is_primary_ = primary; }
     // After SIGHUP: the new failover mode and timing apply from the next step.
     void reconfigure(MonitorTiming timing, StandbyPolicy policy);
 
@@ -127,6 +130,7 @@ class StandbyMonitor {
     StandbyPolicy policy_;
     bool paused_ = false;
     bool record_has_upstream_ = true;
+    bool upstream_is_primary_ = true;
     StandbyState state_ = StandbyState::monitoring;
     std::string reason_ = "monitoring the upstream node";
     bool check_in_flight_ = false;

@@ -3,6 +3,7 @@
 #include "daemon_cluster.hpp"
 #include "binaries.hpp"
 #include "log_file.hpp"
+#include "postgres_user.hpp"
 
 #include "wait.hpp"
 
@@ -54,6 +55,19 @@ DaemonCluster::DaemonCluster(DaemonClusterOptions options)
                 out << line << "\n";
             if (!out.flush())
                 throw std::runtime_error(fmt::format("could not append to \"{}\"", conf(i)));
+        }
+        {
+            const auto ini = ini_path(i);
+            std::ofstream out(ini);
+            out << "[daemon]\nfence-action = probe\nfence-timeout = 3\nfence-margin = 1\n"
+                << "lease-directory = " << repmgr_.cluster.node(i).node_dir << "\n";
+            if (options_.daemon_ini)
+                for (const auto& line : options_.daemon_ini(i))
+                    out << line << "\n";
+            if (!out.flush())
+                throw std::runtime_error(fmt::format("could not write \"{}\"", ini));
+            out.close();
+            give_to_postgres(ini);
         }
         if (!options_.extra_conf)
             continue;
@@ -115,7 +129,8 @@ void DaemonCluster::start_daemon(int i) {
         return;
     const auto& node = repmgr_.cluster.node(i);
     slot.emplace(std::vector<std::string>{pgwarden::test::daemon_bin(), "-f", conf(i),
-                                          "--daemonize=false", "--no-pid-file"},
+                                          "--daemonize=false", "--no-pid-file", "--ini",
+                                          ini_path(i)},
                  node.node_dir + "/pgwardend.stderr", true);
     const bool monitoring = wait_until(
         [&] {
@@ -130,6 +145,14 @@ void DaemonCluster::start_daemon(int i) {
             fmt::format("pgwardend on node{} did not start monitoring "
                         "within {} s:\n{}",
                         i, kStartTimeout.count(), daemon_log(i)));
+}
+
+std::string DaemonCluster::ini_path(int i) const {
+    return repmgr_.cluster.node(i).node_dir + "/pgwarden.ini";
+}
+
+std::string DaemonCluster::lease_file(int i) const {
+    return fmt::format("{}/lease-{}", repmgr_.cluster.node(i).node_dir, i);
 }
 
 void DaemonCluster::start_daemons() {

@@ -26,6 +26,10 @@ struct DaemonClusterOptions {
     // `priority` and `location` are also written to the node's record: the nodes are registered
     // before these lines exist, and the daemons read both from the metadata, as repmgrd does.
     std::function<std::vector<std::string>(int node)> extra_conf;
+    // pgwarden.ini [daemon] lines for node i, after the harness's fencing defaults (fence-action
+    // probe: the lease only, so tests that stop standbys keep a writable primary; a 3 s fence
+    // timeout and a 1 s margin, so failovers wait 4 s for the old lease).
+    std::function<std::vector<std::string>(int node)> daemon_ini;
 };
 
 class DaemonCluster {
@@ -41,6 +45,8 @@ class DaemonCluster {
     DaemonCluster& operator=(const DaemonCluster&) = delete;
 
     PgCluster& cluster() { return repmgr_.cluster; }
+    // Where node i's pgwardend writes the lease its probe reads.
+    std::string lease_file(int i) const;
     const RepmgrCluster& repmgr() const { return repmgr_; }
     const std::string& conf(int i) const { return repmgr_.conf(i); }
 
@@ -74,6 +80,7 @@ class DaemonCluster {
                     std::chrono::milliseconds timeout) const;
 
   private:
+    std::string ini_path(int i) const;
     std::vector<std::string> settings(int i) const;
 
     DaemonClusterOptions options_;
