@@ -54,18 +54,6 @@ config::RepmgrConfig load_config(const CliOptions& options) {
     return reg::load_config(options);
 }
 
-std::optional<bool> in_recovery(pg::Connection& conn) {
-    switch (cluster::recovery_type(conn)) {
-        case cluster::RecoveryType::standby:
-            return true;
-        case cluster::RecoveryType::primary:
-            return false;
-        case cluster::RecoveryType::unknown:
-            break;
-    }
-    return std::nullopt;
-}
-
 std::optional<ReachablePrimary> find_reachable_primary(
     const std::vector<cluster::NodeRecord>& nodes, std::optional<int> skip_node_id) {
     std::vector<const cluster::NodeRecord*> order;
@@ -86,7 +74,7 @@ std::optional<ReachablePrimary> find_reachable_primary(
             try_connect(pg::with_default(node->conninfo, "connect_timeout", kProbeConnectTimeout));
         if (!conn)
             continue;
-        if (in_recovery(*conn) == false)
+        if (cluster::query_role(*conn) == cluster::Role::primary)
             return ReachablePrimary{node->node_id, std::move(*conn)};
     }
     return std::nullopt;

@@ -30,9 +30,6 @@ using reg::slot_name_for;
 // nullopt when the connection fails (the reason goes to the log at `level` when given).
 using cluster::try_connect;
 
-// pg_is_in_recovery(); nullopt when the query fails.
-std::optional<bool> in_recovery(pg::Connection& conn);
-
 struct ReachablePrimary {
     int node_id = 0;
     pg::Connection conn;

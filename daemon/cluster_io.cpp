@@ -93,14 +93,6 @@ bool is_sibling(const cluster::NodeRecord& node, int self_id, int failed_primary
            (!node.upstream_node_id || node.upstream_node_id == failed_primary_id);
 }
 
-std::optional<bool> in_recovery(pg::Connection& conn) {
-    try {
-        return conn.exec("SELECT pg_catalog.pg_is_in_recovery()").value(0, 0) == "t";
-    } catch (const pg::PgError&) {
-        return std::nullopt;
-    }
-}
-
 ElectionRun cancelled(std::string reason) {
     ElectionRun run;
     run.outcome.verdict = failover::Verdict::cancelled;
@@ -137,7 +129,7 @@ void lock_voters(const config::RepmgrConfig& config, const std::vector<cluster::
         }
         // A witness is never in recovery: only a standby out of it was promoted.
         if (node.node_id != config.node_id && node.type != model::NodeType::witness &&
-            in_recovery(*conn) == false) {
+            cluster::query_role(*conn) == cluster::Role::primary) {
             run.outcome.verdict = failover::Verdict::follow_existing_primary;
             run.outcome.winner_node_id = node.node_id;
             run.outcome.reasons.push_back(
@@ -359,7 +351,7 @@ std::optional<int> find_new_primary(const config::RepmgrConfig& config, int self
     }
     const auto primary_flags = in_parallel(candidates, [&config](const cluster::NodeRecord& node) {
         auto conn = open(node.conninfo, config);
-        return conn ? in_recovery(*conn) == false : false;
+        return conn && cluster::query_role(*conn) == cluster::Role::primary;
     });
     for (std::size_t i = 0; i < candidates.size(); ++i)
         if (primary_flags[i])
@@ -398,13 +390,17 @@ failover::LocalSeen check_local(const config::RepmgrConfig& config, std::string*
     auto conn = open(config.conninfo, config, error);
     if (!conn)
         return failover::LocalSeen::unreachable;
-    const auto recovering = in_recovery(*conn);
-    if (!recovering) {
-        if (error != nullptr)
-            *error = "pg_is_in_recovery() failed";
-        return failover::LocalSeen::unreachable;
+    switch (cluster::query_role(*conn)) {
+        case cluster::Role::primary:
+            return failover::LocalSeen::primary;
+        case cluster::Role::standby:
+            return failover::LocalSeen::standby;
+        case cluster::Role::unknown:
+            break;
     }
-    return *recovering ? failover::LocalSeen::standby : failover::LocalSeen::primary;
+    if (error != nullptr)
+        *error = "pg_is_in_recovery() failed";
+    return failover::LocalSeen::unreachable;
 }
 
 ChildReport check_children(const config::RepmgrConfig& config, int self_id) {

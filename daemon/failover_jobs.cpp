@@ -73,12 +73,12 @@ std::optional<pg::Connection> open_primary(const config::RepmgrConfig& config,
         if (fallback_conninfo.empty())
             return std::nullopt;
         auto fallback = open(fallback_conninfo, config);
-        if (fallback && cluster::recovery_type(*fallback) == cluster::RecoveryType::primary)
+        if (fallback && cluster::query_role(*fallback) == cluster::Role::primary)
             return fallback;
         return std::nullopt;
     }
     // A witness is not in recovery either, but the primary is elsewhere.
-    if (cluster::recovery_type(*local) == cluster::RecoveryType::primary) {
+    if (cluster::query_role(*local) == cluster::Role::primary) {
         std::optional<cluster::NodeRecord> self;
         try {
             self = cluster::load_node(*local, config.node_id);

@@ -107,13 +107,13 @@ PreparedNode prepare_node(const config::RepmgrConfig& config) {
                                        "was executed for this node",
                                        config.node_id));
 
-    const auto recovery = cluster::recovery_type(*local);
-    if (recovery == cluster::RecoveryType::unknown)
+    const auto recovery = cluster::query_role(*local);
+    if (recovery == cluster::Role::unknown)
         throw StartupError(model::kErrDbConn,
                            "unable to determine the local node's recovery state");
     // A witness is a primary of its own (not in recovery) that watches the cluster's primary.
     const bool witness = self->type == model::NodeType::witness;
-    PreparedNode prepared{*self, recovery == cluster::RecoveryType::primary && !witness, {}};
+    PreparedNode prepared{*self, recovery == cluster::Role::primary && !witness, {}};
 
     if (!self->active) {
         if (config.repmgrd_exit_on_inactive_node)

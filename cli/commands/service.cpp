@@ -51,7 +51,7 @@ int set_paused(const CliOptions& options, bool pause) {
     // written on the primary for every node.
     std::optional<pg::Connection> primary;
     if (cluster::state_store(conn) == cluster::StateStore::table) {
-        if (cluster::recovery_type(conn) == cluster::RecoveryType::primary) {
+        if (cluster::query_role(conn) == cluster::Role::primary) {
             primary = std::move(conn);
         } else if (auto found = cluster::connect_primary(conn)) {
             primary = std::move(found->conn);

@@ -293,7 +293,7 @@ int clone(const CliOptions& options) {
 
     // The event goes to the primary, the only node that can write it.
     std::optional<pg::Connection> primary_conn;
-    if (standby::in_recovery(*source_conn) == false)
+    if (cluster::query_role(*source_conn) == cluster::Role::primary)
         primary_conn = std::move(source_conn);
     else if (auto primary = standby::find_reachable_primary(nodes, std::nullopt))
         primary_conn = std::move(primary->conn);

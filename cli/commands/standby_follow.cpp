@@ -126,12 +126,12 @@ int follow(const CliOptions& options) {
              "use \"repmgr node rejoin\" to re-add an inactive node to the replication cluster");
         return model::kErrDbConn;
     }
-    const auto recovery = standby::in_recovery(*local);
-    if (!recovery) {
+    const auto role = cluster::query_role(*local);
+    if (role == cluster::Role::unknown) {
         log::error("connection to node ({}) lost", config.conninfo);
         return model::kErrDbConn;
     }
-    if (!*recovery) {
+    if (role == cluster::Role::primary) {
         log::error("this node should be a standby ({})", config.conninfo);
         return model::kErrBadConfig;
     }
@@ -205,12 +205,12 @@ int follow(const CliOptions& options) {
     }
     Target target{*target_record, std::move(*target_conn)};
 
-    const auto target_recovery = standby::in_recovery(target.conn);
-    if (!target_recovery) {
+    const auto target_role = cluster::query_role(target.conn);
+    if (target_role == cluster::Role::unknown) {
         log::error("unable to determine recovery type of follow target");
         return model::kErrFollowFail;
     }
-    const bool target_is_primary = !*target_recovery;
+    const bool target_is_primary = target_role == cluster::Role::primary;
     log::info("follow target is {} node {}", target_is_primary ? "primary" : "standby",
               describe(target.record));
 

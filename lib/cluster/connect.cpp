@@ -21,15 +21,14 @@ std::optional<pg::Connection> try_connect(const std::string& conninfo,
     }
 }
 
-RecoveryType recovery_type(pg::Connection& conn) {
+Role query_role(pg::Connection& conn) {
+    std::optional<bool> in_recovery;
     try {
-        return conn.exec("SELECT pg_catalog.pg_is_in_recovery()").value(0, 0) == "t"
-                   ? RecoveryType::standby
-                   : RecoveryType::primary;
+        in_recovery = conn.exec("SELECT pg_catalog.pg_is_in_recovery()").value(0, 0) == "t";
     } catch (const pg::PgError& e) {
         log::debug("{}", e.what());
-        return RecoveryType::unknown;
     }
+    return role_from_recovery(in_recovery);
 }
 
 std::optional<PrimaryConnection> connect_primary(pg::Connection& via) {
@@ -57,7 +56,7 @@ std::optional<PrimaryConnection> connect_primary(pg::Connection& via) {
         auto conn = try_connect(pg::with_default(node.conninfo, "connect_timeout", "10"));
         if (!conn)
             continue;
-        if (recovery_type(*conn) == RecoveryType::primary)
+        if (query_role(*conn) == Role::primary)
             return PrimaryConnection{std::move(*conn), std::move(node)};
     }
     return std::nullopt;
