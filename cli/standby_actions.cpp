@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -26,24 +25,6 @@ constexpr const char* kDebianBinDir = "/usr/lib/postgresql/15/bin";
 constexpr int kExecFailed = 127;
 constexpr int kSignalBase = 128;
 constexpr const char* kProbeConnectTimeout = "10";
-
-// A connection in libpq's replication mode; the walsender answers only simple queries.
-std::optional<pg::Result> replication_query(const std::string& conninfo, const std::string& sql) {
-    const std::string repl = pg::with_default(conninfo, "replication", "database");
-    pg::ConnHandle conn(PQconnectdb(repl.c_str()));
-    if (!conn || PQstatus(conn.get()) != CONNECTION_OK) {
-        log::debug("replication connection to \"{}\" failed: {}", pg::mask_password(repl),
-                   conn ? pg::trim_message(PQerrorMessage(conn.get())) : "out of memory");
-        return std::nullopt;
-    }
-    pg::Result result(PQexec(conn.get(), sql.c_str()));
-    if (!result.ok()) {
-        log::debug("\"{}\" on \"{}\" failed: {}", sql, pg::mask_password(repl),
-                   result ? result.error_message() : "no result");
-        return std::nullopt;
-    }
-    return result;
-}
 
 }  // namespace
 
@@ -86,43 +67,6 @@ std::optional<cluster::NodeRecord> primary_record(const std::vector<cluster::Nod
             return node;
     }
     return std::nullopt;
-}
-
-std::optional<SystemIdentity> identify_system(const std::string& conninfo) {
-    auto result = replication_query(conninfo, "IDENTIFY_SYSTEM");
-    if (!result || result->rows() != 1 || result->columns() < 3)
-        return std::nullopt;
-    SystemIdentity identity;
-    identity.system_id = std::string(result->value(0, 0));
-    const auto tli = result->value(0, 1);
-    std::from_chars(tli.data(), tli.data() + tli.size(), identity.timeline);
-    auto lsn = model::parse_lsn(result->value(0, 2));
-    if (!lsn || identity.timeline == 0)
-        return std::nullopt;
-    identity.lsn = *lsn;
-    return identity;
-}
-
-std::optional<std::string> timeline_history(const std::string& conninfo, std::uint32_t tli) {
-    auto result = replication_query(conninfo, fmt::format("TIMELINE_HISTORY {}", tli));
-    if (!result || result->rows() != 1 || result->columns() < 2)
-        return std::nullopt;
-    return std::string(result->value(0, 1));
-}
-
-std::optional<model::Lsn> current_lsn(pg::Connection& conn) {
-    try {
-        auto result = conn.exec(
-            "SELECT CASE WHEN pg_catalog.pg_is_in_recovery() THEN "
-            "GREATEST(pg_catalog.pg_last_wal_receive_lsn(), pg_catalog.pg_last_wal_replay_lsn()) "
-            "ELSE pg_catalog.pg_current_wal_lsn() END");
-        if (result.is_null(0, 0))
-            return std::nullopt;
-        return model::parse_lsn(result.value(0, 0));
-    } catch (const pg::PgError& e) {
-        log::debug("{}", e.what());
-        return std::nullopt;
-    }
 }
 
 bool is_attached(pg::Connection& upstream, const std::string& node_name) {

@@ -7,6 +7,7 @@
 #include "standby_actions.hpp"
 #include "standby_decisions.hpp"
 
+#include "cluster/attach_facts.hpp"
 #include "cluster/events.hpp"
 #include "pg/conninfo.hpp"
 
@@ -214,7 +215,7 @@ int clone(const CliOptions& options) {
         return model::kErrBadConfig;
     log::notice("checking replication connections can be made to the source server ({} required)",
                 kWalSendersNeeded);
-    if (!standby::identify_system(source_conninfo)) {
+    if (!cluster::identify_system(source_conninfo)) {
         log::error("unable to establish a replication connection to the source node");
         hint(Level::error,
              "check pg_hba.conf on the source node allows replication connections "
