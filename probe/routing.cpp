@@ -177,7 +177,7 @@ std::string json_optional_uint(const std::optional<std::uint64_t>& value) {
 // The status body: what the check saw, never the error text (it may name hosts and paths).
 std::string state_json(const cluster::NodeState& state) {
     const bool reachable = state.reachable;
-    const bool standby = reachable && state.in_recovery;
+    const bool standby = cluster::role_of(state) == cluster::Role::standby;
     const std::optional<std::uint64_t> timeline =
         reachable && state.timeline ? std::optional<std::uint64_t>{*state.timeline} : std::nullopt;
     const std::optional<std::uint64_t> lag = standby ? state.replay_lag_bytes : std::nullopt;
@@ -192,7 +192,7 @@ std::string state_json(const cluster::NodeState& state) {
 // Patroni's replica check: running in recovery and, when ?lag= is given, known to be within it.
 // Unknown lag (WAL receiver not streaming) never passes a lag limit.
 bool replica_passes(const Route& route, const cluster::NodeState& state) {
-    if (!state.reachable || !state.in_recovery)
+    if (cluster::role_of(state) != cluster::Role::standby)
         return false;
     if (!route.max_lag_bytes)
         return true;

@@ -18,7 +18,7 @@
 namespace pgwarden::cli {
 namespace {
 
-using cluster::RecoveryType;
+using cluster::Role;
 using cluster::SchemaStatus;
 
 void rollback(pg::Connection& conn) {
@@ -110,14 +110,14 @@ int primary_register(const CliOptions& options) {
     auto conn = cluster::connect_local(config);
     log::debug("connected to server, checking its state");
 
-    switch (cluster::recovery_type(conn)) {
-        case RecoveryType::standby:
+    switch (cluster::query_role(conn)) {
+        case Role::standby:
             log::error("server is in standby mode and cannot be registered as a primary");
             return model::kErrBadConfig;
-        case RecoveryType::unknown:
+        case Role::unknown:
             log::error("unable to determine server's recovery type");
             return model::kErrDbConn;
-        case RecoveryType::primary:
+        case Role::primary:
             break;
     }
     log::debug("server is not in recovery");
@@ -254,8 +254,8 @@ int primary_unregister(const CliOptions& options) {
             return model::kErrBadConfig;
         }
     } else {
-        const auto recovery = cluster::recovery_type(*target_conn);
-        if (recovery == RecoveryType::standby) {
+        const auto recovery = cluster::query_role(*target_conn);
+        if (recovery == Role::standby) {
             if (target->type != model::NodeType::primary) {
                 log::error("node {} is a {}, unable to unregister", describe(*target),
                            target->type);
@@ -272,7 +272,7 @@ int primary_unregister(const CliOptions& options) {
                           "this node's metadata entirely");
                 return model::kErrBadConfig;
             }
-        } else if (recovery == RecoveryType::primary && primary_node->node_id == target->node_id &&
+        } else if (recovery == Role::primary && primary_node->node_id == target->node_id &&
                    !options.force) {
             log::error("node {} is the current primary node, unable to unregister",
                        describe(*target));

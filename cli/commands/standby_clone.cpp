@@ -7,6 +7,7 @@
 #include "standby_actions.hpp"
 #include "standby_decisions.hpp"
 
+#include "cluster/attach_facts.hpp"
 #include "cluster/events.hpp"
 #include "text/conninfo.hpp"
 
@@ -213,7 +214,7 @@ int clone(const CliOptions& options) {
         return model::kErrBadConfig;
     log::notice("checking replication connections can be made to the source server ({} required)",
                 kWalSendersNeeded);
-    if (!standby::identify_system(source_conninfo)) {
+    if (!cluster::identify_system(source_conninfo)) {
         log::error("unable to establish a replication connection to the source node");
         hint(Level::error,
              "check pg_hba.conf on the source node allows replication connections "
@@ -292,7 +293,7 @@ int clone(const CliOptions& options) {
 
     // The event goes to the primary, the only node that can write it.
     std::optional<pg::Connection> primary_conn;
-    if (standby::in_recovery(*source_conn) == false)
+    if (cluster::query_role(*source_conn) == cluster::Role::primary)
         primary_conn = std::move(source_conn);
     else if (auto primary = standby::find_reachable_primary(nodes, std::nullopt))
         primary_conn = std::move(primary->conn);

@@ -7,6 +7,7 @@
 #include "standby_actions.hpp"
 #include "standby_decisions.hpp"
 
+#include "cluster/attach_facts.hpp"
 #include "cluster/events.hpp"
 #include "cluster/node_write.hpp"
 #include "exec/shell.hpp"
@@ -43,32 +44,14 @@ std::optional<cluster::NodeRecord> find_record(const std::vector<cluster::NodeRe
 // target's timeline begins. Logs the refusal.
 bool can_attach(const config::RepmgrConfig& config, pg::Connection& local,
                 const cluster::NodeRecord& target) {
-    const auto local_identity = standby::identify_system(config.conninfo);
-    if (!local_identity) {
-        log::error("unable to establish a replication connection to the local node");
-        hint(Level::error,
-             "check pg_hba.conf allows replication connections from this host for "
-             "the user in \"conninfo\"");
+    const auto gathered = cluster::gather_attach_facts(local, target);
+    if (!gathered.facts) {
+        log::error("{}", gathered.error);
+        if (!gathered.hint.empty())
+            hint(Level::error, gathered.hint);
         return false;
     }
-    const auto target_identity = standby::identify_system(target.conninfo);
-    if (!target_identity) {
-        log::error("unable to establish a replication connection to the follow target node {}",
-                   target.node_id);
-        return false;
-    }
-    standby::AttachFacts facts;
-    facts.local_system_id = local_identity->system_id;
-    facts.local_tli = local_identity->timeline;
-    facts.local_lsn = standby::current_lsn(local).value_or(local_identity->lsn);
-    facts.target_system_id = target_identity->system_id;
-    facts.target_tli = target_identity->timeline;
-    facts.target_lsn = target_identity->lsn;
-    if (facts.target_tli > facts.local_tli) {
-        if (auto history = standby::timeline_history(target.conninfo, facts.target_tli))
-            facts.fork_lsn = standby::timeline_switchpoint(*history, facts.local_tli);
-    }
-    if (auto refusal = standby::attach_refusal(facts)) {
+    if (auto refusal = failover::attach_refusal(*gathered.facts)) {
         log::error("this node cannot attach to follow target node {}", target.node_id);
         detail(Level::error, *refusal);
         return false;
@@ -126,12 +109,12 @@ int follow(const CliOptions& options) {
              "use \"repmgr node rejoin\" to re-add an inactive node to the replication cluster");
         return model::kErrDbConn;
     }
-    const auto recovery = standby::in_recovery(*local);
-    if (!recovery) {
+    const auto role = cluster::query_role(*local);
+    if (role == cluster::Role::unknown) {
         log::error("connection to node ({}) lost", config.conninfo);
         return model::kErrDbConn;
     }
-    if (!*recovery) {
+    if (role == cluster::Role::primary) {
         log::error("this node should be a standby ({})", config.conninfo);
         return model::kErrBadConfig;
     }
@@ -205,12 +188,12 @@ int follow(const CliOptions& options) {
     }
     Target target{*target_record, std::move(*target_conn)};
 
-    const auto target_recovery = standby::in_recovery(target.conn);
-    if (!target_recovery) {
+    const auto target_role = cluster::query_role(target.conn);
+    if (target_role == cluster::Role::unknown) {
         log::error("unable to determine recovery type of follow target");
         return model::kErrFollowFail;
     }
-    const bool target_is_primary = !*target_recovery;
+    const bool target_is_primary = target_role == cluster::Role::primary;
     log::info("follow target is {} node {}", target_is_primary ? "primary" : "standby",
               describe(target.record));
 

@@ -35,12 +35,12 @@ int promote(const CliOptions& options) {
                    config.node_id);
         return model::kErrDbConn;
     }
-    const auto recovery = standby::in_recovery(*local);
-    if (!recovery) {
+    const auto role = cluster::query_role(*local);
+    if (role == cluster::Role::unknown) {
         log::error("unable to determine the recovery state of the local node");
         return model::kErrDbConn;
     }
-    if (!*recovery) {
+    if (role == cluster::Role::primary) {
         log::error("STANDBY PROMOTE can only be executed on a standby node");
         return model::kErrPromotionFail;
     }
@@ -150,18 +150,18 @@ int promote(const CliOptions& options) {
         "waiting up to {} seconds (parameter \"promote_check_timeout\") for promotion to "
         "complete",
         config.promote_check_timeout);
-    std::optional<bool> last_recovery = true;
+    auto last_role = cluster::Role::standby;
     const bool promoted = standby::poll_until(
         std::chrono::seconds(config.promote_check_timeout),
         std::min<std::chrono::milliseconds>(std::chrono::seconds(config.promote_check_interval),
                                             standby::k_quick_poll),
         [&] {
-            last_recovery = standby::in_recovery(*local);
-            return last_recovery == false;
+            last_role = cluster::query_role(*local);
+            return last_role == cluster::Role::primary;
         },
         [](std::chrono::milliseconds step) { std::this_thread::sleep_for(step); });
     if (!promoted) {
-        if (!last_recovery) {
+        if (last_role == cluster::Role::unknown) {
             log::error("connection to node lost");
             return model::kErrDbConn;
         }

@@ -21,7 +21,7 @@
 namespace pgwarden::cli {
 namespace {
 
-using cluster::RecoveryType;
+using cluster::Role;
 constexpr auto kPollStep = std::chrono::seconds(1);
 
 // The primary's connection parameters given on the command line (-h -p -U -d), for registering
@@ -231,7 +231,7 @@ int standby_register(const CliOptions& options) {
                         "repmgr uses the \"conninfo\" parameter in "
                         "\"repmgr.conf\" to connect to the standby");
         }
-        if (cluster::recovery_type(*local) != RecoveryType::standby) {
+        if (cluster::query_role(*local) != Role::standby) {
             log::error("this node should be a standby ({})", text::mask_password(config.conninfo));
             return model::kErrBadConfig;
         }
@@ -242,7 +242,7 @@ int standby_register(const CliOptions& options) {
     if (local) {
         primary = cluster::connect_primary(*local);
     } else if (auto conn = cluster::try_connect(primary_params)) {
-        if (cluster::recovery_type(*conn) == RecoveryType::primary) {
+        if (cluster::query_role(*conn) == Role::primary) {
             if (auto record = cluster::connect_primary(*conn))
                 primary = std::move(record);
         }

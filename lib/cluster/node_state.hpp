@@ -1,5 +1,6 @@
 // What one look at the local PostgreSQL showed, and the one rule that turns it into a role.
-// The probe answers from here; fencing (a later issue) adds the cluster's evidence to this place.
+// The probe, the daemon and the CLI all answer "primary, standby or unknown" from here; fencing
+// (a later issue) adds the cluster's evidence to this place.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +23,9 @@ struct NodeState {
 
 enum class Role { primary, standby, unknown };
 
+// The one rule from pg_is_in_recovery() to a role: false is a primary, true a standby, and no
+// answer (the node did not answer, or the query failed) is unknown.
+Role role_from_recovery(std::optional<bool> in_recovery);
 Role role_of(const NodeState& state);
 std::string_view role_name(Role role);  // "primary", "standby", "unknown"
 
