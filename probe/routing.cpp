@@ -182,17 +182,19 @@ std::string state_json(const cluster::NodeState& state) {
         reachable && state.timeline ? std::optional<std::uint64_t>{*state.timeline} : std::nullopt;
     const std::optional<std::uint64_t> lag = standby ? state.replay_lag_bytes : std::nullopt;
     return fmt::format(
-        R"({{"role":{},"state":"{}","in_recovery":{},"timeline":{},"replication_state":{},"lag_bytes":{}}})",
+        R"({{"role":{},"state":"{}","in_recovery":{},"timeline":{},"replication_state":{},"lag_bytes":{},"accepting_connections":{}}})",
         json_string(cluster::role_name(cluster::role_of(state))),
         reachable ? "running" : "unreachable",
         reachable ? (state.in_recovery ? "true" : "false") : "null", json_optional_uint(timeline),
-        standby && state.streaming ? R"("streaming")" : "null", json_optional_uint(lag));
+        standby && state.streaming ? R"("streaming")" : "null", json_optional_uint(lag),
+        state.accepting_connections ? "true" : "false");
 }
 
 // Patroni's replica check: running in recovery and, when ?lag= is given, known to be within it.
-// Unknown lag (WAL receiver not streaming) never passes a lag limit.
+// Unknown lag (WAL receiver not streaming) never passes a lag limit. A standby that takes no new
+// connections is no use to the read-only clients HAProxy would send it.
 bool replica_passes(const Route& route, const cluster::NodeState& state) {
-    if (cluster::role_of(state) != cluster::Role::standby)
+    if (!cluster::is_serving(state) || cluster::role_of(state) != cluster::Role::standby)
         return false;
     if (!route.max_lag_bytes)
         return true;
@@ -208,7 +210,7 @@ bool passes(const Route& route, const cluster::NodeState& state) {
         case Endpoint::read_only:
             return cluster::is_writable_primary(state) || replica_passes(route, state);
         case Endpoint::health:
-            return state.reachable;
+            return cluster::is_serving(state);
         case Endpoint::liveness:
         case Endpoint::metrics:
             return true;

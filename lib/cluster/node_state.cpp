@@ -25,8 +25,12 @@ std::string_view role_name(Role role) {
     return "unknown";
 }
 
+bool is_serving(const NodeState& state) {
+    return state.reachable && state.accepting_connections;
+}
+
 bool is_writable_primary(const NodeState& state) {
-    return role_of(state) == Role::primary;
+    return is_serving(state) && role_of(state) == Role::primary;
 }
 
 }  // namespace pgwarden::cluster

@@ -18,7 +18,11 @@ struct NodeState {
     // node has replayed; absent when the WAL receiver is not streaming (lag unknown).
     std::optional<std::uint64_t> replay_lag_bytes;
     bool streaming = false;  // standby: the WAL receiver is streaming
-    std::string error;       // why the check failed; never holds a secret
+    // The server's accept path works: a fresh connection succeeded lately. A one-off look makes its
+    // own fresh connection, hence true; the probe, which keeps one connection (a frozen postmaster
+    // leaves it answering), sets it from its periodic accept check.
+    bool accepting_connections = true;
+    std::string error;  // why the check failed; never holds a secret
 };
 
 enum class Role { primary, standby, unknown };
@@ -29,7 +33,10 @@ Role role_from_recovery(std::optional<bool> in_recovery);
 Role role_of(const NodeState& state);
 std::string_view role_name(Role role);  // "primary", "standby", "unknown"
 
-// The single answer to "should this node take writes?". Today: reachable and not in recovery.
+// Reachable and accepting new connections: what clients routed to this node need, in any role.
+bool is_serving(const NodeState& state);
+
+// The single answer to "should this node take writes?". Today: serving and not in recovery.
 bool is_writable_primary(const NodeState& state);
 
 }  // namespace pgwarden::cluster
