@@ -4,6 +4,7 @@
 
 #include "cli_options.hpp"
 #include "cluster/connect.hpp"
+#include "cluster/replication_protocol.hpp"
 #include "register_support.hpp"
 
 #include "cluster/node_record.hpp"
@@ -45,15 +46,10 @@ std::optional<ReachablePrimary> find_reachable_primary(
 // The active record of type primary, if any.
 std::optional<cluster::NodeRecord> primary_record(const std::vector<cluster::NodeRecord>& nodes);
 
-// IDENTIFY_SYSTEM over a replication connection made from `conninfo`.
-struct SystemIdentity {
-    std::string system_id;
-    std::uint32_t timeline = 0;
-    model::Lsn lsn;
-};
-std::optional<SystemIdentity> identify_system(const std::string& conninfo);
-// TIMELINE_HISTORY tli: the history file's content.
-std::optional<std::string> timeline_history(const std::string& conninfo, std::uint32_t tli);
+// IDENTIFY_SYSTEM and TIMELINE_HISTORY over a replication connection made from a conninfo.
+using cluster::identify_system;
+using cluster::SystemIdentity;
+using cluster::timeline_history;
 
 // A standby's newest WAL position: the later of received and replayed; a primary's current one.
 std::optional<model::Lsn> current_lsn(pg::Connection& conn);
