@@ -3,6 +3,7 @@
 
 #include "standby_decisions.hpp"
 
+#include "cluster/replication_queries.hpp"
 #include "text/conninfo.hpp"
 
 #include <fmt/format.h>
@@ -71,11 +72,8 @@ std::optional<cluster::NodeRecord> primary_record(const std::vector<cluster::Nod
 
 bool is_attached(pg::Connection& upstream, const std::string& node_name) {
     try {
-        auto result = upstream.exec(
-            "SELECT state FROM pg_catalog.pg_stat_replication WHERE application_name = $1",
-            {node_name});
-        for (int row = 0; row < result.rows(); ++row) {
-            if (result.value(row, 0) == "streaming")
+        for (const auto& state : cluster::replication_states(upstream, node_name)) {
+            if (state == "streaming")
                 return true;
         }
     } catch (const pg::PgError& e) {
@@ -85,15 +83,12 @@ bool is_attached(pg::Connection& upstream, const std::string& node_name) {
 }
 
 bool ensure_slot(pg::Connection& conn, const std::string& slot_name, const std::string& where) {
-    auto existing = conn.exec(
-        "SELECT slot_type, active FROM pg_catalog.pg_replication_slots WHERE slot_name = $1",
-        {slot_name});
-    if (existing.rows() > 0) {
-        if (existing.value(0, 0) != "physical") {
+    if (const auto existing = cluster::replication_slot(conn, slot_name)) {
+        if (existing->slot_type != "physical") {
             log::error("slot \"{}\" exists on {} and is not a physical slot", slot_name, where);
             return false;
         }
-        if (existing.value(0, 1) == "t") {
+        if (existing->active) {
             log::error("replication slot \"{}\" on {} is active", slot_name, where);
             hint(log::Level::error,
                  "another standby is using this slot; check node_id values "
@@ -103,17 +98,14 @@ bool ensure_slot(pg::Connection& conn, const std::string& slot_name, const std::
         log::info("replication slot \"{}\" already exists on {}, reusing it", slot_name, where);
         return true;
     }
-    conn.exec("SELECT pg_catalog.pg_create_physical_replication_slot($1)", {slot_name});
+    cluster::create_physical_slot(conn, slot_name);
     log::info("replication slot \"{}\" created on {}", slot_name, where);
     return true;
 }
 
 void drop_inactive_slot(pg::Connection& conn, const std::string& slot_name) {
     try {
-        conn.exec(
-            "SELECT pg_catalog.pg_drop_replication_slot(slot_name) FROM "
-            "pg_catalog.pg_replication_slots WHERE slot_name = $1 AND NOT active",
-            {slot_name});
+        cluster::drop_slot_if_inactive(conn, slot_name);
     } catch (const pg::PgError& e) {
         log::warning("unable to drop replication slot \"{}\": {}", slot_name, e.what());
     }

@@ -4,6 +4,7 @@
 
 #include "cli_options.hpp"
 #include "cluster/connect.hpp"
+#include "cluster/attach_facts.hpp"
 #include "register_support.hpp"
 
 #include "cluster/node_record.hpp"

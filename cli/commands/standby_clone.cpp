@@ -9,6 +9,7 @@
 
 #include "cluster/attach_facts.hpp"
 #include "cluster/events.hpp"
+#include "cluster/replication_queries.hpp"
 #include "text/conninfo.hpp"
 
 #include <fmt/format.h>
@@ -91,10 +92,7 @@ bool same_server(const ConninfoParams& a, const ConninfoParams& b) {
 bool enough_walsenders(pg::Connection& source) {
     log::notice("checking for available walsenders on the source node ({} required)",
                 kWalSendersNeeded);
-    auto result = source.exec(
-        "SELECT current_setting('max_wal_senders')::int - "
-        "(SELECT count(*) FROM pg_catalog.pg_stat_replication)::int");
-    const int free_senders = std::stoi(std::string(result.value(0, 0)));
+    const int free_senders = cluster::replication_capacity(source).free_wal_senders;
     if (free_senders < kWalSendersNeeded) {
         log::error("insufficient free walsenders on the source node");
         detail(Level::error,

@@ -10,6 +10,7 @@
 #include "cluster/attach_facts.hpp"
 #include "cluster/events.hpp"
 #include "cluster/node_write.hpp"
+#include "cluster/server_settings.hpp"
 #include "exec/shell.hpp"
 
 #include <fmt/format.h>
@@ -58,22 +59,6 @@ bool can_attach(const config::RepmgrConfig& config, pg::Connection& local,
     }
     log::info("local node {} can attach to follow target node {}", config.node_id, target.node_id);
     return true;
-}
-
-// ALTER SYSTEM keeps postgresql.auto.conf PostgreSQL's own; values are quoted by libpq.
-void alter_system(pg::Connection& conn, const std::string& name,
-                  const std::optional<std::string>& value) {
-    if (!value) {
-        conn.exec(fmt::format("ALTER SYSTEM RESET {}", name));
-        return;
-    }
-    char* literal = PQescapeLiteral(conn.get(), value->c_str(), value->size());
-    if (literal == nullptr)
-        throw pg::PgError(fmt::format("could not quote the value of {}: {}", name,
-                                      pg::trim_message(PQerrorMessage(conn.get()))));
-    const std::string sql = fmt::format("ALTER SYSTEM SET {} = {}", name, literal);
-    PQfreemem(literal);
-    conn.exec(sql);
 }
 
 // The restart PostgreSQL before 13 (or standby_follow_restart) needs.
@@ -249,9 +234,9 @@ int follow(const CliOptions& options) {
          config.replication_user.empty() ? own_record.repluser : config.replication_user,
          config.use_primary_conninfo_password, config.passfile});
     try {
-        alter_system(*local, "primary_conninfo", primary_conninfo);
-        alter_system(*local, "primary_slot_name", slot);
-        local->exec("SELECT pg_catalog.pg_reload_conf()");
+        cluster::alter_system(*local, "primary_conninfo", primary_conninfo);
+        cluster::alter_system(*local, "primary_slot_name", slot);
+        cluster::reload_configuration(*local);
     } catch (const pg::PgError& e) {
         log::error("unable to write the replication configuration of the local node");
         detail(Level::error, e.what());
