@@ -3,6 +3,7 @@
 
 #include "text/json.hpp"
 
+#include "cluster/node_state.hpp"
 #include "text/conninfo.hpp"
 
 #include <fmt/format.h>
@@ -20,8 +21,9 @@ std::string status_cell(const cluster::NodeRecord& node, const NodeObservation& 
     };
     const bool up = obs.reachability == Reachability::up;
     const bool rejected = obs.reachability == Reachability::rejected;
-    const bool primary_now = up && obs.in_recovery == false;
-    const bool standby_now = up && obs.in_recovery == true;
+    const auto role = cluster::role_from_recovery(up ? obs.in_recovery : std::nullopt);
+    const bool primary_now = role == cluster::Role::primary;
+    const bool standby_now = role == cluster::Role::standby;
 
     if (node.type == model::NodeType::primary || node.type == model::NodeType::standby) {
         const bool as_primary = node.type == model::NodeType::primary;

@@ -6,143 +6,67 @@
 #include "register_support.hpp"
 
 #include "cluster/daemon_state.hpp"
-#include "cluster/state_query.hpp"
+#include "cluster/node_survey.hpp"
 #include "exec/in_parallel.hpp"
 #include "log/log.hpp"
 #include "pg/result.hpp"
-#include "text/parse_number.hpp"
 
 #include <libpq-fe.h>
 
-#include <charconv>
 #include <cstdio>
 
 namespace pgwarden::cli {
 namespace {
 
-std::optional<int> to_int(std::string_view text) {
-    return text::parse_number<int>(text);
-}
-
-// One statement; an empty Result when it failed (the observation records "unknown" instead).
-pg::Result query(PGconn* conn, const char* sql, const std::vector<std::string>& params = {}) {
-    std::vector<const char*> values;
-    values.reserve(params.size());
-    for (const auto& param : params)
-        values.push_back(param.c_str());
-    pg::Result result(PQexecParams(conn, sql, static_cast<int>(values.size()), nullptr,
-                                   values.data(), nullptr, nullptr, 0));
-    if (!result.ok())
-        return pg::Result();
-    return result;
-}
-
-constexpr const char* kOwnRecordQuery =
-    "SELECT n.type, n.upstream_node_id, COALESCE(u.node_name, '')"
-    " FROM repmgr.nodes n LEFT JOIN repmgr.nodes u ON u.node_id = n.upstream_node_id"
-    " WHERE n.node_id = $1";
-
-constexpr const char* kTimelineQuery = "SELECT timeline_id FROM pg_catalog.pg_control_checkpoint()";
-
-constexpr const char* kReplayPausedQuery =
-    "SELECT pg_catalog.pg_is_wal_replay_paused()"
-    " AND pg_catalog.pg_last_wal_receive_lsn() > pg_catalog.pg_last_wal_replay_lsn()";
-
-constexpr const char* kReplicationQuery =
-    "SELECT application_name, state FROM pg_catalog.pg_stat_replication";
-
 void observe_state(PGconn* conn, NodeObservation& obs) {
-    const auto state = query(conn, cluster::kNodeStateQuery);
-    if (state && state.rows() == 1) {
-        const auto parsed =
-            cluster::parse_node_state(state.optional_value(0, 0), state.optional_value(0, 1),
-                                      state.optional_value(0, 2), state.optional_value(0, 3));
-        if (!state.is_null(0, 0))
-            obs.in_recovery = parsed.in_recovery;
-        if (!state.is_null(0, 2))
-            obs.wal_receiver_status = std::string(state.value(0, 2));
-        obs.replay_lag_bytes = parsed.replay_lag_bytes;
+    if (const auto state = cluster::surveyed_state(conn)) {
+        obs.in_recovery = state->in_recovery;
+        obs.wal_receiver_status = state->wal_receiver_status;
+        obs.replay_lag_bytes = state->replay_lag_bytes;
     }
-    if (const auto tli = query(conn, kTimelineQuery); tli && tli.rows() == 1)
-        obs.timeline = to_int(tli.value(0, 0));
-    if (obs.in_recovery.value_or(false)) {
-        const auto paused = query(conn, kReplayPausedQuery);
-        obs.wal_replay_paused_pending = paused && paused.rows() == 1 && paused.value(0, 0) == "t";
-    }
-    if (const auto clients = query(conn, kReplicationQuery)) {
-        obs.replication_clients.emplace();
-        for (int row = 0; row < clients.rows(); ++row) {
-            obs.replication_clients->push_back(
-                {std::string(clients.value(row, 0)), std::string(clients.value(row, 1))});
-        }
-    }
+    obs.timeline = cluster::checkpoint_timeline(conn);
+    if (obs.in_recovery.value_or(false))
+        obs.wal_replay_paused_pending = cluster::replay_paused_with_wal_pending(conn);
+    obs.replication_clients = cluster::replication_clients(conn);
 }
 
 void observe_own_record(PGconn* conn, const cluster::NodeRecord& node, NodeObservation& obs) {
-    const auto record = query(conn, kOwnRecordQuery, {std::to_string(node.node_id)});
-    if (!record) {
-        obs.own_record_error = true;
-        return;
-    }
-    if (record.rows() != 1)
-        return;
-    OwnRecord own;
-    own.type = model::parse_node_type(record.value(0, 0));
-    if (!record.is_null(0, 1))
-        own.upstream_node_id = to_int(record.value(0, 1));
-    own.upstream_node_name = record.value(0, 2);
-    obs.own_record = std::move(own);
+    auto answer = cluster::own_record(conn, node.node_id);
+    obs.own_record_error = answer.failed;
+    obs.own_record = std::move(answer.record);
 }
 
 // Without the extension's shared memory, pgwardend's row in repmgr.daemon_status (this node's
 // copy): running while its heartbeat is fresh.
 void observe_daemon_table(PGconn* conn, const cluster::NodeRecord& node, NodeObservation& obs) {
-    const auto has =
-        query(conn, "SELECT pg_catalog.to_regclass('repmgr.daemon_status') IS NOT NULL");
-    if (!has || has.rows() != 1 || has.value(0, 0) != "t")
+    const auto status = cluster::table_status(conn, node.node_id);
+    if (!status)
         return;
-    const auto row = query(conn, cluster::kTableStatusQuery, {std::to_string(node.node_id)});
-    if (!row || row.rows() != 1)
-        return;
-    const auto column = [&row](int col) -> std::optional<int> {
-        return row.is_null(0, col) ? std::nullopt : to_int(row.value(0, col));
-    };
-    const auto since_update = column(2);
-    obs.daemon.pid = column(0).value_or(-1);
-    obs.daemon.running =
-        obs.daemon.pid > 0 && since_update && *since_update <= cluster::k_heartbeat_stale_secs;
-    obs.daemon.paused = row.value(0, 1) == "t";
+    obs.daemon.pid = status->pid.value_or(-1);
+    obs.daemon.running = obs.daemon.pid > 0 && status->seconds_since_update &&
+                         *status->seconds_since_update <= cluster::k_heartbeat_stale_secs;
+    obs.daemon.paused = status->paused;
     if (node.type != model::NodeType::primary)
-        obs.daemon.upstream_last_seen = column(3).value_or(-1);
+        obs.daemon.upstream_last_seen = status->seconds_since_upstream_seen.value_or(-1);
 }
 
 void observe_daemon(PGconn* conn, const cluster::NodeRecord& node, NodeObservation& obs) {
-    const auto store = query(conn, cluster::kStateStoreQuery);
-    if (!store || store.rows() != 1)
-        return;
-    if (store.value(0, 0) != "t") {
-        if (store.value(0, 1) == "t")
+    switch (cluster::state_store(conn)) {
+        case cluster::StateStore::extension:
+            break;
+        case cluster::StateStore::table:
             observe_daemon_table(conn, node, obs);
-        return;
+            return;
+        case cluster::StateStore::none:
+            return;
     }
-    auto single = [&](const char* sql) -> std::optional<std::string> {
-        const auto result = query(conn, sql);
-        if (!result || result.rows() != 1 || result.is_null(0, 0))
-            return std::nullopt;
-        return std::string(result.value(0, 0));
-    };
-    if (const auto pid = single("SELECT repmgr.get_repmgrd_pid()"))
-        obs.daemon.pid = to_int(*pid).value_or(-1);
-    obs.daemon.running = single("SELECT repmgr.repmgrd_is_running()") == "t";
-    obs.daemon.paused = single("SELECT repmgr.repmgrd_is_paused()") == "t";
-    // A primary has no upstream to have seen; repmgr reports -1 for it.
-    const char* last_seen_sql =
-        node.type == model::NodeType::witness
-            ? "SELECT repmgr.get_upstream_last_seen()"
-            : "SELECT CASE WHEN pg_catalog.pg_is_in_recovery() IS FALSE THEN -1"
-              " ELSE repmgr.get_upstream_last_seen() END";
-    if (const auto seen = single(last_seen_sql))
-        obs.daemon.upstream_last_seen = to_int(*seen).value_or(-1);
+    const auto state = cluster::extension_daemon_state(conn, node.type == model::NodeType::witness);
+    if (state.pid)
+        obs.daemon.pid = *state.pid;
+    obs.daemon.running = state.running;
+    obs.daemon.paused = state.paused;
+    if (state.upstream_last_seen)
+        obs.daemon.upstream_last_seen = *state.upstream_last_seen;
 }
 
 }  // namespace

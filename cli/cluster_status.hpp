@@ -4,6 +4,7 @@
 #pragma once
 
 #include "cluster/node_record.hpp"
+#include "cluster/node_survey.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -17,18 +18,9 @@ namespace pgwarden::cli {
 // / NODE_STATUS_DOWN.
 enum class Reachability { up, rejected, down };
 
-// The node's own copy of its repmgr.nodes row (repmgr compares it with the local metadata).
-struct OwnRecord {
-    std::optional<model::NodeType> type;  // nullopt: a type repmgr does not know
-    std::optional<int> upstream_node_id;
-    std::string upstream_node_name;  // "" when there is no upstream or it has no record
-};
-
-// One row of the node's pg_stat_replication.
-struct ReplicationClient {
-    std::string application_name;
-    std::string state;
-};
+// The node's own copy of its repmgr.nodes row, and one row of its pg_stat_replication.
+using cluster::OwnRecord;
+using cluster::ReplicationClient;
 
 // What the repmgr extension's shared memory says about the daemon on this node.
 struct DaemonState {

@@ -1,6 +1,8 @@
 // repmgr 5.3's node check rules, wording and thresholds (repmgr-action-node.c), minus the I/O.
 #include "node_check.hpp"
 
+#include "cluster/node_state.hpp"
+
 #include <fmt/format.h>
 
 namespace pgwarden::cli {
@@ -31,8 +33,9 @@ std::string_view check_status_name(CheckStatus status) {
 
 CheckResult check_role(const NodeFacts& facts) {
     CheckResult r{"Server role", CheckStatus::ok, "", "", true};
-    const bool standby = facts.in_recovery == true;
-    const bool primary = facts.in_recovery == false;
+    const auto role = cluster::role_from_recovery(facts.in_recovery);
+    const bool standby = role == cluster::Role::standby;
+    const bool primary = role == cluster::Role::primary;
     if (facts.type == model::NodeType::primary) {
         r.details =
             standby ? "node is registered as primary but running as standby" : "node is primary";
@@ -53,7 +56,7 @@ CheckResult check_role(const NodeFacts& facts) {
 CheckResult check_replication_lag(const NodeFacts& facts) {
     CheckResult r{"Replication lag", CheckStatus::ok, "", "", true, false};
     std::string nagios_details;
-    if (facts.in_recovery == false) {
+    if (cluster::role_from_recovery(facts.in_recovery) == cluster::Role::primary) {
         r.details = facts.type == model::NodeType::witness ? "N/A - node is witness"
                                                            : "N/A - node is primary";
         nagios_details =
@@ -114,7 +117,7 @@ CheckResult check_upstream(const NodeFacts& facts) {
     if (facts.type == model::NodeType::witness) {
         r.details = "N/A - node is a witness";
     } else if (!facts.upstream_name) {
-        if (facts.in_recovery == true) {
+        if (cluster::role_from_recovery(facts.in_recovery) == cluster::Role::standby) {
             r.status = CheckStatus::critical;
             r.details =
                 fmt::format("node \"{}\" (ID: {}) is a standby but no upstream record found",
@@ -305,17 +308,17 @@ NodeStatusReport format_node_status(const NodeStatusFacts& facts, bool csv) {
         }
     }
     items.push_back({"Role", std::string(model::node_type_name(facts.type))});
-    if (facts.type == model::NodeType::primary && facts.in_recovery == true)
+    const auto role = cluster::role_from_recovery(facts.in_recovery);
+    if (facts.type == model::NodeType::primary && role == cluster::Role::standby)
         report.warnings.emplace_back("- node is registered as primary but running as standby");
-    if (facts.type == model::NodeType::standby && facts.in_recovery == false)
+    if (facts.type == model::NodeType::standby && role == cluster::Role::primary)
         report.warnings.emplace_back("- node is registered as standby but running as primary");
 
     if (facts.archive_mode_off) {
         items.push_back({"WAL archiving", "off"});
         items.push_back({"Archive command", "(none)"});
     } else {
-        const bool standby = facts.in_recovery == true;
-        const bool enabled = !(standby && facts.archive_mode_on);
+        const bool enabled = !(role == cluster::Role::standby && facts.archive_mode_on);
         std::string archiving = enabled ? "enabled" : "disabled";
         if (!enabled)
             archiving +=

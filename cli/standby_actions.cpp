@@ -3,6 +3,7 @@
 
 #include "standby_decisions.hpp"
 
+#include "cluster/replication_queries.hpp"
 #include "text/conninfo.hpp"
 
 #include <fmt/format.h>
@@ -11,7 +12,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -27,24 +27,6 @@ constexpr int kExecFailed = 127;
 constexpr int kSignalBase = 128;
 constexpr const char* kProbeConnectTimeout = "10";
 
-// A connection in libpq's replication mode; the walsender answers only simple queries.
-std::optional<pg::Result> replication_query(const std::string& conninfo, const std::string& sql) {
-    const std::string repl = text::with_default(conninfo, "replication", "database");
-    pg::ConnHandle conn(PQconnectdb(repl.c_str()));
-    if (!conn || PQstatus(conn.get()) != CONNECTION_OK) {
-        log::debug("replication connection to \"{}\" failed: {}", text::mask_password(repl),
-                   conn ? pg::trim_message(PQerrorMessage(conn.get())) : "out of memory");
-        return std::nullopt;
-    }
-    pg::Result result(PQexec(conn.get(), sql.c_str()));
-    if (!result.ok()) {
-        log::debug("\"{}\" on \"{}\" failed: {}", sql, text::mask_password(repl),
-                   result ? result.error_message() : "no result");
-        return std::nullopt;
-    }
-    return result;
-}
-
 }  // namespace
 
 config::RepmgrConfig load_config(const CliOptions& options) {
@@ -52,18 +34,6 @@ config::RepmgrConfig load_config(const CliOptions& options) {
     if (options.dry_run && !options.log_level && !log::enabled(log::Level::info))
         log::set_level(log::Level::info);
     return reg::load_config(options);
-}
-
-std::optional<bool> in_recovery(pg::Connection& conn) {
-    switch (cluster::recovery_type(conn)) {
-        case cluster::RecoveryType::standby:
-            return true;
-        case cluster::RecoveryType::primary:
-            return false;
-        case cluster::RecoveryType::unknown:
-            break;
-    }
-    return std::nullopt;
 }
 
 std::optional<ReachablePrimary> find_reachable_primary(
@@ -86,7 +56,7 @@ std::optional<ReachablePrimary> find_reachable_primary(
             text::with_default(node->conninfo, "connect_timeout", kProbeConnectTimeout));
         if (!conn)
             continue;
-        if (in_recovery(*conn) == false)
+        if (cluster::query_role(*conn) == cluster::Role::primary)
             return ReachablePrimary{node->node_id, std::move(*conn)};
     }
     return std::nullopt;
@@ -100,50 +70,10 @@ std::optional<cluster::NodeRecord> primary_record(const std::vector<cluster::Nod
     return std::nullopt;
 }
 
-std::optional<SystemIdentity> identify_system(const std::string& conninfo) {
-    auto result = replication_query(conninfo, "IDENTIFY_SYSTEM");
-    if (!result || result->rows() != 1 || result->columns() < 3)
-        return std::nullopt;
-    SystemIdentity identity;
-    identity.system_id = std::string(result->value(0, 0));
-    const auto tli = result->value(0, 1);
-    std::from_chars(tli.data(), tli.data() + tli.size(), identity.timeline);
-    auto lsn = model::parse_lsn(result->value(0, 2));
-    if (!lsn || identity.timeline == 0)
-        return std::nullopt;
-    identity.lsn = *lsn;
-    return identity;
-}
-
-std::optional<std::string> timeline_history(const std::string& conninfo, std::uint32_t tli) {
-    auto result = replication_query(conninfo, fmt::format("TIMELINE_HISTORY {}", tli));
-    if (!result || result->rows() != 1 || result->columns() < 2)
-        return std::nullopt;
-    return std::string(result->value(0, 1));
-}
-
-std::optional<model::Lsn> current_lsn(pg::Connection& conn) {
-    try {
-        auto result = conn.exec(
-            "SELECT CASE WHEN pg_catalog.pg_is_in_recovery() THEN "
-            "GREATEST(pg_catalog.pg_last_wal_receive_lsn(), pg_catalog.pg_last_wal_replay_lsn()) "
-            "ELSE pg_catalog.pg_current_wal_lsn() END");
-        if (result.is_null(0, 0))
-            return std::nullopt;
-        return model::parse_lsn(result.value(0, 0));
-    } catch (const pg::PgError& e) {
-        log::debug("{}", e.what());
-        return std::nullopt;
-    }
-}
-
 bool is_attached(pg::Connection& upstream, const std::string& node_name) {
     try {
-        auto result = upstream.exec(
-            "SELECT state FROM pg_catalog.pg_stat_replication WHERE application_name = $1",
-            {node_name});
-        for (int row = 0; row < result.rows(); ++row) {
-            if (result.value(row, 0) == "streaming")
+        for (const auto& state : cluster::replication_states(upstream, node_name)) {
+            if (state == "streaming")
                 return true;
         }
     } catch (const pg::PgError& e) {
@@ -153,15 +83,12 @@ bool is_attached(pg::Connection& upstream, const std::string& node_name) {
 }
 
 bool ensure_slot(pg::Connection& conn, const std::string& slot_name, const std::string& where) {
-    auto existing = conn.exec(
-        "SELECT slot_type, active FROM pg_catalog.pg_replication_slots WHERE slot_name = $1",
-        {slot_name});
-    if (existing.rows() > 0) {
-        if (existing.value(0, 0) != "physical") {
+    if (const auto existing = cluster::replication_slot(conn, slot_name)) {
+        if (existing->slot_type != "physical") {
             log::error("slot \"{}\" exists on {} and is not a physical slot", slot_name, where);
             return false;
         }
-        if (existing.value(0, 1) == "t") {
+        if (existing->active) {
             log::error("replication slot \"{}\" on {} is active", slot_name, where);
             hint(log::Level::error,
                  "another standby is using this slot; check node_id values "
@@ -171,17 +98,14 @@ bool ensure_slot(pg::Connection& conn, const std::string& slot_name, const std::
         log::info("replication slot \"{}\" already exists on {}, reusing it", slot_name, where);
         return true;
     }
-    conn.exec("SELECT pg_catalog.pg_create_physical_replication_slot($1)", {slot_name});
+    cluster::create_physical_slot(conn, slot_name);
     log::info("replication slot \"{}\" created on {}", slot_name, where);
     return true;
 }
 
 void drop_inactive_slot(pg::Connection& conn, const std::string& slot_name) {
     try {
-        conn.exec(
-            "SELECT pg_catalog.pg_drop_replication_slot(slot_name) FROM "
-            "pg_catalog.pg_replication_slots WHERE slot_name = $1 AND NOT active",
-            {slot_name});
+        cluster::drop_slot_if_inactive(conn, slot_name);
     } catch (const pg::PgError& e) {
         log::warning("unable to drop replication slot \"{}\": {}", slot_name, e.what());
     }

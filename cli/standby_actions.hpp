@@ -4,12 +4,12 @@
 
 #include "cli_options.hpp"
 #include "cluster/connect.hpp"
+#include "cluster/attach_facts.hpp"
 #include "register_support.hpp"
 
 #include "cluster/node_record.hpp"
 #include "config/repmgr_config.hpp"
 #include "log/log.hpp"
-#include "model/lsn.hpp"
 #include "pg/connection.hpp"
 
 #include <cstdint>
@@ -30,9 +30,6 @@ using reg::slot_name_for;
 // nullopt when the connection fails (the reason goes to the log at `level` when given).
 using cluster::try_connect;
 
-// pg_is_in_recovery(); nullopt when the query fails.
-std::optional<bool> in_recovery(pg::Connection& conn);
-
 struct ReachablePrimary {
     int node_id = 0;
     pg::Connection conn;
@@ -44,19 +41,6 @@ std::optional<ReachablePrimary> find_reachable_primary(
 
 // The active record of type primary, if any.
 std::optional<cluster::NodeRecord> primary_record(const std::vector<cluster::NodeRecord>& nodes);
-
-// IDENTIFY_SYSTEM over a replication connection made from `conninfo`.
-struct SystemIdentity {
-    std::string system_id;
-    std::uint32_t timeline = 0;
-    model::Lsn lsn;
-};
-std::optional<SystemIdentity> identify_system(const std::string& conninfo);
-// TIMELINE_HISTORY tli: the history file's content.
-std::optional<std::string> timeline_history(const std::string& conninfo, std::uint32_t tli);
-
-// A standby's newest WAL position: the later of received and replayed; a primary's current one.
-std::optional<model::Lsn> current_lsn(pg::Connection& conn);
 
 // True when `upstream`'s pg_stat_replication shows application_name = node_name streaming.
 bool is_attached(pg::Connection& upstream, const std::string& node_name);

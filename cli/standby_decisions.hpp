@@ -1,9 +1,7 @@
 // Pure pieces of standby clone / promote / follow: the replication settings a standby gets, the
-// pg_basebackup command line, whether a node can attach to a follow target, bounded polling.
+// pg_basebackup command line, bounded polling (whether a node can attach lives in failover/attach).
 // No libpq connections, no files, no clock: the commands in cli/commands/ do the I/O.
 #pragma once
-
-#include "model/lsn.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -76,25 +74,6 @@ std::vector<std::string> basebackup_argv(const BasebackupPlan& plan);
 
 // White-space separated words; 'single' and "double" quotes group words (no escapes).
 std::vector<std::string> split_words(std::string_view text);
-
-// Where timeline `tli` ends according to a timeline history file's content (TIMELINE_HISTORY
-// of a later timeline): the switchpoint of the line whose parent timeline is `tli`.
-std::optional<model::Lsn> timeline_switchpoint(std::string_view history, std::uint32_t tli);
-
-// What repmgr's check_node_can_attach decides before a follow: a node can stream from a target
-// when they come from the same system, the target is not behind on the same timeline, and, when
-// the target is on a later timeline, this node had not gone past the point where that timeline
-// forked off. nullopt = can attach; otherwise the reason it cannot.
-struct AttachFacts {
-    std::string local_system_id;
-    std::uint32_t local_tli = 0;
-    model::Lsn local_lsn;
-    std::string target_system_id;
-    std::uint32_t target_tli = 0;
-    model::Lsn target_lsn;  // the target's current (primary) or last received/replayed LSN
-    std::optional<model::Lsn> fork_lsn;  // end of local_tli in the target's history, if later
-};
-std::optional<std::string> attach_refusal(const AttachFacts& facts);
 
 // repmgr's waiting loops: check, sleep `interval`, until `timeout` has been spent; one last check
 // at the end. Returns true as soon as `done` does. `sleep` is injected so tests take no time.

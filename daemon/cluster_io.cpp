@@ -138,7 +138,7 @@ std::optional<int> find_new_primary(const config::RepmgrConfig& config, int self
     }
     const auto primary_flags = in_parallel(candidates, [&config](const cluster::NodeRecord& node) {
         auto conn = open(node.conninfo, config);
-        return conn ? in_recovery(*conn) == false : false;
+        return conn && cluster::query_role(*conn) == cluster::Role::primary;
     });
     for (std::size_t i = 0; i < candidates.size(); ++i)
         if (primary_flags[i])
@@ -172,13 +172,17 @@ failover::LocalSeen check_local(const config::RepmgrConfig& config, std::string*
     auto conn = open(config.conninfo, config, error);
     if (!conn)
         return failover::LocalSeen::unreachable;
-    const auto recovering = in_recovery(*conn);
-    if (!recovering) {
-        if (error != nullptr)
-            *error = "pg_is_in_recovery() failed";
-        return failover::LocalSeen::unreachable;
+    switch (cluster::query_role(*conn)) {
+        case cluster::Role::primary:
+            return failover::LocalSeen::primary;
+        case cluster::Role::standby:
+            return failover::LocalSeen::standby;
+        case cluster::Role::unknown:
+            break;
     }
-    return *recovering ? failover::LocalSeen::standby : failover::LocalSeen::primary;
+    if (error != nullptr)
+        *error = "pg_is_in_recovery() failed";
+    return failover::LocalSeen::unreachable;
 }
 
 ChildReport check_children(const config::RepmgrConfig& config, int self_id) {

@@ -2,6 +2,7 @@
 
 #include "cluster_io.hpp"
 
+#include "cluster/attach_facts.hpp"
 #include "cluster/connect.hpp"
 #include "cluster/daemon_queries.hpp"
 #include "cluster/daemon_state_store.hpp"
@@ -73,12 +74,12 @@ std::optional<pg::Connection> open_primary(const config::RepmgrConfig& config,
         if (fallback_conninfo.empty())
             return std::nullopt;
         auto fallback = open(fallback_conninfo, config);
-        if (fallback && cluster::recovery_type(*fallback) == cluster::RecoveryType::primary)
+        if (fallback && cluster::query_role(*fallback) == cluster::Role::primary)
             return fallback;
         return std::nullopt;
     }
     // A witness is not in recovery either, but the primary is elsewhere.
-    if (cluster::recovery_type(*local) == cluster::RecoveryType::primary) {
+    if (cluster::query_role(*local) == cluster::Role::primary) {
         std::optional<cluster::NodeRecord> self;
         try {
             self = cluster::load_node(*local, config.node_id);
@@ -149,10 +150,31 @@ void publish_new_upstream(const config::RepmgrConfig& config, int new_upstream_i
     }
 }
 
+// repmgr's check_node_can_attach before a follow: a follow_command run against a node this one
+// cannot stream from would leave it a standby of nothing. Nothing when it can attach.
+std::optional<StepResult> cannot_attach(const config::RepmgrConfig& config,
+                                        const cluster::NodeRecord& target) {
+    auto local = open(config.conninfo, config);
+    if (!local)
+        return StepResult{false, fmt::format("unable to connect to the local node to check it can "
+                                             "follow {}",
+                                             describe(target))};
+    const auto gathered = cluster::gather_attach_facts(*local, target);
+    if (!gathered.facts)
+        return StepResult{false, gathered.error, gathered.hint};
+    if (auto refusal = failover::attach_refusal(*gathered.facts))
+        return StepResult{false, fmt::format("this node cannot attach to follow target node {}: {}",
+                                             describe(target), *refusal)};
+    log::info("local node {} can attach to follow target node {}", config.node_id, target.node_id);
+    return std::nullopt;
+}
+
 }  // namespace
 
 StepResult follow(const config::RepmgrConfig& config, const cluster::NodeRecord& self,
                   const cluster::NodeRecord& new_primary) {
+    if (auto refusal = cannot_attach(config, new_primary))
+        return std::move(*refusal);
     const auto command = exec::expand_follow_command(config.follow_command, new_primary.node_id);
     log::info("follow_command is:\n  \"{}\"", command);
     if (const auto failure = run_and_wait(

@@ -116,12 +116,12 @@ PreparedNode prepare_node(const config::RepmgrConfig& config) {
                                        "was executed for this node",
                                        config.node_id));
 
-    const auto recovery = cluster::recovery_type(*local);
-    if (recovery == cluster::RecoveryType::unknown)
+    const auto recovery = cluster::query_role(*local);
+    if (recovery == cluster::Role::unknown)
         throw StartupError(model::kErrDbConn,
                            "unable to determine the local node's recovery state");
     PreparedNode prepared{
-        *self, failover::mode_for(self->type, recovery != cluster::RecoveryType::primary), {}};
+        *self, failover::mode_for(self->type, recovery != cluster::Role::primary), {}};
     const bool runs_as_primary = prepared.mode == failover::DaemonMode::primary;
 
     if (!self->active) {

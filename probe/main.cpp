@@ -59,7 +59,9 @@ int run(const probe::ProbeSettings& settings) {
 
     asio::io_context io(1);
     probe::Metrics metrics;
-    probe::RoleChecker checker(io, settings.checker, metrics);
+    probe::AcceptChecker accept(io, settings.accept, metrics);
+    probe::RoleChecker checker(io, settings.checker, metrics, accept);
+    accept.start();
 
     std::unique_ptr<probe::HttpServer> server;
     std::string bind_errors;
@@ -92,6 +94,7 @@ int run(const probe::ProbeSettings& settings) {
         log::notice("received signal {}, shutting down", signal_number);
         server->stop();
         checker.stop();
+        accept.stop();
         reopen_signal.cancel();
         // Answers in flight get a moment to be written; then everything stops.
         grace.expires_after(kShutdownGrace);

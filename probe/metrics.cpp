@@ -69,6 +69,14 @@ void Metrics::set_role(cluster::Role role) {
     role_ = role;
 }
 
+void Metrics::count_accept_failure() {
+    ++accept_failures_;
+}
+
+void Metrics::set_accepting(bool accepting) {
+    accepting_ = accepting;
+}
+
 void Metrics::connection_opened() {
     ++connections_open_;
 }
@@ -122,6 +130,14 @@ std::string Metrics::render() const {
         fmt::format_to(append, "pgwarden_probe_role{{role=\"{}\"}} {}\n", cluster::role_name(role),
                        role == role_ ? 1 : 0);
     }
+
+    family(out, "pgwarden_probe_accepting_connections", "gauge",
+           "1 when the server accepted a fresh connection lately (the accept check), else 0.");
+    fmt::format_to(append, "pgwarden_probe_accepting_connections {}\n", accepting_ ? 1 : 0);
+
+    family(out, "pgwarden_probe_accept_check_failures_total", "counter",
+           "Accept checks (fresh connections) that failed or timed out.");
+    fmt::format_to(append, "pgwarden_probe_accept_check_failures_total {}\n", accept_failures_);
 
     family(out, "pgwarden_probe_connections_open", "gauge", "HTTP connections open now.");
     fmt::format_to(append, "pgwarden_probe_connections_open {}\n", connections_open_);

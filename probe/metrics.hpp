@@ -25,6 +25,8 @@ class Metrics {
     void observe_query(double seconds, bool ok);
     void count_reconnect();
     void set_role(cluster::Role role);
+    void count_accept_failure();         // an accept check that failed or timed out
+    void set_accepting(bool accepting);  // the accept check's latest verdict
 
     void connection_opened();
     void connection_closed();
@@ -54,6 +56,8 @@ class Metrics {
     std::uint64_t query_failures_ = 0;
     std::uint64_t reconnects_ = 0;
     cluster::Role role_ = cluster::Role::unknown;
+    std::uint64_t accept_failures_ = 0;
+    bool accepting_ = false;  // not known to accept until the first verdict
     std::uint64_t connections_open_ = 0;
     std::uint64_t connections_rejected_ = 0;
 };

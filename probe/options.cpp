@@ -31,6 +31,8 @@ po::options_description describe_options() {
         ("ini", po::value<std::string>(), "pgwarden settings file (default " "/etc/pgwarden/pgwarden.ini" ", [probe] section)")
         ("query-timeout", po::value<long long>()->default_value(2000),
          "ms to connect and query PostgreSQL before answering 503")
+        ("accept-check-interval", po::value<long long>()->default_value(1000),
+         "ms between fresh connections that check PostgreSQL still accepts new ones (at least 1000)")
         ("read-timeout", po::value<long long>()->default_value(5000),
          "ms a client may take to send a request, or stay idle between keep-alive requests")
         ("max-connections", po::value<long long>()->default_value(512),
@@ -95,6 +97,10 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
     settings.port = static_cast<unsigned short>(bounded(vm, "port", 1, 65535));
     settings.checker.query_timeout =
         std::chrono::milliseconds(bounded(vm, "query-timeout", 1, kHourMs));
+    // Never more than one fresh connection a second: each costs the server a backend fork.
+    settings.accept.timing.interval =
+        std::chrono::milliseconds(bounded(vm, "accept-check-interval", 1000, kHourMs));
+    settings.accept.timing.timeout = settings.checker.query_timeout;
     settings.limits.read_timeout =
         std::chrono::milliseconds(bounded(vm, "read-timeout", 1, kHourMs));
     settings.limits.max_connections =
@@ -123,6 +129,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
         if (settings.checker.conninfo.empty())
             settings.checker.conninfo = repmgr.conninfo;
     }
+    settings.accept.conninfo = settings.checker.conninfo;
     parsed.settings = std::move(settings);
     return parsed;
 }

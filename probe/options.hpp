@@ -16,6 +16,7 @@ struct ProbeSettings {
     std::string listen = "*";  // "*": every address, IPv6 and IPv4
     unsigned short port = 5445;
     CheckerSettings checker;
+    AcceptCheckSettings accept;  // the checker's conninfo; its query_timeout bounds an attempt
     ServerLimits limits;
     log::Level log_level = log::Level::info;
     std::string log_file;               // empty: stderr (journald under systemd)

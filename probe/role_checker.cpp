@@ -16,10 +16,12 @@ namespace {
 constexpr milliseconds kFirstBackoff{20};
 }
 
-RoleChecker::RoleChecker(asio::io_context& io, CheckerSettings settings, Metrics& metrics)
+RoleChecker::RoleChecker(asio::io_context& io, CheckerSettings settings, Metrics& metrics,
+                         AcceptChecker& accept)
     : io_(io),
       settings_(std::move(settings)),
       metrics_(metrics),
+      accept_(accept),
       conn_(io),
       deadline_timer_(io),
       backoff_timer_(io) {
@@ -100,6 +102,7 @@ void RoleChecker::start_attempt() {
 void RoleChecker::connect() {
     reused_connection_ = false;
     conn_.async_connect(settings_.conninfo, [this](const std::string& error) {
+        accept_.note_connect_result(error);
         if (!error.empty()) {
             finish_attempt(unreachable(fmt::format("cannot connect: {}", error)));
             return;
@@ -141,8 +144,10 @@ void RoleChecker::send_query() {
     });
 }
 
-void RoleChecker::finish_attempt(const cluster::NodeState& state) {
+void RoleChecker::finish_attempt(const cluster::NodeState& observed) {
     attempt_in_flight_ = false;
+    cluster::NodeState state = observed;
+    state.accepting_connections = accept_.accepting();
     if (state.reachable) {
         consecutive_failures_ = 0;
     } else {

@@ -1,8 +1,9 @@
 // Answers RoleSource::check from one persistent libpq connection. Checks that arrive while a query
 // is in flight share the next query, so an answer never predates its request and a burst of
-// requests costs one query, not one each.
+// requests costs one query, not one each. Each answer carries the accept check's latest verdict.
 #pragma once
 
+#include "accept_checker.hpp"
 #include "metrics.hpp"
 #include "pg/async_connection.hpp"
 #include "role_source.hpp"
@@ -25,7 +26,9 @@ struct CheckerSettings {
 
 class RoleChecker : public RoleSource {
   public:
-    RoleChecker(boost::asio::io_context& io, CheckerSettings settings, Metrics& metrics);
+    // `accept` must outlive the checker; it learns of this checker's own reconnects.
+    RoleChecker(boost::asio::io_context& io, CheckerSettings settings, Metrics& metrics,
+                AcceptChecker& accept);
     void check(Callback done) override;
     void stop();
 
@@ -39,7 +42,7 @@ class RoleChecker : public RoleSource {
     void start_attempt();
     void connect();
     void send_query();
-    void finish_attempt(const cluster::NodeState& state);
+    void finish_attempt(const cluster::NodeState& observed);
     void schedule_next_attempt();
     void arm_deadline();
     void on_deadline();
@@ -50,6 +53,7 @@ class RoleChecker : public RoleSource {
     boost::asio::io_context& io_;
     CheckerSettings settings_;
     Metrics& metrics_;
+    AcceptChecker& accept_;
     pg::AsyncConnection conn_;
     boost::asio::steady_timer deadline_timer_;
     boost::asio::steady_timer backoff_timer_;

@@ -177,22 +177,24 @@ std::string json_optional_uint(const std::optional<std::uint64_t>& value) {
 // The status body: what the check saw, never the error text (it may name hosts and paths).
 std::string state_json(const cluster::NodeState& state) {
     const bool reachable = state.reachable;
-    const bool standby = reachable && state.in_recovery;
+    const bool standby = cluster::role_of(state) == cluster::Role::standby;
     const std::optional<std::uint64_t> timeline =
         reachable && state.timeline ? std::optional<std::uint64_t>{*state.timeline} : std::nullopt;
     const std::optional<std::uint64_t> lag = standby ? state.replay_lag_bytes : std::nullopt;
     return fmt::format(
-        R"({{"role":{},"state":"{}","in_recovery":{},"timeline":{},"replication_state":{},"lag_bytes":{}}})",
+        R"({{"role":{},"state":"{}","in_recovery":{},"timeline":{},"replication_state":{},"lag_bytes":{},"accepting_connections":{}}})",
         json_string(cluster::role_name(cluster::role_of(state))),
         reachable ? "running" : "unreachable",
         reachable ? (state.in_recovery ? "true" : "false") : "null", json_optional_uint(timeline),
-        standby && state.streaming ? R"("streaming")" : "null", json_optional_uint(lag));
+        standby && state.streaming ? R"("streaming")" : "null", json_optional_uint(lag),
+        state.accepting_connections ? "true" : "false");
 }
 
 // Patroni's replica check: running in recovery and, when ?lag= is given, known to be within it.
-// Unknown lag (WAL receiver not streaming) never passes a lag limit.
+// Unknown lag (WAL receiver not streaming) never passes a lag limit. A standby that takes no new
+// connections is no use to the read-only clients HAProxy would send it.
 bool replica_passes(const Route& route, const cluster::NodeState& state) {
-    if (!state.reachable || !state.in_recovery)
+    if (!cluster::is_serving(state) || cluster::role_of(state) != cluster::Role::standby)
         return false;
     if (!route.max_lag_bytes)
         return true;
@@ -208,7 +210,7 @@ bool passes(const Route& route, const cluster::NodeState& state) {
         case Endpoint::read_only:
             return cluster::is_writable_primary(state) || replica_passes(route, state);
         case Endpoint::health:
-            return state.reachable;
+            return cluster::is_serving(state);
         case Endpoint::liveness:
         case Endpoint::metrics:
             return true;

@@ -6,6 +6,7 @@
 #include "model/exit_codes.hpp"
 
 #include "cluster/connect.hpp"
+#include "cluster/event_log.hpp"
 #include "cluster/node_record.hpp"
 #include "log/log.hpp"
 
@@ -36,44 +37,30 @@ int cluster_event(const CliOptions& options) {
     const auto config = reg::load_config(options);
     auto conn = cluster::connect_local(config);
 
-    std::vector<std::optional<std::string>> params;
-    std::string where;
-    auto add_condition = [&](const std::string& condition, std::string value) {
-        params.emplace_back(std::move(value));
-        where += (where.empty() ? " WHERE " : " AND ") + condition + " $" +
-                 std::to_string(params.size());
-    };
+    cluster::EventFilter filter;
     if (options.node_id) {
         if (!cluster::load_node(conn, *options.node_id)) {
             log::error("node {} (specified with --node-id) not found", *options.node_id);
             return model::kErrBadConfig;
         }
-        add_condition("e.node_id =", std::to_string(*options.node_id));
+        filter.node_id = *options.node_id;
     } else if (options.node_name) {
         const auto node = cluster::load_node_by_name(conn, *options.node_name);
         if (!node) {
             log::error("node \"{}\" (specified with --node-name) not found", *options.node_name);
             return model::kErrBadConfig;
         }
-        add_condition("e.node_id =", std::to_string(node->node_id));
+        filter.node_id = node->node_id;
     }
-    if (options.event)
-        add_condition("e.event =", *options.event);
-
-    std::string sql =
-        "SELECT e.node_id, COALESCE(n.node_name, ''), e.event, e.successful,"
-        " pg_catalog.to_char(e.event_timestamp, 'YYYY-MM-DD HH24:MI:SS'), COALESCE(e.details, '')"
-        " FROM repmgr.events e LEFT JOIN repmgr.nodes n ON e.node_id = n.node_id" +
-        where + " ORDER BY e.event_timestamp DESC";
+    filter.event = options.event;
     if (options.limit || !options.all)
-        sql += " LIMIT " + std::to_string(options.limit.value_or(kDefaultLimit));
+        filter.limit = options.limit.value_or(kDefaultLimit);
 
-    const auto result = conn.exec(sql, params);
     std::vector<reg::EventRow> rows;
-    for (int row = 0; row < result.rows(); ++row) {
-        rows.push_back({std::string(result.value(row, 0)), std::string(result.value(row, 1)),
-                        std::string(result.value(row, 2)), std::string(result.value(row, 3)),
-                        std::string(result.value(row, 4)), std::string(result.value(row, 5))});
+    for (auto& entry : cluster::list_events(conn, filter)) {
+        rows.push_back({std::to_string(entry.node_id), std::move(entry.node_name),
+                        std::move(entry.event), entry.successful ? "t" : "f",
+                        std::move(entry.timestamp), std::move(entry.details)});
     }
     const std::string text =
         options.csv ? reg::format_event_csv(rows) : reg::format_event_table(rows, options.compact);

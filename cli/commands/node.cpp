@@ -7,7 +7,11 @@
 #include "model/exit_codes.hpp"
 
 #include "cluster/connect.hpp"
+#include "cluster/daemon_state.hpp"
+#include "cluster/node_checks.hpp"
 #include "cluster/node_record.hpp"
+#include "cluster/replication_queries.hpp"
+#include "cluster/server_settings.hpp"
 #include "log/log.hpp"
 #include "text/conninfo.hpp"
 
@@ -16,7 +20,6 @@
 #include <sys/stat.h>
 
 #include <cerrno>
-#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -24,12 +27,6 @@
 
 namespace pgwarden::cli {
 namespace {
-
-int to_int(std::string_view text) {
-    int value = 0;
-    std::from_chars(text.data(), text.data() + text.size(), value);
-    return value;
-}
 
 // repmgr's get_ready_archive_files: the ".ready" files waiting for archive_command.
 std::optional<int> ready_archive_files(const std::string& data_directory) {
@@ -47,44 +44,21 @@ std::optional<int> ready_archive_files(const std::string& data_directory) {
 
 // Whether `node_name` streams from the server behind `conn` (repmgr's is_downstream_node_attached).
 bool is_attached(pg::Connection& conn, const std::string& node_name) {
-    const auto result =
-        conn.exec("SELECT state FROM pg_catalog.pg_stat_replication WHERE application_name = $1",
-                  {node_name});
-    return result.rows() == 1 && result.value(0, 0) == "streaming";
+    const auto states = cluster::replication_states(conn, node_name);
+    return states.size() == 1 && states.front() == "streaming";
 }
 
 std::vector<DownstreamNode> downstream_of(pg::Connection& conn, int node_id) {
-    const auto rows = conn.exec(
-        "SELECT node_id, node_name, type FROM repmgr.nodes WHERE upstream_node_id = $1"
-        " ORDER BY node_id",
-        {std::to_string(node_id)});
     std::vector<DownstreamNode> nodes;
-    for (int row = 0; row < rows.rows(); ++row) {
+    for (const auto& record : cluster::load_downstream(conn, node_id)) {
         DownstreamNode node;
-        node.id = to_int(rows.value(row, 0));
-        node.name = rows.value(row, 1);
-        node.witness = model::parse_node_type(rows.value(row, 2)) == model::NodeType::witness;
+        node.id = record.node_id;
+        node.name = record.node_name;
+        node.witness = record.type == model::NodeType::witness;
         node.attached = !node.witness && is_attached(conn, node.name);
         nodes.push_back(std::move(node));
     }
     return nodes;
-}
-
-// Standbys of `node_id` whose registered slot does not exist here (repmgr's
-// get_downstream_nodes_with_missing_slot).
-std::vector<NodeStatusFacts::MissingSlot> missing_slots_of(pg::Connection& conn, int node_id) {
-    const auto rows = conn.exec(
-        "SELECT n.node_name, n.node_id, n.slot_name FROM repmgr.nodes n"
-        " LEFT JOIN pg_catalog.pg_replication_slots rs ON rs.slot_name = n.slot_name"
-        " WHERE n.slot_name IS NOT NULL AND rs.slot_name IS NULL"
-        " AND n.upstream_node_id = $1 AND n.type = 'standby' ORDER BY n.node_id",
-        {std::to_string(node_id)});
-    std::vector<NodeStatusFacts::MissingSlot> slots;
-    for (int row = 0; row < rows.rows(); ++row) {
-        slots.push_back({std::string(rows.value(row, 0)), to_int(rows.value(row, 1)),
-                         std::string(rows.value(row, 2))});
-    }
-    return slots;
 }
 
 // `with_upstream`: also connect to the upstream to see whether this node streams from it; only
@@ -101,24 +75,14 @@ NodeFacts gather_facts(pg::Connection& conn, const config::RepmgrConfig& config,
     facts.archive_ready_critical = config.archive_ready_critical;
     facts.configured_data_directory = config.data_directory;
 
-    const auto stats = conn.exec(
-        "SELECT pg_catalog.pg_is_in_recovery(),"
-        " (SELECT pg_catalog.count(*) FROM pg_catalog.pg_replication_slots"
-        "   WHERE slot_type = 'physical'),"
-        " (SELECT pg_catalog.count(*) FROM pg_catalog.pg_replication_slots"
-        "   WHERE slot_type = 'physical' AND NOT active)");
-    facts.in_recovery = stats.value(0, 0) == "t";
-    facts.total_slots = to_int(stats.value(0, 1));
-    facts.inactive_slots = to_int(stats.value(0, 2));
+    const auto counts = cluster::check_counts(conn);
+    facts.in_recovery = counts.in_recovery;
+    facts.total_slots = counts.physical_slots;
+    facts.inactive_slots = counts.inactive_physical_slots;
 
     if (*facts.in_recovery) {
         try {
-            const auto lag = conn.exec(
-                "SELECT CASE WHEN pg_catalog.pg_last_wal_receive_lsn()"
-                " = pg_catalog.pg_last_wal_replay_lsn() THEN 0 ELSE EXTRACT(epoch FROM"
-                " pg_catalog.clock_timestamp() - pg_catalog.pg_last_xact_replay_timestamp())::INT"
-                " END");
-            facts.lag_seconds = lag.is_null(0, 0) ? 0 : to_int(lag.value(0, 0));
+            facts.lag_seconds = cluster::replay_lag_seconds(conn).value_or(0);
         } catch (const pg::PgError& e) {
             log::debug("replication lag unknown: {}", e.what());
         }
@@ -138,16 +102,12 @@ NodeFacts gather_facts(pg::Connection& conn, const config::RepmgrConfig& config,
     }
 
     facts.downstream = downstream_of(conn, record.node_id);
-    for (const auto& slot : missing_slots_of(conn, record.node_id))
+    for (const auto& slot : cluster::standbys_missing_slots(conn, record.node_id))
         facts.missing_slot_names.push_back(slot.slot_name);
 
-    const auto settings = conn.exec(
-        "SELECT (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user)"
-        " OR pg_catalog.pg_has_role(current_user, 'pg_read_all_settings', 'MEMBER')");
-    facts.can_read_settings = settings.value(0, 0) == "t";
+    facts.can_read_settings = cluster::can_read_all_settings(conn);
     if (facts.can_read_settings) {
-        const auto dir = conn.exec("SELECT pg_catalog.current_setting('data_directory')");
-        facts.actual_data_directory = std::string(dir.value(0, 0));
+        facts.actual_data_directory = cluster::data_directory(conn);
     } else {
         log::info("connection is not a superuser connection, falling back to simple check");
     }
@@ -156,10 +116,10 @@ NodeFacts gather_facts(pg::Connection& conn, const config::RepmgrConfig& config,
     // As repmgr's get_repmgrd_status: a failed query (no extension, library not preloaded)
     // reads as "not running".
     try {
-        const auto daemon =
-            conn.exec("SELECT repmgr.repmgrd_is_running(), repmgr.repmgrd_is_paused()");
-        facts.daemon_running = daemon.value(0, 0) == "t";
-        facts.daemon_paused = daemon.value(0, 1) == "t";
+        const bool running = cluster::daemon_running(conn).value_or(false);
+        const bool paused = cluster::daemon_paused(conn);
+        facts.daemon_running = running;
+        facts.daemon_paused = paused;
     } catch (const pg::PgError& e) {
         log::debug("failover daemon state unknown: {}", e.what());
     }
@@ -316,59 +276,37 @@ NodeStatusFacts gather_status(pg::Connection& conn, const config::RepmgrConfig& 
     facts.node_name = record.node_name;
     facts.type = record.type;
     facts.conninfo = record.conninfo;
-    const auto row = conn.exec(
-        "SELECT pg_catalog.split_part(pg_catalog.current_setting('server_version'), ' ', 1),"
-        " (SELECT "
-        "pg_catalog.pg_size_pretty(pg_catalog.sum(pg_catalog.pg_database_size(oid))::bigint)"
-        "   FROM pg_catalog.pg_database),"
-        " pg_catalog.pg_is_in_recovery(),"
-        " pg_catalog.current_setting('archive_mode'),"
-        " pg_catalog.current_setting('archive_command'),"
-        " pg_catalog.current_setting('max_wal_senders')::int,"
-        " (SELECT pg_catalog.count(*) FROM pg_catalog.pg_stat_replication),"
-        " pg_catalog.current_setting('max_replication_slots')::int,"
-        " (SELECT pg_catalog.count(*) FROM pg_catalog.pg_replication_slots"
-        "   WHERE slot_type = 'physical' AND active),"
-        " (SELECT pg_catalog.count(*) FROM pg_catalog.pg_replication_slots"
-        "   WHERE slot_type = 'physical' AND NOT active)");
-    facts.server_version = row.value(0, 0);
-    facts.cluster_size = row.is_null(0, 1) ? "unknown" : std::string(row.value(0, 1));
-    facts.in_recovery = row.value(0, 2) == "t";
-    facts.archive_mode_off = row.value(0, 3) == "off";
-    facts.archive_mode_on = row.value(0, 3) == "on";
-    facts.archive_command = row.value(0, 4);
-    facts.max_wal_senders = to_int(row.value(0, 5));
-    facts.attached_wal_receivers = to_int(row.value(0, 6));
-    facts.max_replication_slots = to_int(row.value(0, 7));
-    facts.active_slots = to_int(row.value(0, 8));
-    facts.inactive_slots = to_int(row.value(0, 9));
-    if (facts.inactive_slots > 0) {
-        const auto names = conn.exec(
-            "SELECT slot_name FROM pg_catalog.pg_replication_slots"
-            " WHERE slot_type = 'physical' AND NOT active ORDER BY slot_name");
-        for (int r = 0; r < names.rows(); ++r)
-            facts.inactive_slot_names.emplace_back(names.value(r, 0));
-    }
+    const auto overview = cluster::server_overview(conn);
+    facts.server_version = overview.server_version;
+    facts.cluster_size = overview.cluster_size.value_or("unknown");
+    facts.in_recovery = overview.in_recovery;
+    facts.archive_mode_off = overview.archive_mode == "off";
+    facts.archive_mode_on = overview.archive_mode == "on";
+    facts.archive_command = overview.archive_command;
+    facts.max_wal_senders = overview.max_wal_senders;
+    facts.attached_wal_receivers = overview.attached_wal_receivers;
+    facts.max_replication_slots = overview.max_replication_slots;
+    facts.active_slots = overview.active_physical_slots;
+    facts.inactive_slots = overview.inactive_physical_slots;
+    if (facts.inactive_slots > 0)
+        facts.inactive_slot_names = cluster::inactive_physical_slot_names(conn);
     facts.ready_archive_files = ready_archive_files(config.data_directory);
     facts.downstream = downstream_of(conn, record.node_id);
-    if (facts.max_replication_slots != 0)
-        facts.missing_slots = missing_slots_of(conn, record.node_id);
+    if (facts.max_replication_slots != 0) {
+        for (auto& slot : cluster::standbys_missing_slots(conn, record.node_id))
+            facts.missing_slots.push_back(
+                {std::move(slot.node_name), slot.node_id, std::move(slot.slot_name)});
+    }
     if (record.type == model::NodeType::standby) {
         facts.upstream_id = record.upstream_node_id;
         if (record.upstream_node_id) {
             if (const auto upstream = cluster::load_node(conn, *record.upstream_node_id))
                 facts.upstream_name = upstream->node_name;
         }
-        const auto repl = conn.exec(
-            "SELECT COALESCE(pg_catalog.pg_last_wal_receive_lsn(), '0/0'),"
-            " COALESCE(pg_catalog.pg_last_wal_replay_lsn(), '0/0'),"
-            " CASE WHEN pg_catalog.pg_last_wal_receive_lsn() = pg_catalog.pg_last_wal_replay_lsn()"
-            "   THEN 0 WHEN pg_catalog.pg_last_xact_replay_timestamp() IS NULL THEN 0"
-            "   ELSE EXTRACT(epoch FROM pg_catalog.clock_timestamp()"
-            "     - pg_catalog.pg_last_xact_replay_timestamp())::int END");
-        facts.last_received_lsn = model::parse_lsn(repl.value(0, 0)).value_or(model::Lsn{});
-        facts.last_replayed_lsn = model::parse_lsn(repl.value(0, 1)).value_or(model::Lsn{});
-        facts.replication_lag_seconds = to_int(repl.value(0, 2));
+        const auto replay = cluster::standby_replay(conn);
+        facts.last_received_lsn = model::parse_lsn(replay.received_lsn).value_or(model::Lsn{});
+        facts.last_replayed_lsn = model::parse_lsn(replay.replayed_lsn).value_or(model::Lsn{});
+        facts.replication_lag_seconds = replay.lag_seconds;
     }
     return facts;
 }
@@ -385,9 +323,7 @@ int node_status(const CliOptions& options) {
     if (options.verbose) {
         // repmgr reads pg_control from the data directory; the server's copy is the same file.
         try {
-            facts.system_identifier = std::string(
-                conn.exec("SELECT system_identifier FROM pg_catalog.pg_control_system()")
-                    .value(0, 0));
+            facts.system_identifier = cluster::system_identifier(conn);
         } catch (const pg::PgError& e) {
             log::debug("system identifier unknown: {}", e.what());
             facts.system_identifier = "";

@@ -6,9 +6,11 @@
 #include "model/exit_codes.hpp"
 
 #include "cluster/connect.hpp"
+#include "cluster/daemon_queries.hpp"
 #include "cluster/events.hpp"
 #include "cluster/node_write.hpp"
 #include "cluster/schema.hpp"
+#include "cluster/transaction.hpp"
 #include "log/log.hpp"
 
 #include <libpq-fe.h>
@@ -18,12 +20,8 @@
 namespace pgwarden::cli {
 namespace {
 
-using cluster::RecoveryType;
+using cluster::Role;
 using cluster::SchemaStatus;
-
-void rollback(pg::Connection& conn) {
-    PQclear(PQexec(conn.get(), "ROLLBACK"));
-}
 
 // repmgr's create_repmgr_extension, with a plain-SQL schema where the extension is not
 // installed on this server. False when the schema is missing and could not be created.
@@ -72,22 +70,13 @@ bool ensure_schema(pg::Connection& conn, const config::RepmgrConfig& config, boo
     return true;
 }
 
-// The one voting_term row repmgrd's elections count from.
-void initialize_voting_term(pg::Connection& conn) {
-    if (conn.exec("SELECT COUNT(*) FROM repmgr.voting_term").value(0, 0) == "0")
-        conn.exec("INSERT INTO repmgr.voting_term (term) VALUES (1)");
-}
-
 // An active primary record other than `node_id`: refuse while it runs as a primary, else mark it
 // inactive (inside the caller's transaction). False when registration must stop.
 bool settle_other_primary(pg::Connection& conn, int node_id) {
-    const auto other = conn.exec(
-        "SELECT node_id FROM repmgr.nodes WHERE type = 'primary' AND active IS TRUE"
-        " AND node_id <> $1 ORDER BY node_id LIMIT 1",
-        {std::to_string(node_id)});
-    if (other.rows() == 0)
+    const auto other = cluster::other_active_primary_id(conn, node_id);
+    if (!other)
         return true;
-    const int other_id = std::stoi(std::string(other.value(0, 0)));
+    const int other_id = *other;
     log::debug("current active primary node ID is {}", other_id);
     if (auto primary = cluster::connect_primary(conn);
         primary && primary->record.node_id == other_id) {
@@ -110,14 +99,14 @@ int primary_register(const CliOptions& options) {
     auto conn = cluster::connect_local(config);
     log::debug("connected to server, checking its state");
 
-    switch (cluster::recovery_type(conn)) {
-        case RecoveryType::standby:
+    switch (cluster::query_role(conn)) {
+        case Role::standby:
             log::error("server is in standby mode and cannot be registered as a primary");
             return model::kErrBadConfig;
-        case RecoveryType::unknown:
+        case Role::unknown:
             log::error("unable to determine server's recovery type");
             return model::kErrDbConn;
-        case RecoveryType::primary:
+        case Role::primary:
             break;
     }
     log::debug("server is not in recovery");
@@ -127,24 +116,24 @@ int primary_register(const CliOptions& options) {
     if (options.dry_run)
         return model::kSuccess;
 
-    initialize_voting_term(conn);
-    conn.exec("BEGIN");
+    cluster::initialize_voting_term(conn);
+    cluster::begin_transaction(conn);
     if (!settle_other_primary(conn, config.node_id)) {
-        rollback(conn);
+        cluster::rollback_transaction(conn);
         return model::kErrBadConfig;
     }
     const auto existing = cluster::load_node(conn, config.node_id);
     if (existing && !options.force) {
         log::error("this node is already registered");
         reg::hint(log::Level::error, "use -F/--force to overwrite the existing node record");
-        rollback(conn);
+        cluster::rollback_transaction(conn);
         return model::kErrBadConfig;
     }
     if (const auto same_name = cluster::load_node_by_name(conn, config.node_name);
         same_name && same_name->node_id != config.node_id && same_name->active) {
         log::error("node {} exists already with node_name \"{}\"", same_name->node_id,
                    config.node_name);
-        rollback(conn);
+        cluster::rollback_transaction(conn);
         return model::kErrBadConfig;
     }
 
@@ -154,12 +143,12 @@ int primary_register(const CliOptions& options) {
     bool written = true;
     try {
         cluster::write_node(conn, node, existing.has_value());
-        conn.exec("COMMIT");
+        cluster::commit_transaction(conn);
         if (existing)
             details = "existing primary record updated";
     } catch (const pg::PgError& e) {
         written = false;
-        rollback(conn);
+        cluster::rollback_transaction(conn);
         details = fmt::format("error encountered while {} primary record:\n{}",
                               existing ? "updating" : "creating", e.what());
         log::error("{}", details);
@@ -225,22 +214,19 @@ int primary_unregister(const CliOptions& options) {
         log::error("node {} is a witness server, unable to unregister", describe(*target));
         return model::kErrBadConfig;
     }
-    const auto downstream = conn.exec(
-        "SELECT node_name, node_id FROM repmgr.nodes WHERE upstream_node_id = $1 ORDER BY node_id",
-        {std::to_string(target->node_id)});
-    if (downstream.rows() > 0) {
-        if (downstream.rows() == 1)
+    const auto downstream = cluster::load_downstream(conn, target->node_id);
+    if (!downstream.empty()) {
+        if (downstream.size() == 1)
             log::error("1 other node still has this node as its upstream node");
         else
             log::error("{} other nodes still have this node as their upstream node",
-                       downstream.rows());
+                       downstream.size());
         reg::hint(log::Level::error,
                   "ensure these nodes are following the current primary with "
                   "\"repmgr standby follow\"");
         std::string list;
-        for (int row = 0; row < downstream.rows(); ++row)
-            list +=
-                fmt::format("  {} (ID: {})\n", downstream.value(row, 0), downstream.value(row, 1));
+        for (const auto& node : downstream)
+            list += fmt::format("  {} (ID: {})\n", node.node_name, node.node_id);
         reg::detail(log::Level::error, "the affected node(s) are:\n" + list);
         return model::kErrBadConfig;
     }
@@ -254,8 +240,8 @@ int primary_unregister(const CliOptions& options) {
             return model::kErrBadConfig;
         }
     } else {
-        const auto recovery = cluster::recovery_type(*target_conn);
-        if (recovery == RecoveryType::standby) {
+        const auto recovery = cluster::query_role(*target_conn);
+        if (recovery == Role::standby) {
             if (target->type != model::NodeType::primary) {
                 log::error("node {} is a {}, unable to unregister", describe(*target),
                            target->type);
@@ -272,7 +258,7 @@ int primary_unregister(const CliOptions& options) {
                           "this node's metadata entirely");
                 return model::kErrBadConfig;
             }
-        } else if (recovery == RecoveryType::primary && primary_node->node_id == target->node_id &&
+        } else if (recovery == Role::primary && primary_node->node_id == target->node_id &&
                    !options.force) {
             log::error("node {} is the current primary node, unable to unregister",
                        describe(*target));

@@ -51,7 +51,7 @@ int set_paused(const CliOptions& options, bool pause) {
     // written on the primary for every node.
     std::optional<pg::Connection> found;
     const auto store = cluster::open_state_store(conn, [&conn, &found]() -> pg::Connection* {
-        if (cluster::recovery_type(conn) == cluster::RecoveryType::primary)
+        if (cluster::query_role(conn) == cluster::Role::primary)
             return &conn;
         if (auto primary = cluster::connect_primary(conn))
             found = std::move(primary->conn);

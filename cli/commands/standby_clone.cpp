@@ -7,7 +7,9 @@
 #include "standby_actions.hpp"
 #include "standby_decisions.hpp"
 
+#include "cluster/attach_facts.hpp"
 #include "cluster/events.hpp"
+#include "cluster/replication_queries.hpp"
 #include "text/conninfo.hpp"
 
 #include <fmt/format.h>
@@ -90,10 +92,7 @@ bool same_server(const ConninfoParams& a, const ConninfoParams& b) {
 bool enough_walsenders(pg::Connection& source) {
     log::notice("checking for available walsenders on the source node ({} required)",
                 kWalSendersNeeded);
-    auto result = source.exec(
-        "SELECT current_setting('max_wal_senders')::int - "
-        "(SELECT count(*) FROM pg_catalog.pg_stat_replication)::int");
-    const int free_senders = std::stoi(std::string(result.value(0, 0)));
+    const int free_senders = cluster::replication_capacity(source).free_wal_senders;
     if (free_senders < kWalSendersNeeded) {
         log::error("insufficient free walsenders on the source node");
         detail(Level::error,
@@ -213,7 +212,7 @@ int clone(const CliOptions& options) {
         return model::kErrBadConfig;
     log::notice("checking replication connections can be made to the source server ({} required)",
                 kWalSendersNeeded);
-    if (!standby::identify_system(source_conninfo)) {
+    if (!cluster::identify_system(source_conninfo)) {
         log::error("unable to establish a replication connection to the source node");
         hint(Level::error,
              "check pg_hba.conf on the source node allows replication connections "
@@ -292,7 +291,7 @@ int clone(const CliOptions& options) {
 
     // The event goes to the primary, the only node that can write it.
     std::optional<pg::Connection> primary_conn;
-    if (standby::in_recovery(*source_conn) == false)
+    if (cluster::query_role(*source_conn) == cluster::Role::primary)
         primary_conn = std::move(source_conn);
     else if (auto primary = standby::find_reachable_primary(nodes, std::nullopt))
         primary_conn = std::move(primary->conn);

@@ -7,8 +7,10 @@
 #include "standby_actions.hpp"
 #include "standby_decisions.hpp"
 
+#include "cluster/attach_facts.hpp"
 #include "cluster/events.hpp"
 #include "cluster/node_write.hpp"
+#include "cluster/server_settings.hpp"
 #include "exec/shell.hpp"
 
 #include <fmt/format.h>
@@ -43,54 +45,20 @@ std::optional<cluster::NodeRecord> find_record(const std::vector<cluster::NodeRe
 // target's timeline begins. Logs the refusal.
 bool can_attach(const config::RepmgrConfig& config, pg::Connection& local,
                 const cluster::NodeRecord& target) {
-    const auto local_identity = standby::identify_system(config.conninfo);
-    if (!local_identity) {
-        log::error("unable to establish a replication connection to the local node");
-        hint(Level::error,
-             "check pg_hba.conf allows replication connections from this host for "
-             "the user in \"conninfo\"");
+    const auto gathered = cluster::gather_attach_facts(local, target);
+    if (!gathered.facts) {
+        log::error("{}", gathered.error);
+        if (!gathered.hint.empty())
+            hint(Level::error, gathered.hint);
         return false;
     }
-    const auto target_identity = standby::identify_system(target.conninfo);
-    if (!target_identity) {
-        log::error("unable to establish a replication connection to the follow target node {}",
-                   target.node_id);
-        return false;
-    }
-    standby::AttachFacts facts;
-    facts.local_system_id = local_identity->system_id;
-    facts.local_tli = local_identity->timeline;
-    facts.local_lsn = standby::current_lsn(local).value_or(local_identity->lsn);
-    facts.target_system_id = target_identity->system_id;
-    facts.target_tli = target_identity->timeline;
-    facts.target_lsn = target_identity->lsn;
-    if (facts.target_tli > facts.local_tli) {
-        if (auto history = standby::timeline_history(target.conninfo, facts.target_tli))
-            facts.fork_lsn = standby::timeline_switchpoint(*history, facts.local_tli);
-    }
-    if (auto refusal = standby::attach_refusal(facts)) {
+    if (auto refusal = failover::attach_refusal(*gathered.facts)) {
         log::error("this node cannot attach to follow target node {}", target.node_id);
         detail(Level::error, *refusal);
         return false;
     }
     log::info("local node {} can attach to follow target node {}", config.node_id, target.node_id);
     return true;
-}
-
-// ALTER SYSTEM keeps postgresql.auto.conf PostgreSQL's own; values are quoted by libpq.
-void alter_system(pg::Connection& conn, const std::string& name,
-                  const std::optional<std::string>& value) {
-    if (!value) {
-        conn.exec(fmt::format("ALTER SYSTEM RESET {}", name));
-        return;
-    }
-    char* literal = PQescapeLiteral(conn.get(), value->c_str(), value->size());
-    if (literal == nullptr)
-        throw pg::PgError(fmt::format("could not quote the value of {}: {}", name,
-                                      pg::trim_message(PQerrorMessage(conn.get()))));
-    const std::string sql = fmt::format("ALTER SYSTEM SET {} = {}", name, literal);
-    PQfreemem(literal);
-    conn.exec(sql);
 }
 
 // The restart PostgreSQL before 13 (or standby_follow_restart) needs.
@@ -126,12 +94,12 @@ int follow(const CliOptions& options) {
              "use \"repmgr node rejoin\" to re-add an inactive node to the replication cluster");
         return model::kErrDbConn;
     }
-    const auto recovery = standby::in_recovery(*local);
-    if (!recovery) {
+    const auto role = cluster::query_role(*local);
+    if (role == cluster::Role::unknown) {
         log::error("connection to node ({}) lost", config.conninfo);
         return model::kErrDbConn;
     }
-    if (!*recovery) {
+    if (role == cluster::Role::primary) {
         log::error("this node should be a standby ({})", config.conninfo);
         return model::kErrBadConfig;
     }
@@ -205,12 +173,12 @@ int follow(const CliOptions& options) {
     }
     Target target{*target_record, std::move(*target_conn)};
 
-    const auto target_recovery = standby::in_recovery(target.conn);
-    if (!target_recovery) {
+    const auto target_role = cluster::query_role(target.conn);
+    if (target_role == cluster::Role::unknown) {
         log::error("unable to determine recovery type of follow target");
         return model::kErrFollowFail;
     }
-    const bool target_is_primary = !*target_recovery;
+    const bool target_is_primary = target_role == cluster::Role::primary;
     log::info("follow target is {} node {}", target_is_primary ? "primary" : "standby",
               describe(target.record));
 
@@ -266,9 +234,9 @@ int follow(const CliOptions& options) {
          config.replication_user.empty() ? own_record.repluser : config.replication_user,
          config.use_primary_conninfo_password, config.passfile});
     try {
-        alter_system(*local, "primary_conninfo", primary_conninfo);
-        alter_system(*local, "primary_slot_name", slot);
-        local->exec("SELECT pg_catalog.pg_reload_conf()");
+        cluster::alter_system(*local, "primary_conninfo", primary_conninfo);
+        cluster::alter_system(*local, "primary_slot_name", slot);
+        cluster::reload_configuration(*local);
     } catch (const pg::PgError& e) {
         log::error("unable to write the replication configuration of the local node");
         detail(Level::error, e.what());

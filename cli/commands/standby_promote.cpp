@@ -9,6 +9,7 @@
 
 #include "cluster/events.hpp"
 #include "cluster/node_write.hpp"
+#include "cluster/replication_queries.hpp"
 #include "exec/shell.hpp"
 
 #include <fmt/format.h>
@@ -22,10 +23,6 @@ using log::Level;
 using standby::detail;
 using standby::hint;
 
-// pg_promote() returns at once (wait => false); the promote_check_timeout loop does the waiting,
-// as repmgr does, so both settings keep their meaning.
-constexpr const char* kPromoteSql = "SELECT pg_catalog.pg_promote(wait => false)";
-
 int promote(const CliOptions& options) {
     const auto config = standby::load_config(options);
 
@@ -35,26 +32,24 @@ int promote(const CliOptions& options) {
                    config.node_id);
         return model::kErrDbConn;
     }
-    const auto recovery = standby::in_recovery(*local);
-    if (!recovery) {
+    const auto role = cluster::query_role(*local);
+    if (role == cluster::Role::unknown) {
         log::error("unable to determine the recovery state of the local node");
         return model::kErrDbConn;
     }
-    if (!*recovery) {
+    if (role == cluster::Role::primary) {
         log::error("STANDBY PROMOTE can only be executed on a standby node");
         return model::kErrPromotionFail;
     }
     if (options.dry_run)
         log::info("node is a standby");
     // Promoting with WAL received but not replayed would throw those transactions away.
-    const auto paused = local->exec(
-        "SELECT pg_catalog.pg_is_wal_replay_paused(), "
-        "coalesce(pg_catalog.pg_last_wal_receive_lsn() > pg_catalog.pg_last_wal_replay_lsn(), "
-        "false), pg_catalog.pg_last_wal_replay_lsn(), pg_catalog.pg_last_wal_receive_lsn()");
-    if (paused.value(0, 0) == "t" && paused.value(0, 1) == "t") {
+    const auto replay = cluster::replay_state(*local);
+    if (replay.paused && replay.wal_pending) {
         log::error("WAL replay is paused on this node but not all WAL has been replayed");
-        detail(Level::error, fmt::format("replay paused at {}; last WAL received is {}",
-                                         paused.value(0, 2), paused.value(0, 3)));
+        detail(Level::error,
+               fmt::format("replay paused at {}; last WAL received is {}",
+                           replay.replay_lsn.value_or(""), replay.receive_lsn.value_or("")));
         hint(Level::error, "execute \"pg_wal_replay_resume()\" to unpause WAL replay");
         return model::kErrPromotionFail;
     }
@@ -88,17 +83,12 @@ int promote(const CliOptions& options) {
     standby::SiblingPlan siblings{standby::active_siblings(nodes, *local_record), {}, 0, 0, 0};
     if (!standby::check_siblings(siblings, config, sibling_options))
         return model::kErrBadConfig;
-    const auto capacity = local->exec(
-        "SELECT pg_catalog.current_setting('max_wal_senders')::int"
-        " - (SELECT pg_catalog.count(*) FROM pg_catalog.pg_stat_replication)::int,"
-        " pg_catalog.current_setting('max_replication_slots')::int"
-        " - (SELECT pg_catalog.count(*) FROM pg_catalog.pg_replication_slots WHERE active)::int");
+    const auto capacity = cluster::replication_capacity(*local);
     bool dry_run_ok = true;
-    if (!standby::enough_wal_senders(siblings, std::stoi(std::string(capacity.value(0, 0))),
-                                     sibling_options, dry_run_ok))
+    if (!standby::enough_wal_senders(siblings, capacity.free_wal_senders, sibling_options,
+                                     dry_run_ok))
         return model::kErrBadConfig;
-    if (!standby::enough_free_slots(siblings, std::stoi(std::string(capacity.value(0, 1))),
-                                    sibling_options, dry_run_ok))
+    if (!standby::enough_free_slots(siblings, capacity.free_slots, sibling_options, dry_run_ok))
         return model::kErrBadConfig;
     if (options.dry_run) {
         if (!dry_run_ok) {
@@ -135,7 +125,9 @@ int promote(const CliOptions& options) {
         detail(Level::notice, fmt::format("promoting server \"{}\" (ID: {}) using pg_promote()",
                                           config.node_name, config.node_id));
         try {
-            if (local->exec(kPromoteSql).value(0, 0) != "t") {
+            // pg_promote() returns at once; the promote_check_timeout loop does the waiting, as
+            // repmgr does, so both settings keep their meaning.
+            if (!cluster::request_promotion(*local)) {
                 log::error("unable to promote server from standby to primary");
                 return model::kErrPromotionFail;
             }
@@ -150,18 +142,18 @@ int promote(const CliOptions& options) {
         "waiting up to {} seconds (parameter \"promote_check_timeout\") for promotion to "
         "complete",
         config.promote_check_timeout);
-    std::optional<bool> last_recovery = true;
+    auto last_role = cluster::Role::standby;
     const bool promoted = standby::poll_until(
         std::chrono::seconds(config.promote_check_timeout),
         std::min<std::chrono::milliseconds>(std::chrono::seconds(config.promote_check_interval),
                                             standby::k_quick_poll),
         [&] {
-            last_recovery = standby::in_recovery(*local);
-            return last_recovery == false;
+            last_role = cluster::query_role(*local);
+            return last_role == cluster::Role::primary;
         },
         [](std::chrono::milliseconds step) { std::this_thread::sleep_for(step); });
     if (!promoted) {
-        if (!last_recovery) {
+        if (last_role == cluster::Role::unknown) {
             log::error("connection to node lost");
             return model::kErrDbConn;
         }

@@ -8,6 +8,8 @@
 #include "cluster/connect.hpp"
 #include "cluster/events.hpp"
 #include "cluster/node_write.hpp"
+#include "cluster/replication_queries.hpp"
+#include "cluster/transaction.hpp"
 #include "log/log.hpp"
 #include "text/conninfo.hpp"
 
@@ -21,7 +23,7 @@
 namespace pgwarden::cli {
 namespace {
 
-using cluster::RecoveryType;
+using cluster::Role;
 constexpr auto kPollStep = std::chrono::seconds(1);
 
 // The primary's connection parameters given on the command line (-h -p -U -d), for registering
@@ -42,15 +44,13 @@ std::string conninfo_from_options(const CliOptions& options) {
 // repmgr's is_downstream_node_attached: `node_name` streaming in the upstream's
 // pg_stat_replication.
 bool is_attached(pg::Connection& upstream, const std::string& node_name) {
-    const auto result = upstream.exec(
-        "SELECT state FROM pg_catalog.pg_stat_replication WHERE application_name = $1",
-        {node_name});
-    if (result.rows() == 0) {
+    const auto states = cluster::replication_states(upstream, node_name);
+    if (states.empty()) {
         log::warning("node \"{}\" not found in \"pg_stat_replication\"", node_name);
         return false;
     }
-    if (result.value(0, 0) != "streaming") {
-        log::warning("node \"{}\" attached in state \"{}\"", node_name, result.value(0, 0));
+    if (states.front() != "streaming") {
+        log::warning("node \"{}\" attached in state \"{}\"", node_name, states.front());
         return false;
     }
     return true;
@@ -231,7 +231,7 @@ int standby_register(const CliOptions& options) {
                         "repmgr uses the \"conninfo\" parameter in "
                         "\"repmgr.conf\" to connect to the standby");
         }
-        if (cluster::recovery_type(*local) != RecoveryType::standby) {
+        if (cluster::query_role(*local) != Role::standby) {
             log::error("this node should be a standby ({})", text::mask_password(config.conninfo));
             return model::kErrBadConfig;
         }
@@ -242,7 +242,7 @@ int standby_register(const CliOptions& options) {
     if (local) {
         primary = cluster::connect_primary(*local);
     } else if (auto conn = cluster::try_connect(primary_params)) {
-        if (cluster::recovery_type(*conn) == RecoveryType::primary) {
+        if (cluster::query_role(*conn) == Role::primary) {
             if (auto record = cluster::connect_primary(*conn))
                 primary = std::move(record);
         }
@@ -314,7 +314,7 @@ int standby_register(const CliOptions& options) {
     cluster::Event event = event_base;
     const std::string forced = options.force ? " (-F/--force option was used)" : "";
     try {
-        primary_conn.exec("BEGIN");
+        cluster::begin_transaction(primary_conn);
         if (needs_placeholder) {
             cluster::NodeRecord placeholder;
             placeholder.node_id = upstream_id;
@@ -325,9 +325,9 @@ int standby_register(const CliOptions& options) {
             cluster::write_node(primary_conn, placeholder, false);
         }
         cluster::write_node(primary_conn, node, existing.has_value());
-        primary_conn.exec("COMMIT");
+        cluster::commit_transaction(primary_conn);
     } catch (const pg::PgError& e) {
-        PQclear(PQexec(primary_conn.get(), "ROLLBACK"));
+        cluster::rollback_transaction(primary_conn);
         log::error("{}", e.what());
         event.successful = false;
         event.details = fmt::format(

@@ -25,13 +25,14 @@ bool is_in_recovery(pg::Connection& conn) {
     return conn.exec("SELECT pg_catalog.pg_is_in_recovery()").value(0, 0) == "t";
 }
 
-RecoveryType recovery_type(pg::Connection& conn) {
+Role query_role(pg::Connection& conn) {
+    std::optional<bool> in_recovery;
     try {
-        return is_in_recovery(conn) ? RecoveryType::standby : RecoveryType::primary;
+        in_recovery = is_in_recovery(conn);
     } catch (const pg::PgError& e) {
         log::debug("{}", e.what());
-        return RecoveryType::unknown;
     }
+    return role_from_recovery(in_recovery);
 }
 
 std::optional<PrimaryConnection> connect_primary(pg::Connection& via) {
@@ -59,7 +60,7 @@ std::optional<PrimaryConnection> connect_primary(pg::Connection& via) {
         auto conn = try_connect(text::with_default(node.conninfo, "connect_timeout", "10"));
         if (!conn)
             continue;
-        if (recovery_type(*conn) == RecoveryType::primary)
+        if (query_role(*conn) == Role::primary)
             return PrimaryConnection{std::move(*conn), std::move(node)};
     }
     return std::nullopt;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "cluster/node_record.hpp"
+#include "cluster/node_state.hpp"
 #include "config/repmgr_config.hpp"
 #include "log/log.hpp"
 #include "pg/connection.hpp"
@@ -12,8 +13,6 @@
 
 namespace pgwarden::cluster {
 
-enum class RecoveryType { primary, standby, unknown };
-
 // Opens config.conninfo. Throws pg::PgError naming the (masked) conninfo and libpq's reason.
 pg::Connection connect_local(const config::RepmgrConfig& config);
 
@@ -21,10 +20,11 @@ pg::Connection connect_local(const config::RepmgrConfig& config);
 std::optional<pg::Connection> try_connect(const std::string& conninfo,
                                           std::optional<log::Level> level = std::nullopt);
 
-// pg_is_in_recovery() as repmgr's get_recovery_type; unknown when the query fails. Never throws.
-RecoveryType recovery_type(pg::Connection& conn);
 // pg_is_in_recovery() itself; throws pg::PgError.
 bool is_in_recovery(pg::Connection& conn);
+// The node's role from pg_is_in_recovery() (repmgr's get_recovery_type), by role_from_recovery:
+// unknown when the query fails. Never throws.
+Role query_role(pg::Connection& conn);
 
 struct PrimaryConnection {
     pg::Connection conn;

@@ -63,6 +63,11 @@ void increment_voting_term(pg::Connection& conn) {
     conn.exec("UPDATE repmgr.voting_term SET term = term + 1");
 }
 
+void initialize_voting_term(pg::Connection& conn) {
+    if (conn.exec("SELECT COUNT(*) FROM repmgr.voting_term").value(0, 0) == "0")
+        conn.exec("INSERT INTO repmgr.voting_term (term) VALUES (1)");
+}
+
 std::optional<ReplayPosition> replay_position(pg::Connection& standby) {
     const auto result = standby.exec(
         "SELECT pg_catalog.pg_last_wal_receive_lsn(), pg_catalog.pg_last_wal_replay_lsn(),"

@@ -32,6 +32,8 @@ std::set<std::string> client_application_names(pg::Connection& conn);
 
 // Counts a promotion in repmgr.voting_term, as repmgrd does.
 void increment_voting_term(pg::Connection& conn);
+// The one voting_term row elections count from, written when missing (primary register).
+void initialize_voting_term(pg::Connection& conn);
 
 // Where a standby's replay stands, for its monitoring history row.
 struct ReplayPosition {

@@ -1,5 +1,7 @@
 #include "cluster/daemon_state.hpp"
 
+#include "cluster/bare_query.hpp"
+
 #include "text/parse_number.hpp"
 
 namespace pgwarden::cluster {
@@ -14,21 +16,22 @@ std::optional<int> to_int(const pg::Result& result) {
 }  // namespace
 
 // The functions answer NULL without the library's shared memory: not a store then.
-const char* const kStateStoreQuery =
+constexpr const char* kStateStoreQuery =
     "SELECT pg_catalog.to_regprocedure('repmgr.get_new_primary()') IS NOT NULL"
     " AND 'repmgr' = ANY(pg_catalog.string_to_array(pg_catalog.replace("
     "pg_catalog.current_setting('shared_preload_libraries'), ' ', ''), ',')),"
     " pg_catalog.to_regclass('repmgr.nodes') IS NOT NULL";
 
 StateStore state_store(pg::Connection& conn) {
-    try {
-        const auto result = conn.exec(kStateStoreQuery);
-        if (result.value(0, 0) == "t")
-            return StateStore::extension;
-        return result.value(0, 1) == "t" ? StateStore::table : StateStore::none;
-    } catch (const pg::PgError&) {
-        return StateStore::none;
-    }
+    return state_store(conn.get());
+}
+
+// A failed query reads as two empty values: no store.
+StateStore state_store(PGconn* conn) {
+    const auto result = try_exec(conn, kStateStoreQuery);
+    if (result.value(0, 0) == "t")
+        return StateStore::extension;
+    return result.value(0, 1) == "t" ? StateStore::table : StateStore::none;
 }
 
 const char* const kDaemonStatusTable = R"(CREATE TABLE IF NOT EXISTS repmgr.daemon_status (
@@ -84,17 +87,25 @@ void table_set_paused(pg::Connection& primary, int node_id, bool paused) {
         {std::to_string(node_id), std::string(paused ? "true" : "false")});
 }
 
-const char* const kTableStatusQuery =
+namespace {
+
+// pid, paused, seconds since the last heartbeat, seconds since the upstream was last seen; no row
+// when absent. Needs the table.
+constexpr const char* kTableStatusQuery =
     "SELECT pid, paused,"
     " EXTRACT(EPOCH FROM pg_catalog.now() - last_updated)::int,"
     " EXTRACT(EPOCH FROM pg_catalog.now() - upstream_last_seen)::int"
     " FROM repmgr.daemon_status WHERE node_id = $1";
 
-std::optional<TableStatus> table_status(pg::Connection& conn, int node_id) {
-    if (conn.exec("SELECT pg_catalog.to_regclass('repmgr.daemon_status') IS NOT NULL")
+// `run(sql, params)` either throws or answers an empty Result for a failed query; both callers'
+// ways of failing then follow from the same reading.
+template <typename Run>
+std::optional<TableStatus> read_table_status(Run&& run, int node_id) {
+    if (run("SELECT pg_catalog.to_regclass('repmgr.daemon_status') IS NOT NULL",
+            std::vector<std::string>{})
             .value(0, 0) != "t")
         return std::nullopt;
-    const auto row = conn.exec(kTableStatusQuery, {std::to_string(node_id)});
+    const auto row = run(kTableStatusQuery, std::vector<std::string>{std::to_string(node_id)});
     if (row.rows() < 1)
         return std::nullopt;
     const auto column = [&row](int col) -> std::optional<int> {
@@ -108,6 +119,25 @@ std::optional<TableStatus> table_status(pg::Connection& conn, int node_id) {
     status.seconds_since_update = column(2);
     status.seconds_since_upstream_seen = column(3);
     return status;
+}
+
+}  // namespace
+
+std::optional<TableStatus> table_status(pg::Connection& conn, int node_id) {
+    return read_table_status(
+        [&conn](const char* sql, const std::vector<std::string>& params) {
+            return conn.exec(sql,
+                             std::vector<std::optional<std::string>>(params.begin(), params.end()));
+        },
+        node_id);
+}
+
+std::optional<TableStatus> table_status(PGconn* conn, int node_id) {
+    return read_table_status(
+        [conn](const char* sql, const std::vector<std::string>& params) {
+            return try_exec(conn, sql, params);
+        },
+        node_id);
 }
 
 void publish_local_node_id(pg::Connection& conn, int node_id) {

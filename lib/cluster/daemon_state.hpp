@@ -19,8 +19,8 @@ namespace pgwarden::cluster {
 // and its library is preloaded, else the table when the metadata exists. Never throws.
 enum class StateStore { extension, table, none };
 StateStore state_store(pg::Connection& conn);
-// The query behind state_store: two booleans, "extension usable" and "metadata present".
-extern const char* const kStateStoreQuery;
+// The same over a bare libpq connection (the cluster survey's).
+StateStore state_store(PGconn* conn);
 
 // --- the table, where there is no extension (all throw pg::PgError) ---
 // Created on the primary when first needed (by pgwardend, or by `pgwarden service pause`), so the
@@ -40,9 +40,9 @@ struct TableStatus {
 };
 // node_id's row as this node's copy has it; nothing when the table or the row is absent.
 std::optional<TableStatus> table_status(pg::Connection& conn, int node_id);
-// The query behind table_status ($1 = node_id): pid, paused, seconds since the last heartbeat,
-// seconds since the upstream was last seen; no row when absent. Needs the table.
-extern const char* const kTableStatusQuery;
+// The same over a bare libpq connection (the cluster survey's); never throws: a failed query
+// reads as nothing.
+std::optional<TableStatus> table_status(PGconn* conn, int node_id);
 // A daemon whose heartbeat is older than this is reported as not running.
 inline constexpr int k_heartbeat_stale_secs = 30;
 

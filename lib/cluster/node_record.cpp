@@ -75,4 +75,27 @@ std::optional<NodeRecord> load_node_by_name(pg::Connection& conn, const std::str
     return std::move(nodes.front());
 }
 
+std::vector<DownstreamRecord> load_downstream(pg::Connection& conn, int node_id) {
+    const auto rows = conn.exec(
+        "SELECT node_id, node_name, type FROM repmgr.nodes WHERE upstream_node_id = $1"
+        " ORDER BY node_id",
+        {std::to_string(node_id)});
+    std::vector<DownstreamRecord> nodes;
+    for (int row = 0; row < rows.rows(); ++row) {
+        nodes.push_back({to_int(rows.value(row, 0)), std::string(rows.value(row, 1)),
+                         model::parse_node_type(rows.value(row, 2))});
+    }
+    return nodes;
+}
+
+std::optional<int> other_active_primary_id(pg::Connection& conn, int node_id) {
+    const auto other = conn.exec(
+        "SELECT node_id FROM repmgr.nodes WHERE type = 'primary' AND active IS TRUE"
+        " AND node_id <> $1 ORDER BY node_id LIMIT 1",
+        {std::to_string(node_id)});
+    if (other.rows() == 0)
+        return std::nullopt;
+    return std::stoi(std::string(other.value(0, 0)));
+}
+
 }  // namespace pgwarden::cluster

@@ -23,4 +23,15 @@ std::vector<NodeRecord> load_nodes(pg::Connection& conn);
 std::optional<NodeRecord> load_node(pg::Connection& conn, int node_id);
 std::optional<NodeRecord> load_node_by_name(pg::Connection& conn, const std::string& node_name);
 
+// A node registered with a given upstream; `type` is nothing when repmgr does not know it.
+struct DownstreamRecord {
+    int node_id = 0;
+    std::string node_name;
+    std::optional<NodeType> type;
+};
+// The nodes whose upstream_node_id is `node_id`, by node_id.
+std::vector<DownstreamRecord> load_downstream(pg::Connection& conn, int node_id);
+// The lowest node_id of an active primary record other than `node_id`, if any.
+std::optional<int> other_active_primary_id(pg::Connection& conn, int node_id);
+
 }  // namespace pgwarden::cluster

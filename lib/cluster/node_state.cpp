@@ -2,10 +2,15 @@
 
 namespace pgwarden::cluster {
 
-Role role_of(const NodeState& state) {
-    if (!state.reachable)
+Role role_from_recovery(std::optional<bool> in_recovery) {
+    if (!in_recovery)
         return Role::unknown;
-    return state.in_recovery ? Role::standby : Role::primary;
+    return *in_recovery ? Role::standby : Role::primary;
+}
+
+Role role_of(const NodeState& state) {
+    return role_from_recovery(state.reachable ? std::optional<bool>(state.in_recovery)
+                                              : std::nullopt);
 }
 
 std::string_view role_name(Role role) {
@@ -20,8 +25,12 @@ std::string_view role_name(Role role) {
     return "unknown";
 }
 
+bool is_serving(const NodeState& state) {
+    return state.reachable && state.accepting_connections;
+}
+
 bool is_writable_primary(const NodeState& state) {
-    return role_of(state) == Role::primary;
+    return is_serving(state) && role_of(state) == Role::primary;
 }
 
 }  // namespace pgwarden::cluster

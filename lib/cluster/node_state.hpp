@@ -1,5 +1,6 @@
 // What one look at the local PostgreSQL showed, and the one rule that turns it into a role.
-// The probe answers from here; fencing (a later issue) adds the cluster's evidence to this place.
+// The probe, the daemon and the CLI all answer "primary, standby or unknown" from here; fencing
+// (a later issue) adds the cluster's evidence to this place.
 #pragma once
 
 #include <cstdint>
@@ -17,15 +18,25 @@ struct NodeState {
     // node has replayed; absent when the WAL receiver is not streaming (lag unknown).
     std::optional<std::uint64_t> replay_lag_bytes;
     bool streaming = false;  // standby: the WAL receiver is streaming
-    std::string error;       // why the check failed; never holds a secret
+    // The server's accept path works: a fresh connection succeeded lately. A one-off look makes its
+    // own fresh connection, hence true; the probe, which keeps one connection (a frozen postmaster
+    // leaves it answering), sets it from its periodic accept check.
+    bool accepting_connections = true;
+    std::string error;  // why the check failed; never holds a secret
 };
 
 enum class Role { primary, standby, unknown };
 
+// The one rule from pg_is_in_recovery() to a role: false is a primary, true a standby, and no
+// answer (the node did not answer, or the query failed) is unknown.
+Role role_from_recovery(std::optional<bool> in_recovery);
 Role role_of(const NodeState& state);
 std::string_view role_name(Role role);  // "primary", "standby", "unknown"
 
-// The single answer to "should this node take writes?". Today: reachable and not in recovery.
+// Reachable and accepting new connections: what clients routed to this node need, in any role.
+bool is_serving(const NodeState& state);
+
+// The single answer to "should this node take writes?". Today: serving and not in recovery.
 bool is_writable_primary(const NodeState& state);
 
 }  // namespace pgwarden::cluster

@@ -1,6 +1,8 @@
 // repmgr.nodes writes, each in its own transaction (or the caller's, when one is open).
 #include "cluster/node_write.hpp"
 
+#include "cluster/transaction.hpp"
+
 #include <libpq-fe.h>
 
 #include <string>
@@ -22,12 +24,12 @@ void in_transaction(pg::Connection& conn, Body&& body) {
         body();
         return;
     }
-    conn.exec("BEGIN");
+    begin_transaction(conn);
     try {
         body();
-        conn.exec("COMMIT");
+        commit_transaction(conn);
     } catch (...) {
-        PQclear(PQexec(conn.get(), "ROLLBACK"));
+        rollback_transaction(conn);
         throw;
     }
 }

@@ -118,19 +118,9 @@ TEST_CASE("kill -9 of the primary fails over with the real repmgr as promote and
 
 namespace {
 
-void lagging_standby_loses(FailoverCommands commands) {
-    DaemonClusterOptions options;
-    options.commands = commands;
-    options.extra_conf = [](int i) {
-        return i == 3 ? std::vector<std::string>{"priority=50"} : std::vector<std::string>{};
-    };
-    DaemonCluster dc(options);
-    auto& cluster = dc.cluster();
-    dc.start_daemons();
-    settle(dc);
-
-    // node2 stops receiving WAL (an empty primary_conninfo ends its walreceiver on reload), so
-    // its receive LSN, not just its replay LSN, falls behind node3's.
+// node2 stops receiving WAL (an empty primary_conninfo ends its walreceiver on reload), so its
+// receive LSN, not just its replay LSN, falls behind node3's: node3 has the table "lagged".
+void leave_node2_behind(pgwarden::test::PgCluster& cluster) {
     cluster.psql(2, "ALTER SYSTEM SET primary_conninfo = ''");
     cluster.psql(2, "SELECT pg_reload_conf()");
     cluster.wait_for_result(2, "SELECT count(*) FROM pg_stat_wal_receiver", "0", 20s);
@@ -138,8 +128,30 @@ void lagging_standby_loses(FailoverCommands commands) {
     cluster.wait_caught_up(3, 1);
     const auto lsn2 = cluster.psql(2, "SELECT pg_last_wal_receive_lsn()");
     REQUIRE(cluster.psql(3, fmt::format("SELECT pg_last_wal_receive_lsn() > '{}'", lsn2)) == "t");
+}
 
-    cluster.kill9(1);
+// Options with one repmgr.conf line added on node3 only.
+DaemonClusterOptions node3_with(std::string line, FailoverCommands commands) {
+    DaemonClusterOptions options;
+    options.commands = commands;
+    options.extra_conf = [line = std::move(line)](int i) {
+        return i == 3 ? std::vector<std::string>{line} : std::vector<std::string>{};
+    };
+    return options;
+}
+
+// The daemons run, node2 falls behind node3, and the primary dies.
+void kill_primary_with_node2_behind(DaemonCluster& dc) {
+    dc.start_daemons();
+    settle(dc);
+    leave_node2_behind(dc.cluster());
+    dc.cluster().kill9(1);
+}
+
+void lagging_standby_loses(FailoverCommands commands) {
+    DaemonCluster dc(node3_with("priority=50", commands));
+    auto& cluster = dc.cluster();
+    kill_primary_with_node2_behind(dc);
     require_took_over(dc, 3, 2);
     // What node2 lacked came from node3.
     cluster.wait_for_result(2, "SELECT count(*) FROM lagged", "10000", 20s);
@@ -153,6 +165,32 @@ TEST_CASE("a lagging high-priority standby loses to an up-to-date low-priority o
 
 TEST_CASE("a lagging standby loses with the real repmgr as promote and follow command") {
     lagging_standby_loses(FailoverCommands::repmgr);
+}
+
+// pgwardend asks repmgr's check_node_can_attach before a follow: a standby that received WAL the
+// new primary never had refuses to follow it, running no follow_command, and says why.
+TEST_CASE("a standby with WAL the new primary never had refuses to follow it", "[daemon]") {
+    // node3 can never be promoted, so the lagging node2 wins although node3 has more WAL, past
+    // the point where node2's new timeline forks off.
+    DaemonCluster dc(node3_with("priority=0", FailoverCommands::pgwarden));
+    auto& cluster = dc.cluster();
+    kill_primary_with_node2_behind(dc);
+    {
+        INFO(dc.all_logs());
+        REQUIRE(dc.wait_primary(2, kFailoverTimeout));
+    }
+    // The failed follow is reported as repmgrd reports one: repmgrd_failover_follow, unsuccessful.
+    const bool refused = pgwarden::test::wait_until(
+        [&] { return dc.notified(3, "3 repmgrd_failover_follow 0"); }, 30s, 500ms);
+    const auto log3 = dc.daemon_log(3);
+    INFO(dc.all_logs());
+    REQUIRE(refused);
+    CHECK(log3.find("this node cannot attach to follow target node \"node2\" (ID: 2)") !=
+          std::string::npos);
+    CHECK(log3.find("forked off current database system timeline 1") != std::string::npos);
+    CHECK(log3.find("follow_command is:") == std::string::npos);
+    CHECK(cluster.is_in_recovery(3));
+    CHECK_FALSE(dc.has_event(2, 3, "standby_follow"));
 }
 
 TEST_CASE("the primary restarting inside the reconnect window causes no failover") {

@@ -4,11 +4,14 @@
 
 #include "binaries.hpp"
 #include "http_client.hpp"
+#include "pg_cluster.hpp"
 #include "ports.hpp"
 #include "process.hpp"
 #include "wait.hpp"
 
 #include <fmt/format.h>
+
+#include <signal.h>
 
 #include <chrono>
 #include <stdexcept>
@@ -69,6 +72,23 @@ class ProbeProcess {
   private:
     int port_ = 0;
     ChildProcess process_;
+};
+
+inline std::string probe_log(const PgCluster& cluster, int node) {
+    return fmt::format("{}/probe-node{}.log", cluster.dir(), node);
+}
+
+// The probe's own backends, as "pid|backend_start" lines (not its accept check's sessions).
+inline std::string probe_backends(const PgCluster& cluster, int node) {
+    return cluster.psql(node,
+                        "SELECT pid || '|' || backend_start FROM pg_stat_activity"
+                        " WHERE application_name = 'pgwarden-probe' ORDER BY pid");
+}
+
+// Resumes a SIGSTOPped process (a backend, a postmaster) whatever happens in the test.
+struct ResumeOnExit {
+    pid_t pid;
+    ~ResumeOnExit() { ::kill(pid, SIGCONT); }
 };
 
 }  // namespace pgwarden::test

@@ -6,32 +6,10 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
-#include <csignal>
 #include <thread>
 
 using namespace pgwarden::test;
 using namespace std::chrono_literals;
-
-namespace {
-
-std::string probe_log(const PgCluster& cluster, int node) {
-    return fmt::format("{}/probe-node{}.log", cluster.dir(), node);
-}
-
-// The probe's own backends, as "pid|backend_start" lines.
-std::string probe_backends(const PgCluster& cluster, int node) {
-    return cluster.psql(node,
-                        "SELECT pid || '|' || backend_start FROM pg_stat_activity"
-                        " WHERE application_name = 'pgwarden-probe' ORDER BY pid");
-}
-
-// Resumes a SIGSTOPped backend whatever happens in the test.
-struct ResumeOnExit {
-    pid_t pid;
-    ~ResumeOnExit() { ::kill(pid, SIGCONT); }
-};
-
-}  // namespace
 
 TEST_CASE("the primary answers 200 and a standby 503 on every primary alias", "[probe]") {
     PgCluster cluster(2);

@@ -39,3 +39,21 @@ TEST_CASE("an unreachable node is never a writable primary", "[node_state]") {
     CHECK_FALSE(is_writable_primary(state));
     CHECK(role_name(Role::unknown) == "unknown");
 }
+
+TEST_CASE("pg_is_in_recovery() gives the role the probe, the daemon and the CLI all use",
+          "[node_state]") {
+    CHECK(role_from_recovery(false) == Role::primary);
+    CHECK(role_from_recovery(true) == Role::standby);
+    CHECK(role_from_recovery(std::nullopt) == Role::unknown);
+    CHECK(role_name(Role::primary) == "primary");
+    CHECK(role_name(Role::standby) == "standby");
+}
+
+TEST_CASE("a reachable node's state has the role its recovery flag gives", "[node_state]") {
+    for (const bool in_recovery : {false, true}) {
+        NodeState state;
+        state.reachable = true;
+        state.in_recovery = in_recovery;
+        CHECK(role_of(state) == role_from_recovery(in_recovery));
+    }
+}

@@ -174,7 +174,7 @@ TEST_CASE("help and version print on stdout and exit 0", "[daemon]") {
           std::string("pgwardend ") + PGWARDEN_VERSION + " (repmgrd 5.3 compatible)\n");
 }
 
-TEST_CASE("--describe-policy prints both machines' tables and exits 0", "[daemon]") {
+TEST_CASE("pgwardend --describe-policy prints both machines' tables and exits 0", "[daemon]") {
     const auto result = parse({"--describe-policy"});
     REQUIRE(result.exit);
     CHECK(result.exit->code == 0);

@@ -63,6 +63,17 @@ TEST_CASE("a standby running as primary fails the role check", "[node-check]") {
           "REPMGR_SERVER_ROLE CRITICAL: node is registered as standby but running as primary\n");
 }
 
+TEST_CASE("a node whose recovery state is unknown is not taken for the other role",
+          "[node-check]") {
+    auto facts = standby_facts();
+    facts.in_recovery = std::nullopt;
+    CHECK(check_role(facts).status == CheckStatus::ok);
+    CHECK(check_role(facts).details == "node is standby");
+    facts.type = pgwarden::model::NodeType::primary;
+    CHECK(check_role(facts).status == CheckStatus::ok);
+    CHECK(check_role(facts).details == "node is primary");
+}
+
 TEST_CASE("a missing downstream node is CRITICAL and named in each form", "[node-check]") {
     NodeFacts facts = standby_facts();
     facts.type = pgwarden::model::NodeType::primary;

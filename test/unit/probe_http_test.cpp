@@ -183,7 +183,7 @@ TEST_CASE("GET /master gets the status JSON with our headers", "[probe][http]") 
     CHECK(r[http::field::server] == "pgwarden-probe");
     CHECK(r[http::field::cache_control] == "no-store");
     CHECK(r.body() == R"({"role":"primary","state":"running","in_recovery":false,"timeline":1,)"
-                      R"("replication_state":null,"lag_bytes":null})");
+                      R"("replication_state":null,"lag_bytes":null,"accepting_connections":true})");
     CHECK(r[http::field::content_length] == std::to_string(r.body().size()));
 }
 

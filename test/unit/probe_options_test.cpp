@@ -1,4 +1,5 @@
 #include "options.hpp"
+#include "temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -25,12 +26,40 @@ TEST_CASE("probe options default to port 5445 on every address", "[probe][option
 }
 
 TEST_CASE("out-of-range probe numbers are refused instead of wrapped", "[probe][options]") {
-    const std::vector<std::vector<const char*>> bad = {
-        {"--query-timeout", "-5"}, {"--query-timeout", "0"},   {"--port", "0"},
-        {"--port", "70000"},       {"--max-connections", "0"}, {"--read-timeout", "-1"}};
+    const std::vector<std::vector<const char*>> bad = {{"--query-timeout", "-5"},
+                                                       {"--query-timeout", "0"},
+                                                       {"--port", "0"},
+                                                       {"--port", "70000"},
+                                                       {"--max-connections", "0"},
+                                                       {"--read-timeout", "-1"},
+                                                       {"--accept-check-interval", "999"}};
     for (const auto& args : bad) {
         INFO(args[0] << " " << args[1]);
         CHECK_THROWS_WITH(parse(args), Catch::Contains(std::string(args[0]) + " must be between"));
     }
     CHECK(parse({"--port", "65535"}).settings->port == 65535);
+}
+
+TEST_CASE("the accept check runs once a second by default, bounded by the query timeout",
+          "[probe][options]") {
+    const auto defaults = parse({});
+    REQUIRE(defaults.settings);
+    CHECK(defaults.settings->accept.timing.interval == std::chrono::milliseconds(1000));
+    CHECK(defaults.settings->accept.timing.timeout == std::chrono::milliseconds(2000));
+    CHECK(defaults.settings->accept.conninfo == "host=x");
+
+    const auto tuned = parse({"--accept-check-interval", "5000", "--query-timeout", "700"});
+    CHECK(tuned.settings->accept.timing.interval == std::chrono::milliseconds(5000));
+    CHECK(tuned.settings->accept.timing.timeout == std::chrono::milliseconds(700));
+}
+
+TEST_CASE("the accept check interval is read from pgwarden.ini's [probe] section",
+          "[probe][options]") {
+    pgwarden::test::TempDir dir;
+    const auto ini = dir.write("pgwarden.ini", "[probe]\naccept_check_interval = 3000\n");
+    std::vector<const char*> args = {"pgwarden-probe", "--ini", ini.c_str(), "--conninfo",
+                                     "host=x"};
+    const auto parsed = parse_command_line(static_cast<int>(args.size()), args.data());
+    REQUIRE(parsed.settings);
+    CHECK(parsed.settings->accept.timing.interval == std::chrono::milliseconds(3000));
 }

@@ -243,17 +243,40 @@ TEST_CASE("the status body says what the check saw, compactly and without secret
     };
     CHECK(body(primary()) ==
           R"({"role":"primary","state":"running","in_recovery":false,"timeline":3,)"
-          R"("replication_state":null,"lag_bytes":null})");
+          R"("replication_state":null,"lag_bytes":null,"accepting_connections":true})");
     CHECK(body(standby_streaming(1000)) ==
           R"({"role":"standby","state":"running","in_recovery":true,"timeline":3,)"
-          R"("replication_state":"streaming","lag_bytes":1000})");
+          R"("replication_state":"streaming","lag_bytes":1000,"accepting_connections":true})");
     CHECK(body(standby_not_streaming()) ==
           R"({"role":"standby","state":"running","in_recovery":true,"timeline":3,)"
-          R"("replication_state":null,"lag_bytes":null})");
+          R"("replication_state":null,"lag_bytes":null,"accepting_connections":true})");
     CHECK(body(unreachable()) ==
           R"({"role":"unknown","state":"unreachable","in_recovery":null,"timeline":null,)"
-          R"("replication_state":null,"lag_bytes":null})");
+          R"("replication_state":null,"lag_bytes":null,"accepting_connections":true})");
     CHECK(body(unreachable()).find("secret") == std::string::npos);
+}
+
+TEST_CASE("a node whose server takes no new connections answers 503 to every role check",
+          "[probe][routing]") {
+    // A frozen postmaster: the probe's own backend still answers, new clients cannot connect.
+    auto frozen_primary = primary();
+    frozen_primary.accepting_connections = false;
+    auto frozen_standby = standby_streaming(0);
+    frozen_standby.accepting_connections = false;
+    for (const auto& state : {frozen_primary, frozen_standby}) {
+        for (const char* target : {"/", "/primary", "/master", "/leader", "/read-write", "GET",
+                                   "/replica", "/read-only", "/health"}) {
+            for (const char* method : {"GET", "HEAD", "OPTIONS"}) {
+                INFO(method << " " << target << " in recovery " << state.in_recovery);
+                CHECK(status_of(method, target, state) == 503);
+            }
+        }
+        CHECK(status_of("GET", "/liveness", state) == 200);  // the probe itself is fine
+        CHECK(status_of("GET", "/metrics", state) == 200);
+    }
+    const auto body = probe::decide(probe::parse_route("GET", "/primary"), frozen_primary).body;
+    CHECK(body == R"({"role":"primary","state":"running","in_recovery":false,"timeline":3,)"
+                  R"("replication_state":null,"lag_bytes":null,"accepting_connections":false})");
 }
 
 TEST_CASE("the 404 body names the path, JSON-escaped, and the endpoints there are",

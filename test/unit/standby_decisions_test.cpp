@@ -1,11 +1,10 @@
 // The pure parts of standby clone / promote / follow: primary_conninfo, postgresql.auto.conf,
-// the pg_basebackup command line, the attach check and repmgr's polling loops.
+// the pg_basebackup command line and repmgr's polling loops.
 #include "standby_decisions.hpp"
 
 #include <catch2/catch.hpp>
 
 using namespace pgwarden::cli::standby;
-using pgwarden::model::Lsn;
 using std::chrono::seconds;
 
 // libpq's keyword order, which is also the order repmgr writes.
@@ -79,55 +78,6 @@ TEST_CASE("the base backup runs as repmgr runs it with the slot and the extra op
                                    "-h", "db1", "-p", "5433", "-U", "repmgr", "-c", "fast", "-X",
                                    "stream", "-S", "repmgr_slot_2", "--no-sync",
                                    "--label=my label"});
-}
-
-TEST_CASE("a timeline's end is read from the later timeline's history file") {
-    const std::string history =
-        "1\t0/3000060\tno recovery target specified\n\n"
-        "2\t0/5000000\tno recovery target specified\n";
-    CHECK(timeline_switchpoint(history, 1) == Lsn(0x3000060));
-    CHECK(timeline_switchpoint(history, 2) == Lsn(0x5000000));
-    CHECK_FALSE(timeline_switchpoint(history, 3));
-}
-
-TEST_CASE("who can attach to a follow target") {
-    AttachFacts base{"7000", 1, Lsn(0x3000000), "7000", 1, Lsn(0x3000000), std::nullopt};
-    SECTION("same timeline, not ahead") {
-        CHECK_FALSE(attach_refusal(base));
-    }
-    SECTION("another system") {
-        auto f = base;
-        f.target_system_id = "7001";
-        CHECK(attach_refusal(f));
-    }
-    SECTION("same timeline, ahead of the target") {
-        auto f = base;
-        f.local_lsn = Lsn(0x3000100);
-        CHECK(attach_refusal(f));
-    }
-    SECTION("later timeline on this node") {
-        auto f = base;
-        f.local_tli = 2;
-        CHECK(attach_refusal(f));
-    }
-    SECTION("target promoted after the point this node reached") {
-        auto f = base;
-        f.target_tli = 2;
-        f.target_lsn = Lsn(0x4000000);
-        f.fork_lsn = Lsn(0x3000000);
-        CHECK_FALSE(attach_refusal(f));
-    }
-    SECTION("this node received WAL the promoted target never had") {
-        auto f = base;
-        f.target_tli = 2;
-        f.fork_lsn = Lsn(0x2FFFFFF);
-        CHECK(attach_refusal(f));
-    }
-    SECTION("target on a later timeline whose history is unknown") {
-        auto f = base;
-        f.target_tli = 2;
-        CHECK(attach_refusal(f));
-    }
 }
 
 TEST_CASE("polling checks every interval until the timeout and once more at the end") {
