@@ -45,8 +45,8 @@ constexpr std::chrono::seconds kJobMargin{5};
 // A job's limit is a bound, not a schedule: the sum of what its conversations may take when
 // every one of them ends at its own limit. One conversation may take connect_timeout C, then
 // either a live server's slowest answer statement_timeout lets through (async_query_timeout Q)
-// or a silent peer's silence budget S (text::silence_budget_secs), so C + max(Q, S); with the
-// defaults (C = 2, Q = 60, S = 5), 62 s. Passing it means a bound did not hold (keepalives off
+// or a silent peer's silence budget S (text::conversation_bound_secs), so C + max(Q, S); with
+// the defaults (C = 2, Q = 60, S = 5), 62 s. Passing it means a bound did not hold (keepalives off
 // in a conninfo, a hung name lookup, which connect_timeout does not cover), and the machine
 // would otherwise wait for good. The local node's conninfo speaks for every node's C: repmgr
 // clusters write them alike. Not cut: the promotion and the follow (a promotion finishing after
@@ -59,13 +59,10 @@ std::optional<std::chrono::seconds> job_time_limit(std::string_view what,
                                   [what](const BoundedJob& j) { return j.what == what; });
     if (job == std::end(kBoundedJobs))
         return std::nullopt;
-    const int connect = text::connect_timeout_secs(daemon_conninfo(config.conninfo), 2);
-    // No connect limit (0): the job limit is what bounds a connect; the silence cap stands in.
-    const int c = connect > 0 ? connect : text::kMaxSilenceSecs;
-    // Without statement_timeout a live server may take any time; repmgr's default stands in.
-    const int q = config.async_query_timeout > 0 ? config.async_query_timeout : 60;
-    const int s = text::silence_budget_secs(connect);
-    auto limit = std::chrono::seconds(job->conversations * (c + std::max(q, s))) + kJobMargin;
+    const int conversation = text::conversation_bound_secs(
+        text::connect_timeout_secs(daemon_conninfo(config.conninfo), 2),
+        config.async_query_timeout);
+    auto limit = std::chrono::seconds(job->conversations * conversation) + kJobMargin;
     if (job->election_waits) {
         if (config.standby_disconnect_on_failover)
             limit += std::chrono::seconds(config.sibling_nodes_disconnect_timeout) + kFreezeWaits;

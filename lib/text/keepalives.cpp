@@ -69,6 +69,13 @@ int silence_budget_secs(int connect_timeout_secs) {
     return std::clamp(connect_timeout_secs, kMinSilenceSecs, kMaxSilenceSecs);
 }
 
+int conversation_bound_secs(int connect_timeout_secs, int statement_timeout_secs) {
+    constexpr int kStatementStandIn = 60;
+    const int connect = connect_timeout_secs > 0 ? connect_timeout_secs : kMaxSilenceSecs;
+    const int statement = statement_timeout_secs > 0 ? statement_timeout_secs : kStatementStandIn;
+    return connect + std::max(statement, silence_budget_secs(connect_timeout_secs));
+}
+
 KeepaliveSettings keepalive_settings(int silence_secs) {
     silence_secs = std::max(silence_secs, kMinSilenceSecs);
     KeepaliveSettings settings;

@@ -30,6 +30,13 @@ int connect_timeout_secs(std::string_view conninfo, int fallback);
 // lossy network, whose retransmissions need more time; 0 (no connect limit) gets the floor.
 int silence_budget_secs(int connect_timeout_secs);
 
+// The longest one conversation with a node may take (connect, then a query) when each step
+// ends at its own limit: connect_timeout, then either a live server's slowest answer
+// (statement_timeout) or a silent one's silence budget. A limit of 0 (none) is counted as a
+// stand-in (the silence cap for the connect, repmgr's default 60 s for the statement), so a
+// caller bounding a wait by it always has a number. Seconds.
+int conversation_bound_secs(int connect_timeout_secs, int statement_timeout_secs);
+
 // Settings that drop a connection whose peer has been silent for `silence_secs` (>= 5).
 KeepaliveSettings keepalive_settings(int silence_secs);
 

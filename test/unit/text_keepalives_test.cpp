@@ -6,6 +6,7 @@
 #include <string>
 
 using pgwarden::text::connect_timeout_secs;
+using pgwarden::text::conversation_bound_secs;
 using pgwarden::text::keepalive_settings;
 using pgwarden::text::KeepaliveSettings;
 using pgwarden::text::parse_conninfo;
@@ -87,4 +88,12 @@ TEST_CASE("keepalive settings the user wrote are kept, one keyword at a time", "
     for (const auto& param : parsed.params)
         idle += param.keyword == "keepalives_idle" ? 1 : 0;
     CHECK(idle == 1);
+}
+
+TEST_CASE("one conversation is bounded by its connect and its slower end", "[keepalives]") {
+    CHECK(conversation_bound_secs(2, 60) == 62);  // the defaults: a slow live server
+    CHECK(conversation_bound_secs(2, 3) == 7);    // a silent peer outlasts a short statement
+    CHECK(conversation_bound_secs(12, 5) == 24);  // a longer connect, a longer silence
+    CHECK(conversation_bound_secs(0, 60) == 90);  // no connect limit: the silence cap
+    CHECK(conversation_bound_secs(2, 0) == 62);   // no statement limit: repmgr's default
 }
