@@ -7,6 +7,7 @@
 #include "failover/membership.hpp"
 #include "log/log.hpp"
 #include "text/conninfo.hpp"
+#include "text/keepalives.hpp"
 
 #include <libpq-fe.h>
 
@@ -48,8 +49,12 @@ void observe_daemon(cluster::DaemonStateStore& store, failover::NodeView& view) 
 }
 
 std::string daemon_conninfo(const std::string& conninfo) {
-    return text::with_default(text::with_default(conninfo, "connect_timeout", "2"),
-                              "fallback_application_name", "pgwardend");
+    constexpr int kConnectTimeoutSecs = 2;
+    auto out = text::with_default(conninfo, "connect_timeout", std::to_string(kConnectTimeoutSecs));
+    out = text::with_default(std::move(out), "fallback_application_name", "pgwardend");
+    const int silence =
+        text::silence_budget_secs(text::connect_timeout_secs(out, kConnectTimeoutSecs));
+    return text::with_keepalives(std::move(out), text::keepalive_settings(silence));
 }
 
 std::optional<pg::Connection> open(const std::string& conninfo, const config::RepmgrConfig& config,
