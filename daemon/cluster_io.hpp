@@ -11,6 +11,7 @@
 #include "failover/primary_monitor.hpp"
 #include "pg/connection.hpp"
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <set>
@@ -25,6 +26,10 @@ namespace pgwarden::daemon {
 // silence budget (5 s with connect_timeout=2) instead of blocking a query for the kernel's
 // 15 minutes or leaving an idle connection (the upstream watch, the held election lock) open.
 std::string daemon_conninfo(const std::string& conninfo);
+
+// The longest one conversation with a node may take (connect, then a query, each at its own
+// limit): the bound for the daemon's parallel questions to several nodes.
+std::chrono::seconds conversation_limit(const config::RepmgrConfig& config);
 
 // Opens a connection with daemon_conninfo and statement_timeout = async_query_timeout.
 std::optional<pg::Connection> open(const std::string& conninfo, const config::RepmgrConfig& config,
