@@ -7,6 +7,7 @@
 #include "failover/membership.hpp"
 #include "log/log.hpp"
 #include "text/conninfo.hpp"
+#include "text/keepalives.hpp"
 
 #include <libpq-fe.h>
 
@@ -48,8 +49,18 @@ void observe_daemon(cluster::DaemonStateStore& store, failover::NodeView& view) 
 }
 
 std::string daemon_conninfo(const std::string& conninfo) {
-    return text::with_default(text::with_default(conninfo, "connect_timeout", "2"),
-                              "fallback_application_name", "pgwardend");
+    constexpr int kConnectTimeoutSecs = 2;
+    auto out = text::with_default(conninfo, "connect_timeout", std::to_string(kConnectTimeoutSecs));
+    out = text::with_default(std::move(out), "fallback_application_name", "pgwardend");
+    const int silence =
+        text::silence_budget_secs(text::connect_timeout_secs(out, kConnectTimeoutSecs));
+    return text::with_keepalives(std::move(out), text::keepalive_settings(silence));
+}
+
+std::chrono::seconds conversation_limit(const config::RepmgrConfig& config) {
+    return std::chrono::seconds(text::conversation_bound_secs(
+        text::connect_timeout_secs(daemon_conninfo(config.conninfo), 2),
+        config.async_query_timeout));
 }
 
 std::optional<pg::Connection> open(const std::string& conninfo, const config::RepmgrConfig& config,
@@ -136,10 +147,13 @@ std::optional<int> find_new_primary(const config::RepmgrConfig& config, int self
         log::debug("looking for a new primary: {}", e.what());
         return std::nullopt;
     }
-    const auto primary_flags = in_parallel(candidates, [&config](const cluster::NodeRecord& node) {
-        auto conn = open(node.conninfo, config);
-        return conn && cluster::query_role(*conn) == cluster::Role::primary;
-    });
+    const auto primary_flags = in_parallel(
+        candidates, conversation_limit(config),
+        [config](const cluster::NodeRecord& node) {
+            auto conn = open(node.conninfo, config);
+            return conn && cluster::query_role(*conn) == cluster::Role::primary;
+        },
+        [](const cluster::NodeRecord&) { return false; });
     for (std::size_t i = 0; i < candidates.size(); ++i)
         if (primary_flags[i])
             return candidates[i].node_id;
@@ -150,22 +164,28 @@ void notify_siblings(const config::RepmgrConfig& config, int self_id) {
     const auto nodes = load_nodes_locally(config);
     if (!nodes)
         return;
-    in_parallel(failover::nodes_to_notify(*nodes, self_id), [&config, self_id](const cluster::NodeRecord& node) {
-        auto conn = open(node.conninfo, config);
-        if (!conn) {
-            log::warning("unable to notify node {}: not reachable", describe(node));
-            return false;
-        }
-        try {
-            if (!cluster::open_state_store(*conn)->announce_new_primary(self_id))
+    in_parallel(
+        failover::nodes_to_notify(*nodes, self_id), conversation_limit(config),
+        [config, self_id](const cluster::NodeRecord& node) {
+            auto conn = open(node.conninfo, config);
+            if (!conn) {
+                log::warning("unable to notify node {}: not reachable", describe(node));
                 return false;
-            log::info("notified node {} to follow node {}", describe(node), self_id);
-            return true;
-        } catch (const pg::PgError& e) {
-            log::warning("unable to notify node {}: {}", describe(node), e.what());
+            }
+            try {
+                if (!cluster::open_state_store(*conn)->announce_new_primary(self_id))
+                    return false;
+                log::info("notified node {} to follow node {}", describe(node), self_id);
+                return true;
+            } catch (const pg::PgError& e) {
+                log::warning("unable to notify node {}: {}", describe(node), e.what());
+                return false;
+            }
+        },
+        [](const cluster::NodeRecord& node) {
+            log::warning("unable to notify node {}: no answer in time", describe(node));
             return false;
-        }
-    });
+        });
 }
 
 failover::LocalSeen check_local(const config::RepmgrConfig& config, std::string* error) {
@@ -191,10 +211,9 @@ ChildReport check_children(const config::RepmgrConfig& config, int self_id) {
     if (!conn)
         return report;
     try {
-        auto children =
-            failover::children_of(cluster::load_nodes(*conn), self_id,
-                                  cluster::streaming_standby_names(*conn),
-                                  cluster::client_application_names(*conn));
+        auto children = failover::children_of(cluster::load_nodes(*conn), self_id,
+                                              cluster::streaming_standby_names(*conn),
+                                              cluster::client_application_names(*conn));
         report.registered = std::move(children.registered);
         report.attached = std::move(children.attached);
         report.ok = true;

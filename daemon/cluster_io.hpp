@@ -11,6 +11,7 @@
 #include "failover/primary_monitor.hpp"
 #include "pg/connection.hpp"
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <set>
@@ -20,8 +21,15 @@
 namespace pgwarden::daemon {
 
 // repmgrd's additions to every conninfo it uses: connect_timeout=2 when none is set, and an
-// application name that tells a DBA who is connected.
+// application name that tells a DBA who is connected; and pgwarden's: TCP keepalives and
+// tcp_user_timeout (text::with_keepalives), so a silent peer drops the connection within the
+// silence budget (5 s with connect_timeout=2) instead of blocking a query for the kernel's
+// 15 minutes or leaving an idle connection (the upstream watch, the held election lock) open.
 std::string daemon_conninfo(const std::string& conninfo);
+
+// The longest one conversation with a node may take (connect, then a query, each at its own
+// limit): the bound for the daemon's parallel questions to several nodes.
+std::chrono::seconds conversation_limit(const config::RepmgrConfig& config);
 
 // Opens a connection with daemon_conninfo and statement_timeout = async_query_timeout.
 std::optional<pg::Connection> open(const std::string& conninfo, const config::RepmgrConfig& config,

@@ -2,13 +2,103 @@
 
 #include "failover_jobs.hpp"
 
+#include "exec/shell.hpp"
 #include "failover/settings.hpp"
 #include "lease/lease_file.hpp"
+#include "text/keepalives.hpp"
 
 #include <unistd.h>
 
+#include <algorithm>
+
 namespace pgwarden::daemon {
 namespace asio = boost::asio;
+
+namespace {
+
+// What the loop waits on for each kind of job it bounds, in conversations: a connection (one
+// node at a time, or several at once, which costs one) and its queries.
+struct BoundedJob {
+    std::string_view what;
+    int conversations;
+    // The election's own waits: the WAL receivers' freeze and the validation command.
+    bool election_waits = false;
+};
+constexpr BoundedJob kBoundedJobs[] = {
+    // The upstream, the witness's copy of the metadata from it, then the local node.
+    {"checking the upstream", 3},
+    // The local node's role, then (on a primary) its heartbeat.
+    {"checking the local node", 2},
+    {"checking the child nodes", 1},
+    // The local metadata, then every candidate at once.
+    {"looking for a new primary", 2},
+    // The metadata, the local node's view, every sibling's at once, the lock round (live voters
+    // answer at once; a silent one costs a connect or a silence budget), the thaw, one spare.
+    {"the election", 6, true},
+};
+
+// Past its own waits, what standby_disconnect_on_failover's freeze may take: two reloads
+// (2 s each), three receiver stops (5 s each) and the thaw's retries (5 x 1 s), rounded up.
+constexpr std::chrono::seconds kFreezeWaits{30};
+// Scheduling and logging between the conversations.
+constexpr std::chrono::seconds kJobMargin{5};
+
+}  // namespace
+
+// A job's limit is a bound, not a schedule: the sum of what its conversations may take when
+// every one of them ends at its own limit. One conversation may take connect_timeout C, then
+// either a live server's slowest answer statement_timeout lets through (async_query_timeout Q)
+// or a silent peer's silence budget S (text::conversation_bound_secs), so C + max(Q, S); with
+// the defaults (C = 2, Q = 60, S = 5), 62 s. Passing it means a bound did not hold (keepalives off
+// in a conninfo, a hung name lookup, which connect_timeout does not cover), and the machine
+// would otherwise wait for good. The local node's conninfo speaks for every node's C: repmgr
+// clusters write them alike. Not cut: the promotion and the follow (a promotion finishing after
+// the machine gave up on it would leave a primary it does not know of; they have their own
+// limits, promote_check_timeout and standby_follow_timeout), events and records (nobody waits
+// for them), and the reload's conninfo test (it holds nothing up).
+std::optional<std::chrono::seconds> job_time_limit(std::string_view what,
+                                                   const config::RepmgrConfig& config) {
+    const auto job = std::find_if(std::begin(kBoundedJobs), std::end(kBoundedJobs),
+                                  [what](const BoundedJob& j) { return j.what == what; });
+    if (job == std::end(kBoundedJobs))
+        return std::nullopt;
+    const int conversation = text::conversation_bound_secs(
+        text::connect_timeout_secs(daemon_conninfo(config.conninfo), 2),
+        config.async_query_timeout);
+    auto limit = std::chrono::seconds(job->conversations * conversation) + kJobMargin;
+    if (job->election_waits) {
+        if (config.standby_disconnect_on_failover)
+            limit += std::chrono::seconds(config.sibling_nodes_disconnect_timeout) + kFreezeWaits;
+        if (!config.failover_validation_command.empty())
+            limit +=
+                std::chrono::duration_cast<std::chrono::seconds>(exec::k_default_command_timeout);
+    }
+    return limit;
+}
+
+JobDeadlines::Ticket JobDeadlines::arm(std::chrono::steady_clock::duration limit,
+                                       std::function<void()> on_expiry) {
+    Ticket ticket;
+    ticket.id = ++last_id_;
+    auto& timer = timers_.try_emplace(ticket.id, io_).first->second;
+    timer.expires_after(limit);
+    timer.async_wait([this, alive = alive_, ticket,
+                      on_expiry = std::move(on_expiry)](const boost::system::error_code& ec) {
+        // A timer that fired just before its job settled is no longer in timers_.
+        if (ec || !*alive || timers_.erase(ticket.id) == 0)
+            return;
+        ticket.expired->store(true);
+        on_expiry();
+    });
+    return ticket;
+}
+
+bool JobDeadlines::settle(const Ticket& ticket) {
+    if (ticket.id == 0)
+        return true;
+    // Destroying the timer cancels its wait; its handler sees operation_aborted.
+    return timers_.erase(ticket.id) == 1;
+}
 
 DaemonLoop::DaemonLoop(asio::io_context& io, config::RepmgrConfig config, const PreparedNode& node,
                        DaemonHooks hooks)
@@ -30,7 +120,7 @@ DaemonLoop::DaemonLoop(asio::io_context& io, config::RepmgrConfig config, const 
 DaemonLoop::~DaemonLoop() {
     *alive_ = false;
     upstream_watch_.close();
-    // Jobs in flight are bounded (connect and statement timeouts, command time limits).
+    // Jobs in flight are bounded (connect and statement timeouts, keepalives, command limits).
     workers_.join();
 }
 

@@ -27,12 +27,53 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace pgwarden::daemon {
+
+// How long a job of kind `what` (background()'s name for it) may run before its step counts as
+// failed, from the configuration's timeouts; nothing for the kinds that are not cut (see
+// daemon_loop.cpp for which and why).
+std::optional<std::chrono::seconds> job_time_limit(std::string_view what,
+                                                   const config::RepmgrConfig& config);
+
+// The deadlines of the loop's jobs. A job settles once, on the loop thread: by its result or by
+// its deadline, whichever comes first; the other is dropped.
+class JobDeadlines {
+  public:
+    struct Ticket {
+        std::uint64_t id = 0;  // 0: no deadline
+        // Set when the deadline passed: a job still queued then is not worth starting.
+        std::shared_ptr<std::atomic<bool>> expired = std::make_shared<std::atomic<bool>>(false);
+    };
+
+    explicit JobDeadlines(boost::asio::io_context& io) : io_(io) {}
+    ~JobDeadlines() { *alive_ = false; }
+    JobDeadlines(const JobDeadlines&) = delete;
+    JobDeadlines& operator=(const JobDeadlines&) = delete;
+
+    // A deadline `limit` from now; `on_expiry` runs on the loop when it passes unsettled.
+    Ticket arm(std::chrono::steady_clock::duration limit, std::function<void()> on_expiry);
+    // The job's result is in (on the loop): true when it still counts (its deadline is
+    // cancelled), false when the deadline came first. Always true without a deadline.
+    bool settle(const Ticket& ticket);
+    // Deadlines not yet passed or settled.
+    std::size_t pending() const { return timers_.size(); }
+
+  private:
+    boost::asio::io_context& io_;
+    std::uint64_t last_id_ = 0;
+    std::map<std::uint64_t, boost::asio::steady_timer> timers_;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
 
 // What the loop needs to know of the process around it.
 struct DaemonHooks {
@@ -121,8 +162,10 @@ class DaemonLoop {
     void apply_reload(config::RepmgrConfig fresh);
 
     // Runs `work` on a worker thread, then `done(result)` back on the loop (unless stopping).
-    // The job boundary: when `work` throws, the step counts as failed: `failed(why)` runs on the
-    // loop instead, after a log line.
+    // The job boundary: when `work` throws, or does not finish within job_time_limit(what), the
+    // step counts as failed: `failed(why)` runs on the loop instead, after a log line. A late
+    // result is dropped; the worker is not interrupted (it is bounded by the connections'
+    // keepalives and timeouts), and a job whose deadline passed before it started never runs.
     template <typename Work, typename Done, typename Failed>
     void background(const char* what, Work work, Done done, Failed failed);
     // A job nobody waits for (an event, a record's flag): a failure is only logged.
@@ -148,6 +191,7 @@ class DaemonLoop {
     boost::asio::steady_timer timer_;
     boost::asio::steady_timer watch_timer_;
     boost::asio::steady_timer status_timer_;
+    JobDeadlines deadlines_{io_};
     pg::AsyncConnection upstream_watch_;
     bool watch_connecting_ = false;
     // Bumped when the upstream changes or its connection drops: results of checks started before
@@ -185,8 +229,23 @@ void DaemonLoop::guarded(const char* what, Handler handler) {
 
 template <typename Work, typename Done, typename Failed>
 void DaemonLoop::background(const char* what, Work work, Done done, Failed failed) {
-    boost::asio::post(workers_, [this, alive = alive_, what, work = std::move(work),
-                                 done = std::move(done), failed = std::move(failed)]() mutable {
+    // Shared by the deadline and the result, both on the loop: whichever settles first calls it.
+    auto on_failure = std::make_shared<Failed>(std::move(failed));
+    JobDeadlines::Ticket ticket;
+    if (const auto limit = job_time_limit(what, config_))
+        ticket = deadlines_.arm(*limit, [this, alive = alive_, what, on_failure, limit] {
+            if (!*alive || stopping_)
+                return;
+            guarded(what, [&] {
+                const auto why = fmt::format("no result within {} s", limit->count());
+                log::error("{} failed: {}", what, why);
+                (*on_failure)(why);
+            });
+        });
+    boost::asio::post(workers_, [this, alive = alive_, what, ticket, work = std::move(work),
+                                 done = std::move(done), on_failure]() mutable {
+        if (ticket.expired->load())
+            return;
         std::optional<decltype(work())> result;
         std::string error;
         try {
@@ -196,18 +255,21 @@ void DaemonLoop::background(const char* what, Work work, Done done, Failed faile
         } catch (...) {
             error = "unknown exception";
         }
-        boost::asio::post(io_, [this, alive, what, done = std::move(done),
-                                failed = std::move(failed), result = std::move(result),
-                                error = std::move(error)]() mutable {
+        boost::asio::post(io_, [this, alive, what, ticket, done = std::move(done), on_failure,
+                                result = std::move(result), error = std::move(error)]() mutable {
             if (!*alive || stopping_)
                 return;
+            if (!deadlines_.settle(ticket)) {
+                log::info("{} ended after its time limit: its result is dropped", what);
+                return;
+            }
             guarded(what, [&] {
                 if (result) {
                     done(std::move(*result));
                     return;
                 }
                 log::error("{} failed: {}", what, error);
-                failed(error);
+                (*on_failure)(error);
             });
         });
     });

@@ -119,12 +119,15 @@ ElectionRun run_election(const config::RepmgrConfig& config, const cluster::Node
             return cancelled(*why);
     }
     input.self.daemon_running = true;
-    input.siblings = exec::in_parallel(siblings, [&config](const cluster::NodeRecord& node) {
-        auto view = failover::view_of(node);
-        if (auto conn = open(node.conninfo, config))
-            observe(*conn, view);
-        return view;
-    });
+    input.siblings = exec::in_parallel(
+        siblings, conversation_limit(config),
+        [config](const cluster::NodeRecord& node) {
+            auto view = failover::view_of(node);
+            if (auto conn = open(node.conninfo, config))
+                observe(*conn, view);
+            return view;
+        },
+        [](const cluster::NodeRecord& node) { return failover::view_of(node); });
 
     ElectionRun run;
     run.outcome = failover::decide_election(input);

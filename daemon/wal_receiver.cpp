@@ -121,9 +121,10 @@ void wait_for_siblings(const config::RepmgrConfig& config,
     const auto deadline =
         Clock::now() + std::chrono::seconds(config.sibling_nodes_disconnect_timeout);
     while (true) {
-        const auto pids = exec::in_parallel(standbys, [&config](const cluster::NodeRecord& node) {
-            return ask_receiver_pid(config, node);
-        });
+        const auto pids = exec::in_parallel(
+            standbys, conversation_limit(config),
+            [config](const cluster::NodeRecord& node) { return ask_receiver_pid(config, node); },
+            [](const cluster::NodeRecord&) { return failover::ReceiverPid{}; });
         if (failover::sibling_receivers_stopped(pids)) {
             log::notice("WAL receiver disconnected on all {} sibling nodes", standbys.size());
             return;

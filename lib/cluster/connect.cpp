@@ -2,6 +2,7 @@
 
 #include "log/log.hpp"
 #include "text/conninfo.hpp"
+#include "text/keepalives.hpp"
 
 #include <algorithm>
 
@@ -57,7 +58,11 @@ std::optional<PrimaryConnection> connect_primary(pg::Connection& via) {
     for (auto& node : nodes) {
         log::debug("checking if node {} is primary", node.node_id);
         // A host that drops packets must not stall the search (libpq waits forever by default).
-        auto conn = try_connect(text::with_default(node.conninfo, "connect_timeout", "10"));
+        // Keepalives too: a node that goes silent mid-query must not hold the search for the
+        // kernel's retransmission timeout.
+        const auto conninfo = text::with_default(node.conninfo, "connect_timeout", "10");
+        const int silence = text::silence_budget_secs(text::connect_timeout_secs(conninfo, 10));
+        auto conn = try_connect(text::with_keepalives(conninfo, text::keepalive_settings(silence)));
         if (!conn)
             continue;
         if (query_role(*conn) == Role::primary)
