@@ -196,11 +196,11 @@ void DaemonLoop::write_lease(failover::LeaseVerdict verdict, const std::string& 
     // steady_clock is CLOCK_MONOTONIC, the clock the probe compares with: only the offset from
     // now is carried over, so the two need not share an epoch.
     const auto now_ms = lease::monotonic_ms();
-    lease.valid_until_ms =
-        valid_until ? now_ms + std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   *valid_until - failover::Clock::now())
-                                   .count()
-                    : now_ms;
+    lease.valid_until_ms = valid_until
+                               ? now_ms + std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              *valid_until - failover::Clock::now())
+                                              .count()
+                               : now_ms;
     if (const auto error = lease::write_lease(lease_path_, lease)) {
         if (!lease_write_failed_)
             log::error("unable to write the lease for the probe: {}", *error);

@@ -9,8 +9,8 @@
 #include "cluster_io.hpp"
 #include "daemon_options.hpp"
 #include "election_io.hpp"
-#include "fencing_settings.hpp"
 #include "failover_jobs.hpp"
+#include "fencing_settings.hpp"
 #include "startup.hpp"
 
 #include "cluster/node_record.hpp"

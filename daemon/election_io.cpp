@@ -94,7 +94,8 @@ ElectionRun follow_the_primary(const config::RepmgrConfig& config,
 }  // namespace
 
 ElectionRun run_election(const config::RepmgrConfig& config, const cluster::NodeRecord& self,
-                         const cluster::NodeRecord& failed_upstream) {
+                         const cluster::NodeRecord& failed_upstream,
+                         std::optional<std::chrono::seconds> fence_guard) {
     if (failover::failover_path(failed_upstream) == failover::FailoverPath::follow_primary)
         return follow_the_primary(config, failed_upstream);
     const auto nodes = load_nodes_locally(config);
@@ -108,6 +109,8 @@ ElectionRun run_election(const config::RepmgrConfig& config, const cluster::Node
     input.primary_location = failed_upstream.location;
     input.monitor_interval_secs = config.monitor_interval_secs;
     input.primary_visibility_consensus = config.primary_visibility_consensus;
+    if (fence_guard)
+        input.fence_guard_secs = static_cast<int>(fence_guard->count());
     input.self = failover::view_of(own);
     // Held until the election is decided: the LSNs compared below cannot move meanwhile.
     const WalReceiverFreeze frozen(config, siblings);

@@ -9,7 +9,9 @@
 #include "failover/election.hpp"
 #include "pg/connection.hpp"
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace pgwarden::daemon {
@@ -28,8 +30,11 @@ struct ElectionRun {
 
 // Gathers self and siblings (in parallel), decides, and for a win takes the election lock and
 // runs failover_validation_command. `failed_upstream` is the node that stopped answering.
+// `fence_guard`: with fencing on, the old primary's lease plus the balancer's margin (no sibling
+// may have reached the primary within it); nothing without fencing.
 ElectionRun run_election(const config::RepmgrConfig& config, const cluster::NodeRecord& self,
-                         const cluster::NodeRecord& failed_upstream);
+                         const cluster::NodeRecord& failed_upstream,
+                         std::optional<std::chrono::seconds> fence_guard);
 
 // The election lock alone: session advisory locks on `voters` (self included), lowest node_id
 // first, stopping at the first one another candidate holds; under them, any voter found already

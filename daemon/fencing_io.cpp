@@ -61,9 +61,10 @@ std::optional<std::string> read_only(const config::RepmgrConfig& config, bool on
         cluster::set_default_read_only(*local, on);
         if (on) {
             const int ended = cluster::terminate_client_sessions(*local);
-            log::notice("fenced: default_transaction_read_only is on, {} client sessions "
-                        "terminated",
-                        ended);
+            log::notice(
+                "fenced: default_transaction_read_only is on, {} client sessions "
+                "terminated",
+                ended);
         } else {
             log::notice("fence lifted: default_transaction_read_only is reset");
         }

@@ -4,8 +4,8 @@
 #include "config/pgwarden_ini.hpp"
 #include "lease/lease_file.hpp"
 
-#include <boost/program_options.hpp>
 #include <fmt/format.h>
+#include <boost/program_options.hpp>
 
 #include <filesystem>
 
@@ -38,8 +38,8 @@ po::options_description daemon_section() {
     throw config::ConfigError(found->second.file, found->second.line, reason);
 }
 
-int seconds(const po::variables_map& vm, const config::IniSection& section,
-            const std::string& path, const char* key, int min) {
+int seconds(const po::variables_map& vm, const config::IniSection& section, const std::string& path,
+            const char* key, int min) {
     const int value = vm[key].as<int>();
     if (value < min || value > kMaxFenceSeconds)
         refuse(section, path, key,

@@ -47,9 +47,9 @@ void DaemonLoop::begin_standby(const cluster::NodeRecord& upstream) {
     ++check_generation_;
     upstream_watch_.close();
     log::notice("monitoring connection to upstream node {}", model::describe(upstream));
-    write_lease(failover::LeaseVerdict::standby,
-                mode_ == failover::DaemonMode::witness ? "monitored as a witness"
-                                                       : "monitored as a standby");
+    write_lease(failover::LeaseVerdict::standby, mode_ == failover::DaemonMode::witness
+                                                     ? "monitored as a witness"
+                                                     : "monitored as a standby");
     watch_upstream();
     schedule();
 }
@@ -172,11 +172,18 @@ void DaemonLoop::on_standby(const failover::RunElection& /*action*/) {
     const auto config = config_;
     const auto self = self_;
     const auto upstream = *upstream_;
+    const auto fence_guard =
+        hooks_.fencing.fence.action == failover::FenceAction::off
+            ? std::nullopt
+            : std::optional<std::chrono::seconds>(failover::promotion_guard(hooks_.fencing.fence));
     log::notice("upstream node {} is gone: starting the election", model::describe(upstream));
     // A win is evidence of standing from no earlier than this: the first lease counts from here.
     const auto started = failover::Clock::now();
     background(
-        "the election", [config, self, upstream] { return run_election(config, self, upstream); },
+        "the election",
+        [config, self, upstream, fence_guard] {
+            return run_election(config, self, upstream, fence_guard);
+        },
         [this, started](ElectionRun run) {
             for (const auto& reason : run.outcome.reasons)
                 log::info("election: {}", reason);

@@ -60,7 +60,8 @@ int run(const probe::ProbeSettings& settings) {
     asio::io_context io(1);
     probe::Metrics metrics;
     probe::AcceptChecker accept(io, settings.accept, metrics);
-    probe::RoleChecker checker(io, settings.checker, metrics, accept);
+    probe::LeaseReader lease(settings.lease);
+    probe::RoleChecker checker(io, settings.checker, metrics, accept, lease);
     accept.start();
 
     std::unique_ptr<probe::HttpServer> server;

@@ -77,6 +77,11 @@ void Metrics::set_accepting(bool accepting) {
     accepting_ = accepting;
 }
 
+void Metrics::set_lease(bool enforced, bool allows_primary) {
+    lease_enforced_ = enforced;
+    lease_allows_primary_ = allows_primary;
+}
+
 void Metrics::connection_opened() {
     ++connections_open_;
 }
@@ -134,6 +139,14 @@ std::string Metrics::render() const {
     family(out, "pgwarden_probe_accepting_connections", "gauge",
            "1 when the server accepted a fresh connection lately (the accept check), else 0.");
     fmt::format_to(append, "pgwarden_probe_accepting_connections {}\n", accepting_ ? 1 : 0);
+
+    family(out, "pgwarden_probe_fencing_enforced", "gauge",
+           "1 when pgwardend's lease decides whether this node may answer as the primary.");
+    fmt::format_to(append, "pgwarden_probe_fencing_enforced {}\n", lease_enforced_ ? 1 : 0);
+    family(out, "pgwarden_probe_lease_valid", "gauge",
+           "1 while pgwardend's lease lets this node answer as the primary (when enforced).");
+    fmt::format_to(append, "pgwarden_probe_lease_valid {}\n",
+                   lease_enforced_ && lease_allows_primary_ ? 1 : 0);
 
     family(out, "pgwarden_probe_accept_check_failures_total", "counter",
            "Accept checks (fresh connections) that failed or timed out.");

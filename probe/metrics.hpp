@@ -27,6 +27,9 @@ class Metrics {
     void set_role(cluster::Role role);
     void count_accept_failure();         // an accept check that failed or timed out
     void set_accepting(bool accepting);  // the accept check's latest verdict
+    // Whether pgwardend's lease decides (fencing) and, if so, whether it lets this node be the
+    // primary, as the last look at it said.
+    void set_lease(bool enforced, bool allows_primary);
 
     void connection_opened();
     void connection_closed();
@@ -58,6 +61,8 @@ class Metrics {
     cluster::Role role_ = cluster::Role::unknown;
     std::uint64_t accept_failures_ = 0;
     bool accepting_ = false;  // not known to accept until the first verdict
+    bool lease_enforced_ = false;
+    bool lease_allows_primary_ = false;
     std::uint64_t connections_open_ = 0;
     std::uint64_t connections_rejected_ = 0;
 };

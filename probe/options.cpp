@@ -2,6 +2,7 @@
 
 #include "config/pgwarden_ini.hpp"
 #include "config/repmgr_config.hpp"
+#include "lease/lease_file.hpp"
 
 #include <fmt/format.h>
 #include <boost/program_options.hpp>
@@ -39,7 +40,13 @@ po::options_description describe_options() {
          "concurrent HTTP connections; more are answered 503 and closed")
         ("log-level,L", po::value<std::string>()->default_value("INFO"),
          "DEBUG, INFO, NOTICE, WARNING, ERROR, ALERT, CRIT or EMERG")
-        ("log-file", po::value<std::string>(), "append the log here instead of stderr");
+        ("log-file", po::value<std::string>(), "append the log here instead of stderr")
+        ("fencing", po::value<std::string>()->default_value("auto"),
+         "auto: obey pgwardend's lease once it writes one; on: always (503 without a valid "
+         "lease); off: pg_is_in_recovery() alone")
+        ("lease-directory", po::value<std::string>()->default_value(lease::kDefaultLeaseDirectory),
+         "where pgwardend writes its lease (pgwarden.ini [daemon] lease-directory)")
+        ("node-id", po::value<long long>(), "this node's node_id (default: repmgr.conf's)");
     // clang-format on
     return desc;
 }
@@ -119,6 +126,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
     // The conninfo comes from --conninfo / the INI; repmgr.conf is read when -f is given or when
     // nothing else names the database.
     const bool config_given = vm.count("config-file") != 0U;
+    std::optional<int> repmgr_node_id;
     if (vm.count("conninfo") != 0U)
         settings.checker.conninfo = vm["conninfo"].as<std::string>();
     if (config_given || settings.checker.conninfo.empty()) {
@@ -126,10 +134,30 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
             config_given ? std::optional(vm["config-file"].as<std::string>()) : std::nullopt;
         const auto repmgr = config::load_repmgr_conf(config::locate_repmgr_conf(explicit_path));
         settings.warnings = repmgr.warnings;
+        if (repmgr.node_id > 0)
+            repmgr_node_id = repmgr.node_id;
         if (settings.checker.conninfo.empty())
             settings.checker.conninfo = repmgr.conninfo;
     }
     settings.accept.conninfo = settings.checker.conninfo;
+
+    const auto fencing = failover::parse_fencing_mode(vm["fencing"].as<std::string>());
+    if (!fencing)
+        throw std::runtime_error(fmt::format("invalid --fencing \"{}\": use auto, on or off",
+                                             vm["fencing"].as<std::string>()));
+    settings.lease.mode = *fencing;
+    settings.lease.directory = vm["lease-directory"].as<std::string>();
+    if (vm.count("node-id") != 0U)
+        settings.lease.node_id = static_cast<int>(bounded(vm, "node-id", 1, 2147483647));
+    else if (repmgr_node_id)
+        settings.lease.node_id = repmgr_node_id;
+    if (!settings.lease.node_id && settings.lease.mode == failover::FencingMode::on)
+        throw std::runtime_error(
+            "--fencing on needs this node's node_id: give --node-id or a repmgr.conf (-f)");
+    if (!settings.lease.node_id && settings.lease.mode == failover::FencingMode::auto_)
+        settings.warnings.push_back(
+            "this node's node_id is unknown (no --node-id, no repmgr.conf read): pgwardend's "
+            "lease is not looked at");
     parsed.settings = std::move(settings);
     return parsed;
 }

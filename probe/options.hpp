@@ -17,6 +17,7 @@ struct ProbeSettings {
     unsigned short port = 5445;
     CheckerSettings checker;
     AcceptCheckSettings accept;  // the checker's conninfo; its query_timeout bounds an attempt
+    LeaseSettings lease;         // pgwardend's lease: fencing mode, where, for which node
     ServerLimits limits;
     log::Level log_level = log::Level::info;
     std::string log_file;               // empty: stderr (journald under systemd)

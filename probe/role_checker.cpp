@@ -17,11 +17,12 @@ constexpr milliseconds kFirstBackoff{20};
 }
 
 RoleChecker::RoleChecker(asio::io_context& io, CheckerSettings settings, Metrics& metrics,
-                         AcceptChecker& accept)
+                         AcceptChecker& accept, LeaseReader& lease)
     : io_(io),
       settings_(std::move(settings)),
       metrics_(metrics),
       accept_(accept),
+      lease_(lease),
       conn_(io),
       deadline_timer_(io),
       backoff_timer_(io) {
@@ -148,6 +149,15 @@ void RoleChecker::finish_attempt(const cluster::NodeState& observed) {
     attempt_in_flight_ = false;
     cluster::NodeState state = observed;
     state.accepting_connections = accept_.accepting();
+    // The lease matters only where the server would otherwise count as a primary.
+    if (state.reachable && !state.in_recovery) {
+        const auto lease = lease_.look();
+        if (lease.enforced) {
+            state.lease_allows_primary = lease.allows_primary;
+            state.lease_note = lease.why;
+        }
+        metrics_.set_lease(lease.enforced, lease.allows_primary);
+    }
     if (state.reachable) {
         consecutive_failures_ = 0;
     } else {

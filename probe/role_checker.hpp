@@ -4,6 +4,7 @@
 #pragma once
 
 #include "accept_checker.hpp"
+#include "lease_reader.hpp"
 #include "metrics.hpp"
 #include "pg/async_connection.hpp"
 #include "role_source.hpp"
@@ -26,9 +27,10 @@ struct CheckerSettings {
 
 class RoleChecker : public RoleSource {
   public:
-    // `accept` must outlive the checker; it learns of this checker's own reconnects.
+    // `accept` must outlive the checker; it learns of this checker's own reconnects. `lease`
+    // (must outlive it too) is read for every answer.
     RoleChecker(boost::asio::io_context& io, CheckerSettings settings, Metrics& metrics,
-                AcceptChecker& accept);
+                AcceptChecker& accept, LeaseReader& lease);
     void check(Callback done) override;
     void stop();
 
@@ -54,6 +56,7 @@ class RoleChecker : public RoleSource {
     CheckerSettings settings_;
     Metrics& metrics_;
     AcceptChecker& accept_;
+    LeaseReader& lease_;
     pg::AsyncConnection conn_;
     boost::asio::steady_timer deadline_timer_;
     boost::asio::steady_timer backoff_timer_;

@@ -182,12 +182,17 @@ std::string state_json(const cluster::NodeState& state) {
         reachable && state.timeline ? std::optional<std::uint64_t>{*state.timeline} : std::nullopt;
     const std::optional<std::uint64_t> lag = standby ? state.replay_lag_bytes : std::nullopt;
     return fmt::format(
-        R"({{"role":{},"state":"{}","in_recovery":{},"timeline":{},"replication_state":{},"lag_bytes":{},"accepting_connections":{}}})",
+        R"({{"role":{},"state":"{}","in_recovery":{},"timeline":{},"replication_state":{},"lag_bytes":{},"accepting_connections":{}{}}})",
         json_string(cluster::role_name(cluster::role_of(state))),
         reachable ? "running" : "unreachable",
         reachable ? (state.in_recovery ? "true" : "false") : "null", json_optional_uint(timeline),
         standby && state.streaming ? R"("streaming")" : "null", json_optional_uint(lag),
-        state.accepting_connections ? "true" : "false");
+        state.accepting_connections ? "true" : "false",
+        state.lease_note.empty()
+            ? std::string()
+            : fmt::format(R"(,"lease_valid":{},"lease":{})",
+                          state.lease_allows_primary ? "true" : "false",
+                          json_string(state.lease_note)));
 }
 
 // Patroni's replica check: running in recovery and, when ?lag= is given, known to be within it.

@@ -30,7 +30,7 @@ bool is_serving(const NodeState& state) {
 }
 
 bool is_writable_primary(const NodeState& state) {
-    return is_serving(state) && role_of(state) == Role::primary;
+    return is_serving(state) && role_of(state) == Role::primary && state.lease_allows_primary;
 }
 
 }  // namespace pgwarden::cluster

@@ -22,7 +22,11 @@ struct NodeState {
     // own fresh connection, hence true; the probe, which keeps one connection (a frozen postmaster
     // leaves it answering), sets it from its periodic accept check.
     bool accepting_connections = true;
-    std::string error;  // why the check failed; never holds a secret
+    // pgwardend's lease (failover/lease.hpp) lets this node act as the primary. A one-off look
+    // (the CLI) has no lease to read, hence true; the probe sets it from the lease file.
+    bool lease_allows_primary = true;
+    std::string lease_note;  // why, as the probe's JSON shows it (empty: no lease looked at)
+    std::string error;       // why the check failed; never holds a secret
 };
 
 enum class Role { primary, standby, unknown };
@@ -36,7 +40,8 @@ std::string_view role_name(Role role);  // "primary", "standby", "unknown"
 // Reachable and accepting new connections: what clients routed to this node need, in any role.
 bool is_serving(const NodeState& state);
 
-// The single answer to "should this node take writes?". Today: serving and not in recovery.
+// The single answer to "should this node take writes?": serving, not in recovery, and, where
+// pgwardend fences, holding its lease (positive, fresh evidence that it is the primary).
 bool is_writable_primary(const NodeState& state);
 
 }  // namespace pgwarden::cluster

@@ -91,9 +91,9 @@ struct LiftFence {
 using StandbyAction =
     std::variant<CheckUpstream, LookForPrimary, RunElection, Promote, Follow, BecomePrimary,
                  SetLocalActive, CheckLocal, RecordEvent, Explain, GiveUp>;
-using PrimaryAction = std::variant<CheckLocal, CheckChildren, RunChildDisconnectCommand,
-                                   BecomeStandby, CheckPeers, RenewLease, Fence, LiftFence,
-                                   RecordEvent, GiveUp>;
+using PrimaryAction =
+    std::variant<CheckLocal, CheckChildren, RunChildDisconnectCommand, BecomeStandby, CheckPeers,
+                 RenewLease, Fence, LiftFence, RecordEvent, GiveUp>;
 
 // "follow 3", "record_event repmgrd_upstream_disconnect", ... for the debug log.
 std::string describe(const StandbyAction& action);

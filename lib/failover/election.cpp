@@ -120,6 +120,15 @@ ElectionOutcome decide_election(const ElectionInput& input) {
                       fmt::format("no visible node is in the primary's location \"{}\": "
                                   "assuming a network split",
                                   input.primary_location));
+    if (input.fence_guard_secs)
+        for (const NodeView& node : input.siblings)
+            if (node.visible && node.seconds_since_primary_seen &&
+                *node.seconds_since_primary_seen < *input.fence_guard_secs)
+                return finish(outcome, Verdict::cancelled, 0,
+                              fmt::format("node {} reached the primary {} s ago, within the "
+                                          "fence guard ({} s): its lease may still be valid",
+                                          describe(node), *node.seconds_since_primary_seen,
+                                          *input.fence_guard_secs));
     if (input.primary_visibility_consensus && sees_primary != nullptr)
         return finish(outcome, Verdict::cancelled, 0,
                       fmt::format("node {} still sees the primary "

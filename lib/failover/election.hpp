@@ -37,6 +37,9 @@ struct ElectionInput {
     int monitor_interval_secs = 2;
     bool automatic = true;  // failover=automatic
     bool primary_visibility_consensus = false;
+    // Fencing: a visible sibling that reached the primary less than this long ago may have kept
+    // its lease alive (it may be the majority that confirmed it): no election until it is older.
+    std::optional<int> fence_guard_secs;
 };
 
 enum class Verdict {

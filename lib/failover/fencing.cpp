@@ -62,9 +62,10 @@ std::optional<std::string> newer_than_self(const PeerSeen& peer, const PrimaryEv
                            peer.timeline, evidence.own_timeline);
     if (peer.records_self_inactive && peer.recorded_primary &&
         *peer.recorded_primary != evidence.self_id)
-        return fmt::format("node {}'s metadata marks this node failed and names node {} the "
-                           "primary",
-                           peer.node_id, *peer.recorded_primary);
+        return fmt::format(
+            "node {}'s metadata marks this node failed and names node {} the "
+            "primary",
+            peer.node_id, *peer.recorded_primary);
     return std::nullopt;
 }
 
@@ -86,7 +87,8 @@ StandingVerdict judge_standing(const PrimaryEvidence& evidence) {
     }
     if (verdict.seen_nodes * 2 > verdict.total_nodes) {
         verdict.standing = Standing::confirmed;
-        verdict.reason = fmt::format("{} of {} nodes seen", verdict.seen_nodes, verdict.total_nodes);
+        verdict.reason =
+            fmt::format("{} of {} nodes seen", verdict.seen_nodes, verdict.total_nodes);
     } else {
         verdict.standing = Standing::isolated;
         verdict.reason = fmt::format("only {} of {} nodes seen: no majority", verdict.seen_nodes,

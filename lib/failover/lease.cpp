@@ -124,8 +124,8 @@ LeaseAnswer answer_from_lease(const LeaseLook& look, FencingMode mode, int node_
     }
     const Lease& lease = *look.lease;
     if (lease.node_id != node_id)
-        answer.why = fmt::format("the lease is node {}'s, not this node's ({})", lease.node_id,
-                                 node_id);
+        answer.why =
+            fmt::format("the lease is node {}'s, not this node's ({})", lease.node_id, node_id);
     else if (lease.boot_id != boot_id)
         answer.why = "the lease is from an earlier boot";
     else if (lease.verdict != LeaseVerdict::primary)
@@ -136,8 +136,8 @@ LeaseAnswer answer_from_lease(const LeaseLook& look, FencingMode mode, int node_
                                  now_ms - lease.valid_until_ms);
     else {
         answer.allows_primary = true;
-        answer.why = fmt::format("pgwardend's lease is valid for {} ms more",
-                                 lease.valid_until_ms - now_ms);
+        answer.why =
+            fmt::format("pgwardend's lease is valid for {} ms more", lease.valid_until_ms - now_ms);
     }
     return answer;
 }

@@ -35,9 +35,9 @@ std::optional<Lease> parse_lease(std::string_view text, std::string* error);
 
 // How the probe treats the lease (pgwarden.ini [probe] fencing).
 enum class FencingMode {
-    off,   // the probe answers from pg_is_in_recovery() alone, as the socat script did
-    on,    // 200 on /primary only with a valid primary lease for this node
-    auto_, // as "on" once a lease file exists (a cluster run by pgwardend), else as "off"
+    off,    // the probe answers from pg_is_in_recovery() alone, as the socat script did
+    on,     // 200 on /primary only with a valid primary lease for this node
+    auto_,  // as "on" once a lease file exists (a cluster run by pgwardend), else as "off"
 };
 std::optional<FencingMode> parse_fencing_mode(std::string_view text);
 

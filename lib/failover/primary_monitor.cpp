@@ -82,27 +82,17 @@ struct PrimaryRows {
     static bool peers_check_due(const Step& s) {
         return !s.m.peers_check_in_flight_ && s.now >= s.m.next_peers_check_;
     }
-    static bool fencing_off(const Step& s) {
-        return s.m.timing_.fence.action == FenceAction::off;
-    }
+    static bool fencing_off(const Step& s) { return s.m.timing_.fence.action == FenceAction::off; }
     static bool standing_is(const Step& s, Standing standing) {
         return !fencing_off(s) && s.seen.standing.standing == standing;
     }
     static bool confirmed(const Step& s) { return standing_is(s, Standing::confirmed); }
     static bool isolated(const Step& s) { return standing_is(s, Standing::isolated); }
     static bool superseded(const Step& s) { return standing_is(s, Standing::superseded); }
-    static bool confirmed_and_liftable(const Step& s) {
-        return confirmed(s) && !s.m.superseded_;
-    }
-    static bool confirmed_but_superseded(const Step& s) {
-        return confirmed(s) && s.m.superseded_;
-    }
-    static bool fence_timeout_passed(const Step& s) {
-        return s.now >= s.m.lease_end();
-    }
-    static bool lease_ran_out(const Step& s) {
-        return !fencing_off(s) && fence_timeout_passed(s);
-    }
+    static bool confirmed_and_liftable(const Step& s) { return confirmed(s) && !s.m.superseded_; }
+    static bool confirmed_but_superseded(const Step& s) { return confirmed(s) && s.m.superseded_; }
+    static bool fence_timeout_passed(const Step& s) { return s.now >= s.m.lease_end(); }
+    static bool lease_ran_out(const Step& s) { return !fencing_off(s) && fence_timeout_passed(s); }
     static bool give_up_due(const Step& s) {
         return s.m.timing_.degraded_monitoring_timeout && s.m.down_since_ &&
                s.now >= *s.m.down_since_ + *s.m.timing_.degraded_monitoring_timeout;
@@ -180,10 +170,9 @@ struct PrimaryRows {
         s.m.state_ = S::fenced;
         s.m.fence_reason_ = reason;
         s.actions.push_back(Fence{s.m.timing_.fence.action, reason});
-        s.actions.push_back(RecordEvent{"pgwarden_fence", true,
-                                        fmt::format("fenced ({}): {}",
-                                                    fence_action_name(s.m.timing_.fence.action),
-                                                    reason)});
+        s.actions.push_back(RecordEvent{
+            "pgwarden_fence", true,
+            fmt::format("fenced ({}): {}", fence_action_name(s.m.timing_.fence.action), reason)});
     }
     static void fence_superseded(Step& s) {
         end_peers_check(s);
@@ -196,15 +185,18 @@ struct PrimaryRows {
     }
     static void note_superseded(Step& s) {
         end_peers_check(s);
+        // Said once: from now on the fence is never lifted (the node needs a rejoin).
+        if (!s.m.superseded_)
+            s.actions.push_back(RecordEvent{"pgwarden_superseded", true, s.seen.standing.reason});
         s.m.superseded_ = true;
     }
     static void lift_fence(Step& s) {
         renew(s);
         s.m.state_ = S::running;
         s.actions.push_back(LiftFence{s.m.timing_.fence.action, s.seen.standing.reason});
-        s.actions.push_back(RecordEvent{"pgwarden_fence_lifted", true,
-                                        "a majority is seen again and nobody was promoted: " +
-                                            s.seen.standing.reason});
+        s.actions.push_back(RecordEvent{
+            "pgwarden_fence_lifted", true,
+            "a majority is seen again and nobody was promoted: " + s.seen.standing.reason});
     }
     static void promoted(Step& s) {
         s.m.confirmed_at_ = s.seen.checked_at;
@@ -242,10 +234,10 @@ const std::vector<PrimaryMonitor::Transition>& PrimaryMonitor::transitions() {
          "the children could not be counted: nothing is concluded"},
         {S::running, O::tick, "the lease ran out unrenewed", R::lease_ran_out, R::fence_isolated,
          "fenced", "no confirmation for fence_timeout (checks did not finish): fenced"},
-        {S::running, O::tick, "a peers check is due", R::peers_check_due, R::start_peers_check,
-         "=", "ask every other node, over this daemon's own connections, who the primary is"},
-        {S::running, O::peers_seen, "fence-action is off", R::fencing_off, R::renew_unfenced,
-         "=", "fencing is off: the lease follows the local role alone (repmgrd's behaviour)"},
+        {S::running, O::tick, "a peers check is due", R::peers_check_due, R::start_peers_check, "=",
+         "ask every other node, over this daemon's own connections, who the primary is"},
+        {S::running, O::peers_seen, "fence-action is off", R::fencing_off, R::renew_unfenced, "=",
+         "fencing is off: the lease follows the local role alone (repmgrd's behaviour)"},
         {S::running, O::peers_seen, "standing confirmed", R::confirmed, R::renew, "=",
          "a majority is seen and nobody was promoted after this node: the lease is renewed"},
         {S::running, O::peers_seen, "no majority", R::isolated, R::lose_majority, "isolated",
@@ -256,8 +248,8 @@ const std::vector<PrimaryMonitor::Transition>& PrimaryMonitor::transitions() {
          "the election lock on a majority confirms this new primary: the first lease"},
 
         // --- isolated: no majority seen, the lease runs out ---
-        {S::isolated, O::tick, "fence_timeout since the last confirmation",
-         R::fence_timeout_passed, R::fence_isolated, "fenced",
+        {S::isolated, O::tick, "fence_timeout since the last confirmation", R::fence_timeout_passed,
+         R::fence_isolated, "fenced",
          "the lease has run out: the probe answers 503 and the fence action is applied"},
         {S::isolated, O::tick, "a local check is due", R::local_check_due, R::start_local_check,
          "=", "check the local node every monitor_interval_secs"},
@@ -283,18 +275,18 @@ const std::vector<PrimaryMonitor::Transition>& PrimaryMonitor::transitions() {
          "the children could not be counted: nothing is concluded"},
 
         // --- fenced: the lease says fenced; lifted only if nobody was promoted meanwhile ---
-        {S::fenced, O::tick, "a local check is due", R::local_check_due, R::start_local_check,
-         "=", "check the local node every monitor_interval_secs"},
-        {S::fenced, O::tick, "a peers check is due", R::peers_check_due, R::start_peers_check,
-         "=", "look for a majority again"},
+        {S::fenced, O::tick, "a local check is due", R::local_check_due, R::start_local_check, "=",
+         "check the local node every monitor_interval_secs"},
+        {S::fenced, O::tick, "a peers check is due", R::peers_check_due, R::start_peers_check, "=",
+         "look for a majority again"},
         {S::fenced, O::peers_seen, "confirmed, never superseded", R::confirmed_and_liftable,
          R::lift_fence, "monitoring the primary",
          "a majority is seen again and nobody was promoted: the fence is lifted"},
         {S::fenced, O::peers_seen, "confirmed after a promotion", R::confirmed_but_superseded,
          R::end_peers_check, "=",
          "another node was promoted after this one: it stays fenced until rejoined"},
-        {S::fenced, O::peers_seen, "another node promoted", R::superseded, R::note_superseded,
-         "=", "another node was promoted after this one: it stays fenced until rejoined"},
+        {S::fenced, O::peers_seen, "another node promoted", R::superseded, R::note_superseded, "=",
+         "another node was promoted after this one: it stays fenced until rejoined"},
         {S::fenced, O::peers_seen, "no majority", R::isolated, R::end_peers_check, "=",
          "still no majority"},
         {S::fenced, O::peers_seen, "fence-action is off", R::fencing_off, R::end_peers_check, "=",

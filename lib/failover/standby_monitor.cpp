@@ -336,9 +336,8 @@ const std::vector<StandbyMonitor::Transition>& StandbyMonitor::transitions() {
          "this node's own PostgreSQL does not answer: standby_failure"},
 
         // --- waiting out the old primary's lease (fencing): the upstream may still come back ---
-        {S::lease_wait, O::tick, "the old lease has run out", R::lease_run_out,
-         R::decide_failover, "electing|degraded",
-         "fence_timeout + balancer margin since the primary was lost: elect"},
+        {S::lease_wait, O::tick, "the old lease has run out", R::lease_run_out, R::decide_failover,
+         "electing|degraded", "fence_timeout + balancer margin since the primary was lost: elect"},
         {S::lease_wait, O::tick, "a check is due", R::check_due, R::start_upstream_check, "=",
          "the upstream may come back meanwhile"},
         {S::lease_wait, O::tick, "a poll is due", R::poll_due, R::poll_soon, "=",

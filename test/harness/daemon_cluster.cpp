@@ -128,10 +128,10 @@ void DaemonCluster::start_daemon(int i) {
     if (slot && slot->running())
         return;
     const auto& node = repmgr_.cluster.node(i);
-    slot.emplace(std::vector<std::string>{pgwarden::test::daemon_bin(), "-f", conf(i),
-                                          "--daemonize=false", "--no-pid-file", "--ini",
-                                          ini_path(i)},
-                 node.node_dir + "/pgwardend.stderr", true);
+    slot.emplace(
+        std::vector<std::string>{pgwarden::test::daemon_bin(), "-f", conf(i), "--daemonize=false",
+                                 "--no-pid-file", "--ini", ini_path(i)},
+        node.node_dir + "/pgwardend.stderr", true);
     const bool monitoring = wait_until(
         [&] {
             const auto log = daemon_log(i);

@@ -52,8 +52,7 @@ TEST_CASE("two nodes without a witness: the primary alone is no majority", "[fen
     CHECK(judge_standing(evidence).standing == Standing::confirmed);
 }
 
-TEST_CASE("a peer on a later timeline or out of recovery supersedes this primary",
-          "[fencing]") {
+TEST_CASE("a peer on a later timeline or out of recovery supersedes this primary", "[fencing]") {
     auto later = judge_standing(three_nodes(standby(2, true, 2), standby(3, true)));
     CHECK(later.standing == Standing::superseded);
     CHECK(later.superseded_by == 2);
@@ -71,8 +70,7 @@ TEST_CASE("metadata that marked this node failed and names another primary super
     auto knows = standby(3, true);
     knows.recorded_primary = 2;
     knows.records_self_inactive = true;
-    CHECK(judge_standing(three_nodes(standby(2, false), knows)).standing ==
-          Standing::superseded);
+    CHECK(judge_standing(three_nodes(standby(2, false), knows)).standing == Standing::superseded);
     // A stale copy that still names this node, or names another without marking this one
     // failed, is no evidence of a promotion.
     auto stale = standby(3, true);
