@@ -5,6 +5,7 @@
 #include "command_registry.hpp"
 #include "model/exit_codes.hpp"
 #include "node_rejoin_plan.hpp"
+#include "rejoin_data_directory.hpp"
 #include "replication_files.hpp"
 #include "standby_actions.hpp"
 #include "standby_decisions.hpp"
@@ -27,10 +28,6 @@ using log::Level;
 using standby::detail;
 using standby::hint;
 
-// pg_controldata answers at once; pg_rewind copies what diverged, which can take long on a big
-// data directory, but not forever.
-constexpr std::chrono::seconds kControlDataTimeout{30};
-constexpr std::chrono::hours kRewindTimeout{6};
 constexpr std::chrono::seconds kOneSecond{1};
 
 void print(const rejoin::Report& report, bool verbose) {
@@ -63,127 +60,6 @@ const char* describe_ping(PGPing ping) {
             return "PQPING_NO_ATTEMPT";
     }
     return "unknown";
-}
-
-std::optional<rejoin::ControlData> read_controldata(const config::RepmgrConfig& config) {
-    // LC_ALL=C: the field names are translated otherwise.
-    const auto command =
-        fmt::format("LC_ALL=C {} {}", standby::pg_program(config, "pg_controldata"),
-                    rejoin::shell_quote(config.data_directory));
-    const auto outcome = exec::run_shell(command, kControlDataTimeout, Level::debug);
-    if (!outcome.ok())
-        return std::nullopt;
-    return rejoin::parse_controldata(outcome.output);
-}
-
-std::optional<int> read_server_version(const std::string& data_directory) {
-    try {
-        return rejoin::version_num_from_pg_version(
-            standby::read_text_file(data_directory + "/PG_VERSION"));
-    } catch (const std::exception&) {
-        return std::nullopt;
-    }
-}
-
-// The reason pg_rewind could not rewind this data directory from the primary, if any.
-std::optional<std::string> rewind_obstacle(pg::Connection& primary,
-                                           const rejoin::ControlData& control) {
-    const auto settings = cluster::rewind_settings(primary);
-    if (!settings)
-        return "unable to read \"full_page_writes\" and \"wal_log_hints\" on the rejoin target";
-    if (!settings->full_page_writes)
-        return "\"full_page_writes\" must be set to \"on\"";
-    if (control.checksum_version == 0 && !settings->wal_log_hints)
-        return "\"wal_log_hints\" must be set to \"on\", or data checksums must be enabled";
-    return std::nullopt;
-}
-
-// --config-files: copied out of the data directory before pg_rewind overwrites them, and back
-// afterwards.
-bool archive_config_files(const rejoin::RejoinOptions& options, const std::string& data_directory,
-                          const std::string& archive_dir) {
-    std::error_code ec;
-    fs::create_directories(archive_dir, ec);
-    if (ec) {
-        log::error("unable to create temporary archive directory \"{}\"", archive_dir);
-        detail(Level::error, ec.message());
-        return false;
-    }
-    for (const auto& entry : fs::directory_iterator(archive_dir, ec)) {
-        if (entry.is_regular_file())
-            fs::remove(entry.path(), ec);
-    }
-    for (const auto& name : options.config_files) {
-        const auto source = fs::path(data_directory) / name;
-        if (!fs::exists(source, ec)) {
-            log::warning("specified file \"{}\" not found, skipping", source.string());
-            continue;
-        }
-        fs::copy_file(source, fs::path(archive_dir) / name, fs::copy_options::overwrite_existing,
-                      ec);
-        if (ec) {
-            log::error("unable to copy \"{}\" to \"{}\"", source.string(), archive_dir);
-            detail(Level::error, ec.message());
-            return false;
-        }
-    }
-    return true;
-}
-
-void restore_config_files(const std::string& data_directory, const std::string& archive_dir) {
-    int copied = 0;
-    bool all_ok = true;
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(archive_dir, ec)) {
-        if (!entry.is_regular_file())
-            continue;
-        std::error_code copy_ec;
-        fs::copy_file(entry.path(), fs::path(data_directory) / entry.path().filename(),
-                      fs::copy_options::overwrite_existing, copy_ec);
-        if (copy_ec) {
-            all_ok = false;
-            log::warning("unable to copy \"{}\" to \"{}\"", entry.path().filename().string(),
-                         data_directory);
-            continue;
-        }
-        fs::remove(entry.path(), copy_ec);
-        ++copied;
-    }
-    log::notice("{} files copied to {}", copied, data_directory);
-    if (!all_ok) {
-        log::warning("unable to copy all files from \"{}\"", archive_dir);
-        return;
-    }
-    fs::remove(archive_dir, ec);
-}
-
-// pg_rewind, with standby.signal hidden while it runs crash recovery in single-user mode (which
-// refuses to start with the file present).
-bool run_rewind(const config::RepmgrConfig& config, const rejoin::RejoinOptions& options,
-                const std::string& command, bool unclean, const std::string& archive_dir) {
-    if (!archive_config_files(options, config.data_directory, archive_dir))
-        return false;
-    log::notice("executing pg_rewind");
-    detail(Level::notice, fmt::format("pg_rewind command is \"{}\"", command));
-    const std::string signal_file = config.data_directory + "/standby.signal";
-    if (unclean) {
-        log::notice("temporarily removing \"standby.signal\"");
-        detail(Level::notice, "this is required so pg_rewind can fix the unclean shutdown");
-        std::error_code ec;
-        fs::remove(signal_file, ec);
-    }
-    const auto outcome = exec::run_shell(command, kRewindTimeout, Level::debug);
-    if (unclean) {
-        log::notice("recreating \"standby.signal\"");
-        standby::write_text_file(signal_file, "");
-    }
-    if (!outcome.ok()) {
-        log::error("unable to execute pg_rewind");
-        detail(Level::error, outcome.timed_out ? "pg_rewind timed out" : outcome.output);
-        return false;
-    }
-    restore_config_files(config.data_directory, archive_dir);
-    return true;
 }
 
 bool start_local(const config::RepmgrConfig& config) {
@@ -305,6 +181,39 @@ std::optional<rejoin::AttachVerdict> check_attach(const config::RepmgrConfig& co
     return verdict;
 }
 
+// repmgr's check_standby_join: up to node_rejoin_timeout one-second attempts, first for the
+// server to answer, then for it to stream from the primary, with repmgr's progress lines.
+enum class Join { joined, no_ping, not_streaming };
+Join wait_for_join(const config::RepmgrConfig& config, RejoinTarget& target) {
+    const int attempts = config.node_rejoin_timeout;
+    int attempt = 0;
+    for (; attempt < attempts && PQping(config.conninfo.c_str()) != PQPING_OK; ++attempt)
+        std::this_thread::sleep_for(kOneSecond);
+    if (attempt >= attempts)
+        return Join::no_ping;
+    for (; attempt < attempts; ++attempt) {
+        const auto state = cluster::replication_state(target.conn, config.node_name);
+        if (state == "streaming")
+            return Join::joined;
+        if (state)
+            log::warning("node \"{}\" attached in state \"{}\"", config.node_name, *state);
+        if (attempt % 5 == 0) {
+            log::info(
+                "waiting for node \"{}\" (ID: {}) to connect to new primary; {} of max {} "
+                "attempts (parameter \"node_rejoin_timeout\")",
+                config.node_name, config.node_id, attempt + 1, attempts);
+            // repmgr 5.3 names the primary with this node's ID here; scripts see its line.
+            if (state)
+                detail(Level::info,
+                       fmt::format("node \"{}\" (ID: {}) is currently attached to its upstream "
+                                   "node in state \"{}\"",
+                                   target.primary.node_name, config.node_id, *state));
+        }
+        std::this_thread::sleep_for(kOneSecond);
+    }
+    return Join::not_streaming;
+}
+
 int command_line_errors(const std::vector<std::string>& errors) {
     std::string text = "The following command line errors were encountered:\n";
     for (const auto& error : errors)
@@ -328,7 +237,7 @@ int node_rejoin(const CliOptions& cli) {
         log::error("unable to determine status of server");
         return model::kErrBadConfig;
     }
-    const auto control = read_controldata(config);
+    const auto control = rejoin::read_controldata(config);
     if (!control) {
         log::error("unable to determine database state from pg_control");
         return model::kErrBadConfig;
@@ -339,7 +248,7 @@ int node_rejoin(const CliOptions& cli) {
         return model::kErrRejoinFail;
     }
     log::debug("local server answers {}", describe_ping(ping));
-    const auto version = read_server_version(config.data_directory);
+    const auto version = rejoin::read_server_version(config.data_directory);
     if (!version) {
         log::error("unable to determine database version");
         return model::kErrBadConfig;
@@ -371,7 +280,7 @@ int node_rejoin(const CliOptions& cli) {
     const auto archive_dir =
         rejoin::archive_directory(options.config_archive_dir, config.node_name);
     if (rewind) {
-        if (const auto obstacle = rewind_obstacle(target->conn, *control)) {
+        if (const auto obstacle = rejoin::rewind_obstacle(target->conn, *control)) {
             log::error("--force-rewind specified but pg_rewind cannot be used");
             detail(Level::error, *obstacle);
             return model::kErrBadConfig;
@@ -399,7 +308,7 @@ int node_rejoin(const CliOptions& cli) {
                          target->primary.node_name, target->primary.node_id);
             detail(Level::warning, e.what());
         }
-        if (!run_rewind(config, options, command, shutdown.unclean, archive_dir))
+        if (!rejoin::run_rewind(config, options, command, shutdown.unclean, archive_dir))
             return model::kErrRejoinFail;
     }
 
@@ -462,35 +371,28 @@ int node_rejoin(const CliOptions& cli) {
     event.details =
         fmt::format("node {} is now attached to node {}", config.node_id, target->primary.node_id);
 
-    auto attached = [&] { return standby::is_attached(target->conn, config.node_name); };
     bool success = false;
     if (options.wait) {
-        const auto timeout = std::chrono::seconds(config.node_rejoin_timeout);
-        auto sleep = [](std::chrono::milliseconds step) { std::this_thread::sleep_for(step); };
-        const bool up = standby::poll_until(
-            timeout, kOneSecond, [&] { return PQping(config.conninfo.c_str()) == PQPING_OK; },
-            sleep);
-        success = up && standby::poll_until(timeout, kOneSecond, attached, sleep);
+        const Join join = wait_for_join(config, *target);
+        success = join == Join::joined;
         event.successful = success;
         cluster::record_event(&target->conn, config, event);
         if (!success) {
             log::error("NODE REJOIN failed");
-            if (!up)
-                detail(Level::error,
-                       fmt::format("local node \"{}\" did not become available start after {} "
-                                   "seconds",
-                                   config.node_name, config.node_rejoin_timeout));
-            else
-                detail(Level::error,
-                       fmt::format("no active record for local node \"{}\" found in node \"{}\"'s "
-                                   "\"pg_stat_replication\" table",
-                                   config.node_name, target->primary.node_name));
+            detail(Level::error,
+                   join == Join::no_ping
+                       ? fmt::format("local node \"{}\" did not become available start after {} "
+                                     "seconds",
+                                     config.node_name, config.node_rejoin_timeout)
+                       : fmt::format("no active record for local node \"{}\" found in node "
+                                     "\"{}\"'s \"pg_stat_replication\" table",
+                                     config.node_name, target->primary.node_name));
             hint(Level::error, "check the PostgreSQL log on the local node");
             return model::kErrRejoinFail;
         }
     } else {
         // repmgr records no event with -W/--no-wait: the outcome is not known yet.
-        success = attached();
+        success = cluster::replication_state(target->conn, config.node_name) == "streaming";
     }
 
     // The primary's own slot, copied in from its days as this node's standby, would hold WAL.

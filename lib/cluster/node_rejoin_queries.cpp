@@ -32,6 +32,20 @@ std::optional<SlotCapacity> slot_capacity(pg::Connection& conn) {
     }
 }
 
+std::optional<std::string> replication_state(pg::Connection& conn, const std::string& node_name) {
+    try {
+        const auto result = conn.exec(
+            "SELECT state FROM pg_catalog.pg_stat_replication WHERE application_name = $1 "
+            "ORDER BY state <> 'streaming' LIMIT 1",
+            {node_name});
+        if (result.rows() == 0)
+            return std::nullopt;
+        return std::string(result.value(0, 0));
+    } catch (const pg::PgError&) {
+        return std::nullopt;
+    }
+}
+
 void checkpoint(pg::Connection& conn) {
     conn.exec("CHECKPOINT");
 }

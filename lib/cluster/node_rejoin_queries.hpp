@@ -25,6 +25,10 @@ struct SlotCapacity {
 };
 std::optional<SlotCapacity> slot_capacity(pg::Connection& conn);
 
+// The state of `node_name`'s walsender in pg_stat_replication ("streaming", "startup", ...):
+// "streaming" when any of its rows streams; nullopt when it has none or the query fails.
+std::optional<std::string> replication_state(pg::Connection& conn, const std::string& node_name);
+
 // CHECKPOINT: a freshly promoted primary's pg_control names its new timeline only after one, and
 // pg_rewind reads the timeline there. Throws pg::PgError.
 void checkpoint(pg::Connection& conn);

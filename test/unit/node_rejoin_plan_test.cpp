@@ -76,7 +76,7 @@ TEST_CASE("node rejoin reads --force-rewind, --config-files, --config-archive-di
     CHECK(o.dry_run);
 }
 
-TEST_CASE("node rejoin waits by default; --no-wait and a pg_rewind path are understood") {
+TEST_CASE("node rejoin waits by default, and --no-wait and a pg_rewind path are understood") {
     const auto waits = parse_rejoin_options(parse({"node", "rejoin", "-d", "host=a"}));
     REQUIRE(waits.options);
     CHECK(waits.options->wait);
