@@ -105,7 +105,7 @@ TEST_CASE("a -d conninfo libpq cannot parse is a command line error") {
     CHECK(parsed.errors[0].rfind("error parsing conninfo: ", 0) == 0);
 }
 
-TEST_CASE("--config-files without --force-rewind is a command line error") {
+TEST_CASE("node rejoin refuses --config-files without --force-rewind") {
     const auto parsed =
         parse_rejoin_options(parse({"node", "rejoin", "-d", "host=a", "--config-files=x.conf"}));
     CHECK_FALSE(parsed.options);
@@ -202,7 +202,8 @@ TEST_CASE("a node that stopped before the fork point attaches without pg_rewind"
           "local node's recovery point: 0/4000028; rejoin target node's fork point: 0/40000A0");
 }
 
-TEST_CASE("--force-rewind runs pg_rewind even where it is not required, as repmgr does") {
+TEST_CASE(
+    "node rejoin --force-rewind runs pg_rewind even where it is not required, as repmgr does") {
     auto facts = diverged();
     facts.local_lsn = lsn("0/4000028");
     const auto verdict = attach_verdict(facts, true, 1, 2);
