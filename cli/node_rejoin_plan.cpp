@@ -192,7 +192,7 @@ ShutdownVerdict shutdown_verdict(const std::string& state, int server_version_nu
     return verdict;
 }
 
-AttachVerdict attach_verdict(const standby::AttachFacts& facts, bool force_rewind,
+AttachVerdict attach_verdict(const failover::AttachFacts& facts, bool force_rewind,
                              int local_node_id, int target_node_id) {
     AttachVerdict verdict;
     auto& report = verdict.report;
@@ -211,7 +211,7 @@ AttachVerdict attach_verdict(const standby::AttachFacts& facts, bool force_rewin
         detail(Level::info, fmt::format("system identifier is {}", facts.local_system_id)));
     report[0].verbose_only = report[1].verbose_only = true;
 
-    if (const auto refusal = standby::attach_refusal(facts)) {
+    if (const auto refusal = failover::attach_refusal(facts)) {
         verdict.rewind_required = true;
         if (force_rewind) {
             verdict.action = AttachVerdict::Action::rewind;

@@ -8,6 +8,7 @@
 #include "standby_decisions.hpp"
 
 #include "log/log.hpp"
+#include "failover/attach.hpp"
 #include "model/lsn.hpp"
 
 #include <cstdint>
@@ -92,7 +93,7 @@ struct AttachVerdict {
     bool rewind_required = false;  // this node went past the fork point
     Report report;
 };
-AttachVerdict attach_verdict(const standby::AttachFacts& facts, bool force_rewind,
+AttachVerdict attach_verdict(const failover::AttachFacts& facts, bool force_rewind,
                              int local_node_id, int target_node_id);
 
 // The pg_rewind command line, as repmgr builds it: PROGRAM -D 'DATADIR' --source-server='CONNINFO'.

@@ -10,6 +10,7 @@
 #include "standby_actions.hpp"
 #include "standby_decisions.hpp"
 
+#include "cluster/connect.hpp"
 #include "cluster/events.hpp"
 #include "cluster/node_rejoin_queries.hpp"
 #include "exec/shell.hpp"
@@ -126,7 +127,7 @@ std::optional<RejoinTarget> find_primary(const config::RepmgrConfig& config,
                    primary->node_name, primary->node_id);
         detail(Level::error,
                fmt::format("registered primary node conninfo is: \"{}\"", primary->conninfo));
-        if (standby::in_recovery(*upstream) == std::optional<bool>(false)) {
+        if (cluster::query_role(*upstream) == cluster::Role::primary) {
             log::warning(
                 "provided upstream connection string is for a server which is not in "
                 "recovery, but not registered as primary");
@@ -134,7 +135,7 @@ std::optional<RejoinTarget> find_primary(const config::RepmgrConfig& config,
         }
         return std::nullopt;
     }
-    if (standby::in_recovery(*conn) != std::optional<bool>(false)) {
+    if (cluster::query_role(*conn) != cluster::Role::primary) {
         log::error(
             "primary server is registered as node \"{}\" (ID: {}), but server is not a "
             "primary",
@@ -157,7 +158,7 @@ std::optional<rejoin::AttachVerdict> check_attach(const config::RepmgrConfig& co
                                                   const rejoin::ControlData& control,
                                                   const cluster::NodeRecord& primary,
                                                   bool force_rewind, bool verbose) {
-    const auto target = standby::identify_system(primary.conninfo);
+    const auto target = cluster::identify_system(primary.conninfo);
     if (!target) {
         log::error("unable to establish a replication connection to the rejoin target node");
         return std::nullopt;
@@ -165,7 +166,7 @@ std::optional<rejoin::AttachVerdict> check_attach(const config::RepmgrConfig& co
     if (verbose)
         log::info("replication connection to the rejoin target node was successful");
     const auto point = rejoin::recovery_point(control);
-    standby::AttachFacts facts;
+    failover::AttachFacts facts;
     facts.local_system_id = control.system_id;
     facts.local_tli = point.tli;
     facts.local_lsn = point.lsn;
@@ -173,8 +174,8 @@ std::optional<rejoin::AttachVerdict> check_attach(const config::RepmgrConfig& co
     facts.target_tli = target->timeline;
     facts.target_lsn = target->lsn;
     if (facts.target_tli > facts.local_tli) {
-        if (auto history = standby::timeline_history(primary.conninfo, facts.target_tli))
-            facts.fork_lsn = standby::timeline_switchpoint(*history, facts.local_tli);
+        if (auto history = cluster::timeline_history(primary.conninfo, facts.target_tli))
+            facts.fork_lsn = failover::timeline_switchpoint(*history, facts.local_tli);
     }
     auto verdict = rejoin::attach_verdict(facts, force_rewind, config.node_id, primary.node_id);
     print(verdict.report, verbose);

@@ -38,8 +38,8 @@ constexpr const char* kControlData =
     "Min recovery ending loc's timeline:   0\n"
     "Data page checksum version:           0\n";
 
-standby::AttachFacts diverged() {
-    standby::AttachFacts facts;
+pgwarden::failover::AttachFacts diverged() {
+    pgwarden::failover::AttachFacts facts;
     facts.local_system_id = facts.target_system_id = "7312345678901234567";
     facts.local_tli = 1;
     facts.local_lsn = lsn("0/5000028");
