@@ -52,6 +52,10 @@ po::options_description describe() {
         ("wait-start", po::value<int>(), "")
         ("wait-sync", po::value<int>()->implicit_value(-1), "")
         ("copy-external-config-files", "")
+        ("force-rewind", po::value<std::string>()->implicit_value(""), "")
+        ("config-files", po::value<std::string>(), "")
+        ("config-archive-dir", po::value<std::string>(), "")
+        ("no-wait", "")
         ("words", po::value<std::vector<std::string>>(), "");
     // clang-format on
     for (const char* check : kNodeChecks)
@@ -129,6 +133,10 @@ CliOptions parse_cli_options(int argc, const char* const argv[]) {
     options.wait_start = number("wait-start");
     options.wait_sync = number("wait-sync");
     options.copy_external_config_files = flag("copy-external-config-files");
+    options.force_rewind = text("force-rewind");
+    options.config_files = text("config-files");
+    options.config_archive_dir = text("config-archive-dir");
+    options.no_wait = flag("no-wait");
     for (const char* check : kNodeChecks) {
         if (flag(check))
             options.checks.insert(check);

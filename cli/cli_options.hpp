@@ -56,6 +56,13 @@ struct CliOptions {
     std::optional<int> wait_sync;            // --wait-sync[=SECS]; -1: no value given
     bool copy_external_config_files = false;
 
+    // node rejoin
+    std::optional<std::string>
+        force_rewind;  // --force-rewind[=PATH]: "" = pg_rewind from pg_bindir
+    std::optional<std::string> config_files;        // --config-files=a,b: kept across pg_rewind
+    std::optional<std::string> config_archive_dir;  // --config-archive-dir (default /tmp)
+    bool no_wait = false;                           // --no-wait (repmgr's -W for node rejoin)
+
     // node check: the checks asked for (e.g. "replication-lag", "role"); empty = all
     std::set<std::string> checks;
 };

@@ -4,6 +4,8 @@
 // use_replication_slots, and the standby_clone event.
 #include "command_registry.hpp"
 #include "model/exit_codes.hpp"
+#include "replication_files.hpp"
+#include "source_conninfo.hpp"
 #include "standby_actions.hpp"
 #include "standby_decisions.hpp"
 
@@ -52,25 +54,6 @@ bool server_running(const std::string& data_dir) {
     if (!(in >> pid) || pid <= 0)
         return false;
     return kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
-}
-
-// -h/-p/-U, and -d which may itself be a conninfo, as repmgr accepts.
-ConninfoParams source_params(const CliOptions& options) {
-    ConninfoParams params;
-    if (options.dbname) {
-        if (options.dbname->find('=') != std::string::npos ||
-            text::is_conninfo_uri(*options.dbname))
-            params = standby::parse_conninfo(*options.dbname);
-        else
-            params.emplace_back("dbname", *options.dbname);
-    }
-    if (options.host)
-        standby::set_param(params, "host", *options.host);
-    if (options.port)
-        standby::set_param(params, "port", *options.port);
-    if (options.user)
-        standby::set_param(params, "user", *options.user);
-    return params;
 }
 
 std::string joined(const std::vector<std::string>& argv) {
@@ -137,15 +120,6 @@ void empty_directory(const std::string& data_dir) {
     }
 }
 
-void write_replication_config(const config::RepmgrConfig& config,
-                              const standby::ReplicationSettings& settings) {
-    const std::string auto_conf = config.data_directory + "/postgresql.auto.conf";
-    standby::write_text_file(
-        auto_conf, standby::rewrite_auto_conf(standby::read_text_file(auto_conf),
-                                              standby::replication_settings_lines(settings)));
-    standby::write_text_file(config.data_directory + "/standby.signal", "");
-}
-
 int clone(const CliOptions& options) {
     const auto config = standby::load_config(options);
     const std::string& data_dir = config.data_directory;
@@ -154,7 +128,7 @@ int clone(const CliOptions& options) {
         hint(Level::error, "use -h/--host to name the node to clone from");
         return model::kErrBadConfig;
     }
-    const ConninfoParams source = source_params(options);
+    const ConninfoParams source = standby::source_params(options);
     const std::string source_conninfo = standby::format_conninfo(source);
     log::notice("destination directory \"{}\" provided", data_dir);
     log::info("connecting to source node");
@@ -287,7 +261,7 @@ int clone(const CliOptions& options) {
              fmt::format("data directory (\"{}\") may need to be cleaned up manually", data_dir));
         return model::kErrBadBasebackup;
     }
-    write_replication_config(config, settings);
+    standby::write_replication_config(config, settings);
 
     // The event goes to the primary, the only node that can write it.
     std::optional<pg::Connection> primary_conn;

@@ -60,6 +60,9 @@ class LineLogger {
 
   private:
     void write(std::size_t start, std::size_t length) {
+        // log::write prints whatever it is given: output asked for at DEBUG stays quiet at INFO.
+        if (!log::enabled(level_))
+            return;
         log::write(level_, std::string_view(pending_).substr(start, length));
     }
 
