@@ -44,7 +44,7 @@ void observe_daemon_table(PGconn* conn, const cluster::NodeRecord& node, NodeObs
         return;
     obs.daemon.pid = status->pid.value_or(-1);
     obs.daemon.running = obs.daemon.pid > 0 && status->seconds_since_update &&
-                         *status->seconds_since_update <= cluster::k_heartbeat_stale_secs;
+                         *status->seconds_since_update <= cluster::kHeartbeatStaleSecs;
     obs.daemon.paused = status->paused;
     if (node.type != model::NodeType::primary)
         obs.daemon.upstream_last_seen = status->seconds_since_upstream_seen.value_or(-1);

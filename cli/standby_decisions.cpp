@@ -208,8 +208,8 @@ std::vector<std::string> split_words(std::string_view text) {
 bool poll_until(std::chrono::milliseconds timeout, std::chrono::milliseconds interval,
                 const std::function<bool()>& done,
                 const std::function<void(std::chrono::milliseconds)>& sleep) {
-    if (interval < k_quick_poll)
-        interval = k_quick_poll;
+    if (interval < kQuickPoll)
+        interval = kQuickPoll;
     for (std::chrono::milliseconds spent{0}; spent < timeout; spent += interval) {
         if (done())
             return true;

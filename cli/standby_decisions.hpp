@@ -77,9 +77,9 @@ std::vector<std::string> split_words(std::string_view text);
 
 // repmgr's waiting loops: check, sleep `interval`, until `timeout` has been spent; one last check
 // at the end. Returns true as soon as `done` does. `sleep` is injected so tests take no time.
-// Callers whose wait ends a failover poll in k_quick_poll steps rather than repmgr's whole
+// Callers whose wait ends a failover poll in kQuickPoll steps rather than repmgr's whole
 // seconds: the same bound, the answer up to a second sooner.
-inline constexpr std::chrono::milliseconds k_quick_poll{100};
+inline constexpr std::chrono::milliseconds kQuickPoll{100};
 bool poll_until(std::chrono::milliseconds timeout, std::chrono::milliseconds interval,
                 const std::function<bool()>& done,
                 const std::function<void(std::chrono::milliseconds)>& sleep);

@@ -71,7 +71,7 @@ std::optional<std::chrono::seconds> job_time_limit(std::string_view what,
             limit += std::chrono::seconds(config.sibling_nodes_disconnect_timeout) + kFreezeWaits;
         if (!config.failover_validation_command.empty())
             limit +=
-                std::chrono::duration_cast<std::chrono::seconds>(exec::k_default_command_timeout);
+                std::chrono::duration_cast<std::chrono::seconds>(exec::kDefaultCommandTimeout);
     }
     return limit;
 }

@@ -16,8 +16,8 @@ namespace po = boost::program_options;
 
 namespace {
 
-constexpr std::string_view k_default_name = "pgwardend";
-constexpr std::string_view k_pid_file_name = "repmgrd.pid";
+constexpr std::string_view kDefaultName = "pgwardend";
+constexpr std::string_view kPidFileName = "repmgrd.pid";
 
 po::options_description describe_options() {
     po::options_description desc;
@@ -45,11 +45,11 @@ po::options_description describe_options() {
 
 std::string program_name(int argc, const char* const argv[]) {
     if (argc < 1 || argv[0] == nullptr || *argv[0] == '\0')
-        return std::string(k_default_name);
+        return std::string(kDefaultName);
     const std::string_view full = argv[0];
     const auto slash = full.rfind('/');
     const auto base = slash == std::string_view::npos ? full : full.substr(slash + 1);
-    return base.empty() ? std::string(k_default_name) : std::string(base);
+    return base.empty() ? std::string(kDefaultName) : std::string(base);
 }
 
 std::string help_text(const std::string& name) {
@@ -232,7 +232,7 @@ PidFileChoice choose_pid_file(const DaemonOptions& options, std::string_view con
     }
     // repmgrd takes an empty TMPDIR literally ("/repmgrd.pid"); an empty TMPDIR means "unset".
     const std::string_view dir = (tmpdir != nullptr && *tmpdir != '\0') ? tmpdir : "/tmp";
-    choice.path = fmt::format("{}/{}", dir, k_pid_file_name);
+    choice.path = fmt::format("{}/{}", dir, kPidFileName);
     return choice;
 }
 

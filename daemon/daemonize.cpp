@@ -19,10 +19,10 @@ namespace pgwarden::daemon {
 namespace {
 
 // The report on the socket: one tag byte, then for a failure the exit code byte and the message.
-constexpr char k_tag_ready = 'R';
-constexpr char k_tag_failed = 'F';
+constexpr char kTagReady = 'R';
+constexpr char kTagFailed = 'F';
 // Enough for any start-up error; a longer one is cut, never blocks the daemon for long.
-constexpr std::size_t k_max_report = 64 * 1024;
+constexpr std::size_t kMaxReport = 64 * 1024;
 
 void send_all(int fd, std::string_view data) {
     while (!data.empty()) {
@@ -50,9 +50,9 @@ void write_all(int fd, std::string_view data) {
 std::string failure_report(std::string_view message, int exit_code) {
     const int code = (exit_code >= 1 && exit_code <= 255) ? exit_code : model::kErrBadConfig;
     std::string report;
-    report += k_tag_failed;
+    report += kTagFailed;
     report += static_cast<char>(static_cast<unsigned char>(code));
-    report += message.substr(0, k_max_report);
+    report += message.substr(0, kMaxReport);
     return report;
 }
 
@@ -84,17 +84,17 @@ std::filesystem::path daemon_working_directory(const std::string& config_file) {
 int wait_for_daemon_report(int read_fd, int err_fd) {
     std::string report;
     char buffer[4096];
-    while (report.size() < k_max_report + 2) {
+    while (report.size() < kMaxReport + 2) {
         const ssize_t n = ::read(read_fd, buffer, sizeof buffer);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
             break;
         report.append(buffer, static_cast<std::size_t>(n));
-        if (report.front() == k_tag_ready)
+        if (report.front() == kTagReady)
             return model::kSuccess;
     }
-    if (report.size() >= 2 && report.front() == k_tag_failed) {
+    if (report.size() >= 2 && report.front() == kTagFailed) {
         const int code = static_cast<unsigned char>(report[1]);
         std::string message = report.substr(2);
         if (message.empty() || message.back() != '\n')
@@ -161,7 +161,7 @@ void Daemonizer::detach(const std::filesystem::path& working_directory) {
 void Daemonizer::ready() {
     if (report_fd_ < 0)
         return;
-    send_all(report_fd_, std::string(1, k_tag_ready));
+    send_all(report_fd_, std::string(1, kTagReady));
     ::close(report_fd_);
     report_fd_ = -1;
     reported_ = true;

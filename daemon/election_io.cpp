@@ -67,7 +67,7 @@ std::optional<failover::ValidationAnswer> validate(const config::RepmgrConfig& c
         config.failover_validation_command, {self.node_id, self.node_name, outcome.visible_nodes,
                                              sharing_upstream, outcome.total_nodes});
     log::info("executing \"failover_validation_command\": {}", command);
-    const auto result = exec::run_shell(command, exec::k_default_command_timeout);
+    const auto result = exec::run_shell(command, exec::kDefaultCommandTimeout);
     // A command that could not be run at all vetoes too: nothing agreed to the promotion.
     const int exit_code = result.ok() ? 0 : (result.exit_code != 0 ? result.exit_code : -1);
     return failover::ValidationAnswer{result.timed_out, exit_code};

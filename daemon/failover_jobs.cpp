@@ -353,7 +353,7 @@ void run_child_disconnect_command(const config::RepmgrConfig& config, const std:
     const auto command = exec::expand_placeholders(config.child_nodes_disconnect_command,
                                                    {{'p', std::to_string(config.node_id)}});
     log::notice("executing \"child_nodes_disconnect_command\": {} ({})", command, detail);
-    const auto outcome = exec::run_shell(command, exec::k_default_command_timeout);
+    const auto outcome = exec::run_shell(command, exec::kDefaultCommandTimeout);
     record_daemon_event(
         config, {config.node_id, "child_nodes_disconnect_command", outcome.ok(),
                  outcome.ok() ? detail : shell_failure("child_nodes_disconnect_command", outcome),

@@ -84,7 +84,7 @@ std::optional<std::string> stop_server(const config::RepmgrConfig& config) {
     if (config.service_stop_command.empty() && config.data_directory.empty())
         return std::string("neither service_stop_command nor data_directory is set");
     log::notice("fenced: stopping the local server: {}", command);
-    const auto outcome = exec::run_shell(command, exec::k_default_command_timeout);
+    const auto outcome = exec::run_shell(command, exec::kDefaultCommandTimeout);
     if (!outcome.ok())
         return fmt::format("the stop command failed (exit code {}{})", outcome.exit_code,
                            outcome.timed_out ? ", timed out" : "");

@@ -55,7 +55,7 @@ FencingSettings load_fencing_settings(const std::optional<std::string>& ini_path
     po::variables_map vm;
     po::store(po::parsed_options(&desc), vm);
     config::IniSection section;
-    const std::string path = ini_path.value_or(config::k_default_pgwarden_ini);
+    const std::string path = ini_path.value_or(config::kDefaultPgwardenIni);
     if (ini_path || std::filesystem::exists(path)) {
         const auto sections = config::load_pgwarden_ini(path);
         if (const auto daemon = sections.find("daemon"); daemon != sections.end()) {

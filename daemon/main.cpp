@@ -10,6 +10,7 @@
 #include "wal_receiver.hpp"
 
 #include "config/config_error.hpp"
+#include "lease/lease_file.hpp"
 #include "log/log.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -48,6 +49,16 @@ int run(const DaemonOptions& options) {
         fencing = load_fencing_settings(options.ini_file);
     } catch (const config::ConfigError& e) {
         log::error("{}", e.what());
+        return model::kErrBadConfig;
+    }
+    // Without a lease the probe of a pgwardend cluster could not fail safe: refuse to start.
+    if (const auto error = lease::check_lease_directory(fencing.lease_directory);
+        error && fencing.fence.action != failover::FenceAction::off) {
+        log::error(
+            "the lease for pgwarden-probe cannot be written: {}\n"
+            "HINT: create \"{}\" owned by the user pgwardend runs as (the systemd unit's "
+            "StateDirectory=pgwarden does), or set lease-directory in pgwarden.ini [daemon]",
+            *error, fencing.lease_directory);
         return model::kErrBadConfig;
     }
     const auto pid_choice =

@@ -22,7 +22,7 @@ namespace {
 
 // A live file is never taken over; these are the rounds of "exists, stale, removed" we go
 // through before concluding that something keeps recreating it.
-constexpr int k_create_attempts = 3;
+constexpr int kCreateAttempts = 3;
 
 std::string os_error(int error) {
     return std::system_category().message(error);
@@ -119,7 +119,7 @@ PidFile::PidFile(std::string path) : path_(std::move(path)), pid_(::getpid()) {
         ~RemoveTemp() { ::unlink(name.c_str()); }
     } remove_temp{temp};
 
-    for (int attempt = 0; attempt < k_create_attempts; ++attempt) {
+    for (int attempt = 0; attempt < kCreateAttempts; ++attempt) {
         int error = 0;
         if (::link(temp.c_str(), path_.c_str()) == 0)
             return;
@@ -171,7 +171,7 @@ PidFile::PidFile(std::string path) : path_(std::move(path)), pid_(::getpid()) {
     throw PidFileError(fmt::format(
         "could not create PID file {}: it reappeared {} times while being replaced; is another "
         "pgwardend starting at the same time?",
-        quoted(path_), k_create_attempts));
+        quoted(path_), kCreateAttempts));
 }
 
 PidFile::~PidFile() {

@@ -20,7 +20,7 @@ namespace pgwarden::daemon {
 
 namespace {
 
-constexpr std::size_t k_max_socket_path = sizeof(sockaddr_un::sun_path);
+constexpr std::size_t kMaxSocketPath = sizeof(sockaddr_un::sun_path);
 
 std::string os_error(int error) {
     return std::system_category().message(error);
@@ -44,11 +44,11 @@ SystemdNotifier::SystemdNotifier(std::string socket) : socket_(std::move(socket)
     }
     // An abstract name has no terminating NUL, a path needs one.
     const std::size_t needed = socket_.front() == '@' ? socket_.size() : socket_.size() + 1;
-    if (needed > k_max_socket_path || (socket_.front() == '@' && socket_.size() < 2)) {
+    if (needed > kMaxSocketPath || (socket_.front() == '@' && socket_.size() < 2)) {
         throw std::runtime_error(fmt::format(
             "NOTIFY_SOCKET={} is not a usable Unix socket address (at most {} bytes, and an "
             "abstract name needs at least one character after '@')",
-            config::quote_for_message(socket_), k_max_socket_path - 1));
+            config::quote_for_message(socket_), kMaxSocketPath - 1));
     }
 }
 

@@ -21,7 +21,7 @@ void AcceptHealth::record_failure(std::string error) {
 }
 
 AcceptHealth::Clock::duration AcceptHealth::stale_after() const {
-    return k_accept_stale_intervals * timing_.interval + timing_.timeout;
+    return kAcceptStaleIntervals * timing_.interval + timing_.timeout;
 }
 
 AcceptVerdict AcceptHealth::verdict(Clock::time_point now) const {

@@ -15,7 +15,7 @@ struct AcceptTiming {
 
 // Without a success for this many intervals (plus one attempt's timeout) the verdict fails even
 // when no attempt reported a failure, so a check that stopped running cannot keep a 200 alive.
-inline constexpr int k_accept_stale_intervals = 3;
+inline constexpr int kAcceptStaleIntervals = 3;
 
 struct AcceptVerdict {
     bool accepting = false;

@@ -21,7 +21,7 @@ namespace {
 
 // How long to wait before accepting again when the process is out of file descriptors or
 // memory; accepting at once would spin on the same error.
-constexpr std::chrono::milliseconds k_accept_retry_delay{100};
+constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
 
 std::string endpoint_text(const tcp::endpoint& endpoint) {
     const auto address = endpoint.address();
@@ -84,7 +84,7 @@ Response make_response(Reply reply, unsigned version, bool keep_alive) {
                                                 : "application/json");
     response.set(http::field::cache_control, "no-store");
     if (reply.allow_header)
-        response.set(http::field::allow, std::string(k_allowed_methods));
+        response.set(http::field::allow, std::string(kAllowedMethods));
     response.keep_alive(keep_alive);
     if (!keep_alive)
         response.set(http::field::connection, "close");  // also for HTTP/1.0, to be explicit
@@ -223,9 +223,9 @@ void HttpServer::on_accept(const boost::system::error_code& ec, tcp::socket sock
                 log::warning(
                     "cannot accept HTTP connections on {}: {}; retrying every {} ms (raise "
                     "LimitNOFILE or lower max_connections)",
-                    endpoint_text(local_endpoint()), ec.message(), k_accept_retry_delay.count());
+                    endpoint_text(local_endpoint()), ec.message(), kAcceptRetryDelay.count());
             }
-            accept_retry_.expires_after(k_accept_retry_delay);
+            accept_retry_.expires_after(kAcceptRetryDelay);
             accept_retry_.async_wait(
                 [this, shared = shared_](const boost::system::error_code& wait_ec) {
                     if (!wait_ec && !shared->stopped)

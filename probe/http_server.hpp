@@ -73,8 +73,8 @@ Reply too_many_connections_reply(Method method);
 
 // The metrics' endpoint label for requests answered before routing: unparsable ones, and those
 // on a connection over max_connections (not "primary 503", which would read as "not primary").
-constexpr std::string_view k_invalid_label = "invalid";
-constexpr std::string_view k_overloaded_label = "overloaded";
+constexpr std::string_view kInvalidLabel = "invalid";
+constexpr std::string_view kOverloadedLabel = "overloaded";
 
 inline std::string_view to_std(beast::string_view s) {
     return {s.data(), s.size()};
@@ -205,7 +205,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     void drain() {
         buffer_.clear();
         stream_.async_read_some(
-            buffer_.prepare(k_drain_chunk),
+            buffer_.prepare(kDrainChunk),
             [self = this->shared_from_this()](const beast::error_code& ec, std::size_t) {
                 self->guarded([&] {
                     if (ec || self->phase_ != Phase::lingering)
@@ -238,7 +238,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
             if (auto reply = reply_for_read_error(ec, limits())) {
                 version_ = 11;
                 keep_alive_ = false;  // the rest of the stream cannot be trusted to frame
-                return send(std::move(*reply), k_invalid_label);
+                return send(std::move(*reply), kInvalidLabel);
             }
             log::debug("HTTP connection ended while reading: {}", ec.message());
             return close_now();
@@ -252,7 +252,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
         if (overloaded_) {
             keep_alive_ = false;
-            return send(too_many_connections_reply(route_.method), k_overloaded_label);
+            return send(too_many_connections_reply(route_.method), kOverloadedLabel);
         }
         if (!needs_node_state(route_))
             return send(decide(route_), endpoint_name(route_.endpoint));
@@ -303,7 +303,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         do_read();
     }
 
-    static constexpr std::size_t k_drain_chunk = 1024;
+    static constexpr std::size_t kDrainChunk = 1024;
 
     Stream stream_;
     net::steady_timer timer_;

@@ -10,7 +10,7 @@ namespace pgwarden::probe {
 
 namespace {
 
-constexpr std::array<cluster::Role, 3> k_roles{cluster::Role::primary, cluster::Role::standby,
+constexpr std::array<cluster::Role, 3> kRoles{cluster::Role::primary, cluster::Role::standby,
                                                cluster::Role::unknown};
 
 // Label values: backslash, double quote and newline are escaped (exposition format 0.0.4).
@@ -51,8 +51,8 @@ std::uint64_t Metrics::requests(std::string_view endpoint, unsigned status) cons
 void Metrics::observe_query(double seconds, bool ok) {
     ++query_count_;
     query_seconds_sum_ += seconds;
-    for (std::size_t i = 0; i < k_query_buckets.size(); ++i) {
-        if (seconds <= k_query_buckets[i]) {
+    for (std::size_t i = 0; i < kQueryBuckets.size(); ++i) {
+        if (seconds <= kQueryBuckets[i]) {
             ++bucket_counts_[i];
             break;
         }
@@ -110,10 +110,10 @@ std::string Metrics::render() const {
     family(out, "pgwarden_probe_query_duration_seconds", "histogram",
            "Time the role check query took, failures included.");
     std::uint64_t cumulative = 0;
-    for (std::size_t i = 0; i < k_query_buckets.size(); ++i) {
+    for (std::size_t i = 0; i < kQueryBuckets.size(); ++i) {
         cumulative += bucket_counts_[i];
         fmt::format_to(append, "pgwarden_probe_query_duration_seconds_bucket{{le=\"{}\"}} {}\n",
-                       k_query_buckets[i], cumulative);
+                       kQueryBuckets[i], cumulative);
     }
     fmt::format_to(append,
                    "pgwarden_probe_query_duration_seconds_bucket{{le=\"+Inf\"}} {}\n"
@@ -131,7 +131,7 @@ std::string Metrics::render() const {
 
     family(out, "pgwarden_probe_role", "gauge",
            "Role seen by the last check: 1 for the current role, 0 for the others.");
-    for (const auto role : k_roles) {
+    for (const auto role : kRoles) {
         fmt::format_to(append, "pgwarden_probe_role{{role=\"{}\"}} {}\n", cluster::role_name(role),
                        role == role_ ? 1 : 0);
     }

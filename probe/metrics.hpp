@@ -16,7 +16,7 @@ namespace pgwarden::probe {
 class Metrics {
   public:
     // Upper bounds of the query duration histogram, seconds; +Inf is implied.
-    static constexpr std::array<double, 11> k_query_buckets{
+    static constexpr std::array<double, 11> kQueryBuckets{
         0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0};
 
     // One answered request; `endpoint` is endpoint_name() or "invalid" (unparsable request).
@@ -53,7 +53,7 @@ class Metrics {
     };
 
     std::map<std::pair<std::string, unsigned>, std::uint64_t, KeyLess> checks_;
-    std::array<std::uint64_t, k_query_buckets.size()> bucket_counts_{};  // not cumulative
+    std::array<std::uint64_t, kQueryBuckets.size()> bucket_counts_{};  // not cumulative
     std::uint64_t query_count_ = 0;
     double query_seconds_sum_ = 0;
     std::uint64_t query_failures_ = 0;

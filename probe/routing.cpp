@@ -14,7 +14,7 @@ namespace pgwarden::probe {
 
 namespace {
 
-constexpr std::string_view k_endpoint_list =
+constexpr std::string_view kEndpointList =
     "/primary, /replica, /read-only, /health, /liveness, /metrics";
 
 struct PathRoute {
@@ -23,7 +23,7 @@ struct PathRoute {
 };
 
 // Exact paths; `master` anywhere in a path is also the primary check, as in Patroni.
-constexpr std::array<PathRoute, 9> k_paths{{
+constexpr std::array<PathRoute, 9> kPaths{{
     {"/", Endpoint::primary},
     {"/primary", Endpoint::primary},
     {"/leader", Endpoint::primary},
@@ -40,7 +40,7 @@ struct SizeUnit {
     std::uint64_t bytes;
 };
 
-constexpr std::array<SizeUnit, 6> k_units{{
+constexpr std::array<SizeUnit, 6> kUnits{{
     {"", 1},
     {"b", 1},
     {"kb", 1024ULL},
@@ -150,7 +150,7 @@ std::string_view strip_scheme_and_host(std::string_view target) {
 Endpoint endpoint_for_path(std::string_view path) {
     if (path.find("master") != std::string_view::npos)
         return Endpoint::primary;
-    for (const auto& row : k_paths) {
+    for (const auto& row : kPaths) {
         if (row.path == path)
             return row.endpoint;
     }
@@ -267,7 +267,7 @@ std::optional<std::uint64_t> parse_lag(std::string_view value) {
 
     const auto unit_text = trim(value.substr(pos));
     const SizeUnit* unit = nullptr;
-    for (const auto& row : k_units) {
+    for (const auto& row : kUnits) {
         if (iequals(unit_text, row.name))
             unit = &row;
     }
@@ -388,7 +388,7 @@ Reply decide(const Route& route, const cluster::NodeState& state) {
         case Endpoint::not_found:
             break;
     }
-    return error_reply(404, fmt::format("no endpoint {}; try {}", route.path, k_endpoint_list),
+    return error_reply(404, fmt::format("no endpoint {}; try {}", route.path, kEndpointList),
                        route.method);
 }
 

@@ -50,7 +50,7 @@ struct Reply {
     bool allow_header = false;  // 405: the server adds "Allow: GET, HEAD, OPTIONS"
 };
 
-inline constexpr std::string_view k_allowed_methods = "GET, HEAD, OPTIONS";
+inline constexpr std::string_view kAllowedMethods = "GET, HEAD, OPTIONS";
 
 // The answer to `route` given what the check saw; every primary decision goes through
 // cluster::is_writable_primary.

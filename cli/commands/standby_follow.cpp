@@ -273,7 +273,7 @@ int follow(const CliOptions& options) {
     }
 
     const bool attached = standby::poll_until(
-        std::chrono::seconds(config.standby_follow_timeout), standby::k_quick_poll,
+        std::chrono::seconds(config.standby_follow_timeout), standby::kQuickPoll,
         [&] { return standby::is_attached(target.conn, config.node_name); }, sleep_for);
     if (!attached) {
         log::error("STANDBY FOLLOW failed");

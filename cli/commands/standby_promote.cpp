@@ -146,7 +146,7 @@ int promote(const CliOptions& options) {
     const bool promoted = standby::poll_until(
         std::chrono::seconds(config.promote_check_timeout),
         std::min<std::chrono::milliseconds>(std::chrono::seconds(config.promote_check_interval),
-                                            standby::k_quick_poll),
+                                            standby::kQuickPoll),
         [&] {
             last_role = cluster::query_role(*local);
             return last_role == cluster::Role::primary;

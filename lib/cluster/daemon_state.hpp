@@ -44,7 +44,7 @@ std::optional<TableStatus> table_status(pg::Connection& conn, int node_id);
 // reads as nothing.
 std::optional<TableStatus> table_status(PGconn* conn, int node_id);
 // A daemon whose heartbeat is older than this is reported as not running.
-inline constexpr int k_heartbeat_stale_secs = 30;
+inline constexpr int kHeartbeatStaleSecs = 30;
 
 // --- the extension's functions ---
 

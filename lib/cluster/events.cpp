@@ -82,7 +82,7 @@ std::string record_event(pg::Connection* conn, const config::RepmgrConfig& confi
         if (!outcome.ok()) {
             log::warning("unable to execute event notification command{}",
                          outcome.timed_out       ? fmt::format(" (killed after {}s)",
-                                                               exec::k_default_command_timeout.count())
+                                                               exec::kDefaultCommandTimeout.count())
                          : outcome.error.empty() ? fmt::format(" (exit code {})", outcome.exit_code)
                                                  : fmt::format(": {}", outcome.error));
             log::warning("DETAIL: parsed event notification command was:\n  {}", command);

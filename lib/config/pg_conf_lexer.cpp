@@ -143,7 +143,7 @@ using Matcher = std::size_t (*)(std::string_view);
 
 // In guc-file.l's rule order: on equal lengths the earlier rule wins, which is why "a.b" is a
 // qualified_id (not a valid value) while "a.b.c" is an unquoted_string (a valid one).
-constexpr std::array<std::pair<TokenKind, Matcher>, 7> k_rules{{
+constexpr std::array<std::pair<TokenKind, Matcher>, 7> kRules{{
     {TokenKind::id, match_id},
     {TokenKind::qualified_id, match_qualified_id},
     {TokenKind::string, match_string},
@@ -174,7 +174,7 @@ Token PgConfLexer::next() {
 
         const std::string_view rest = input_.substr(pos_);
         Token token{TokenKind::error, rest.substr(0, 1), line_};
-        for (const auto& [kind, match] : k_rules) {
+        for (const auto& [kind, match] : kRules) {
             const std::size_t length = match(rest);
             if (length > token.text.size() || (length == 1 && token.kind == TokenKind::error)) {
                 token.kind = kind;

@@ -64,8 +64,8 @@ FileText read_config_file(const std::string& path) {
         if (got == 0)
             break;
         text.append(buffer, static_cast<std::size_t>(got));
-        if (text.size() > k_max_config_file_bytes)
-            return failed(EFBIG, fmt::format("larger than {} bytes", k_max_config_file_bytes));
+        if (text.size() > kMaxConfigFileBytes)
+            return failed(EFBIG, fmt::format("larger than {} bytes", kMaxConfigFileBytes));
     }
     return FileText{std::move(text), 0, {}};
 }
@@ -137,7 +137,7 @@ bool is_value_token(TokenKind kind) {
            kind == TokenKind::real || kind == TokenKind::unquoted_string;
 }
 
-constexpr std::string_view k_quote_hint =
+constexpr std::string_view kQuoteHint =
     "a value other than a plain word or number must be in single quotes";
 
 // ---------------------------------------------------------------------------------------------
@@ -182,7 +182,7 @@ class Parser {
             std::string value;
             if (auto problem = read_setting(lexer, text, token, name, value)) {
                 error(file, token.line, std::move(*problem));
-                if (++syntax_errors >= k_max_syntax_errors_per_file) {
+                if (++syntax_errors >= kMaxSyntaxErrorsPerFile) {
                     error(file, token.line,
                           "too many syntax errors; the rest of the file was not read");
                     return;
@@ -212,7 +212,7 @@ class Parser {
         if (token.kind == TokenKind::end_of_line || token.kind == TokenKind::end_of_file)
             return syntax_error(text, token, fmt::format("parameter \"{}\" has no value", name));
         if (!is_value_token(token.kind))
-            return syntax_error(text, token, k_quote_hint);
+            return syntax_error(text, token, kQuoteHint);
         value = token.kind == TokenKind::string ? unquote_pg_string(token.text)
                                                 : std::string(token.text);
         // A NUL byte (written, or made by a '\0' escape) ends the value, as in C.
@@ -222,7 +222,7 @@ class Parser {
             return syntax_error(text, token,
                                 fmt::format("expected the end of the line after the value of "
                                             "\"{}\"; {}",
-                                            name, k_quote_hint));
+                                            name, kQuoteHint));
         }
         return std::nullopt;
     }
@@ -258,12 +258,12 @@ class Parser {
     }
 
     bool too_deep(const std::string& target, int depth, const Origin& from) {
-        if (depth <= k_max_include_depth)
+        if (depth <= kMaxIncludeDepth)
             return false;
         error(from.file, from.line,
               fmt::format("cannot include \"{}\": includes nest more than {} levels deep (is there "
                           "an include loop?)",
-                          target, k_max_include_depth));
+                          target, kMaxIncludeDepth));
         return true;
     }
 

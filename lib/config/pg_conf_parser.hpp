@@ -38,11 +38,11 @@ struct ParseOptions {
 
 // repmgr 5.3.3 lets the main file include five levels deep (PostgreSQL allows ten): its
 // depth counter goes up twice per level. A sixth level is an error, as there.
-inline constexpr int k_max_include_depth = 5;
+inline constexpr int kMaxIncludeDepth = 5;
 // repmgr.conf is a few kilobytes; the cap stops `include '/dev/zero'`-style accidents.
-inline constexpr std::size_t k_max_config_file_bytes = 16 * 1024 * 1024;
+inline constexpr std::size_t kMaxConfigFileBytes = 16 * 1024 * 1024;
 // As guc-file.l: stop reporting after this many syntax errors in one file.
-inline constexpr int k_max_syntax_errors_per_file = 100;
+inline constexpr int kMaxSyntaxErrorsPerFile = 100;
 
 // Reads `path` and everything it includes. Throws ConfigError: "<path>: could not open: <why>"
 // when the file itself cannot be read, otherwise every syntax and include problem found, each

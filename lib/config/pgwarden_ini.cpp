@@ -32,8 +32,8 @@ struct IniReadState {
 };
 
 bool is_known_section(std::string_view name) {
-    return std::find(std::begin(k_pgwarden_ini_sections), std::end(k_pgwarden_ini_sections),
-                     name) != std::end(k_pgwarden_ini_sections);
+    return std::find(std::begin(kPgwardenIniSections), std::end(kPgwardenIniSections),
+                     name) != std::end(kPgwardenIniSections);
 }
 
 // inih's fgets-style reader, one physical line per call, so that inih's line count is ours.
@@ -54,12 +54,12 @@ char* read_line(char* buffer, int size, void* stream) {
     std::string_view content = line;
     while (!content.empty() && (content.back() == '\n' || content.back() == '\r'))
         content.remove_suffix(1);
-    if (content.size() > k_max_ini_line_length ||
+    if (content.size() > kMaxIniLineLength ||
         line.size() + 1 > static_cast<std::size_t>(size)) {
         state.problems.push_back(
             ConfigProblem{state.file, state.line,
                           fmt::format("line is {} characters long; the INI reader takes at most {}",
-                                      content.size(), k_max_ini_line_length)});
+                                      content.size(), kMaxIniLineLength)});
         line = "\n";
     }
     std::memcpy(buffer, line.data(), line.size());

@@ -11,14 +11,14 @@
 
 namespace pgwarden::config {
 
-inline constexpr const char* k_default_pgwarden_ini = "/etc/pgwarden/pgwarden.ini";
+inline constexpr const char* kDefaultPgwardenIni = "/etc/pgwarden/pgwarden.ini";
 
 // The sections a pgwarden.ini may have: pgwarden-probe, pgwardend, pgwarden.
-inline constexpr const char* k_pgwarden_ini_sections[] = {"probe", "daemon", "cli"};
+inline constexpr const char* kPgwardenIniSections[] = {"probe", "daemon", "cli"};
 
 // inih hands lines to us in a buffer of this size (its compiled-in INI_MAX_LINE), so a longer
 // line cannot be read whole; it is reported as an error instead of being split silently.
-inline constexpr std::size_t k_max_ini_line_length = 197;
+inline constexpr std::size_t kMaxIniLineLength = 197;
 
 struct IniValue {
     std::string value;
@@ -30,7 +30,7 @@ using IniSection = std::map<std::string, IniValue>;  // key ('_' written as '-')
 // Reads `path`. Keys are stored with '_' turned into '-', so `query_timeout` and
 // `query-timeout` are the same key; a repeated key: the last one wins. Throws ConfigError
 // ("file:line: ...") on a syntax error, a key outside a section, an unknown section or a line
-// longer than k_max_ini_line_length; ("file: could not open: ...") if it cannot be read.
+// longer than kMaxIniLineLength; ("file: could not open: ...") if it cannot be read.
 std::map<std::string, IniSection> load_pgwarden_ini(const std::string& path);
 
 // Stores each value of `section` into `vm` unless the command line already gave that option

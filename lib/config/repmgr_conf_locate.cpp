@@ -21,8 +21,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* k_conf_name = "repmgr.conf";
-constexpr std::size_t k_max_pg_config_output = 4096;
+constexpr const char* kConfName = "repmgr.conf";
+constexpr std::size_t kMaxPgConfigOutput = 4096;
 
 bool exists(const std::string& path) {
     struct stat info {};
@@ -77,10 +77,10 @@ std::vector<std::string> repmgr_conf_candidates(const std::string& cwd,
         if (std::find(candidates.begin(), candidates.end(), text) == candidates.end())
             candidates.push_back(text);
     };
-    add(fs::path(cwd) / k_conf_name);
-    add(fs::path("/etc") / k_conf_name);
+    add(fs::path(cwd) / kConfName);
+    add(fs::path("/etc") / kConfName);
     if (!sysconfdir.empty())
-        add(fs::path(sysconfdir) / k_conf_name);
+        add(fs::path(sysconfdir) / kConfName);
     return candidates;
 }
 
@@ -95,7 +95,7 @@ std::optional<std::string> pg_config_sysconfdir() {
     char buffer[256];
     std::size_t got = 0;
     while ((got = std::fread(buffer, 1, sizeof buffer, pipe.get())) > 0 &&
-           output.size() < k_max_pg_config_output)
+           output.size() < kMaxPgConfigOutput)
         output.append(buffer, got);
     const int status = pipe.close();
     if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
@@ -133,12 +133,12 @@ std::string locate_repmgr_conf(const std::optional<std::string>& explicit_path) 
     }
 
     const auto candidates = repmgr_conf_candidates(
-        working_directory(), pg_config_sysconfdir().value_or(k_fallback_sysconfdir));
+        working_directory(), pg_config_sysconfdir().value_or(kFallbackSysconfdir));
     for (const auto& candidate : candidates) {
         if (exists(candidate))
             return candidate;
     }
-    throw ConfigError(k_conf_name, 0,
+    throw ConfigError(kConfName, 0,
                       fmt::format("no configuration file found (looked for {}); give one with "
                                   "-f/--config-file",
                                   fmt::join(candidates, ", ")));

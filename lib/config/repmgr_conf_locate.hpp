@@ -9,7 +9,7 @@ namespace pgwarden::config {
 
 // Debian's repmgr 5.3.3 has no packager path compiled in; its "sysconfdir" step looks in
 // /etc/postgresql-common, which is also what Debian's `pg_config --sysconfdir` prints.
-inline constexpr const char* k_fallback_sysconfdir = "/etc/postgresql-common";
+inline constexpr const char* kFallbackSysconfdir = "/etc/postgresql-common";
 
 // The places repmgr looks, in order: <cwd>/repmgr.conf, /etc/repmgr.conf,
 // <sysconfdir>/repmgr.conf (duplicates dropped).

@@ -33,7 +33,7 @@ struct Setting {
     bool RepmgrConfig::*bool_field = nullptr;
     std::string RepmgrConfig::*text_field = nullptr;
     int min = 0;
-    std::size_t max_length = k_max_string_length;
+    std::size_t max_length = kMaxStringLength;
 };
 
 using C = RepmgrConfig;
@@ -45,11 +45,11 @@ constexpr Setting boolean(std::string_view name, bool C::*field) {
     return {.name = name, .kind = Kind::boolean, .bool_field = field};
 }
 constexpr Setting text(std::string_view name, std::string C::*field,
-                       std::size_t max_length = k_max_string_length, Kind kind = Kind::text) {
+                       std::size_t max_length = kMaxStringLength, Kind kind = Kind::text) {
     return {.name = name, .kind = kind, .text_field = field, .max_length = max_length};
 }
 constexpr Setting path(std::string_view name, std::string C::*field) {
-    return text(name, field, k_max_string_length, Kind::path);
+    return text(name, field, kMaxStringLength, Kind::path);
 }
 constexpr Setting special(std::string_view name, Kind kind) {
     return {.name = name, .kind = kind};
@@ -57,16 +57,16 @@ constexpr Setting special(std::string_view name, Kind kind) {
 
 // Every key repmgr 5.3.3 accepts, in the order `repmgr --dump-config` prints them; minimums
 // from repmgr's configdata.c (checked against the real binary).
-constexpr Setting k_settings[] = {
+constexpr Setting kSettings[] = {
     integer("node_id", &C::node_id, 1),
-    text("node_name", &C::node_name, k_max_node_name_length),
+    text("node_name", &C::node_name, kMaxNodeNameLength),
     text("conninfo", &C::conninfo),
-    text("replication_user", &C::replication_user, k_max_node_name_length),
+    text("replication_user", &C::replication_user, kMaxNodeNameLength),
     path("data_directory", &C::data_directory),
     path("config_directory", &C::config_directory),
     path("pg_bindir", &C::pg_bindir),
     path("repmgr_bindir", &C::repmgr_bindir),
-    text("replication_type", &C::replication_type, k_max_string_length, Kind::replication_type),
+    text("replication_type", &C::replication_type, kMaxStringLength, Kind::replication_type),
     special("log_level", Kind::log_level),
     text("log_facility", &C::log_facility),
     path("log_file", &C::log_file),
@@ -75,7 +75,7 @@ constexpr Setting k_settings[] = {
     text("pg_basebackup_options", &C::pg_basebackup_options),
     text("restore_command", &C::restore_command),
     special("tablespace_mapping", Kind::tablespace_mapping),
-    text("recovery_min_apply_delay", &C::recovery_min_apply_delay, k_max_string_length,
+    text("recovery_min_apply_delay", &C::recovery_min_apply_delay, kMaxStringLength,
          Kind::time_with_unit),
     text("archive_cleanup_command", &C::archive_cleanup_command),
     boolean("use_primary_conninfo_password", &C::use_primary_conninfo_password),
@@ -144,7 +144,7 @@ constexpr Setting k_settings[] = {
 };
 
 // Keys older repmgr versions used; repmgr 5.3 warns with these words and carries on.
-constexpr std::pair<std::string_view, std::string_view> k_retired_keys[] = {
+constexpr std::pair<std::string_view, std::string_view> kRetiredKeys[] = {
     {"cluster", "parameter \"cluster\" is deprecated and will be ignored"},
     {"node", "parameter \"node\" has been renamed to \"node_id\""},
     {"upstream_node",
@@ -161,9 +161,9 @@ constexpr std::pair<std::string_view, std::string_view> k_retired_keys[] = {
 };
 
 const Setting* find_setting(std::string_view name) {
-    const auto it = std::find_if(std::begin(k_settings), std::end(k_settings),
+    const auto it = std::find_if(std::begin(kSettings), std::end(kSettings),
                                  [name](const Setting& s) { return s.name == name; });
-    return it == std::end(k_settings) ? nullptr : &*it;
+    return it == std::end(kSettings) ? nullptr : &*it;
 }
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -187,9 +187,9 @@ class Builder {
             apply(*setting, entry);
             return;
         }
-        const auto retired = std::find_if(std::begin(k_retired_keys), std::end(k_retired_keys),
+        const auto retired = std::find_if(std::begin(kRetiredKeys), std::end(kRetiredKeys),
                                           [&](const auto& r) { return r.first == entry.name; });
-        if (retired != std::end(k_retired_keys))
+        if (retired != std::end(kRetiredKeys))
             warn(entry, std::string(retired->second));
         else
             warn(entry, fmt::format("unknown parameter \"{}\" ignored", entry.name));
@@ -324,7 +324,7 @@ class Builder {
     }
 
     void check_required() {
-        require("node_id", config_.node_id == k_unknown_node_id);
+        require("node_id", config_.node_id == kUnknownNodeId);
         require("node_name", config_.node_name.empty());
         require("data_directory", config_.data_directory.empty());
         require("conninfo", config_.conninfo.empty());
@@ -453,7 +453,7 @@ void check_repmgrd_requirements(const RepmgrConfig& config) {
 
 std::string dump_repmgr_config(const RepmgrConfig& config) {
     std::string out;
-    for (const auto& setting : k_settings)
+    for (const auto& setting : kSettings)
         out += fmt::format("{}|{}\n", setting.name, dump_value(config, setting));
     return out;
 }

@@ -18,16 +18,16 @@ namespace pgwarden::config {
 enum class FailoverMode { manual, automatic };
 enum class ConnectionCheckType { ping, connection, query };
 
-inline constexpr int k_unknown_node_id = -1;
+inline constexpr int kUnknownNodeId = -1;
 // node_name becomes application_name in primary_conninfo, which PostgreSQL cuts at 63 bytes.
-inline constexpr std::size_t k_max_node_name_length = 63;
+inline constexpr std::size_t kMaxNodeNameLength = 63;
 // repmgr's MAXLEN / MAXPGPATH buffers are 1024 bytes including the terminating NUL.
-inline constexpr std::size_t k_max_string_length = 1023;
+inline constexpr std::size_t kMaxStringLength = 1023;
 
 // Field names are repmgr.conf's key names; defaults are repmgr 5.3.3's (`repmgr --dump-config`).
 struct RepmgrConfig {
     // node information
-    int node_id = k_unknown_node_id;
+    int node_id = kUnknownNodeId;
     std::string node_name;
     std::string conninfo;
     std::string replication_user;

@@ -55,13 +55,13 @@ ValueResult<int> parse_repmgr_int(const std::string& text, int min) {
 }
 
 ValueResult<bool> parse_repmgr_bool(std::string_view text) {
-    static constexpr std::array<std::string_view, 4> k_true{"on", "true", "yes", "1"};
-    static constexpr std::array<std::string_view, 4> k_false{"off", "false", "no", "0"};
+    static constexpr std::array<std::string_view, 4> kTrue{"on", "true", "yes", "1"};
+    static constexpr std::array<std::string_view, 4> kFalse{"off", "false", "no", "0"};
     ValueResult<bool> result;
     auto is = [text](std::string_view word) { return iequals(text, word); };
-    if (std::any_of(k_true.begin(), k_true.end(), is))
+    if (std::any_of(kTrue.begin(), kTrue.end(), is))
         result.value = true;
-    else if (std::any_of(k_false.begin(), k_false.end(), is))
+    else if (std::any_of(kFalse.begin(), kFalse.end(), is))
         result.value = false;
     else
         result.expected = "expected on/off, true/false, yes/no or 1/0";
@@ -112,14 +112,14 @@ std::vector<std::string> parse_event_list(std::string_view text) {
 }
 
 std::optional<std::string> check_time_with_unit(const std::string& text) {
-    static constexpr std::array<std::string_view, 5> k_units{"ms", "s", "min", "h", "d"};
+    static constexpr std::array<std::string_view, 5> kUnits{"ms", "s", "min", "h", "d"};
     const char* begin = text.c_str();
     char* end = nullptr;
     const long parsed = std::strtol(begin, &end, 10);
     if (parsed < 0)
         return "expected a duration >= 0";
     const std::string_view unit(end);
-    if (!unit.empty() && std::find(k_units.begin(), k_units.end(), unit) == k_units.end())
+    if (!unit.empty() && std::find(kUnits.begin(), kUnits.end(), unit) == kUnits.end())
         return "expected an integer followed by one of ms, s, min, h or d";
     return std::nullopt;
 }

@@ -20,13 +20,13 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr std::size_t k_read_bytes = 4096;
-constexpr milliseconds k_reap_step{10};
+constexpr std::size_t kReadBytes = 4096;
+constexpr milliseconds kReapStep{10};
 // Once the shell is reaped, how long we go on reading what a background grandchild still writes
 // to the pipe before we stop listening.
-constexpr milliseconds k_drain_limit{200};
+constexpr milliseconds kDrainLimit{200};
 
-// Logs output as it arrives, one log line per output line; a line longer than k_log_chunk_bytes
+// Logs output as it arrives, one log line per output line; a line longer than kLogChunkBytes
 // is logged in pieces of that size, so at most one piece plus one read is ever held.
 class LineLogger {
   public:
@@ -38,9 +38,9 @@ class LineLogger {
         for (;;) {
             const auto newline = pending_.find('\n', start);
             const auto line_end = newline == std::string::npos ? pending_.size() : newline;
-            if (line_end - start > k_log_chunk_bytes) {
-                write(start, k_log_chunk_bytes);
-                start += k_log_chunk_bytes;
+            if (line_end - start > kLogChunkBytes) {
+                write(start, kLogChunkBytes);
+                start += kLogChunkBytes;
             } else if (newline != std::string::npos) {
                 write(start, newline - start);
                 start = newline + 1;
@@ -70,20 +70,20 @@ class LineLogger {
     std::string pending_;
 };
 
-// The last k_output_kept_bytes of the output, and how many bytes before them were dropped.
+// The last kOutputKeptBytes of the output, and how many bytes before them were dropped.
 class OutputTail {
   public:
-    OutputTail() { kept_.reserve(k_output_kept_bytes); }
+    OutputTail() { kept_.reserve(kOutputKeptBytes); }
 
     void add(std::string_view data) {
-        if (data.size() >= k_output_kept_bytes) {
-            dropped_ += kept_.size() + data.size() - k_output_kept_bytes;
-            kept_.assign(data.substr(data.size() - k_output_kept_bytes));
+        if (data.size() >= kOutputKeptBytes) {
+            dropped_ += kept_.size() + data.size() - kOutputKeptBytes;
+            kept_.assign(data.substr(data.size() - kOutputKeptBytes));
             return;
         }
         const std::size_t total = kept_.size() + data.size();
-        if (total > k_output_kept_bytes) {
-            const std::size_t over = total - k_output_kept_bytes;
+        if (total > kOutputKeptBytes) {
+            const std::size_t over = total - kOutputKeptBytes;
             kept_.erase(0, over);
             dropped_ += over;
         }
@@ -109,7 +109,7 @@ bool read_output(ShellProcess& shell, milliseconds wait, LineLogger& logger, Out
     pollfd pfd{shell.output_fd(), POLLIN, 0};
     if (::poll(&pfd, 1, static_cast<int>(wait.count())) <= 0)
         return false;
-    char buffer[k_read_bytes];
+    char buffer[kReadBytes];
     const ssize_t n = ::read(shell.output_fd(), buffer, sizeof buffer);
     if (n > 0) {
         const std::string_view data(buffer, static_cast<std::size_t>(n));
@@ -199,13 +199,13 @@ bool ShellProcess::kill_and_reap() noexcept {
     if (given_up_)
         return false;
     signal_group(SIGKILL);
-    const auto until = Clock::now() + k_reap_limit;
+    const auto until = Clock::now() + kReapLimit;
     while (!try_reap()) {
         if (Clock::now() >= until) {
             given_up_ = true;
             return false;
         }
-        std::this_thread::sleep_for(k_reap_step);
+        std::this_thread::sleep_for(kReapStep);
     }
     return true;
 }
@@ -224,13 +224,13 @@ CommandOutcome run_shell(const std::string& command, milliseconds timeout,
             if (!kill_at && now >= deadline) {
                 outcome.timed_out = true;
                 shell.signal_group(SIGTERM);
-                kill_at = now + k_kill_grace;
+                kill_at = now + kKillGrace;
             }
             if (kill_at && now >= *kill_at) {
                 if (!shell.kill_and_reap())
                     outcome.error =
                         fmt::format("the command (pid {}) did not exit within {} ms of SIGKILL",
-                                    shell.pid(), k_reap_limit.count());
+                                    shell.pid(), kReapLimit.count());
                 break;
             }
             // Short steps once the pipe is closed or the group is being killed: only waitpid
@@ -245,7 +245,7 @@ CommandOutcome run_shell(const std::string& command, milliseconds timeout,
                 std::this_thread::sleep_for(wait);
         }
         // A background grandchild may still hold the pipe; read only what is already there.
-        const auto drain_until = Clock::now() + k_drain_limit;
+        const auto drain_until = Clock::now() + kDrainLimit;
         while (shell.output_fd() >= 0 && Clock::now() < drain_until &&
                read_output(shell, milliseconds(0), logger, tail)) {
         }

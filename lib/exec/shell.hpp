@@ -14,23 +14,23 @@
 namespace pgwarden::exec {
 
 // How long a command may take when the caller has no setting for it.
-inline constexpr std::chrono::seconds k_default_command_timeout{60};
+inline constexpr std::chrono::seconds kDefaultCommandTimeout{60};
 // After SIGTERM at the time limit, how long the command's process group has before SIGKILL.
-inline constexpr std::chrono::milliseconds k_kill_grace{2000};
+inline constexpr std::chrono::milliseconds kKillGrace{2000};
 // After SIGKILL, how long we wait for the shell to be reaped before giving up on it: a process
 // stuck in uninterruptible sleep must not hang the daemon mid-failover.
-inline constexpr std::chrono::milliseconds k_reap_limit{5000};
+inline constexpr std::chrono::milliseconds kReapLimit{5000};
 // How much of a command's output CommandOutcome::output keeps (its end): a chatty promote
 // command must not fill the daemon's memory. Everything is logged as it arrives regardless.
-inline constexpr std::size_t k_output_kept_bytes = 64 * 1024;
+inline constexpr std::size_t kOutputKeptBytes = 64 * 1024;
 // A line longer than this is logged in pieces of this size, so output without newlines is never
 // held whole waiting for one.
-inline constexpr std::size_t k_log_chunk_bytes = 4096;
+inline constexpr std::size_t kLogChunkBytes = 4096;
 
 struct CommandOutcome {
     int exit_code = -1;      // the shell's exit status; 128+N when killed by signal N; -1: not run
     bool timed_out = false;  // killed at the time limit
-    // stdout and stderr, interleaved as written; only the last k_output_kept_bytes, then
+    // stdout and stderr, interleaved as written; only the last kOutputKeptBytes, then
     // starting with "[... N bytes not kept ...]\n".
     std::string output;
     std::size_t output_dropped = 0;  // bytes of output not kept (the N above)
@@ -40,10 +40,10 @@ struct CommandOutcome {
 };
 
 // Runs `command` with /bin/sh -c in its own process group; on timeout the whole group gets
-// SIGTERM, then SIGKILL after k_kill_grace. Each output line is logged at `output_level` as it
+// SIGTERM, then SIGKILL after kKillGrace. Each output line is logged at `output_level` as it
 // arrives. Never throws; the shell is killed and reaped on every way out.
 CommandOutcome run_shell(const std::string& command,
-                         std::chrono::milliseconds timeout = k_default_command_timeout,
+                         std::chrono::milliseconds timeout = kDefaultCommandTimeout,
                          log::Level output_level = log::Level::info);
 
 // A waitpid() status as an exit code: the exit status, or 128+N when killed by signal N (as a
@@ -52,7 +52,7 @@ int exit_code_of(int wait_status);
 
 // A running `/bin/sh -c command` in its own process group, stdin from /dev/null, stdout and
 // stderr on one pipe. Until the shell is reaped, the destructor SIGKILLs the whole group and
-// reaps the shell (waiting at most k_reap_limit), so no way out of a caller, early return or
+// reaps the shell (waiting at most kReapLimit), so no way out of a caller, early return or
 // exception, leaves a command running or a zombie behind.
 class ShellProcess {
   public:
@@ -72,7 +72,7 @@ class ShellProcess {
     void signal_group(int signal) noexcept;
     // Reaps the shell if it exited; true once it is reaped.
     bool try_reap() noexcept;
-    // SIGKILLs the group and waits up to k_reap_limit for the shell; true once it is reaped.
+    // SIGKILLs the group and waits up to kReapLimit for the shell; true once it is reaped.
     bool kill_and_reap() noexcept;
     // As CommandOutcome::exit_code, once reaped.
     std::optional<int> exit_code() const { return exit_code_; }

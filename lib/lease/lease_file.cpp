@@ -106,6 +106,16 @@ std::optional<std::string> write_lease(const std::string& path, const failover::
     return std::nullopt;
 }
 
+std::optional<std::string> check_lease_directory(const std::string& directory) {
+    failover::Lease probe_lease;
+    probe_lease.reason = "written by pgwardend at start to check the directory";
+    const std::string path = fmt::format("{}/.write-test-{}", directory, ::getpid());
+    if (auto error = write_lease(path, probe_lease))
+        return error;
+    ::unlink(path.c_str());
+    return std::nullopt;
+}
+
 failover::LeaseLook look_at_lease(const std::string& path) {
     failover::LeaseLook look;
     std::string text;

@@ -27,4 +27,8 @@ std::optional<std::string> write_lease(const std::string& path, const failover::
 
 failover::LeaseLook look_at_lease(const std::string& path);
 
+// Whether a lease can be written in `directory` (created when missing): a test file is written
+// and removed. An error message when it cannot.
+std::optional<std::string> check_lease_directory(const std::string& directory);
+
 }  // namespace pgwarden::lease

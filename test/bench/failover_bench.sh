@@ -6,7 +6,8 @@
 #   BUILD_DIR   where pgwardend and pgwarden were built (default: ./build); nothing is built here.
 # Environment: BENCH_RUNS (runs per variant, default 5), BENCH_VARIANTS (default
 # "pgwardend:repmgr repmgrd:repmgr pgwardend:pgwarden", daemon:CLI used as promote/follow
-# command), BENCH_KEEP=1 (keep the directory with every run's logs).
+# command), BENCH_KEEP=1 (keep the directory with every run's logs), BENCH_FENCE_ACTION
+# (pgwardend's fence-action, default off: like for like with repmgrd, which does not fence).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -184,9 +185,23 @@ EOF
         start_node "$i"
     done
     wait_until "$setup_limit" "both standbys to stream" all_streaming || die "standbys not streaming in run $n of $variant"
+    # pgwardend's fencing makes no election wait for the old primary's lease (repmgrd has none);
+    # BENCH_FENCE_ACTION=read-only measures the fenced failover (fence-timeout 3, margin 1).
+    local daemon_args=()
+    if [[ $daemon == pgwardend ]]; then
+        cat >"$run/pgwarden.ini" <<EOF
+[daemon]
+fence-action = ${BENCH_FENCE_ACTION:-off}
+fence-timeout = 3
+fence-margin = 1
+lease-directory = $run
+EOF
+        chown postgres:postgres "$run/pgwarden.ini"
+        daemon_args=(--ini "$run/pgwarden.ini")
+    fi
     for i in 1 2 3; do
         start_bg "$run/daemon$i.pid" "$run/node$i/daemon.out" postgres \
-            "$daemon_bin" -f "$run/node$i/repmgr.conf" --daemonize=false --no-pid-file
+            "$daemon_bin" -f "$run/node$i/repmgr.conf" --daemonize=false --no-pid-file "${daemon_args[@]}"
     done
     for i in 1 2 3; do
         wait_until "$setup_limit" "$daemon on node$i to monitor" daemon_monitoring "$i" || die "$daemon on node$i did not start; see $run/node$i/daemon.log"

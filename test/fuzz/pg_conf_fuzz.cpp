@@ -21,16 +21,16 @@
 #include <string_view>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    static const std::string k_file = "/fuzz/repmgr.conf";
+    static const std::string kFile = "/fuzz/repmgr.conf";
     const std::string_view text(reinterpret_cast<const char*>(data), size);
     pgwarden::config::ParseOptions options;
     options.follow_includes = false;
     options.collect_errors = true;
     try {
-        const auto parsed = pgwarden::config::parse_pg_conf_text(text, k_file, options);
-        pgwarden::config::build_repmgr_config(parsed, k_file);
+        const auto parsed = pgwarden::config::parse_pg_conf_text(text, kFile, options);
+        pgwarden::config::build_repmgr_config(parsed, kFile);
     } catch (const pgwarden::config::ConfigError& e) {
-        if (std::string_view(e.what()).substr(0, k_file.size()) != k_file)
+        if (std::string_view(e.what()).substr(0, kFile.size()) != kFile)
             std::abort();
     }
     return 0;

@@ -44,6 +44,21 @@ std::string failover_command(FailoverCommands commands, const std::string& conf,
 
 }  // namespace
 
+std::string daemon_test_ini(const std::string& dir, const std::vector<std::string>& extra) {
+    const auto path = dir + "/pgwarden.ini";
+    {
+        std::ofstream out(path);
+        out << "[daemon]\nfence-action = probe\nfence-timeout = 3\nfence-margin = 1\n"
+            << "lease-directory = " << dir << "\n";
+        for (const auto& line : extra)
+            out << line << "\n";
+        if (!out.flush())
+            throw std::runtime_error(fmt::format("could not write \"{}\"", path));
+    }
+    give_to_postgres(path);
+    return path;
+}
+
 DaemonCluster::DaemonCluster(DaemonClusterOptions options)
     : options_(std::move(options)),
       repmgr_(options_.nodes, options_.preload_repmgr ? with_repmgr_library() : PgClusterOptions{}),
@@ -56,19 +71,8 @@ DaemonCluster::DaemonCluster(DaemonClusterOptions options)
             if (!out.flush())
                 throw std::runtime_error(fmt::format("could not append to \"{}\"", conf(i)));
         }
-        {
-            const auto ini = ini_path(i);
-            std::ofstream out(ini);
-            out << "[daemon]\nfence-action = probe\nfence-timeout = 3\nfence-margin = 1\n"
-                << "lease-directory = " << repmgr_.cluster.node(i).node_dir << "\n";
-            if (options_.daemon_ini)
-                for (const auto& line : options_.daemon_ini(i))
-                    out << line << "\n";
-            if (!out.flush())
-                throw std::runtime_error(fmt::format("could not write \"{}\"", ini));
-            out.close();
-            give_to_postgres(ini);
-        }
+        daemon_test_ini(repmgr_.cluster.node(i).node_dir,
+                        options_.daemon_ini ? options_.daemon_ini(i) : std::vector<std::string>{});
         if (!options_.extra_conf)
             continue;
         for (const auto& line : options_.extra_conf(i)) {

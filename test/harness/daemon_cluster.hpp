@@ -16,6 +16,11 @@ namespace pgwarden::test {
 // Which program the daemons run as promote_command and follow_command.
 enum class FailoverCommands { pgwarden, repmgr };
 
+// A pgwarden.ini for a test's pgwardend in `dir` (owned by postgres): the lease in `dir`, fencing
+// with fence-action probe (the lease only, so a test that stops standbys keeps a writable
+// primary), a 3 s fence timeout and a 1 s margin; `extra` lines are appended to [daemon].
+std::string daemon_test_ini(const std::string& dir, const std::vector<std::string>& extra = {});
+
 struct DaemonClusterOptions {
     int nodes = 3;
     // false: the repmgr library is not preloaded, so the extension's functions do not work and

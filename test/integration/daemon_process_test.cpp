@@ -2,6 +2,7 @@
 // start refused, SIGHUP reloading (and rolling back) the configuration and reopening log_file,
 // SIGTERM recording repmgrd_shutdown, and what the real `repmgr service status` sees.
 #include "binaries.hpp"
+#include "daemon_cluster.hpp"
 #include "process.hpp"
 #include "repmgr_cluster.hpp"
 #include "wait.hpp"
@@ -62,9 +63,10 @@ TEST_CASE("pgwardend -d -p writes the daemon's PID, is seen by repmgr and stops 
     give_to_postgres(node.node_dir);
 
     // As the PGDG unit starts repmgrd: the parent returns once the daemon is up.
-    const auto started = run_command(
-        {pgwarden::test::daemon_bin(), "-f", rc.conf(1), "-p", pid_file, "-d", "--verbose"}, 30s,
-        true);
+    const auto started =
+        run_command({pgwarden::test::daemon_bin(), "-f", rc.conf(1), "-p", pid_file, "-d",
+                     "--verbose", "--ini", daemon_test_ini(node.node_dir)},
+                    30s, true);
     INFO(started.describe() << "\n" << tail_file(log_file));
     REQUIRE(started.ok());
     const auto pid = pid_in(pid_file);
@@ -77,8 +79,9 @@ TEST_CASE("pgwardend -d -p writes the daemon's PID, is seen by repmgr and stops 
     CHECK(events_of(rc, "repmgrd_start") == "1:true");
 
     // A second daemon on the same PID file is refused: repmgrd's ERR_BAD_PIDFILE.
-    const auto second = run_command(
-        {pgwarden::test::daemon_bin(), "-f", rc.conf(1), "-p", pid_file, "-d"}, 30s, true);
+    const auto second = run_command({pgwarden::test::daemon_bin(), "-f", rc.conf(1), "-p", pid_file,
+                                     "-d", "--ini", daemon_test_ini(node.node_dir)},
+                                    30s, true);
     CHECK(second.exit_code == 3);
     CHECK(second.err.find(std::to_string(*pid)) != std::string::npos);
     CHECK(pid_in(pid_file) == pid);
@@ -107,9 +110,9 @@ TEST_CASE("SIGHUP reloads repmgr.conf, keeps it on a bad change and reopens the 
     const std::string original = read_file(rc.conf(1));
     append(rc.conf(1), fmt::format("log_file='{}'\n", log_file));
     give_to_postgres(node.node_dir);
-    ChildProcess daemon(
-        {pgwarden::test::daemon_bin(), "-f", rc.conf(1), "--daemonize=false", "--no-pid-file"},
-        node.node_dir + "/pgwardend.out", true);
+    ChildProcess daemon({pgwarden::test::daemon_bin(), "-f", rc.conf(1), "--daemonize=false",
+                         "--no-pid-file", "--ini", daemon_test_ini(node.node_dir)},
+                        node.node_dir + "/pgwardend.out", true);
     REQUIRE(wait_until([&] { return events_of(rc, "repmgrd_start") == "1:true"; }, 30s));
 
     // logrotate: the file is moved away, then SIGHUP; the daemon writes a fresh one.
@@ -173,9 +176,9 @@ TEST_CASE("pgwardend refuses to start on a node that is not registered", "[daemo
         "data_directory='{}'\n",
         node.conninfo(), node.data_dir);
     give_to_postgres(conf);
-    const auto result = run_command(
-        {pgwarden::test::daemon_bin(), "-f", conf, "--daemonize=false", "--no-pid-file"}, 30s,
-        true);
+    const auto result = run_command({pgwarden::test::daemon_bin(), "-f", conf, "--daemonize=false",
+                                     "--no-pid-file", "--ini", daemon_test_ini(node.node_dir)},
+                                    30s, true);
     CHECK(result.exit_code == 1);
     CHECK(result.err.find("no metadata record found for this node (ID: 9)") != std::string::npos);
     CHECK(result.err.find("[HINT]") != std::string::npos);
@@ -189,9 +192,9 @@ TEST_CASE("monitoring_history on fills repmgr.monitoring_history from the standb
                                    "log_file='{}/pgwardend.log'\n",
                                    standby.node_dir));
     give_to_postgres(standby.node_dir);
-    ChildProcess daemon(
-        {pgwarden::test::daemon_bin(), "-f", rc.conf(2), "--daemonize=false", "--no-pid-file"},
-        standby.node_dir + "/pgwardend.out", true);
+    ChildProcess daemon({pgwarden::test::daemon_bin(), "-f", rc.conf(2), "--daemonize=false",
+                         "--no-pid-file", "--ini", daemon_test_ini(standby.node_dir)},
+                        standby.node_dir + "/pgwardend.out", true);
     const auto rows = [&] {
         return rc.cluster.psql(1,
                                "SELECT count(*) FROM repmgr.monitoring_history"

@@ -57,7 +57,8 @@ struct WitnessCluster {
         const auto& node = witness_host.node(1);
         witness_daemon.emplace(
             std::vector<std::string>{pgwarden::test::daemon_bin(), "-f", witness_conf,
-                                     "--daemonize=false", "--no-pid-file"},
+                                     "--daemonize=false", "--no-pid-file", "--ini",
+                                     daemon_test_ini(node.node_dir)},
             node.node_dir + "/pgwardend.stderr", true);
         REQUIRE(wait_until(
             [&] {

@@ -42,7 +42,7 @@ const std::vector<std::string>& fuzz_bases() {
 }
 
 std::string mutate(std::string text, std::mt19937& rng) {
-    static const std::string k_specials = "'\"#=\n\\ \t\r.-/0x";
+    static const std::string kSpecials = "'\"#=\n\\ \t\r.-/0x";
     auto pick = [&rng](std::size_t n) {
         return std::uniform_int_distribution<std::size_t>(0, n)(rng);
     };
@@ -57,7 +57,7 @@ std::string mutate(std::string text, std::mt19937& rng) {
             case 1:
             case 2:  // insert a character the grammar cares about
                 text.insert(text.begin() + static_cast<std::ptrdiff_t>(pos),
-                            k_specials[pick(k_specials.size() - 1)]);
+                            kSpecials[pick(kSpecials.size() - 1)]);
                 break;
             case 3:  // delete one
                 if (!text.empty())

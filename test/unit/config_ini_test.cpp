@@ -1,5 +1,7 @@
 // pgwarden.ini: sections, keys with file:line, errors, and merging under the command line.
 #include "config/pgwarden_ini.hpp"
+#include "fencing_settings.hpp"
+#include "options.hpp"
 
 #include "temp_dir.hpp"
 
@@ -129,7 +131,7 @@ TEST_CASE("malformed INI files are reported with file and line") {
 TEST_CASE("a line of exactly the limit is read whole") {
     TempDir dir;
     const std::string key_and_space = "conninfo = ";
-    const std::string value(k_max_ini_line_length - key_and_space.size(), 'v');
+    const std::string value(kMaxIniLineLength - key_and_space.size(), 'v');
     const auto sections =
         load_pgwarden_ini(dir.write("ok.ini", "[probe]\n" + key_and_space + value + "\r\n"));
     CHECK(sections.at("probe").at("conninfo").value == value);
@@ -200,19 +202,21 @@ TEST_CASE("the shipped etc/pgwarden.ini reads and merges cleanly") {
     const std::string path = (source_dir() / "etc/pgwarden.ini").string();
     const auto sections = load_pgwarden_ini(path);
     REQUIRE(sections.count("probe") == 1);
-    CHECK(sections.size() == 1);  // [daemon] and [cli] are commented out
+    REQUIRE(sections.count("daemon") == 1);
+    CHECK(sections.size() == 2);  // [cli] is commented out
     const auto& probe = sections.at("probe");
     CHECK(probe.at("listen").value == "*");
     CHECK(probe.at("port").value == "5445");
     CHECK(probe.at("query-timeout").value == "2000");
-    CHECK(probe.at("read-timeout").value == "5000");
-    CHECK(probe.at("max-connections").value == "512");
     CHECK(probe.count("conninfo") == 0);
 
-    ProbeLikeOptions options;
-    auto vm = options.command_line({});
-    merge_ini_section(options.desc, vm, probe);
-    po::notify(vm);
-    CHECK(vm["port"].as<unsigned short>() == 5445);
-    CHECK(vm["log-level"].as<std::string>() == "INFO");
+    // The real programs take every key of their sections.
+    const char* argv[] = {"pgwarden-probe", "--ini", path.c_str(), "--conninfo", "host=/tmp"};
+    const auto parsed = pgwarden::probe::parse_command_line(5, argv);
+    REQUIRE(parsed.settings);
+    CHECK(parsed.settings->port == 5445);
+    CHECK(parsed.settings->lease.mode == pgwarden::failover::FencingMode::auto_);
+    const auto fencing = pgwarden::daemon::load_fencing_settings(path);
+    CHECK(fencing.fence.action == pgwarden::failover::FenceAction::read_only);
+    CHECK(fencing.fence.timeout == std::chrono::seconds(10));
 }

@@ -227,7 +227,7 @@ TEST_CASE("a hopeless file stops after a hundred syntax errors") {
         parse_pg_conf_text(text, "/junk.conf");
         FAIL("no error");
     } catch (const ConfigError& e) {
-        CHECK(e.problems().size() == static_cast<std::size_t>(k_max_syntax_errors_per_file) + 1);
+        CHECK(e.problems().size() == static_cast<std::size_t>(kMaxSyntaxErrorsPerFile) + 1);
         CHECK(e.problems().back().reason ==
               "too many syntax errors; the rest of the file was not read");
     }

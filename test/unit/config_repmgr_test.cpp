@@ -42,8 +42,8 @@ class ChangeDirectory {
     std::string old_pwd_;
 };
 
-const std::string k_file = "/etc/repmgr.conf";
-const std::string k_required =
+const std::string kFile = "/etc/repmgr.conf";
+const std::string kRequired =
     "node_id=1\n"
     "node_name='node1'\n"
     "conninfo='host=node1 user=repmgr dbname=repmgr connect_timeout=2'\n"
@@ -52,7 +52,7 @@ const std::string k_required =
 RepmgrConfig from_text(const std::string& text) {
     ParseOptions options;
     options.collect_errors = true;
-    return build_repmgr_config(parse_pg_conf_text(text, k_file, options), k_file);
+    return build_repmgr_config(parse_pg_conf_text(text, kFile, options), kFile);
 }
 
 std::string error_of(const std::string& text) {
@@ -64,8 +64,8 @@ std::string error_of(const std::string& text) {
     return "(no error)";
 }
 
-// `repmgr -f FILE --dump-config` of k_required, from Debian 12's repmgr 5.3.3.
-constexpr const char* k_repmgr_dump = R"(node_id|1
+// `repmgr -f FILE --dump-config` of kRequired, from Debian 12's repmgr 5.3.3.
+constexpr const char* kRepmgrDump = R"(node_id|1
 node_name|node1
 conninfo|host=node1 user=repmgr dbname=repmgr connect_timeout=2
 replication_user|
@@ -156,10 +156,10 @@ fs::path source_dir() {
 }  // namespace
 
 TEST_CASE("defaults and key order match repmgr 5.3.3's --dump-config") {
-    const auto config = from_text(k_required);
-    CHECK(dump_repmgr_config(config) == k_repmgr_dump);
+    const auto config = from_text(kRequired);
+    CHECK(dump_repmgr_config(config) == kRepmgrDump);
     CHECK(config.warnings.empty());
-    CHECK(config.config_file == k_file);
+    CHECK(config.config_file == kFile);
 }
 
 TEST_CASE("a repmgr.conf as users write it is read into typed settings") {
@@ -225,17 +225,17 @@ TEST_CASE("the shipped etc/repmgr.conf.sample loads without a warning") {
 TEST_CASE("booleans read as repmgr reads them, any case, nothing else") {
     for (const char* yes : {"on", "ON", "true", "True", "yes", "YES", "1"}) {
         INFO(yes);
-        CHECK(from_text(k_required + "monitoring_history = '" + yes + "'\n").monitoring_history);
+        CHECK(from_text(kRequired + "monitoring_history = '" + yes + "'\n").monitoring_history);
     }
     for (const char* no : {"off", "false", "No", "0"}) {
         INFO(no);
         CHECK_FALSE(
-            from_text(k_required + "monitoring_history = '" + no + "'\n").monitoring_history);
+            from_text(kRequired + "monitoring_history = '" + no + "'\n").monitoring_history);
     }
     for (const char* bad : {"t", "of", " on", "", "2", "maybe"}) {
         INFO(bad);
         CHECK_THAT(
-            error_of(k_required + "monitoring_history = '" + bad + "'\n"),
+            error_of(kRequired + "monitoring_history = '" + bad + "'\n"),
             Catch::Equals("/etc/repmgr.conf:5: invalid value for parameter "
                           "\"monitoring_history\": \"" +
                           std::string(bad) + "\" (expected on/off, true/false, yes/no or 1/0)"));
@@ -285,14 +285,14 @@ TEST_CASE("integers are checked against repmgr's minimums") {
     for (const auto& c : cases) {
         INFO(c.line);
         if (c.message.empty())
-            CHECK_NOTHROW(from_text(k_required + c.line + "\n"));
+            CHECK_NOTHROW(from_text(kRequired + c.line + "\n"));
         else
-            CHECK(error_of(k_required + c.line + "\n") == c.message);
+            CHECK(error_of(kRequired + c.line + "\n") == c.message);
     }
 }
 
 TEST_CASE("text after a number is ignored as repmgr does, with a warning") {
-    const auto config = from_text(k_required + "reconnect_attempts=5s\nreconnect_interval=0x10\n");
+    const auto config = from_text(kRequired + "reconnect_attempts=5s\nreconnect_interval=0x10\n");
     CHECK(config.reconnect_attempts == 5);
     CHECK(config.reconnect_interval == 0);
     REQUIRE(config.warnings.size() == 2);
@@ -302,30 +302,30 @@ TEST_CASE("text after a number is ignored as repmgr does, with a warning") {
 }
 
 TEST_CASE("failover and connection_check_type take repmgr's words") {
-    CHECK(from_text(k_required + "failover=manual\n").failover == FailoverMode::manual);
-    CHECK(from_text(k_required + "connection_check_type=CONNECTION\n").connection_check_type ==
+    CHECK(from_text(kRequired + "failover=manual\n").failover == FailoverMode::manual);
+    CHECK(from_text(kRequired + "connection_check_type=CONNECTION\n").connection_check_type ==
           ConnectionCheckType::connection);
-    CHECK(from_text(k_required + "connection_check_type=ping\n").connection_check_type ==
+    CHECK(from_text(kRequired + "connection_check_type=ping\n").connection_check_type ==
           ConnectionCheckType::ping);
-    CHECK(error_of(k_required + "failover=Automatic\n") ==
+    CHECK(error_of(kRequired + "failover=Automatic\n") ==
           "/etc/repmgr.conf:5: invalid value for parameter \"failover\": \"Automatic\" (expected "
           "\"automatic\" or \"manual\", in lower case)");
-    CHECK(error_of(k_required + "failover=auto\n") ==
+    CHECK(error_of(kRequired + "failover=auto\n") ==
           "/etc/repmgr.conf:5: invalid value for parameter \"failover\": \"auto\" (expected "
           "\"automatic\" or \"manual\")");
-    CHECK(error_of(k_required + "connection_check_type=tcp\n") ==
+    CHECK(error_of(kRequired + "connection_check_type=tcp\n") ==
           "/etc/repmgr.conf:5: invalid value for parameter \"connection_check_type\": \"tcp\" "
           "(expected \"ping\", \"connection\" or \"query\")");
-    CHECK(from_text(k_required + "replication_type=PHYSICAL\n").replication_type == "physical");
-    CHECK(error_of(k_required + "replication_type=bdr\n") ==
+    CHECK(from_text(kRequired + "replication_type=PHYSICAL\n").replication_type == "physical");
+    CHECK(error_of(kRequired + "replication_type=bdr\n") ==
           "/etc/repmgr.conf:5: invalid value for parameter \"replication_type\": \"bdr\" (expected "
           "\"physical\")");
 }
 
 TEST_CASE("a bad log_level is a warning and the program's default stays, as in repmgr") {
-    CHECK(from_text(k_required + "log_level=debug\n").log_level == pgwarden::log::Level::debug);
-    CHECK_FALSE(from_text(k_required).log_level.has_value());
-    const auto config = from_text(k_required + "log_level=ERR\n");
+    CHECK(from_text(kRequired + "log_level=debug\n").log_level == pgwarden::log::Level::debug);
+    CHECK_FALSE(from_text(kRequired).log_level.has_value());
+    const auto config = from_text(kRequired + "log_level=ERR\n");
     CHECK_FALSE(config.log_level.has_value());
     REQUIRE(config.warnings.size() == 1);
     CHECK(config.warnings[0] ==
@@ -371,13 +371,13 @@ TEST_CASE("node_name is at most 63 characters, strings at most 1023") {
                    "x'\nconninfo='host=a'\ndata_directory='/d'\n") ==
           "/etc/repmgr.conf:2: invalid value for parameter \"node_name\": 64 characters long (at "
           "most 63 allowed)");
-    CHECK(error_of(k_required + "location='" + std::string(1024, 'l') + "'\n") ==
+    CHECK(error_of(kRequired + "location='" + std::string(1024, 'l') + "'\n") ==
           "/etc/repmgr.conf:5: invalid value for parameter \"location\": 1024 characters long (at "
           "most 1023 allowed)");
 }
 
 TEST_CASE("unknown and retired parameters are warnings, not failures") {
-    const auto config = from_text(k_required +
+    const auto config = from_text(kRequired +
                                   "foo=bar\nNODE_ID=3\ncluster=test\nnode=1\nloglevel=INFO\n"
                                   "logfacility=STDERR\nlogfile='/x'\nupstream_node=2\n"
                                   "master_reponse_timeout=60\nretry_promote_interval_secs=300\n");
@@ -410,32 +410,32 @@ TEST_CASE("libpq must understand every conninfo keyword") {
 }
 
 TEST_CASE("related settings are checked against each other, naming where each came from") {
-    CHECK(error_of(k_required + "archive_ready_warning=200\n") ==
+    CHECK(error_of(kRequired + "archive_ready_warning=200\n") ==
           "/etc/repmgr.conf: \"archive_ready_critical\" (128, default) must be greater than "
           "\"archive_ready_warning\" (200, /etc/repmgr.conf:5)");
-    CHECK(error_of(k_required + "replication_lag_critical=300\n") ==
+    CHECK(error_of(kRequired + "replication_lag_critical=300\n") ==
           "/etc/repmgr.conf: \"replication_lag_critical\" (300, /etc/repmgr.conf:5) must be "
           "greater than \"replication_lag_warning\" (300, default)");
-    CHECK(error_of(k_required + "standby_reconnect_timeout=30\n") ==
+    CHECK(error_of(kRequired + "standby_reconnect_timeout=30\n") ==
           "/etc/repmgr.conf: \"standby_reconnect_timeout\" (30, /etc/repmgr.conf:5) must be equal "
           "to or greater than \"node_rejoin_timeout\" (60, default)");
-    CHECK_NOTHROW(from_text(k_required + "standby_reconnect_timeout=30\nnode_rejoin_timeout=30\n"));
-    CHECK_THAT(error_of(k_required + "barman_host=backup1\n"),
+    CHECK_NOTHROW(from_text(kRequired + "standby_reconnect_timeout=30\nnode_rejoin_timeout=30\n"));
+    CHECK_THAT(error_of(kRequired + "barman_host=backup1\n"),
                Catch::StartsWith("/etc/repmgr.conf: \"barman_host\" and \"barman_server\" must be "
                                  "set together"));
-    CHECK_NOTHROW(from_text(k_required + "barman_host=backup1\nbarman_server=main\n"));
+    CHECK_NOTHROW(from_text(kRequired + "barman_host=backup1\nbarman_server=main\n"));
 }
 
 TEST_CASE("repmgrd_standby_startup_timeout falls back to standby_reconnect_timeout") {
     CHECK(
-        from_text(k_required + "standby_reconnect_timeout=90\n").repmgrd_standby_startup_timeout ==
+        from_text(kRequired + "standby_reconnect_timeout=90\n").repmgrd_standby_startup_timeout ==
         90);
-    CHECK(from_text(k_required + "repmgrd_standby_startup_timeout=5\n")
+    CHECK(from_text(kRequired + "repmgrd_standby_startup_timeout=5\n")
               .repmgrd_standby_startup_timeout == 5);
 }
 
 TEST_CASE("list-like keys add up, and for everything else the last setting wins") {
-    const auto config = from_text(k_required +
+    const auto config = from_text(kRequired +
                                   "priority=1\npriority=2\n"
                                   "event_notifications='a, b,,c'\nevent_notifications='d'\n"
                                   "tablespace_mapping='/old/a=/new/a/'\n"
@@ -445,28 +445,28 @@ TEST_CASE("list-like keys add up, and for everything else the last setting wins"
     REQUIRE(config.tablespace_mapping.size() == 2);
     CHECK(config.tablespace_mapping[0].new_dir == "/new/a");
     CHECK(config.tablespace_mapping[1].old_dir == "/old/with=sign");
-    CHECK_THAT(error_of(k_required + "tablespace_mapping='/a'\n"),
+    CHECK_THAT(error_of(kRequired + "tablespace_mapping='/a'\n"),
                Catch::EndsWith("(expected OLDDIR=NEWDIR)"));
-    CHECK_THAT(error_of(k_required + "tablespace_mapping='/a=/b=/c'\n"),
+    CHECK_THAT(error_of(kRequired + "tablespace_mapping='/a=/b=/c'\n"),
                Catch::Contains("with one '='"));
 }
 
 TEST_CASE("recovery_min_apply_delay takes a duration with repmgr's units") {
     for (const char* good : {"5min", "10s", "300", "1h", "2d", "250ms", ""}) {
         INFO(good);
-        CHECK(from_text(k_required + "recovery_min_apply_delay='" + good + "'\n")
+        CHECK(from_text(kRequired + "recovery_min_apply_delay='" + good + "'\n")
                   .recovery_min_apply_delay == good);
     }
-    CHECK(error_of(k_required + "recovery_min_apply_delay='5x'\n") ==
+    CHECK(error_of(kRequired + "recovery_min_apply_delay='5x'\n") ==
           "/etc/repmgr.conf:5: invalid value for parameter \"recovery_min_apply_delay\": \"5x\" "
           "(expected an integer followed by one of ms, s, min, h or d)");
-    CHECK_THAT(error_of(k_required + "recovery_min_apply_delay=-1\n"),
+    CHECK_THAT(error_of(kRequired + "recovery_min_apply_delay=-1\n"),
                Catch::EndsWith("(expected a duration >= 0)"));
 }
 
 TEST_CASE("paths are canonicalized as repmgr does") {
     const auto config =
-        from_text(k_required + "log_file='a/../b//c/'\npg_bindir='/usr/lib/x/./bin/'\n");
+        from_text(kRequired + "log_file='a/../b//c/'\npg_bindir='/usr/lib/x/./bin/'\n");
     CHECK(config.log_file == "b/c");
     CHECK(config.pg_bindir == "/usr/lib/x/bin");
 }
@@ -475,7 +475,7 @@ TEST_CASE("every raw key remembers its value, file and line") {
     TempDir dir;
     dir.write("conf.d/prio.conf", "priority = 7\n");
     const std::string path =
-        dir.write("repmgr.conf", k_required + "priority = 5\ninclude_dir 'conf.d'\nfoo = 'x'\n");
+        dir.write("repmgr.conf", kRequired + "priority = 5\ninclude_dir 'conf.d'\nfoo = 'x'\n");
     const auto config = load_repmgr_conf(path);
     CHECK(config.priority == 7);
     REQUIRE(config.raw.count("priority") == 1);
@@ -489,11 +489,11 @@ TEST_CASE("every raw key remembers its value, file and line") {
 }
 
 TEST_CASE("repmgrd needs promote and follow commands when failover is automatic") {
-    const auto config = from_text(k_required + "failover=automatic\nfollow_command='x %n'\n");
+    const auto config = from_text(kRequired + "failover=automatic\nfollow_command='x %n'\n");
     CHECK_THROWS_WITH(check_repmgrd_requirements(config),
                       "/etc/repmgr.conf: required parameter \"promote_command\" was not found "
                       "(failover=automatic needs it; set failover=manual to run without)");
-    CHECK_NOTHROW(check_repmgrd_requirements(from_text(k_required)));
+    CHECK_NOTHROW(check_repmgrd_requirements(from_text(kRequired)));
 }
 
 TEST_CASE("a missing or unreadable repmgr.conf is an error naming it") {
@@ -515,7 +515,7 @@ TEST_CASE("repmgr.conf is searched in repmgr's order") {
 
 TEST_CASE("an explicit repmgr.conf must exist and comes back absolute") {
     TempDir dir;
-    const std::string path = dir.write("node1.conf", k_required);
+    const std::string path = dir.write("node1.conf", kRequired);
     CHECK(locate_repmgr_conf(path) == path);
     CHECK_THROWS_WITH(locate_repmgr_conf(dir.path("missing.conf")),
                       dir.path("missing.conf") +
@@ -528,7 +528,7 @@ TEST_CASE("an explicit repmgr.conf must exist and comes back absolute") {
 
 TEST_CASE("without -f, ./repmgr.conf is found first") {
     TempDir dir;
-    const std::string path = dir.write("repmgr.conf", k_required);
+    const std::string path = dir.write("repmgr.conf", kRequired);
     ChangeDirectory cd(dir.path());
     CHECK(locate_repmgr_conf(std::nullopt) == path);
     CHECK(locate_repmgr_conf(std::string()) == path);  // an empty -f is no -f, as in repmgr

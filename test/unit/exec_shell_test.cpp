@@ -49,7 +49,7 @@ TEST_CASE("a command ignoring SIGTERM is killed after the grace period", "[exec]
     const auto took = std::chrono::steady_clock::now() - start;
     CHECK(outcome.timed_out);
     CHECK(outcome.exit_code == 128 + 9);
-    CHECK(took < k_kill_grace + 3s);
+    CHECK(took < kKillGrace + 3s);
 }
 
 namespace {
@@ -106,17 +106,17 @@ TEST_CASE("a command printing 5 MiB keeps only the last 64 KiB and says how much
     }
     constexpr std::size_t printed = 5 * 1024 * 1024 + 1 + 8;
     REQUIRE(outcome.ok());
-    CHECK(outcome.output_dropped == printed - k_output_kept_bytes);
-    const auto marker = fmt::format("[... {} bytes not kept ...]\n", printed - k_output_kept_bytes);
+    CHECK(outcome.output_dropped == printed - kOutputKeptBytes);
+    const auto marker = fmt::format("[... {} bytes not kept ...]\n", printed - kOutputKeptBytes);
     CHECK(outcome.output.starts_with(marker));
-    CHECK(outcome.output.size() == marker.size() + k_output_kept_bytes);
+    CHECK(outcome.output.size() == marker.size() + kOutputKeptBytes);
     CHECK(outcome.output.ends_with("xxxx\nthe end\n"));
 
     // The long line went to the log in bounded pieces, all of it, then the last line.
     const auto messages = log_messages(log_path);
-    REQUIRE(messages.size() == 5242880 / k_log_chunk_bytes + 1);
+    REQUIRE(messages.size() == 5242880 / kLogChunkBytes + 1);
     CHECK(std::all_of(messages.begin(), messages.end() - 1, [](const std::string& m) {
-        return m == std::string(k_log_chunk_bytes, 'x');
+        return m == std::string(kLogChunkBytes, 'x');
     }));
     CHECK(messages.back() == "the end");
 }
@@ -148,8 +148,8 @@ TEST_CASE("a command ignoring SIGTERM is killed and reaped at its limit, leaving
     const auto took = std::chrono::steady_clock::now() - start;
     CHECK(outcome.timed_out);
     CHECK(outcome.exit_code == 128 + 9);
-    CHECK(took >= 300ms + k_kill_grace);
-    CHECK(took < 300ms + k_kill_grace + 2s);
+    CHECK(took >= 300ms + kKillGrace);
+    CHECK(took < 300ms + kKillGrace + 2s);
     const auto shell_pid = first_line_pid(outcome.output);
     const auto child_pid = first_line_pid(outcome.output.substr(outcome.output.find('\n') + 1));
     CHECK(reaped(shell_pid));

@@ -9,7 +9,7 @@
 
 using pgwarden::probe::AcceptHealth;
 using pgwarden::probe::AcceptTiming;
-using pgwarden::probe::k_accept_stale_intervals;
+using pgwarden::probe::kAcceptStaleIntervals;
 using namespace std::chrono_literals;
 
 namespace {
@@ -73,7 +73,7 @@ TEST_CASE("without a success for three intervals plus a timeout the verdict fail
           "[probe][accept]") {
     auto health = one_second_checks();
     health.record_success(t0);
-    CHECK(health.stale_after() == k_accept_stale_intervals * 1000ms + 2000ms);
+    CHECK(health.stale_after() == kAcceptStaleIntervals * 1000ms + 2000ms);
     CHECK(health.verdict(t0 + health.stale_after()).accepting);
 
     const auto stale = health.verdict(t0 + health.stale_after() + 1ms);

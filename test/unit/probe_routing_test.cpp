@@ -55,7 +55,7 @@ struct Row {
     std::array<unsigned, 4> status;
 };
 
-const std::vector<Row> k_rows = {
+const std::vector<Row> kRows = {
     // Primary checks and their aliases.
     {"/", {200, 503, 503, 503}},
     {"/primary", {200, 503, 503, 503}},
@@ -110,7 +110,7 @@ unsigned status_of(const char* method, const char* target, const NodeState& stat
 TEST_CASE("every endpoint answers each kind of node as Patroni does", "[probe][routing]") {
     const auto nodes = states();
     const char* kinds[] = {"primary", "standby streaming", "standby not streaming", "unreachable"};
-    for (const auto& row : k_rows) {
+    for (const auto& row : kRows) {
         for (const char* method : {"GET", "HEAD", "OPTIONS"}) {
             for (std::size_t i = 0; i < nodes.size(); ++i) {
                 INFO(method << " " << row.target << " on " << kinds[i]);
@@ -130,7 +130,7 @@ TEST_CASE("a method other than GET, HEAD and OPTIONS gets 405 with Allow", "[pro
         CHECK(reply.allow_header);
         CHECK(reply.body_mode == BodyMode::full);
     }
-    CHECK(probe::k_allowed_methods == "GET, HEAD, OPTIONS");
+    CHECK(probe::kAllowedMethods == "GET, HEAD, OPTIONS");
 }
 
 TEST_CASE("HAProxy's exact request lines route to the primary check", "[probe][routing]") {
