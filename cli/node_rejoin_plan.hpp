@@ -7,8 +7,8 @@
 #include "cli_options.hpp"
 #include "standby_decisions.hpp"
 
-#include "log/log.hpp"
 #include "failover/attach.hpp"
+#include "log/log.hpp"
 #include "model/lsn.hpp"
 
 #include <cstdint>

@@ -3,8 +3,8 @@
 #pragma once
 
 #include "cli_options.hpp"
-#include "cluster/connect.hpp"
 #include "cluster/attach_facts.hpp"
+#include "cluster/connect.hpp"
 #include "register_support.hpp"
 
 #include "cluster/node_record.hpp"

@@ -70,8 +70,7 @@ std::optional<std::chrono::seconds> job_time_limit(std::string_view what,
         if (config.standby_disconnect_on_failover)
             limit += std::chrono::seconds(config.sibling_nodes_disconnect_timeout) + kFreezeWaits;
         if (!config.failover_validation_command.empty())
-            limit +=
-                std::chrono::duration_cast<std::chrono::seconds>(exec::kDefaultCommandTimeout);
+            limit += std::chrono::duration_cast<std::chrono::seconds>(exec::kDefaultCommandTimeout);
     }
     return limit;
 }

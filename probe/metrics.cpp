@@ -11,7 +11,7 @@ namespace pgwarden::probe {
 namespace {
 
 constexpr std::array<cluster::Role, 3> kRoles{cluster::Role::primary, cluster::Role::standby,
-                                               cluster::Role::unknown};
+                                              cluster::Role::unknown};
 
 // Label values: backslash, double quote and newline are escaped (exposition format 0.0.4).
 std::string label_value(std::string_view text) {

@@ -16,8 +16,8 @@ namespace pgwarden::probe {
 class Metrics {
   public:
     // Upper bounds of the query duration histogram, seconds; +Inf is implied.
-    static constexpr std::array<double, 11> kQueryBuckets{
-        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0};
+    static constexpr std::array<double, 11> kQueryBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                          0.05,   0.1,   0.25,   0.5,   1.0};
 
     // One answered request; `endpoint` is endpoint_name() or "invalid" (unparsable request).
     void count_request(std::string_view endpoint, unsigned status);

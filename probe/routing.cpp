@@ -188,11 +188,10 @@ std::string state_json(const cluster::NodeState& state) {
         reachable ? (state.in_recovery ? "true" : "false") : "null", json_optional_uint(timeline),
         standby && state.streaming ? R"("streaming")" : "null", json_optional_uint(lag),
         state.accepting_connections ? "true" : "false",
-        state.lease_note.empty()
-            ? std::string()
-            : fmt::format(R"(,"lease_valid":{},"lease":{})",
-                          state.lease_allows_primary ? "true" : "false",
-                          json_string(state.lease_note)));
+        state.lease_note.empty() ? std::string()
+                                 : fmt::format(R"(,"lease_valid":{},"lease":{})",
+                                               state.lease_allows_primary ? "true" : "false",
+                                               json_string(state.lease_note)));
 }
 
 // Patroni's replica check: running in recovery and, when ?lag= is given, known to be within it.

@@ -32,8 +32,8 @@ struct IniReadState {
 };
 
 bool is_known_section(std::string_view name) {
-    return std::find(std::begin(kPgwardenIniSections), std::end(kPgwardenIniSections),
-                     name) != std::end(kPgwardenIniSections);
+    return std::find(std::begin(kPgwardenIniSections), std::end(kPgwardenIniSections), name) !=
+           std::end(kPgwardenIniSections);
 }
 
 // inih's fgets-style reader, one physical line per call, so that inih's line count is ours.
@@ -54,8 +54,7 @@ char* read_line(char* buffer, int size, void* stream) {
     std::string_view content = line;
     while (!content.empty() && (content.back() == '\n' || content.back() == '\r'))
         content.remove_suffix(1);
-    if (content.size() > kMaxIniLineLength ||
-        line.size() + 1 > static_cast<std::size_t>(size)) {
+    if (content.size() > kMaxIniLineLength || line.size() + 1 > static_cast<std::size_t>(size)) {
         state.problems.push_back(
             ConfigProblem{state.file, state.line,
                           fmt::format("line is {} characters long; the INI reader takes at most {}",

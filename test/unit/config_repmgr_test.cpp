@@ -427,9 +427,8 @@ TEST_CASE("related settings are checked against each other, naming where each ca
 }
 
 TEST_CASE("repmgrd_standby_startup_timeout falls back to standby_reconnect_timeout") {
-    CHECK(
-        from_text(kRequired + "standby_reconnect_timeout=90\n").repmgrd_standby_startup_timeout ==
-        90);
+    CHECK(from_text(kRequired + "standby_reconnect_timeout=90\n").repmgrd_standby_startup_timeout ==
+          90);
     CHECK(from_text(kRequired + "repmgrd_standby_startup_timeout=5\n")
               .repmgrd_standby_startup_timeout == 5);
 }

@@ -115,9 +115,8 @@ TEST_CASE("a command printing 5 MiB keeps only the last 64 KiB and says how much
     // The long line went to the log in bounded pieces, all of it, then the last line.
     const auto messages = log_messages(log_path);
     REQUIRE(messages.size() == 5242880 / kLogChunkBytes + 1);
-    CHECK(std::all_of(messages.begin(), messages.end() - 1, [](const std::string& m) {
-        return m == std::string(kLogChunkBytes, 'x');
-    }));
+    CHECK(std::all_of(messages.begin(), messages.end() - 1,
+                      [](const std::string& m) { return m == std::string(kLogChunkBytes, 'x'); }));
     CHECK(messages.back() == "the end");
 }
 
