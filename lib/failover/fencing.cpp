@@ -49,15 +49,16 @@ std::string_view standing_name(Standing standing) {
 namespace {
 
 // Evidence that `peer` knows of a promotion after this node's: a primary or a standby on a
-// later timeline, another primary at all (two primaries on one timeline cannot be told apart,
-// so this one steps back), or metadata that marked this node failed and names another primary.
+// later timeline, another primary on the same timeline (the two cannot be told apart, so this
+// one steps back), or metadata that marked this node failed and names another primary. A
+// primary on an earlier timeline is the stale one: its own daemon fences it.
 std::optional<std::string> newer_than_self(const PeerSeen& peer, const PrimaryEvidence& evidence) {
     if (!peer.reachable)
         return std::nullopt;
     if (!peer.witness && peer.timeline > evidence.own_timeline)
         return fmt::format("node {} is on timeline {}, later than this node's {}", peer.node_id,
                            peer.timeline, evidence.own_timeline);
-    if (!peer.witness && !peer.in_recovery)
+    if (!peer.witness && !peer.in_recovery && peer.timeline == evidence.own_timeline)
         return fmt::format("node {} is a primary too (timeline {}, this node's {})", peer.node_id,
                            peer.timeline, evidence.own_timeline);
     if (peer.records_self_inactive && peer.recorded_primary &&

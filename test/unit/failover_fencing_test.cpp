@@ -63,6 +63,13 @@ TEST_CASE("a peer on a later timeline or out of recovery supersedes this primary
     other_primary.in_recovery = false;
     CHECK(judge_standing(three_nodes(standby(2, true), other_primary)).standing ==
           Standing::superseded);
+    // An old primary on an earlier timeline, started again, does not fence the new one.
+    PrimaryEvidence newer = three_nodes(standby(2, true, 2), other_primary);
+    newer.self_id = 2;
+    newer.own_timeline = 2;
+    newer.peers[0].node_id = 3;
+    newer.peers[1].node_id = 1;
+    CHECK(judge_standing(newer).standing == Standing::confirmed);
 }
 
 TEST_CASE("metadata that marked this node failed and names another primary supersedes it",
