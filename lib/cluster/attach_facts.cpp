@@ -1,5 +1,7 @@
 #include "cluster/attach_facts.hpp"
 
+#include "cluster/replication_queries.hpp"
+
 #include "log/log.hpp"
 #include "text/conninfo.hpp"
 
@@ -56,13 +58,7 @@ std::optional<std::string> timeline_history(const std::string& conninfo, std::ui
 
 std::optional<model::Lsn> current_lsn(pg::Connection& conn) {
     try {
-        auto result = conn.exec(
-            "SELECT CASE WHEN pg_catalog.pg_is_in_recovery() THEN "
-            "GREATEST(pg_catalog.pg_last_wal_receive_lsn(), pg_catalog.pg_last_wal_replay_lsn()) "
-            "ELSE pg_catalog.pg_current_wal_lsn() END");
-        if (result.is_null(0, 0))
-            return std::nullopt;
-        return model::parse_lsn(result.value(0, 0));
+        return current_wal_lsn(conn);
     } catch (const pg::PgError& e) {
         log::debug("{}", e.what());
         return std::nullopt;

@@ -49,6 +49,18 @@ CommandResult RepmgrCluster::pgwarden(int i, std::vector<std::string> args) cons
 }
 
 // Runs the same command with both programs on node i and compares what scripts read.
+void require_ok(const CommandResult& result) {
+    INFO(result.describe() << "\nstdout:\n" << result.out << "\nstderr:\n" << result.err);
+    REQUIRE(result.ok());
+}
+
+std::string nodes_table(const PgCluster& cluster, int i) {
+    return cluster.psql(i,
+                        "SELECT string_agg(concat_ws('|', node_id, type, active, "
+                        "coalesce(upstream_node_id::text, '-')), ',' ORDER BY node_id) "
+                        "FROM repmgr.nodes");
+}
+
 void require_same(const RepmgrCluster& rc, int i, const std::vector<std::string>& args,
                   Streams streams) {
     const auto theirs = rc.repmgr(i, args);

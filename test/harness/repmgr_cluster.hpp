@@ -35,6 +35,13 @@ class RepmgrCluster {
 enum class Streams { out, out_and_err };
 
 // Runs the same command with both programs on node i; CHECKs that the streams and exit code match.
+// A command that must succeed; on failure the test stops with its output.
+void require_ok(const CommandResult& result);
+
+// node_id|type|active|upstream for every node as node i's repmgr.nodes has it: what a command
+// changed, or what a refused one must have left alone.
+std::string nodes_table(const PgCluster& cluster, int i);
+
 void require_same(const RepmgrCluster& rc, int i, const std::vector<std::string>& args,
                   Streams streams = Streams::out);
 

@@ -28,20 +28,6 @@ CommandResult run(Tool tool, const std::string& conf, const std::vector<std::str
     return tool == Tool::repmgr ? run_repmgr(conf, args) : run_pgwarden(conf, args);
 }
 
-void require_ok(const CommandResult& result) {
-    INFO(result.describe() << "\nstdout:\n" << result.out << "\nstderr:\n" << result.err);
-    REQUIRE(result.ok());
-}
-
-// node_id|type|active|upstream for every node, read on node i.
-std::string nodes_table(const PgCluster& cluster, int i) {
-    return cluster.psql(i,
-                        "SELECT string_agg(concat_ws('|', node_id, type, active, "
-                        "coalesce(upstream_node_id::text, '-')), ',' ORDER BY node_id) "
-                        "FROM repmgr.nodes",
-                        "postgres");
-}
-
 // Two nodes registered by the real repmgr; node2 promoted by pgwarden while node1 was down; node1
 // then started again as the stale primary it thinks it is, written to and shut down cleanly, so
 // its WAL goes past the point where node2's timeline forked off.

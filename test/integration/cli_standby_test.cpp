@@ -4,6 +4,7 @@
 #include "pg_cluster.hpp"
 #include "ports.hpp"
 #include "process.hpp"
+#include "repmgr_cluster.hpp"
 #include "wait.hpp"
 
 #include <fmt/format.h>
@@ -72,19 +73,6 @@ CommandResult run_pgwarden(const std::string& conf, std::vector<std::string> arg
     std::vector<std::string> argv = {pgwarden::test::cli_bin(), "-f", conf};
     argv.insert(argv.end(), args.begin(), args.end());
     return run_command(argv, kCommandTimeout, true);
-}
-
-void require_ok(const CommandResult& result) {
-    INFO(result.describe() << "\nstdout:\n" << result.out << "\nstderr:\n" << result.err);
-    REQUIRE(result.ok());
-}
-
-// node_id|type|active|upstream for every node: what a refused command must leave alone.
-std::string nodes_table(const PgCluster& cluster, int i) {
-    return cluster.psql(i,
-                        "SELECT string_agg(concat_ws('|', node_id, type, active, "
-                        "coalesce(upstream_node_id::text, '-')), ',' ORDER BY node_id) "
-                        "FROM repmgr.nodes");
 }
 
 std::string read_file(const std::string& path) {
