@@ -28,25 +28,32 @@ std::optional<failover::PrimaryEvidence> gather_standing(const config::RepmgrCon
             return std::nullopt;
         }
     }
-    evidence.peers = exec::in_parallel(voters, [&config](const cluster::NodeRecord& node) {
+    const auto unanswered = [](const cluster::NodeRecord& node) {
         failover::PeerSeen peer;
         peer.node_id = node.node_id;
         peer.witness = node.type == model::NodeType::witness;
-        auto conn = open(node.conninfo, config);
-        if (!conn)
+        return peer;  // not reachable: a voter that does not answer in time is not seen
+    };
+    evidence.peers = exec::in_parallel(
+        voters, conversation_limit(config),
+        [config, unanswered](const cluster::NodeRecord& node) {
+            auto peer = unanswered(node);
+            auto conn = open(node.conninfo, config);
+            if (!conn)
+                return peer;
+            try {
+                const auto facts = cluster::peer_facts(*conn, config.node_id);
+                peer.in_recovery = facts.in_recovery;
+                peer.timeline = facts.timeline;
+                peer.recorded_primary = facts.recorded_primary;
+                peer.records_self_inactive = facts.records_node_inactive;
+                peer.reachable = true;
+            } catch (const pg::PgError& e) {
+                log::debug("unable to ask node {} about the primary: {}", describe(node), e.what());
+            }
             return peer;
-        try {
-            const auto facts = cluster::peer_facts(*conn, config.node_id);
-            peer.in_recovery = facts.in_recovery;
-            peer.timeline = facts.timeline;
-            peer.recorded_primary = facts.recorded_primary;
-            peer.records_self_inactive = facts.records_node_inactive;
-            peer.reachable = true;
-        } catch (const pg::PgError& e) {
-            log::debug("unable to ask node {} about the primary: {}", describe(node), e.what());
-        }
-        return peer;
-    });
+        },
+        unanswered);
     return evidence;
 }
 
