@@ -22,14 +22,14 @@ wait_until() {
 }
 
 # http_fetch ADDR PORT PATH: prints the raw HTTP reply; 3 s at most. Bash's /dev/tcp and HTTP/1.0
-# (the server closes after answering), so curl is not needed.
-http_fetch() {
-    # shellcheck disable=SC2016  # $0..$2 belong to the inner bash
-    timeout 3 bash -c '
-        exec 3<>"/dev/tcp/$0/$1" || exit 1
-        printf "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n" "$2" "$0" >&3
-        cat <&3' "$1" "$2" "$3" 2>/dev/null
-}
+# (the server closes after answering), so curl is not needed. The inner script is also run in
+# other network namespaces (test/fault): `ip netns exec NS timeout 3 bash -c "$http_fetch_script" ...`.
+# shellcheck disable=SC2016  # $0..$2 belong to the inner bash
+http_fetch_script='
+    exec 3<>"/dev/tcp/$0/$1" || exit 1
+    printf "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n" "$2" "$0" >&3
+    cat <&3'
+http_fetch() { timeout 3 bash -c "$http_fetch_script" "$1" "$2" "$3" 2>/dev/null; }
 
 # http_get ADDR PORT PATH: prints the status code, a space and the body on one line.
 http_get() {
