@@ -192,6 +192,18 @@ void DaemonLoop::write_lease(failover::LeaseVerdict verdict, const std::string& 
     lease.boot_id = boot_id_;
     lease.daemon_pid = static_cast<int>(::getpid());
     lease.reason = reason;
+    if (verdict == failover::LeaseVerdict::primary && first_primary_lease_at_ &&
+        failover::Clock::now() < *first_primary_lease_at_) {
+        lease.verdict = failover::LeaseVerdict::fenced;
+        lease.reason = fmt::format(
+            "promoted outside pgwardend: no primary lease for {} ms more, until an old "
+            "primary's last lease has run out ({})",
+            std::chrono::duration_cast<std::chrono::milliseconds>(*first_primary_lease_at_ -
+                                                                  failover::Clock::now())
+                .count(),
+            reason);
+        valid_until.reset();
+    }
     // steady_clock is CLOCK_MONOTONIC, the clock the probe compares with: only the offset from
     // now is carried over, so the two need not share an epoch.
     const auto now_ms = lease::monotonic_ms();

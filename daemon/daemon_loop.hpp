@@ -143,7 +143,8 @@ class DaemonLoop {
     void on_explain(const failover::Explain& action);
     void on_give_up(const failover::GiveUp& action);
     void log_notes(const std::vector<std::string>& notes);
-    // The lease the probe reads (lease_file.hpp): `valid_until` only for a primary verdict.
+    // The lease the probe reads (lease_file.hpp): `valid_until` only for a primary verdict; a
+    // primary verdict before first_primary_lease_at_ is written as fenced.
     void write_lease(failover::LeaseVerdict verdict, const std::string& reason,
                      std::optional<failover::TimePoint> valid_until = std::nullopt);
     void schedule();
@@ -204,6 +205,9 @@ class DaemonLoop {
     // When this node won its last election holding the lock on a majority: the first lease of a
     // new primary counts from there.
     failover::TimePoint election_won_at_{};
+    // After a promotion outside pgwardend: no primary lease is written before then (an old
+    // primary's last lease may still run), whatever the primary machine decides.
+    std::optional<failover::TimePoint> first_primary_lease_at_;
     std::uint32_t own_timeline_ = 0;  // as the last standing check read it
     std::string lease_path_;
     std::string boot_id_;

@@ -232,6 +232,7 @@ LocalCheck local_paused(const config::RepmgrConfig& config) {
     if (!local)
         return check;
     check.reachable = true;
+    check.in_recovery = daemon::in_recovery(*local);
     try {
         check.paused = cluster::open_state_store(*local)->is_paused(config.node_id);
     } catch (const pg::PgError& e) {
@@ -297,6 +298,7 @@ LocalCheck after_upstream_seen(const config::RepmgrConfig& config, const cluster
     if (!local)
         return check;
     check.reachable = true;
+    check.in_recovery = daemon::in_recovery(*local);
     try {
         if (const auto own = cluster::load_node(*local, self.node_id)) {
             check.record_has_upstream = own->upstream_node_id.has_value();

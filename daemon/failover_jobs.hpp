@@ -56,17 +56,20 @@ struct LocalCheck {
     std::optional<cluster::NodeRecord> recorded_upstream;
     // Whether this node's record names an upstream at all; nothing when it could not be read.
     std::optional<bool> record_has_upstream;
+    // pg_is_in_recovery() of the local node, on the same connection: false means it was promoted
+    // (a witness is never in recovery); nothing when the query failed.
+    std::optional<bool> in_recovery;
 };
 
-// After a successful upstream check: publish "upstream seen" on the local node and, with
-// monitoring_history, write a row on the upstream.
+// After a successful upstream check: the local node's recovery state, "upstream seen" published
+// on it and, with monitoring_history, a row written on the upstream.
 LocalCheck after_upstream_seen(const config::RepmgrConfig& config, const cluster::NodeRecord& self,
                                const cluster::NodeRecord& upstream);
 // Its part in the store: this daemon's PID again where the store lost it (`pid`), "upstream
 // seen" for self_id, and the pause flag, which it returns. Throws pg::PgError.
 bool publish_upstream_seen(cluster::DaemonStateStore& store, int self_id, int upstream_id, int pid);
 
-// The local node's pause flag (and whether it answers at all).
+// The local node's pause flag and recovery state (and whether it answers at all).
 LocalCheck local_paused(const config::RepmgrConfig& config);
 
 // This node's record active or not, on the primary (repmgrd's standby_failure/recovery).

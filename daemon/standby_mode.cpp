@@ -36,6 +36,7 @@ Observed verdict_observation(failover::Verdict verdict) {
 
 void DaemonLoop::begin_standby(const cluster::NodeRecord& upstream) {
     primary_.reset();
+    first_primary_lease_at_.reset();
     upstream_ = upstream;
     self_.upstream_node_id = upstream.node_id;
     upstream_settled_at_ = failover::Clock::now() + kMetadataSettle;
@@ -106,8 +107,8 @@ void DaemonLoop::on_standby(const failover::CheckUpstream& /*action*/) {
         },
         [this, generation, upstream](const std::string& why) {
             if (generation == check_generation_ && standby_)
-                on_upstream_checked({false, why}, LocalCheck{true, standby_->paused(), {}, {}, {}},
-                                    upstream);
+                on_upstream_checked({false, why},
+                                    LocalCheck{true, standby_->paused(), {}, {}, {}, {}}, upstream);
         });
 }
 
@@ -121,6 +122,12 @@ void DaemonLoop::on_upstream_checked(const CheckResult& check, const LocalCheck&
     if (!local.reachable) {
         log::warning("unable to connect to local node: {}", local.error);
         feed({Observed::local_lost, 0, local.error});
+        return;
+    }
+    // Whatever the upstream did, a node that left recovery is a primary now and must be watched
+    // as one (a witness is never in recovery).
+    if (local.in_recovery && !*local.in_recovery && mode_ != failover::DaemonMode::witness) {
+        feed({Observed::local_promoted, 0, "pg_is_in_recovery() is false on the local node"});
         return;
     }
     if (check.alive) {
@@ -203,11 +210,26 @@ void DaemonLoop::on_standby(const failover::Promote& /*action*/) {
     const auto self = self_;
     const auto old_primary = *upstream_;
     background(
-        "the promotion", [config, self, old_primary] { return promote(config, self, old_primary); },
-        [this](StepResult result) {
+        "the promotion",
+        [config, self, old_primary] {
+            auto result = promote(config, self, old_primary);
+            // promote_command killed at its limit (or failing late) may have promoted PostgreSQL
+            // all the same: then the node is a primary, whatever the command said.
+            std::string error;
+            const bool promoted_anyway =
+                !result.ok && check_local(config, &error) == failover::LocalSeen::primary;
+            return std::make_pair(result, promoted_anyway);
+        },
+        [this](std::pair<StepResult, bool> outcome) {
+            const auto& [result, promoted_anyway] = outcome;
             if (!result.ok)
                 log::error("promotion failed: {}{}", result.detail,
                            result.hint.empty() ? "" : "\nHINT: " + result.hint);
+            if (promoted_anyway) {
+                feed({Observed::local_promoted, 0,
+                      result.detail + ", but the local node is out of recovery"});
+                return;
+            }
             feed({result.ok ? Observed::promote_succeeded : Observed::promote_failed, 0,
                   result.detail});
         },
@@ -216,7 +238,22 @@ void DaemonLoop::on_standby(const failover::Promote& /*action*/) {
         });
 }
 
-void DaemonLoop::on_standby(const failover::BecomePrimary& /*action*/) {
+void DaemonLoop::on_standby(const failover::BecomePrimary& action) {
+    if (!action.outside.empty()) {
+        // No lease from an election: the primary machine's first confirmed standing check gives
+        // the first one, which write_lease holds back until first_lease_at. Written before the
+        // log line, so a reader of both never finds the standby's lease after it.
+        first_primary_lease_at_ = action.first_lease_at;
+        write_lease(failover::LeaseVerdict::fenced,
+                    "promoted outside pgwardend: no primary lease before its standing is "
+                    "confirmed");
+        begin_primary(
+            fmt::format("this node was promoted outside pgwardend ({}): switching to "
+                        "primary monitoring",
+                        action.outside));
+        return;
+    }
+    first_primary_lease_at_.reset();
     // The promote step told the siblings already (before its own bookkeeping, so they follow
     // sooner); what is left is to monitor this node as the primary.
     begin_primary(fmt::format("this node {} is now the primary", model::describe(self_)));
@@ -279,11 +316,19 @@ void DaemonLoop::on_standby(const failover::CheckLocal& /*action*/) {
         "checking the local node",
         [config] {
             std::string error;
-            return check_local(config, &error) != failover::LocalSeen::unreachable;
+            return check_local(config, &error);
         },
-        [this, generation](bool back) {
-            if (generation == check_generation_)
-                feed({back ? Observed::local_back : Observed::local_lost, 0, {}});
+        [this, generation](failover::LocalSeen seen) {
+            if (generation != check_generation_)
+                return;
+            // A witness is never in recovery: for it, a primary is simply back.
+            if (seen == failover::LocalSeen::primary && mode_ != failover::DaemonMode::witness)
+                feed({Observed::local_promoted, 0, "the local node came back out of recovery"});
+            else
+                feed({seen == failover::LocalSeen::unreachable ? Observed::local_lost
+                                                               : Observed::local_back,
+                      0,
+                      {}});
         },
         [this, generation](const std::string& why) {
             if (generation == check_generation_)

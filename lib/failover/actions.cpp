@@ -11,7 +11,9 @@ struct Describe {
     std::string operator()(const RunElection&) const { return "run_election"; }
     std::string operator()(const Promote&) const { return "promote"; }
     std::string operator()(const Follow& a) const { return fmt::format("follow {}", a.node_id); }
-    std::string operator()(const BecomePrimary&) const { return "become_primary"; }
+    std::string operator()(const BecomePrimary& a) const {
+        return a.outside.empty() ? "become_primary" : "become_primary (outside: " + a.outside + ")";
+    }
     std::string operator()(const SetLocalActive& a) const {
         return fmt::format("set_local_active {}", a.active);
     }

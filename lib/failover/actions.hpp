@@ -51,8 +51,15 @@ struct Promote {};
 struct Follow {
     int node_id = 0;
 };
-// This node was promoted: from now on the daemon runs the primary's machine.
-struct BecomePrimary {};
+// This node was promoted: from now on the daemon runs the primary's machine. `outside`: how a
+// promotion this daemon did not make was seen (empty: its own promote job, after it won the
+// election holding the lock). Such a node holds no lease from an election: it must confirm its
+// standing like any primary, and gets no primary lease before `first_lease_at`, when a primary
+// it may have superseded has seen it or its last lease has run out.
+struct BecomePrimary {
+    std::string outside;
+    TimePoint first_lease_at{};
+};
 // This node's record active or not, on the primary (standby_failure / standby_recovery).
 struct SetLocalActive {
     bool active = true;

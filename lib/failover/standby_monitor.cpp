@@ -2,73 +2,11 @@
 
 #include "failover/promotion.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 namespace pgwarden::failover {
-
-std::string_view observed_name(Observed what) {
-    switch (what) {
-        case Observed::tick:
-            return "tick";
-        case Observed::upstream_alive:
-            return "upstream_alive";
-        case Observed::upstream_lost:
-            return "upstream_lost";
-        case Observed::new_primary:
-            return "new_primary";
-        case Observed::election_won:
-            return "election_won";
-        case Observed::election_lost:
-            return "election_lost";
-        case Observed::election_follow:
-            return "election_follow";
-        case Observed::election_cancelled:
-            return "election_cancelled";
-        case Observed::election_not_candidate:
-            return "election_not_candidate";
-        case Observed::promote_succeeded:
-            return "promote_succeeded";
-        case Observed::promote_failed:
-            return "promote_failed";
-        case Observed::follow_succeeded:
-            return "follow_succeeded";
-        case Observed::follow_failed:
-            return "follow_failed";
-        case Observed::local_lost:
-            return "local_lost";
-        case Observed::local_back:
-            return "local_back";
-    }
-    return "unknown";
-}
-
-std::string_view state_name(StandbyState state) {
-    switch (state) {
-        case StandbyState::monitoring:
-            return "monitoring";
-        case StandbyState::reconnecting:
-            return "reconnecting";
-        case StandbyState::lease_wait:
-            return "waiting out the old primary's lease";
-        case StandbyState::electing:
-            return "electing";
-        case StandbyState::promoting:
-            return "promoting";
-        case StandbyState::waiting_for_primary:
-            return "waiting for the new primary";
-        case StandbyState::following:
-            return "following";
-        case StandbyState::degraded:
-            return "degraded";
-        case StandbyState::promoted:
-            return "promoted";
-        case StandbyState::giving_up:
-            return "giving up";
-        case StandbyState::local_down:
-            return "local node down";
-    }
-    return "unknown";
-}
 
 namespace {
 // state_name is overloaded for both machines: the tables need this one by name.
@@ -118,6 +56,8 @@ struct StandbyRows {
     static bool lease_run_out(const Step& s) {
         return !s.m.upstream_is_primary_ || s.now >= s.m.lost_at_ + s.m.timing_.promotion_guard;
     }
+    // A witness is never in recovery: its server being a primary says nothing.
+    static bool not_witness(const Step& s) { return !s.m.policy_.witness; }
     static bool election_due(const Step& s) {
         return s.m.policy_.automatic && !s.m.policy_.witness && !s.m.paused_ &&
                !s.m.check_in_flight_ && s.now >= s.m.rerun_at_ && lease_run_out(s);
@@ -254,6 +194,22 @@ struct StandbyRows {
         s.m.enter(S::promoted, "this node was promoted", s.now);
         s.actions.push_back(BecomePrimary{});
     }
+    // A manual `standby promote`, or a promote_command killed at its limit after PostgreSQL had
+    // promoted: the daemon monitors what the node is. It holds no lease from an election, so its
+    // first primary lease waits for a confirmed standing and for promotion_guard: an old primary
+    // that sees this node's later timeline renews no more, its last lease ends within
+    // fence_timeout, and the balancer has seen its 503 after the margin.
+    static void promoted_outside(Step& s) {
+        const std::string how =
+            s.seen.detail.empty() ? std::string("it is out of recovery") : s.seen.detail;
+        s.actions.push_back(RecordEvent{
+            "pgwarden_promoted_outside", true,
+            fmt::format("node {} was promoted outside pgwardend ({}) while {}: now monitored as "
+                        "the primary, with no primary lease before its standing is confirmed",
+                        s.m.policy_.node_id, how, state_name(s.m.state_))});
+        s.m.enter(S::promoted, "promoted outside pgwardend: " + how, s.now);
+        s.actions.push_back(BecomePrimary{how, s.now + s.m.timing_.promotion_guard});
+    }
     static void promote_failed(Step& s) {
         s.actions.push_back(RecordEvent{"repmgrd_promote_error", false, s.seen.detail});
         s.m.degrade("promotion failed: " + s.seen.detail, s.now);
@@ -302,6 +258,16 @@ const std::vector<StandbyMonitor::Transition>& StandbyMonitor::transitions() {
     using S = StandbyState;
     using O = Observed;
     using R = StandbyRows;
+    // Wherever this node can be promoted behind the daemon's back, the same row.
+    const auto outside = [](S from, const char* why) {
+        return Transition{from,
+                          O::local_promoted,
+                          "not a witness",
+                          R::not_witness,
+                          R::promoted_outside,
+                          "promoted",
+                          why};
+    };
     static const std::vector<Transition> table{
         // --- monitoring: one check every monitor_interval_secs ---
         {S::monitoring, O::tick, "a check is due", R::check_due, R::start_upstream_check, "=",
@@ -317,6 +283,9 @@ const std::vector<StandbyMonitor::Transition>& StandbyMonitor::transitions() {
          "not yet a dead server"},
         {S::monitoring, O::local_lost, nullptr, nullptr, R::lose_local, "local node down",
          "this node's own PostgreSQL does not answer: standby_failure"},
+        outside(S::monitoring,
+                "this node left recovery, not by this daemon (a manual promote): monitor it as "
+                "the primary, under the fencing rules"),
 
         // --- reconnecting: reconnect_attempts checks, reconnect_interval apart ---
         {S::reconnecting, O::tick, "an attempt is due", R::attempt_due, R::start_attempt, "=",
@@ -334,6 +303,9 @@ const std::vector<StandbyMonitor::Transition>& StandbyMonitor::transitions() {
          "a new primary announced itself: follow it without an election"},
         {S::reconnecting, O::local_lost, nullptr, nullptr, R::lose_local, "local node down",
          "this node's own PostgreSQL does not answer: standby_failure"},
+        outside(S::reconnecting,
+                "promoted by hand while the upstream is retried: monitor it as "
+                "the primary, under the fencing rules"),
 
         // --- waiting out the old primary's lease (fencing): the upstream may still come back ---
         {S::lease_wait, O::tick, "the old lease has run out", R::lease_run_out, R::decide_failover,
@@ -350,6 +322,9 @@ const std::vector<StandbyMonitor::Transition>& StandbyMonitor::transitions() {
          "a new primary announced itself: follow it"},
         {S::lease_wait, O::local_lost, nullptr, nullptr, R::lose_local, "local node down",
          "this node's own PostgreSQL does not answer: standby_failure"},
+        outside(S::lease_wait,
+                "promoted by hand before the old lease ran out: monitor it as "
+                "the primary, its first lease waits for the old one"),
 
         // --- electing ---
         {S::electing, O::election_won, "promotion allowed", R::promotion_allowed, R::promote,
@@ -367,12 +342,18 @@ const std::vector<StandbyMonitor::Transition>& StandbyMonitor::transitions() {
          "no safe decision now (no majority, split, consensus, veto): rerun later"},
         {S::electing, O::election_not_candidate, nullptr, nullptr, R::not_candidate, "degraded",
          "failover is manual: this node never acts"},
+        outside(S::electing,
+                "promoted by hand during the election: monitor it as the primary, "
+                "under the fencing rules"),
 
         // --- promoting ---
         {S::promoting, O::promote_succeeded, nullptr, nullptr, R::promoted, "promoted",
          "promote_command worked: the daemon now monitors this node as the primary"},
         {S::promoting, O::promote_failed, nullptr, nullptr, R::promote_failed, "degraded",
          "promote_command failed: recorded, the election reruns after election_rerun_interval"},
+        outside(S::promoting,
+                "promote_command failed or ran out of time, but PostgreSQL left recovery: "
+                "monitor it as the primary, under the fencing rules"),
 
         // --- waiting for the winner to announce itself ---
         {S::waiting_for_primary, O::tick, "notification timeout passed", R::notification_overdue,
@@ -382,12 +363,18 @@ const std::vector<StandbyMonitor::Transition>& StandbyMonitor::transitions() {
          "look for the winner"},
         {S::waiting_for_primary, O::new_primary, nullptr, nullptr, R::follow_announced, "following",
          "the winner announced itself: follow it"},
+        outside(S::waiting_for_primary,
+                "promoted by hand while waiting for the winner: monitor "
+                "it as the primary, under the fencing rules"),
 
         // --- following ---
         {S::following, O::follow_succeeded, nullptr, nullptr, R::followed, "monitoring",
          "follow_command worked: the new primary is the upstream now"},
         {S::following, O::follow_failed, nullptr, nullptr, R::follow_failed, "degraded",
          "follow_command failed: recorded, watching for a primary to follow"},
+        outside(S::following,
+                "promoted by hand instead of following: monitor it as the "
+                "primary, under the fencing rules"),
 
         // --- degraded: keep watching; the upstream may return or a primary appear ---
         {S::degraded, O::tick, "degraded_monitoring_timeout passed", R::give_up_due, R::give_up,
@@ -407,6 +394,9 @@ const std::vector<StandbyMonitor::Transition>& StandbyMonitor::transitions() {
          "a new primary appeared: follow it"},
         {S::degraded, O::local_lost, nullptr, nullptr, R::lose_local, "local node down",
          "this node's own PostgreSQL does not answer: standby_failure"},
+        outside(S::degraded,
+                "promoted by hand while degraded (or after a failed promote): "
+                "monitor it as the primary, under the fencing rules"),
 
         // --- this node's own PostgreSQL is down: repmgrd's standby_failure / standby_recovery ---
         {S::local_down, O::tick, "a check is due", R::check_due, R::start_local_check, "=",
@@ -415,6 +405,9 @@ const std::vector<StandbyMonitor::Transition>& StandbyMonitor::transitions() {
          "the local node is still down"},
         {S::local_down, O::local_back, nullptr, nullptr, R::local_back, "monitoring",
          "the local node is back: standby_recovery, monitoring the upstream again"},
+        outside(S::local_down,
+                "the local node came back as a primary: monitor it as one, "
+                "under the fencing rules"),
     };
     return table;
 }

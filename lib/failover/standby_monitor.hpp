@@ -70,6 +70,7 @@ enum class Observed {
     follow_failed,           // detail: why
     local_lost,              // this node's PostgreSQL does not answer (detail: why)
     local_back,              // it answers again
+    local_promoted,          // it is out of recovery, not by this daemon (detail: how it was seen)
 };
 
 std::string_view observed_name(Observed what);  // "upstream_lost", ... for the debug log
