@@ -23,6 +23,7 @@ po::options_description describe() {
     desc.add_options()
         ("help,?", "")
         ("config-file,f", po::value<std::string>(), "")
+        ("ini", po::value<std::string>(), "")
         ("force,F", "")
         ("verbose,v", "")
         ("terse,t", "")
@@ -94,6 +95,7 @@ CliOptions parse_cli_options(int argc, const char* const argv[]) {
         options.words = vm["words"].as<std::vector<std::string>>();
     options.help = flag("help");
     options.config_file = text("config-file");
+    options.ini = text("ini");
     options.force = flag("force");
     options.verbose = flag("verbose");
     options.terse = flag("terse");

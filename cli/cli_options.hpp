@@ -22,6 +22,7 @@ struct CliOptions {
     bool terse = false;                      // -t
     bool dry_run = false;
     std::optional<log::Level> log_level;  // -L / --log-level
+    std::optional<std::string> ini;       // --ini: pgwarden.ini (default: its path if present)
 
     // the node to connect to or act on
     std::optional<std::string> host;  // -h

@@ -10,6 +10,7 @@
 #include "daemon_options.hpp"
 #include "election_io.hpp"
 #include "failover_jobs.hpp"
+#include "fence_events.hpp"
 #include "fencing_settings.hpp"
 #include "startup.hpp"
 
@@ -135,6 +136,8 @@ class DaemonLoop {
     void on_primary(const failover::RenewLease& action);
     void on_primary(const failover::Fence& action);
     void on_primary(const failover::LiftFence& action);
+    // The fence action or its lift with the step's events, ordered on a worker (fencing_io.hpp).
+    void run_fence(FenceJob job, int superseded_by);
     void on_primary(const failover::RecordEvent& action) { on_record(action); }
     void on_primary(const failover::GiveUp& action) { on_give_up(action); }
 

@@ -2,6 +2,7 @@
 
 #include "cluster_io.hpp"
 
+#include "cluster/connect.hpp"
 #include "cluster/fence_queries.hpp"
 #include "exec/in_parallel.hpp"
 #include "exec/shell.hpp"
@@ -9,6 +10,8 @@
 #include "log/log.hpp"
 
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace pgwarden::daemon {
 
@@ -119,6 +122,83 @@ std::optional<std::string> lift_fence(const config::RepmgrConfig& config,
     if (action == failover::FenceAction::read_only)
         return read_only(config, false);
     return std::nullopt;
+}
+
+namespace {
+
+// How long the rows written before a fence may hold it up on a live but slow server: the lease
+// already says fenced, this bounds the delay of the read-only switch or the stop.
+constexpr int kFenceEventQuerySecs = 5;
+
+// The primary that superseded this node: the node whose view showed the promotion when it is a
+// primary itself, else the primary its metadata names (never this node).
+std::optional<pg::Connection> open_new_primary(const config::RepmgrConfig& config,
+                                               int superseded_by) {
+    if (superseded_by == 0 || superseded_by == config.node_id)
+        return std::nullopt;
+    const auto record = find_record(config, superseded_by);
+    if (!record)
+        return std::nullopt;
+    auto via = open(record->conninfo, config);
+    if (!via)
+        return std::nullopt;
+    if (record->type != model::NodeType::witness && in_recovery(*via) == false)
+        return via;
+    auto primary = cluster::connect_primary(*via);
+    if (!primary || primary->record.node_id == config.node_id)
+        return std::nullopt;
+    return std::move(primary->conn);
+}
+
+std::vector<std::string> insert_rows(pg::Connection* conn,
+                                     const std::vector<cluster::Event>& events) {
+    std::vector<std::string> timestamps;
+    for (const auto& event : events)
+        timestamps.push_back(cluster::insert_event_row(conn, event));
+    return timestamps;
+}
+
+// The rows on the new primary, else through `local` (opened when wanted, closed before the fence
+// terminates the client sessions).
+std::vector<std::string> write_rows(const config::RepmgrConfig& config,
+                                    const std::vector<cluster::Event>& events, int superseded_by) {
+    if (events.empty())
+        return {};
+    if (auto elsewhere = open_new_primary(config, superseded_by)) {
+        log::info("recording this fenced node's events on the primary that superseded it");
+        return insert_rows(&*elsewhere, events);
+    }
+    auto bounded = config;
+    bounded.async_query_timeout = config.async_query_timeout > 0
+                                      ? std::min(config.async_query_timeout, kFenceEventQuerySecs)
+                                      : kFenceEventQuerySecs;
+    auto local = open(config.conninfo, bounded);
+    return insert_rows(local ? &*local : nullptr, events);
+}
+
+}  // namespace
+
+void run_fence_job(const config::RepmgrConfig& config, FenceJob::Kind kind,
+                   failover::FenceAction action, const std::vector<cluster::Event>& events,
+                   int superseded_by) {
+    std::vector<std::string> timestamps;
+    switch (kind) {
+        case FenceJob::Kind::fence:
+            timestamps = write_rows(config, events, superseded_by);
+            if (const auto error = apply_fence(config, action))
+                log::error("the fence action failed: {}", *error);
+            break;
+        case FenceJob::Kind::lift:
+            if (const auto error = lift_fence(config, action))
+                log::error("lifting the fence failed: {}", *error);
+            timestamps = write_rows(config, events, superseded_by);
+            break;
+        case FenceJob::Kind::fenced:
+            timestamps = write_rows(config, events, superseded_by);
+            break;
+    }
+    for (std::size_t i = 0; i < events.size(); ++i)
+        cluster::notify_event(config, events[i], timestamps[i]);
 }
 
 }  // namespace pgwarden::daemon

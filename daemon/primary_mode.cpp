@@ -3,6 +3,7 @@
 #include "daemon_loop.hpp"
 
 #include "failover_jobs.hpp"
+#include "fence_events.hpp"
 #include "fencing_io.hpp"
 
 #include "failover/settings.hpp"
@@ -29,11 +30,33 @@ void DaemonLoop::feed_primary(const failover::PrimaryObservation& observation) {
         return;
     const auto step = primary_->handle(observation, failover::Clock::now());
     log_notes(step.notes);
-    for (const auto& action : step.actions) {
+    // A fence and its events are one job (fence_events.hpp): a fenced server cannot take them.
+    auto plan =
+        plan_fence_events(step.actions, primary_->state() == failover::PrimaryState::fenced);
+    for (const auto& action : plan.actions) {
         if (!primary_ || stopping_)
             return;
         std::visit([this](const auto& what) { on_primary(what); }, action);
     }
+    if (plan.job && primary_ && !stopping_) {
+        const bool superseded = observation.what == failover::PrimaryObserved::peers_seen &&
+                                observation.standing.standing == failover::Standing::superseded;
+        run_fence(std::move(*plan.job), superseded ? observation.standing.superseded_by : 0);
+    }
+}
+
+void DaemonLoop::run_fence(FenceJob job, int superseded_by) {
+    std::vector<cluster::Event> events;
+    for (const auto& event : job.events)
+        events.push_back({self_.node_id, event.event, event.successful, event.detail, std::nullopt,
+                          std::nullopt, std::nullopt});
+    const auto config = config_;
+    const char* what = job.kind == FenceJob::Kind::fence  ? "applying the fence"
+                       : job.kind == FenceJob::Kind::lift ? "lifting the fence"
+                                                          : "recording a fenced node's events";
+    background(what, [config, job = std::move(job), events = std::move(events), superseded_by] {
+        run_fence_job(config, job.kind, job.action, events, superseded_by);
+    });
 }
 
 void DaemonLoop::on_primary(const failover::CheckLocal& /*action*/) {
@@ -183,26 +206,15 @@ void DaemonLoop::on_primary(const failover::RenewLease& action) {
     write_lease(failover::LeaseVerdict::primary, action.reason, action.valid_until);
 }
 
+// The lease at once (the probe answers 503 from now on); the action itself is run_fence's job.
 void DaemonLoop::on_primary(const failover::Fence& action) {
     write_lease(failover::LeaseVerdict::fenced, action.reason);
     log::error("this node is fenced ({}): {}", failover::fence_action_name(action.action),
                action.reason);
-    const auto config = config_;
-    const auto what = action.action;
-    background("applying the fence", [config, what] {
-        if (const auto error = apply_fence(config, what))
-            log::error("the fence action failed: {}", *error);
-    });
 }
 
 void DaemonLoop::on_primary(const failover::LiftFence& action) {
     log::notice("the fence is lifted: {}", action.reason);
-    const auto config = config_;
-    const auto what = action.action;
-    background("lifting the fence", [config, what] {
-        if (const auto error = lift_fence(config, what))
-            log::error("lifting the fence failed: {}", *error);
-    });
 }
 
 }  // namespace pgwarden::daemon

@@ -1,25 +1,91 @@
 // `pgwarden service status|pause|unpause` (and repmgr 4's spelling `daemon ...`): the failover
 // daemon on every node as the repmgr extension's shared memory reports it, in repmgr 5.3's table
 // or CSV, and the cluster-wide pause flag the daemons obey, set through the same extension.
+// Under the table, where pgwarden's fencing is in use, the local node's lease and what the probe
+// answers from it.
 #include "../cluster_show_format.hpp"
 #include "../cluster_status.hpp"
 #include "../cluster_survey.hpp"
 #include "../command_registry.hpp"
+#include "../fencing_status.hpp"
 #include "../register_support.hpp"
 #include "model/exit_codes.hpp"
 
 #include "cluster/connect.hpp"
 #include "cluster/daemon_state_store.hpp"
+#include "config/pgwarden_ini.hpp"
+#include "lease/lease_file.hpp"
 #include "log/log.hpp"
 #include "text/conninfo.hpp"
 
 #include <cstdio>
+#include <filesystem>
 
 namespace pgwarden::cli {
 namespace {
 
 // A node that drops packets must not stall the pause of the others forever (libpq's default).
 constexpr const char* kPauseConnectTimeout = "10";
+
+const config::IniValue* ini_entry(const std::map<std::string, config::IniSection>& sections,
+                                  const char* section, const char* key) {
+    const auto found = sections.find(section);
+    if (found == sections.end())
+        return nullptr;
+    const auto value = found->second.find(key);
+    return value == found->second.end() ? nullptr : &value->second;
+}
+
+std::string ini_value(const std::map<std::string, config::IniSection>& sections,
+                      const char* section, const char* key, const std::string& otherwise) {
+    const auto* entry = ini_entry(sections, section, key);
+    return entry != nullptr ? entry->value : otherwise;
+}
+
+// The local node's lease where pgwardend writes it ([daemon] lease-directory) and where the
+// probe reads it ([probe] lease-directory, fencing), from --ini or the default pgwarden.ini.
+// Nothing where pgwarden's fencing is not in use (no pgwarden.ini, no lease file): the output
+// stays repmgr's. Throws config::ConfigError for a pgwarden.ini that cannot be read.
+std::optional<FencingView> look_at_fencing(const CliOptions& options, int node_id) {
+    const std::string ini = options.ini.value_or(config::kDefaultPgwardenIni);
+    std::map<std::string, config::IniSection> sections;
+    if (options.ini || std::filesystem::exists(ini))
+        sections = config::load_pgwarden_ini(ini);
+    FencingView view;
+    view.node_id = node_id;
+    view.lease_path = lease::lease_path(
+        ini_value(sections, "daemon", "lease-directory", lease::kDefaultLeaseDirectory), node_id);
+    view.lease = lease::look_at_lease(view.lease_path);
+    if (sections.empty() && !view.lease.file_exists)
+        return std::nullopt;
+    view.probe_path = lease::lease_path(
+        ini_value(sections, "probe", "lease-directory", lease::kDefaultLeaseDirectory), node_id);
+    view.probed =
+        view.probe_path == view.lease_path ? view.lease : lease::look_at_lease(view.probe_path);
+    if (const auto* fencing = ini_entry(sections, "probe", "fencing")) {
+        const auto mode = failover::parse_fencing_mode(fencing->value);
+        if (!mode)
+            throw config::ConfigError(
+                fencing->file, fencing->line,
+                fmt::format("invalid fencing \"{}\": use auto, on or off", fencing->value));
+        view.probe_mode = *mode;
+    }
+    view.boot_id = lease::boot_id();
+    view.now_ms = lease::monotonic_ms();
+    return view;
+}
+
+void emit_fencing_status(const CliOptions& options) {
+    const auto config = reg::load_config(options);
+    try {
+        if (const auto view = look_at_fencing(options, config.node_id)) {
+            std::fputs(("\n" + format_fencing_status(*view)).c_str(), stdout);
+            std::fflush(stdout);
+        }
+    } catch (const config::ConfigError& e) {
+        log::warning("unable to show this node's fencing: {}", e.what());
+    }
+}
 
 int service_status(const CliOptions& options) {
     const auto survey = survey_cluster(options, StatusCommand::service_status);
@@ -30,8 +96,10 @@ int service_status(const CliOptions& options) {
     std::string out = options.csv ? format_service_csv(nodes, observations)
                                   : format_service_table(nodes, observations, report, form);
     std::fputs(out.c_str(), stdout);
-    if (!options.terse && !options.csv)
+    if (!options.terse && !options.csv) {
+        emit_fencing_status(options);
         emit_status_warnings(report, options.verbose, true);
+    }
     // Unlike cluster show, repmgr's service status reports problems without failing.
     return model::kSuccess;
 }
@@ -128,7 +196,11 @@ constexpr const char* kStatusHelp =
     "    --detail     also show each node's location and priority\n"
     "    --compact    shorter headers\n"
     "    --verbose    show the text of connection errors\n"
-    "    --terse      do not show warnings\n";
+    "    --terse      do not show warnings (nor the fencing lines)\n"
+    "    --ini FILE   pgwarden.ini (default /etc/pgwarden/pgwarden.ini, if present)\n\n"
+    "Where pgwarden's fencing is in use (a pgwarden.ini, or a lease file of pgwardend's), the\n"
+    "table is followed by this node's lease ([daemon] lease-directory) and what pgwarden-probe\n"
+    "answers on /primary from it ([probe] fencing and lease-directory); not with --csv.\n";
 
 constexpr const char* kPauseHelp =
     "pgwarden service pause|unpause: tell the failover daemon on every node to stop (or resume)\n"

@@ -48,8 +48,7 @@ bool notification_wanted(const config::RepmgrConfig& config, const std::string& 
 
 }  // namespace
 
-std::string record_event(pg::Connection* conn, const config::RepmgrConfig& config,
-                         const Event& event) {
+std::string insert_event_row(pg::Connection* conn, const Event& event) {
     std::string timestamp;
     if (conn != nullptr) {
         try {
@@ -63,12 +62,16 @@ std::string record_event(pg::Connection* conn, const config::RepmgrConfig& confi
     if (timestamp.empty())
         timestamp = local_timestamp();
     log::debug("record_event(): event timestamp is \"{}\"", timestamp);
+    return timestamp;
+}
 
+void notify_event(const config::RepmgrConfig& config, const Event& event,
+                  const std::string& timestamp) {
     if (config.event_notification_command.empty())
-        return timestamp;
+        return;
     if (!notification_wanted(config, event.event)) {
         log::debug("not executing notification script for event type \"{}\"", event.event);
-        return timestamp;
+        return;
     }
     try {
         const std::string command = exec::expand_event_command(
@@ -90,6 +93,12 @@ std::string record_event(pg::Connection* conn, const config::RepmgrConfig& confi
     } catch (const std::exception& e) {
         log::warning("unable to execute event notification command: {}", e.what());
     }
+}
+
+std::string record_event(pg::Connection* conn, const config::RepmgrConfig& config,
+                         const Event& event) {
+    const std::string timestamp = insert_event_row(conn, event);
+    notify_event(config, event, timestamp);
     return timestamp;
 }
 

@@ -27,4 +27,13 @@ struct Event {
 std::string record_event(pg::Connection* conn, const config::RepmgrConfig& config,
                          const Event& event);
 
+// record_event's two halves, for a caller that must act between them: a fenced primary writes
+// its row before its server turns read-only or stops, and runs the notification command (which
+// may take a minute) only after the fence is applied. Neither throws.
+// The row through `conn` (when given and writable); the timestamp used, as record_event's.
+std::string insert_event_row(pg::Connection* conn, const Event& event);
+// config.event_notification_command for the event recorded at `timestamp`, if wanted.
+void notify_event(const config::RepmgrConfig& config, const Event& event,
+                  const std::string& timestamp);
+
 }  // namespace pgwarden::cluster
