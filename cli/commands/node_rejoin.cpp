@@ -157,13 +157,14 @@ std::optional<RejoinTarget> find_primary(const config::RepmgrConfig& config,
 std::optional<rejoin::AttachVerdict> check_attach(const config::RepmgrConfig& config,
                                                   const rejoin::ControlData& control,
                                                   const cluster::NodeRecord& primary,
-                                                  bool force_rewind, bool unclean, bool verbose) {
+                                                  bool force_rewind, bool unclean, bool dry_run) {
     const auto target = cluster::identify_system(primary.conninfo);
     if (!target) {
         log::error("unable to establish a replication connection to the rejoin target node");
         return std::nullopt;
     }
-    if (verbose)
+    // repmgr 5.3 shows the connection and identifier lines in --dry-run only, -v or not.
+    if (dry_run)
         log::info("replication connection to the rejoin target node was successful");
     const auto point = rejoin::recovery_point(control);
     failover::AttachFacts facts;
@@ -184,7 +185,7 @@ std::optional<rejoin::AttachVerdict> check_attach(const config::RepmgrConfig& co
             verdict.report.insert(verdict.report.end(), skipped->begin(), skipped->end());
         }
     }
-    print(verdict.report, verbose);
+    print(verdict.report, dry_run);
     return verdict;
 }
 
@@ -274,7 +275,7 @@ int node_rejoin(const CliOptions& cli) {
     if (config.use_replication_slots && !slots_available(target->conn, target->primary, verbose))
         return model::kErrBadConfig;
     const auto attach = check_attach(config, *control, target->primary, options.force_rewind,
-                                     shutdown.unclean, verbose);
+                                     shutdown.unclean, options.dry_run);
     if (!attach || attach->action == rejoin::AttachVerdict::Action::refuse)
         return model::kErrRejoinFail;
     const bool rewind = attach->action == rejoin::AttachVerdict::Action::rewind;
@@ -292,6 +293,9 @@ int node_rejoin(const CliOptions& cli) {
             detail(Level::error, *obstacle);
             return model::kErrBadConfig;
         }
+        // --dry-run says it in its report.
+        if (cli.verbose && !options.dry_run)
+            log::info("prerequisites for using pg_rewind are met");
     }
     if (options.dry_run) {
         std::vector<bool> existing;
