@@ -106,7 +106,7 @@ std::optional<int> archive_config_files(const RejoinOptions& options,
         }
         if (verbose)
             log::debug("copying \"{}\" to \"{}\"", name, target.string());
-        // repmgr counts a file whose copy failed as copied, and pg_rewind then replaces it.
+        // repmgr says nothing here and counts the file as copied; pg_rewind will replace it.
         if (!copy_private(source, target, ec))
             log::warning("unable to copy \"{}\" to \"{}\"", source.string(), archive_dir);
         ++copied;
