@@ -248,6 +248,23 @@ AttachVerdict attach_verdict(const failover::AttachFacts& facts, bool force_rewi
     return verdict;
 }
 
+std::optional<Report> rewind_skipped(const failover::AttachFacts& facts, bool unclean,
+                                     int target_node_id) {
+    if (!unclean || facts.local_tli != facts.target_tli || failover::attach_refusal(facts))
+        return std::nullopt;
+    return Report{
+        message(Level::notice,
+                fmt::format("pg_rewind not executed: this node is on rejoin target node {}'s "
+                            "timeline {} and not past its position",
+                            target_node_id, facts.target_tli)),
+        detail(Level::notice,
+               fmt::format("the data directory was not shut down cleanly (recovery point {}); "
+                           "crash recovery before pg_rewind would write WAL the rejoin target "
+                           "does not have, so the node recovers as a standby instead",
+                           facts.local_lsn)),
+    };
+}
+
 std::string shell_quote(std::string_view word) {
     std::string quoted = "'";
     for (const char c : word) {

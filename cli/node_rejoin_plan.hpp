@@ -96,6 +96,19 @@ struct AttachVerdict {
 AttachVerdict attach_verdict(const failover::AttachFacts& facts, bool force_rewind,
                              int local_node_id, int target_node_id);
 
+// --force-rewind on a data directory that was not shut down cleanly but already is on the rejoin
+// target's timeline, not past its position: a standby of the target that crashed, or a directory
+// an earlier rejoin rewound whose server never finished starting (e.g. it could not start with
+// the config files pg_rewind copied in). Its WAL is a prefix of the target's, so there is nothing
+// to rewind, and the crash recovery pg_rewind runs first must not happen: in single-user mode it
+// ends recovery and writes an end-of-recovery checkpoint on the target's timeline, WAL the target
+// never had; pg_rewind then answers "no rewind required" (same timeline) and the standby never
+// streams ("record with incorrect prev-link", "invalid contrecord"). repmgr 5.3 runs pg_rewind
+// here and leaves such a node. Returns the lines saying pg_rewind is skipped and why (the node
+// recovers as a standby instead), or nullopt where pg_rewind runs.
+std::optional<Report> rewind_skipped(const failover::AttachFacts& facts, bool unclean,
+                                     int target_node_id);
+
 // The pg_rewind command line, as repmgr builds it: PROGRAM -D 'DATADIR' --source-server='CONNINFO'.
 std::string rewind_command(const std::string& program, const std::string& data_directory,
                            const std::string& source_conninfo);

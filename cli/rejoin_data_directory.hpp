@@ -22,8 +22,10 @@ std::optional<std::string> rewind_obstacle(pg::Connection& primary, const Contro
 
 // Runs `command` (pg_rewind) with options.config_files copied to `archive_dir` and back, and
 // standby.signal hidden when `unclean` (pg_rewind's single-user crash recovery refuses it).
-// Logs as repmgr 5.3 does; false after logging the failure.
-bool run_rewind(const config::RepmgrConfig& config, const RejoinOptions& options,
-                const std::string& command, bool unclean, const std::string& archive_dir);
+// Logs as repmgr 5.3 does (`verbose`: also its -v lines); after logging a failure, returns the
+// exit code (1 when the files cannot be kept aside, 24 when pg_rewind fails).
+std::optional<int> run_rewind(const config::RepmgrConfig& config, const RejoinOptions& options,
+                              const std::string& command, bool unclean,
+                              const std::string& archive_dir, bool verbose);
 
 }  // namespace pgwarden::cli::rejoin

@@ -157,13 +157,14 @@ std::optional<RejoinTarget> find_primary(const config::RepmgrConfig& config,
 std::optional<rejoin::AttachVerdict> check_attach(const config::RepmgrConfig& config,
                                                   const rejoin::ControlData& control,
                                                   const cluster::NodeRecord& primary,
-                                                  bool force_rewind, bool verbose) {
+                                                  bool force_rewind, bool unclean, bool dry_run) {
     const auto target = cluster::identify_system(primary.conninfo);
     if (!target) {
         log::error("unable to establish a replication connection to the rejoin target node");
         return std::nullopt;
     }
-    if (verbose)
+    // repmgr 5.3 shows the connection and identifier lines in --dry-run only, -v or not.
+    if (dry_run)
         log::info("replication connection to the rejoin target node was successful");
     const auto point = rejoin::recovery_point(control);
     failover::AttachFacts facts;
@@ -178,7 +179,13 @@ std::optional<rejoin::AttachVerdict> check_attach(const config::RepmgrConfig& co
             facts.fork_lsn = failover::timeline_switchpoint(*history, facts.local_tli);
     }
     auto verdict = rejoin::attach_verdict(facts, force_rewind, config.node_id, primary.node_id);
-    print(verdict.report, verbose);
+    if (verdict.action == rejoin::AttachVerdict::Action::rewind) {
+        if (auto skipped = rejoin::rewind_skipped(facts, unclean, primary.node_id)) {
+            verdict.action = rejoin::AttachVerdict::Action::attach;
+            verdict.report.insert(verdict.report.end(), skipped->begin(), skipped->end());
+        }
+    }
+    print(verdict.report, dry_run);
     return verdict;
 }
 
@@ -267,8 +274,8 @@ int node_rejoin(const CliOptions& cli) {
                 target->primary.node_id);
     if (config.use_replication_slots && !slots_available(target->conn, target->primary, verbose))
         return model::kErrBadConfig;
-    const auto attach =
-        check_attach(config, *control, target->primary, options.force_rewind, verbose);
+    const auto attach = check_attach(config, *control, target->primary, options.force_rewind,
+                                     shutdown.unclean, options.dry_run);
     if (!attach || attach->action == rejoin::AttachVerdict::Action::refuse)
         return model::kErrRejoinFail;
     const bool rewind = attach->action == rejoin::AttachVerdict::Action::rewind;
@@ -286,6 +293,9 @@ int node_rejoin(const CliOptions& cli) {
             detail(Level::error, *obstacle);
             return model::kErrBadConfig;
         }
+        // --dry-run says it in its report.
+        if (cli.verbose && !options.dry_run)
+            log::info("prerequisites for using pg_rewind are met");
     }
     if (options.dry_run) {
         std::vector<bool> existing;
@@ -309,8 +319,9 @@ int node_rejoin(const CliOptions& cli) {
                          target->primary.node_name, target->primary.node_id);
             detail(Level::warning, e.what());
         }
-        if (!rejoin::run_rewind(config, options, command, shutdown.unclean, archive_dir))
-            return model::kErrRejoinFail;
+        if (const auto failed = rejoin::run_rewind(config, options, command, shutdown.unclean,
+                                                   archive_dir, verbose))
+            return *failed;
     }
 
     cluster::Event event{config.node_id,
@@ -425,7 +436,13 @@ const CommandRegistration kRegistration{
      "went past the point where the primary's timeline forked off cannot stream: it is refused\n"
      "unless --force-rewind is given, which runs pg_rewind (pg_bindir, else the server's bin\n"
      "directory) after a CHECKPOINT on the primary; as repmgr's, --force-rewind runs pg_rewind\n"
-     "also where nothing diverged (it then changes nothing).\n"
+     "also where nothing diverged (it then changes nothing). Unlike repmgr's, it does not where\n"
+     "the data directory, not shut down cleanly, is already on the primary's timeline (a crashed\n"
+     "standby of it, or a rejoin whose server did not start after pg_rewind): pg_rewind's crash\n"
+     "recovery would write WAL the primary never had; the node recovers as a standby instead.\n"
+     "--config-files are copied aside before pg_rewind and back after it: list the files in the\n"
+     "data directory that differ between nodes (an included per-node file), or pg_rewind\n"
+     "replaces them with the primary's.\n"
      "Then standby.signal and primary_conninfo are written, the server is started\n"
      "(service_start_command, else pg_ctl), its record on the primary becomes an active standby\n"
      "of the primary, and it waits node_rejoin_timeout seconds for the node to stream.\n"

@@ -42,6 +42,13 @@ std::string failover_command(FailoverCommands commands, const std::string& conf,
     return fmt::format("{} -f {} {}", program, conf, action);
 }
 
+PgClusterOptions pg_options(const DaemonClusterOptions& options) {
+    PgClusterOptions pg = options.preload_repmgr ? with_repmgr_library() : PgClusterOptions{};
+    pg.extra_conf.insert(pg.extra_conf.end(), options.postgresql_conf.begin(),
+                         options.postgresql_conf.end());
+    return pg;
+}
+
 }  // namespace
 
 std::string daemon_test_ini(const std::string& dir, const std::vector<std::string>& extra) {
@@ -61,7 +68,7 @@ std::string daemon_test_ini(const std::string& dir, const std::vector<std::strin
 
 DaemonCluster::DaemonCluster(DaemonClusterOptions options)
     : options_(std::move(options)),
-      repmgr_(options_.nodes, options_.preload_repmgr ? with_repmgr_library() : PgClusterOptions{}),
+      repmgr_(options_.nodes, pg_options(options_)),
       daemons_(static_cast<std::size_t>(options_.nodes)) {
     for (int i = 1; i <= options_.nodes; ++i) {
         {

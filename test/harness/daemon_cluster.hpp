@@ -26,6 +26,9 @@ struct DaemonClusterOptions {
     // false: the repmgr library is not preloaded, so the extension's functions do not work and
     // the daemons keep their state in repmgr.daemon_status.
     bool preload_repmgr = true;
+    // Lines appended to node1's postgresql.conf before its first start (the standbys inherit
+    // them), e.g. "wal_log_hints = on" for pg_rewind.
+    std::vector<std::string> postgresql_conf;
     FailoverCommands commands = FailoverCommands::pgwarden;
     // Lines appended to node i's repmgr.conf after the defaults (the last value of a key wins).
     // `priority` and `location` are also written to the node's record: the nodes are registered

@@ -2,6 +2,7 @@
 // promotion of node2 is rewound and rejoined as node2's standby, beside the real repmgr 5.3 doing
 // the same on a twin cluster; refusals and --dry-run answer as repmgr does and change nothing.
 #include "pg_cluster.hpp"
+#include "postgres_user.hpp"
 #include "repmgr_cluster.hpp"
 #include "repmgr_conf.hpp"
 
@@ -9,6 +10,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <fstream>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -28,6 +30,10 @@ CommandResult run(Tool tool, const std::string& conf, const std::vector<std::str
     return tool == Tool::repmgr ? run_repmgr(conf, args) : run_pgwarden(conf, args);
 }
 
+// How node1 went down before node2's promotion: `pg_ctl stop`, or kill -9 while it was the
+// primary that node2 streamed from (rows written just before).
+enum class Loss { stopped, killed };
+
 // Two nodes registered by the real repmgr; node2 promoted by pgwarden while node1 was down; node1
 // then started again as the stale primary it thinks it is, written to and shut down cleanly, so
 // its WAL goes past the point where node2's timeline forked off.
@@ -39,6 +45,9 @@ struct StaleFormerPrimary {
     static pgwarden::test::PgClusterOptions options() {
         auto o = pgwarden::test::with_repmgr_library();
         o.extra_conf.push_back("wal_log_hints = on");  // pg_rewind needs it without checksums
+        // What differs between nodes, in the data directory, as in scripts/demo: pg_rewind
+        // replaces it with the source's unless --config-files keeps it.
+        o.extra_conf.push_back("include_if_exists = 'node.conf'");
         return o;
     }
 
@@ -61,15 +70,29 @@ struct StaleFormerPrimary {
     // `checkpoint`: a CHECKPOINT on node2 after its promotion, which pg_rewind needs to see the
     // new timeline and the real repmgr's node rejoin does not issue (pgwarden's does).
     // `diverge`: false leaves node1 as it was when it stopped, before node2's promotion.
-    StaleFormerPrimary(bool use_slots, bool checkpoint, bool diverge = true) : slots(use_slots) {
+    // Loss::killed: node1 crashed as the primary (kill -9), node2 wrote after its promotion,
+    // and each node has a node.conf of its own.
+    StaleFormerPrimary(bool use_slots, bool checkpoint, bool diverge = true,
+                       Loss loss = Loss::stopped)
+        : slots(use_slots) {
         require_ok(run_repmgr(conf[1], {"primary", "register"}));
         cluster.wait_caught_up(2, 1);
         require_ok(run_repmgr(conf[2], {"standby", "register"}));
         cluster.wait_caught_up(2, 1);
-        cluster.stop(1);
+        if (loss == Loss::killed) {
+            for (int i = 1; i <= cluster.size(); ++i)
+                write_node_conf(i);
+            cluster.psql(1, "CREATE TABLE before_crash AS SELECT generate_series(1, 1000) AS n");
+            cluster.wait_caught_up(2, 1);
+            cluster.kill9(1);
+        } else {
+            cluster.stop(1);
+        }
         require_ok(run_pgwarden(conf[2], {"standby", "promote"}));
         if (checkpoint)
             cluster.psql(2, "CHECKPOINT");
+        if (loss == Loss::killed)
+            cluster.psql(2, "CREATE TABLE after_failover AS SELECT generate_series(1, 500) AS n");
         if (!diverge)
             return;
         cluster.start(1);
@@ -78,6 +101,13 @@ struct StaleFormerPrimary {
     }
 
     std::string primary_conninfo() const { return cluster.node(2).conninfo(); }
+
+    // cluster_name (the server's, not the walreceiver's application_name) says whose it is.
+    void write_node_conf(int i) {
+        const auto path = cluster.node(i).data_dir + "/node.conf";
+        std::ofstream(path) << fmt::format("cluster_name = 'node{}'\n", i);
+        pgwarden::test::give_to_postgres(path);
+    }
 };
 
 // Log lines with what differs between two clusters taken out: directories, ports, system
@@ -268,4 +298,67 @@ TEST_CASE("pgwarden node rejoin attaches a node that stopped before the promotio
         CHECK(nodes_table(side->cluster, 2) == "1|standby|t|2,2|primary|t|-");
     }
     CHECK(rejoin_events(ours.cluster) == rejoin_events(theirs.cluster));
+}
+
+TEST_CASE(
+    "pgwarden node rejoin --force-rewind makes a kill -9ed primary node2's standby as repmgr") {
+    StaleFormerPrimary theirs(false, true, false, Loss::killed);
+    StaleFormerPrimary ours(false, false, false, Loss::killed);
+
+    require_same(theirs, ours, {"--force-rewind", "--config-files=node.conf"});
+    for (auto* side : {&theirs, &ours}) {
+        auto& cluster = side->cluster;
+        cluster.wait_streaming(1, 2);
+        CHECK(cluster.is_in_recovery(1));
+        CHECK(nodes_table(cluster, 2) == "1|standby|t|2,2|primary|t|-");
+        CHECK(cluster.psql(1, "SELECT count(*) FROM before_crash") == "1000");
+        CHECK(cluster.psql(1, "SELECT count(*) FROM after_failover") == "500");
+        // --config-files kept node1's own node.conf across pg_rewind.
+        CHECK(cluster.psql(1, "SHOW cluster_name") == "node1");
+        CHECK_FALSE(std::filesystem::exists(cluster.dir() + "/repmgr-config-archive-node1"));
+    }
+    CHECK(rejoin_events(ours.cluster) == rejoin_events(theirs.cluster));
+    CHECK(rejoin_events(ours.cluster) == "N|node_rejoin|t|node N is now attached to node N\n");
+}
+
+// A first rejoin whose server did not start after pg_rewind (here its start command fails; in
+// scripts/demo, node2's node.conf that pg_rewind copied in without --config-files) leaves a
+// rewound data directory on node2's timeline that never finished recovery. repmgr 5.3 runs
+// pg_rewind again on the retry: its single-user crash recovery writes an end-of-recovery
+// checkpoint on node2's timeline, pg_rewind then finds nothing to rewind, and the standby never
+// streams ("record with incorrect prev-link"). pgwarden's retry leaves pg_rewind out.
+TEST_CASE("pgwarden node rejoin --force-rewind retried after a failed start makes node1 stream") {
+    StaleFormerPrimary ours(false, false, false, Loss::killed);
+    const auto good_conf = ours.conf[1];
+    ours.conf[1] = pgwarden::test::write_conf(ours.cluster, 1,
+                                              fmt::format("pg_bindir='{}'\nservice_start_command="
+                                                          "'/bin/false'\nuse_replication_slots=no",
+                                                          PgCluster::kBinDir),
+                                              "repmgr1-failing-start.conf");
+    const std::vector<std::string> args = {"node",
+                                           "rejoin",
+                                           "-d",
+                                           ours.primary_conninfo(),
+                                           "--force-rewind",
+                                           "--config-files=node.conf",
+                                           "--config-archive-dir=" + ours.cluster.dir()};
+    const auto failed = run_pgwarden(ours.conf[1], args);
+    INFO(failed.err);
+    CHECK(failed.exit_code == 4);
+    CHECK(failed.err.find("executing pg_rewind") != std::string::npos);
+    CHECK_FALSE(ours.cluster.running(1));
+
+    const auto retried = run_pgwarden(good_conf, args);
+    INFO(retried.err << "\nnode1 log:\n" << ours.cluster.log_tail(1, 40));
+    CHECK(retried.exit_code == 0);
+    CHECK(retried.err.find("executing pg_rewind") == std::string::npos);
+    CHECK(retried.err.find("pg_rewind not executed: this node is on rejoin target node 2's "
+                           "timeline 2") != std::string::npos);
+    CHECK(retried.err.find("NODE REJOIN successful") != std::string::npos);
+    ours.cluster.wait_streaming(1, 2);
+    CHECK(ours.cluster.psql(1, "SELECT count(*) FROM after_failover") == "500");
+    CHECK(ours.cluster.psql(1, "SHOW cluster_name") == "node1");
+    ours.cluster.psql(2, "CREATE TABLE after_rejoin AS SELECT 1 AS n");
+    ours.cluster.wait_for_result(1, "SELECT count(*) FROM after_rejoin", "1");
+    CHECK(nodes_table(ours.cluster, 2) == "1|standby|t|2,2|primary|t|-");
 }
