@@ -3,6 +3,7 @@
 #include "cluster/connect.hpp"
 #include "cluster/daemon_queries.hpp"
 #include "cluster/daemon_state_store.hpp"
+#include "cluster/fence_queries.hpp"
 #include "exec/in_parallel.hpp"
 #include "failover/membership.hpp"
 #include "log/log.hpp"
@@ -71,6 +72,10 @@ std::optional<pg::Connection> open(const std::string& conninfo, const config::Re
         if (config.async_query_timeout > 0)
             cluster::set_statement_timeout(
                 conn, static_cast<long long>(config.async_query_timeout) * 1000);
+        // The daemon's own rows (events, metadata, history) never wait for a synchronous
+        // standby: a primary that lost its standbys would otherwise hang on each of them, and a
+        // fence would terminate them half-way. Losing such a row in a crash costs history only.
+        cluster::commit_without_standbys(conn);
         return conn;
     } catch (const pg::PgError& e) {
         if (error != nullptr)

@@ -144,10 +144,12 @@ std::optional<pg::Connection> open_new_primary(const config::RepmgrConfig& confi
         return std::nullopt;
     if (record->type != model::NodeType::witness && in_recovery(*via) == false)
         return via;
-    auto primary = cluster::connect_primary(*via);
+    const auto primary = cluster::connect_primary(*via);
     if (!primary || primary->record.node_id == config.node_id)
         return std::nullopt;
-    return std::move(primary->conn);
+    // A daemon connection of its own: bounded, and its rows commit without waiting for the new
+    // primary's standbys (which may still be on their way to follow it).
+    return open(primary->record.conninfo, config);
 }
 
 std::vector<std::string> insert_rows(pg::Connection* conn,

@@ -43,7 +43,9 @@ struct Probe {
 };
 
 [[noreturn]] void usage(const char* why) {
-    std::fprintf(stderr, "fault_sampler: %s\nusage: fault_sampler --out FILE --seconds N ADDRESS:PORT...\n", why);
+    std::fprintf(stderr,
+                 "fault_sampler: %s\nusage: fault_sampler --out FILE --seconds N ADDRESS:PORT...\n",
+                 why);
     std::exit(2);
 }
 
@@ -51,7 +53,8 @@ Target parse_target(const std::string& text) {
     const auto colon = text.rfind(':');
     Target target;
     target.addr.sin_family = AF_INET;
-    if (colon == std::string::npos || inet_pton(AF_INET, text.substr(0, colon).c_str(), &target.addr.sin_addr) != 1)
+    if (colon == std::string::npos ||
+        inet_pton(AF_INET, text.substr(0, colon).c_str(), &target.addr.sin_addr) != 1)
         usage("a target is IPV4ADDRESS:PORT");
     target.addr.sin_port = htons(static_cast<std::uint16_t>(std::atoi(text.c_str() + colon + 1)));
     return target;
@@ -70,7 +73,8 @@ void start(Probe& probe, const Target& target) {
     probe.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (probe.fd < 0)
         return;
-    if (::connect(probe.fd, reinterpret_cast<const sockaddr*>(&target.addr), sizeof target.addr) != 0 &&
+    if (::connect(probe.fd, reinterpret_cast<const sockaddr*>(&target.addr), sizeof target.addr) !=
+            0 &&
         errno != EINPROGRESS) {
         ::close(probe.fd);
         probe.fd = -1;
@@ -125,12 +129,14 @@ int main(int argc, char** argv) {
         usage("--out, --seconds (> 0) and at least one target are required");
     std::FILE* out = std::fopen(out_path.c_str(), "w");
     if (!out) {
-        std::fprintf(stderr, "fault_sampler: cannot write %s: %s\n", out_path.c_str(), std::strerror(errno));
+        std::fprintf(stderr, "fault_sampler: cannot write %s: %s\n", out_path.c_str(),
+                     std::strerror(errno));
         return 1;
     }
     const auto begin = Clock::now();
     std::vector<Probe> probes(targets.size());
-    for (auto instant = begin; instant < begin + std::chrono::seconds(seconds); instant += kInterval) {
+    for (auto instant = begin; instant < begin + std::chrono::seconds(seconds);
+         instant += kInterval) {
         std::this_thread::sleep_until(instant);
         for (std::size_t i = 0; i < targets.size(); ++i)
             start(probes[i], targets[i]);
@@ -140,20 +146,24 @@ int main(int argc, char** argv) {
             std::vector<std::size_t> owner;
             for (std::size_t i = 0; i < probes.size(); ++i) {
                 if (probes[i].fd >= 0) {
-                    fds.push_back({probes[i].fd, static_cast<short>(probes[i].sent ? POLLIN : POLLOUT), 0});
+                    fds.push_back(
+                        {probes[i].fd, static_cast<short>(probes[i].sent ? POLLIN : POLLOUT), 0});
                     owner.push_back(i);
                 }
             }
             if (fds.empty())
                 break;
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now());
+            const auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now());
             if (::poll(fds.data(), fds.size(), static_cast<int>(std::max(left.count(), 0L))) <= 0)
                 continue;
             for (std::size_t k = 0; k < fds.size(); ++k)
                 advance(probes[owner[k]], fds[k].revents);
         }
-        std::fprintf(out, "%lld", static_cast<long long>(
-                                      std::chrono::duration_cast<std::chrono::milliseconds>(instant - begin).count()));
+        std::fprintf(
+            out, "%lld",
+            static_cast<long long>(
+                std::chrono::duration_cast<std::chrono::milliseconds>(instant - begin).count()));
         for (auto& probe : probes) {
             if (probe.fd >= 0) {  // unanswered within the instant
                 ::close(probe.fd);

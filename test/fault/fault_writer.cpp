@@ -37,7 +37,9 @@ struct Options {
 };
 
 [[noreturn]] void usage(const char* why) {
-    std::fprintf(stderr, "fault_writer: %s\nusage: fault_writer --conninfo CONNINFO --out FILE --seconds N\n", why);
+    std::fprintf(
+        stderr,
+        "fault_writer: %s\nusage: fault_writer --conninfo CONNINFO --out FILE --seconds N\n", why);
     std::exit(2);
 }
 
@@ -74,7 +76,8 @@ std::string one_line(const char* text) {
 
 // Sends `sql` and waits for its result until `deadline`; nullptr on timeout (the caller drops the
 // connection: its query may still be running, or waiting for a standby, on the server).
-PGresult* run_until(PGconn* conn, const std::string& sql, Clock::time_point deadline, bool* timed_out) {
+PGresult* run_until(PGconn* conn, const std::string& sql, Clock::time_point deadline,
+                    bool* timed_out) {
     *timed_out = false;
     if (!PQsendQuery(conn, sql.c_str()))
         return nullptr;
@@ -83,7 +86,8 @@ PGresult* run_until(PGconn* conn, const std::string& sql, Clock::time_point dead
             return nullptr;
         if (!PQisBusy(conn))
             break;
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
         if (left <= 0ms) {
             *timed_out = true;
             return nullptr;
@@ -103,7 +107,8 @@ int main(int argc, char** argv) {
     const Options options = parse(argc, argv);
     std::FILE* out = std::fopen(options.out.c_str(), "w");
     if (!out) {
-        std::fprintf(stderr, "fault_writer: cannot write %s: %s\n", options.out.c_str(), std::strerror(errno));
+        std::fprintf(stderr, "fault_writer: cannot write %s: %s\n", options.out.c_str(),
+                     std::strerror(errno));
         return 1;
     }
     const auto start = Clock::now();
@@ -118,8 +123,8 @@ int main(int argc, char** argv) {
         if (!conn) {
             conn = PQconnectdb(options.conninfo.c_str());
             if (PQstatus(conn) != CONNECTION_OK) {
-                std::fprintf(out, "%lld %lld - err connect: %s\n", static_cast<long long>(ms()), id + 1,
-                             one_line(PQerrorMessage(conn)).c_str());
+                std::fprintf(out, "%lld %lld - err connect: %s\n", static_cast<long long>(ms()),
+                             id + 1, one_line(PQerrorMessage(conn)).c_str());
                 std::fflush(out);
                 PQfinish(conn);
                 conn = nullptr;
@@ -127,20 +132,26 @@ int main(int argc, char** argv) {
                 continue;
             }
             bool timed_out = false;
-            PGresult* where = run_until(conn, "SELECT host(inet_server_addr())", Clock::now() + kAttemptTimeout,
-                                        &timed_out);
-            server = where && PQresultStatus(where) == PGRES_TUPLES_OK ? PQgetvalue(where, 0, 0) : "-";
+            PGresult* where = run_until(conn, "SELECT host(inet_server_addr())",
+                                        Clock::now() + kAttemptTimeout, &timed_out);
+            server =
+                where && PQresultStatus(where) == PGRES_TUPLES_OK ? PQgetvalue(where, 0, 0) : "-";
             PQclear(where);
         }
         ++id;
         bool timed_out = false;
-        PGresult* result = run_until(conn, "INSERT INTO fault_rows (id) VALUES (" + std::to_string(id) + ")",
-                                     Clock::now() + kAttemptTimeout, &timed_out);
+        PGresult* result =
+            run_until(conn, "INSERT INTO fault_rows (id) VALUES (" + std::to_string(id) + ")",
+                      Clock::now() + kAttemptTimeout, &timed_out);
         const bool ok = result && PQresultStatus(result) == PGRES_COMMAND_OK;
-        const std::string detail =
-            ok ? "-" : timed_out ? "no answer within the attempt timeout" : one_line(PQerrorMessage(conn));
+        const std::string detail = ok          ? "-"
+                                   : timed_out ? "no answer within the attempt timeout"
+                                               : one_line(PQerrorMessage(conn));
         std::fprintf(out, "%lld %lld %s %s %s\n", static_cast<long long>(ms()), id, server.c_str(),
-                     ok ? "ok" : timed_out ? "timeout" : "err", detail.c_str());
+                     ok          ? "ok"
+                     : timed_out ? "timeout"
+                                 : "err",
+                     detail.c_str());
         std::fflush(out);
         PQclear(result);
         if (!ok) {

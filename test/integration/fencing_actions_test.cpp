@@ -10,8 +10,10 @@
 #include <fmt/format.h>
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 using namespace pgwarden::test;
@@ -116,6 +118,49 @@ TEST_CASE(
     REQUIRE(dc.wait_streaming(2, 1, kFailoverTimeout, &why));
     CHECK(dc.wait_event(2, 1, "pgwarden_fence_lifted", 20s));
     CHECK(dc.has_event(2, 1, "pgwarden_fence"));
+}
+
+// The second of a daemon log line holding `text`: "[2026-12-01 12:00:00] [...] text".
+std::optional<std::chrono::seconds> logged_at(const DaemonCluster& dc, int i,
+                                              const std::string& text) {
+    const auto log = dc.daemon_log(i);
+    const auto at = log.find(text);
+    if (at == std::string::npos)
+        return std::nullopt;
+    const auto line = log.rfind('\n', at) == std::string::npos ? 0 : log.rfind('\n', at) + 1;
+    int h = 0, m = 0, sec = 0;
+    if (std::sscanf(log.c_str() + line, "[%*d-%*d-%*d %d:%d:%d]", &h, &m, &sec) != 3)
+        return std::nullopt;
+    return std::chrono::seconds(h * 3600 + m * 60 + sec);
+}
+
+TEST_CASE(
+    "with synchronous replication a primary that lost its standbys writes its fence event "
+    "without waiting for them and goes read-only at once",
+    "[daemon][fencing]") {
+    DaemonCluster dc(fence_action("read-only"));
+    auto& cluster = dc.cluster();
+    cluster.psql(1, "ALTER SYSTEM SET synchronous_standby_names = 'ANY 1 (node2, node3)'");
+    cluster.psql(1, "SELECT pg_reload_conf()");
+    cluster.wait_for_result(
+        1, "SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'quorum'", "2");
+    start_with_lease(dc);
+
+    isolate_primary(dc);  // from now on every commit on node1 waits for a standby
+    wait_read_only_fence(dc);
+    require_waited(
+        wait_until([&] { return logged(dc, 1, "fenced: default_transaction_read_only is on"); },
+                   15s, 100ms),
+        dc, "the read-only switch was not logged");
+    const auto fenced = logged_at(dc, 1, "this node is fenced (read-only)");
+    const auto applied = logged_at(dc, 1, "fenced: default_transaction_read_only is on");
+    REQUIRE(fenced);
+    REQUIRE(applied);
+    INFO(dc.daemon_log(1));
+    // Waiting for the standbys, the event's insert would hold the switch for its 5 s bound.
+    CHECK((*applied - *fenced) <= 2s);
+    CHECK(dc.has_event(1, 1, "pgwarden_fence"));
+    CHECK_FALSE(failed_fence_event(dc, 1));
 }
 
 TEST_CASE(
