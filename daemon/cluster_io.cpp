@@ -3,7 +3,7 @@
 #include "cluster/connect.hpp"
 #include "cluster/daemon_queries.hpp"
 #include "cluster/daemon_state_store.hpp"
-#include "cluster/fence_queries.hpp"
+#include "cluster/session_settings.hpp"
 #include "exec/in_parallel.hpp"
 #include "failover/membership.hpp"
 #include "log/log.hpp"

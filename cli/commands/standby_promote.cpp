@@ -10,6 +10,7 @@
 #include "cluster/events.hpp"
 #include "cluster/node_write.hpp"
 #include "cluster/replication_queries.hpp"
+#include "cluster/session_settings.hpp"
 #include "exec/shell.hpp"
 
 #include <fmt/format.h>
@@ -170,6 +171,10 @@ int promote(const CliOptions& options) {
     if (auto record = standby::primary_record(nodes); record && record->node_id != config.node_id)
         old_primary = record->node_id;
     try {
+        // The standbys attach to this primary only once they learn of it: with synchronous
+        // replication, waiting for one of them here would hold the promotion's bookkeeping (and
+        // the daemon that runs this command) until one does, or forever in a two-node cluster.
+        cluster::commit_without_standbys(*local);
         cluster::promote_node_record(*local, config.node_id, old_primary);
     } catch (const pg::PgError& e) {
         const auto details =

@@ -32,10 +32,6 @@ void set_default_read_only(pg::Connection& conn, bool read_only) {
     conn.exec("SELECT pg_catalog.pg_reload_conf()");
 }
 
-void commit_without_standbys(pg::Connection& conn) {
-    conn.exec("SET synchronous_commit = local");
-}
-
 int terminate_client_sessions(pg::Connection& conn) {
     const auto result = conn.exec(
         "SELECT count(*) FILTER (WHERE pg_catalog.pg_terminate_backend(pid))"

@@ -27,10 +27,6 @@ std::uint32_t current_timeline(pg::Connection& conn);
 // transactions start read-only. A soft fence: a client can still SET it off.
 void set_default_read_only(pg::Connection& conn, bool read_only);
 
-// This session's commits stop waiting for synchronous standbys (synchronous_commit = local): the
-// daemon's rows on a primary that lost its standbys would otherwise wait for them forever.
-void commit_without_standbys(pg::Connection& conn);
-
 // Terminates every client session but this one (walsenders stay): sessions opened before the
 // fence could go on writing. Returns how many were terminated.
 int terminate_client_sessions(pg::Connection& conn);

@@ -238,7 +238,8 @@ start_daemon() {  # start_daemon STACK NODE
     case $1 in
         pgwarden) start_in_ns "$2" "daemon-$2" postgres "$work/bin/pgwardend" -f "$run/$2.repmgr.conf" \
                       --ini "$run/$2.pgwarden.ini" --daemonize=false --no-pid-file ;;
-        classic) start_in_ns "$2" "daemon-$2" postgres "$PGBIN/repmgrd" -f "$run/$2.repmgr.conf" --daemonize=false ;;
+        classic) start_in_ns "$2" "daemon-$2" postgres "$PGBIN/repmgrd" -f "$run/$2.repmgr.conf" --daemonize=false \
+                     --no-pid-file ;;
     esac
 }
 daemon_monitoring() { grep -q "monitoring" "$run/log/daemon-$1.log" 2>/dev/null; }

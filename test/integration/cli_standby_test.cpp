@@ -334,3 +334,29 @@ TEST_CASE("pgwarden standby follow attaches to a primary the real repmgr promote
     INFO(show.out << show.err);
     CHECK(show_row(show.out, "node3") == "node3|standby|running|node2");
 }
+
+TEST_CASE("pgwarden standby promote under synchronous replication finishes without a standby") {
+    PgCluster cluster(2, repmgr_options());
+    const std::vector<std::string> conf = {"", write_repmgr_conf(cluster, 1),
+                                           write_repmgr_conf(cluster, 2)};
+    require_ok(repmgr(conf[1], {"primary", "register"}));
+    cluster.wait_caught_up(2, 1);
+    require_ok(repmgr(conf[2], {"standby", "register"}));
+    // Once promoted, node2's commits wait for node1, which is gone: a two-node cluster with
+    // synchronous replication after losing its primary.
+    cluster.psql(2, "ALTER SYSTEM SET synchronous_standby_names = 'node1'");
+    cluster.psql(2, "SELECT pg_reload_conf()");
+    cluster.wait_caught_up(2, 1);
+    cluster.stop(1);
+
+    const std::vector<std::string> argv = {pgwarden::test::cli_bin(), "-f", conf[2], "standby",
+                                           "promote"};
+    // Waiting for a standby, the record's update would hang until the bound below.
+    const auto promoted = run_command(argv, 30s, true);
+    INFO(promoted.out << promoted.err);
+    REQUIRE(promoted.exit_code == 0);
+    CHECK(promoted.err.find("STANDBY PROMOTE successful") != std::string::npos);
+    CHECK(nodes_table(cluster, 2) == "1|primary|f|-,2|primary|t|-");
+    CHECK(cluster.psql(2, "SELECT count(*) FROM repmgr.events WHERE event = 'standby_promote'") ==
+          "1");
+}
