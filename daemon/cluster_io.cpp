@@ -52,7 +52,7 @@ void observe_daemon(cluster::DaemonStateStore& store, failover::NodeView& view) 
 std::string daemon_conninfo(const std::string& conninfo) {
     constexpr int kConnectTimeoutSecs = 2;
     auto out = text::with_default(conninfo, "connect_timeout", std::to_string(kConnectTimeoutSecs));
-    out = text::with_default(std::move(out), "fallback_application_name", "pgwardend");
+    out = text::with_default(std::move(out), "fallback_application_name", kDaemonApplicationName);
     const int silence =
         text::silence_budget_secs(text::connect_timeout_secs(out, kConnectTimeoutSecs));
     return text::with_keepalives(std::move(out), text::keepalive_settings(silence));

@@ -20,6 +20,9 @@
 
 namespace pgwarden::daemon {
 
+// The application_name of the daemon's own sessions (unless the conninfo names another).
+inline constexpr const char* kDaemonApplicationName = "pgwardend";
+
 // repmgrd's additions to every conninfo it uses: connect_timeout=2 when none is set, and an
 // application name that tells a DBA who is connected; and pgwarden's: TCP keepalives and
 // tcp_user_timeout (text::with_keepalives), so a silent peer drops the connection within the

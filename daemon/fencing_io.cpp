@@ -70,7 +70,7 @@ std::optional<std::string> read_only(const config::RepmgrConfig& config, bool on
     try {
         cluster::set_default_read_only(*local, on);
         if (on) {
-            const int ended = cluster::terminate_client_sessions(*local);
+            const int ended = cluster::terminate_client_sessions(*local, kDaemonApplicationName);
             log::notice(
                 "fenced: default_transaction_read_only is on, {} client sessions "
                 "terminated",

@@ -32,11 +32,13 @@ void set_default_read_only(pg::Connection& conn, bool read_only) {
     conn.exec("SELECT pg_catalog.pg_reload_conf()");
 }
 
-int terminate_client_sessions(pg::Connection& conn) {
+int terminate_client_sessions(pg::Connection& conn, const std::string& spared_application_name) {
     const auto result = conn.exec(
         "SELECT count(*) FILTER (WHERE pg_catalog.pg_terminate_backend(pid))"
         " FROM pg_catalog.pg_stat_activity"
-        " WHERE backend_type = 'client backend' AND pid <> pg_catalog.pg_backend_pid()");
+        " WHERE backend_type = 'client backend' AND pid <> pg_catalog.pg_backend_pid()"
+        " AND application_name IS DISTINCT FROM $1",
+        {spared_application_name});
     return text::parse_number<int>(result.value(0, 0)).value_or(0);
 }
 

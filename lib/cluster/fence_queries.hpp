@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
 namespace pgwarden::cluster {
 
@@ -27,8 +28,10 @@ std::uint32_t current_timeline(pg::Connection& conn);
 // transactions start read-only. A soft fence: a client can still SET it off.
 void set_default_read_only(pg::Connection& conn, bool read_only);
 
-// Terminates every client session but this one (walsenders stay): sessions opened before the
-// fence could go on writing. Returns how many were terminated.
-int terminate_client_sessions(pg::Connection& conn);
+// Terminates every client session but this one and those named `spared_application_name`
+// (walsenders stay): sessions opened before the fence could go on writing, while the daemon's own
+// (recording the fence, asking for the new primary) must not be cut half-way. Returns how many
+// were terminated.
+int terminate_client_sessions(pg::Connection& conn, const std::string& spared_application_name);
 
 }  // namespace pgwarden::cluster
