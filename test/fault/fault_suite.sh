@@ -156,10 +156,16 @@ node_at() {  # node_at ADDRESS: node1..3, or "-"
 # evaluate SCENARIO FAULT_MS: one results line.
 evaluate() {
     local scenario=$1 fault_ms=$2 final final_addr show_rc=- lost=- registered=-
-    # The final primary: where the last acknowledged write went, if it still answers as a primary.
+    # The final primary: where the last acknowledged write went if it still takes writes (not in
+    # recovery, not fenced read-only), else the one node whose probe answered 200 last.
     final_addr=$(awk '$4 == "ok" { a = $3 } END { print a }' "$run/writes")
     final=$(node_at "$final_addr")
-    [[ $final == - ]] || sql_is "$final" "SELECT pg_is_in_recovery()" f || final=-
+    [[ $final == - ]] || sql_is "$final" "SELECT NOT pg_is_in_recovery() AND current_setting('default_transaction_read_only') = 'off'" t ||
+        final=-
+    if [[ $final == - ]]; then
+        final=$(awk 'END { n = 0; for (i = 2; i <= NF; i++) if ($i == "200") { n++; at = i - 1 }
+                          print n == 1 ? "node" at : "-" }' "$run/samples")
+    fi
     local checked=$final
     if [[ $final == - ]]; then  # no writable primary at the end: are the rows at least on a standby?
         local n most=-1 count
