@@ -186,6 +186,15 @@ void run_fence_job(const config::RepmgrConfig& config, FenceJob::Kind kind,
     std::vector<std::string> timestamps;
     switch (kind) {
         case FenceJob::Kind::fence:
+            // Superseded: another node takes writes now, so the fence comes first and the rows go
+            // to that node (finding it can take a connect timeout or two). Otherwise the rows
+            // first, on this node while it still takes them.
+            if (superseded_by != 0 && superseded_by != config.node_id) {
+                if (const auto error = apply_fence(config, action))
+                    log::error("the fence action failed: {}", *error);
+                timestamps = write_rows(config, events, superseded_by);
+                break;
+            }
             timestamps = write_rows(config, events, superseded_by);
             if (const auto error = apply_fence(config, action))
                 log::error("the fence action failed: {}", *error);
