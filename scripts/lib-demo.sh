@@ -1,4 +1,4 @@
-# Shell helpers shared by scripts/demo and test/bench/probe_bench.sh: bounded waits, background
+# Shell helpers shared by scripts/demo, test/bench and test/fault: bounded waits, background
 # processes tracked by pid file only, HTTP GET without curl. Source it; it defines functions only.
 # shellcheck shell=bash
 
@@ -85,3 +85,22 @@ stop_pidfile() {
     rm -f "$pidfile"
 }
 pid_gone() { ! pid_running "$1"; }
+
+# throwaway_server_settings: postgresql.conf lines for a test cluster whose data may be lost
+# (test/bench, test/fault): no fsync, streaming with pg_rewind, quick WAL receiver retries,
+# repmgr's library. The caller adds where the server listens.
+throwaway_server_settings() {
+    cat <<EOF
+fsync = off
+wal_level = replica
+wal_log_hints = on
+max_wal_senders = 10
+wal_keep_size = '256MB'
+hot_standby = on
+wal_receiver_status_interval = '1s'
+wal_retrieve_retry_interval = '1s'
+shared_buffers = '16MB'
+max_connections = 60
+shared_preload_libraries = 'repmgr'
+EOF
+}

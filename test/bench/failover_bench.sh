@@ -118,21 +118,11 @@ build_golden() {
     chown -R postgres:postgres "$run"
     as_postgres "$PGBIN/initdb" -D "$run/node1/data" -A trust -U postgres -E UTF8 --locale=C --no-sync >"$work/logs/initdb.log" 2>&1 ||
         die "initdb failed; see $work/logs/initdb.log"
-    cat >>"$run/node1/data/postgresql.conf" <<EOF
-listen_addresses = '127.0.0.1'
-unix_socket_directories = '$run'
-fsync = off
-wal_level = replica
-wal_log_hints = on
-max_wal_senders = 10
-wal_keep_size = '256MB'
-hot_standby = on
-wal_receiver_status_interval = '1s'
-wal_retrieve_retry_interval = '1s'
-shared_buffers = '16MB'
-max_connections = 50
-shared_preload_libraries = 'repmgr'
-EOF
+    {
+        echo "listen_addresses = '127.0.0.1'"
+        echo "unix_socket_directories = '$run'"
+        throwaway_server_settings
+    } >>"$run/node1/data/postgresql.conf"
     start_node 1
     for i in 1 2 3; do
         repmgr_conf "$i" >"$run/node$i/repmgr.conf"

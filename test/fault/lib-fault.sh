@@ -127,22 +127,12 @@ build_golden() {
     for n in node1 node2 node3; do install -d -o postgres -g postgres -m 700 "$run/$n"; done
     (cd / && runuser -u postgres -- "$PGBIN/initdb" -D "$(data_of node1)" -A trust -U postgres -E UTF8 --locale=C \
         --no-sync >"$run/log/initdb.log" 2>&1) || die "initdb failed; see $run/log/initdb.log"
-    cat >>"$(data_of node1)/postgresql.conf" <<EOF
-# --- pgwarden fault suite: the same on every node (each has its own namespace, port and address) ---
-listen_addresses = '*'
-unix_socket_directories = ''
-fsync = off
-wal_level = replica
-wal_log_hints = on
-max_wal_senders = 10
-wal_keep_size = '256MB'
-hot_standby = on
-wal_receiver_status_interval = '1s'
-wal_retrieve_retry_interval = '1s'
-shared_buffers = '16MB'
-max_connections = 60
-shared_preload_libraries = 'repmgr'
-EOF
+    {
+        echo "# --- pgwarden fault suite: the same on every node (each has its own namespace and address) ---"
+        echo "listen_addresses = '*'"
+        echo "unix_socket_directories = ''"
+        throwaway_server_settings
+    } >>"$(data_of node1)/postgresql.conf"
     cat >"$(data_of node1)/pg_hba.conf" <<EOF
 host all         all $subnet.0/24 trust
 host replication all $subnet.0/24 trust
