@@ -49,6 +49,10 @@ po::options_description describe() {
         ("fast-checkpoint,c", "")
         ("wait,W", "")
         ("siblings-follow", "")
+        ("always-promote", "")
+        ("repmgrd-no-pause", "")
+        ("repmgrd-force-unpause", "")
+        ("drain-timeout", po::value<int>(), "")
         ("remote-user,R", po::value<std::string>(), "")
         ("wait-start", po::value<int>(), "")
         ("wait-sync", po::value<int>()->implicit_value(-1), "")
@@ -131,6 +135,10 @@ CliOptions parse_cli_options(int argc, const char* const argv[]) {
     options.fast_checkpoint = flag("fast-checkpoint");
     options.wait = flag("wait");
     options.siblings_follow = flag("siblings-follow");
+    options.always_promote = flag("always-promote");
+    options.repmgrd_no_pause = flag("repmgrd-no-pause");
+    options.repmgrd_force_unpause = flag("repmgrd-force-unpause");
+    options.drain_timeout = number("drain-timeout");
     options.remote_user = text("remote-user");
     options.wait_start = number("wait-start");
     options.wait_sync = number("wait-sync");

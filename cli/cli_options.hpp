@@ -50,8 +50,13 @@ struct CliOptions {
 
     // standby clone / register / follow
     bool fast_checkpoint = false;
-    bool wait = false;                       // -W / --wait (follow)
-    bool siblings_follow = false;            // promote --siblings-follow
+    bool wait = false;             // -W / --wait (follow)
+    bool siblings_follow = false;  // promote / switchover --siblings-follow
+    // standby switchover
+    bool always_promote = false;
+    bool repmgrd_no_pause = false;
+    bool repmgrd_force_unpause = false;
+    std::optional<int> drain_timeout;        // seconds HAProxy is given to drain the old primary
     std::optional<std::string> remote_user;  // -R: the ssh user on other nodes
     std::optional<int> wait_start;           // --wait-start=SECS (register)
     std::optional<int> wait_sync;            // --wait-sync[=SECS]; -1: no value given

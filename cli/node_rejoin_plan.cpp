@@ -265,17 +265,6 @@ std::optional<Report> rewind_skipped(const failover::AttachFacts& facts, bool un
     };
 }
 
-std::string shell_quote(std::string_view word) {
-    std::string quoted = "'";
-    for (const char c : word) {
-        if (c == '\'')
-            quoted += "'\"'\"'";
-        else
-            quoted += c;
-    }
-    return quoted + "'";
-}
-
 std::string rewind_command(const std::string& program, const std::string& data_directory,
                            const std::string& source_conninfo) {
     return fmt::format("{} -D {} --source-server='{}'", program, shell_quote(data_directory),

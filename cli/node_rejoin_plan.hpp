@@ -10,6 +10,7 @@
 #include "failover/attach.hpp"
 #include "log/log.hpp"
 #include "model/lsn.hpp"
+#include "text/shell_quote.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -124,6 +125,6 @@ Report dry_run_report(const RejoinOptions& options, bool rewind, const std::stri
                       const std::string& data_directory);
 
 // A shell word in single quotes, as repmgr's appendShellString writes it.
-std::string shell_quote(std::string_view word);
+using text::shell_quote;
 
 }  // namespace pgwarden::cli::rejoin

@@ -22,7 +22,6 @@
 namespace pgwarden::cli::standby {
 namespace {
 
-constexpr const char* kDebianBinDir = "/usr/lib/postgresql/15/bin";
 constexpr int kExecFailed = 127;
 constexpr int kSignalBase = 128;
 constexpr const char* kProbeConnectTimeout = "10";
@@ -109,19 +108,6 @@ void drop_inactive_slot(pg::Connection& conn, const std::string& slot_name) {
     } catch (const pg::PgError& e) {
         log::warning("unable to drop replication slot \"{}\": {}", slot_name, e.what());
     }
-}
-
-std::string pg_program(const config::RepmgrConfig& config, const std::string& name) {
-    if (!config.pg_bindir.empty()) {
-        std::string dir = config.pg_bindir;
-        if (dir.back() != '/')
-            dir += '/';
-        return dir + name;
-    }
-    const std::string debian = fmt::format("{}/{}", kDebianBinDir, name);
-    if (access(debian.c_str(), X_OK) == 0)
-        return debian;
-    return name;
 }
 
 int run_program(const std::vector<std::string>& argv) {

@@ -8,6 +8,7 @@
 #include "register_support.hpp"
 
 #include "cluster/node_record.hpp"
+#include "config/pg_programs.hpp"
 #include "config/repmgr_config.hpp"
 #include "log/log.hpp"
 #include "pg/connection.hpp"
@@ -51,9 +52,8 @@ bool ensure_slot(pg::Connection& conn, const std::string& slot_name, const std::
 // Drops the slot when it exists and is inactive; failures are warnings.
 void drop_inactive_slot(pg::Connection& conn, const std::string& slot_name);
 
-// pg_bindir/<name>; without pg_bindir, Debian's PostgreSQL 15 directory when it has the program,
-// else the bare name for PATH.
-std::string pg_program(const config::RepmgrConfig& config, const std::string& name);
+// pg_bindir/<name>, or where Debian keeps it (config/pg_programs.hpp).
+using config::pg_program;
 
 // Runs argv (no shell), stdout/stderr inherited; returns the exit status (128+N on signal N,
 // 127 when the program cannot be run).

@@ -8,6 +8,8 @@
 #include "exec/shell.hpp"
 #include "log/log.hpp"
 
+#include "text/shell_quote.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -20,17 +22,13 @@ namespace {
 constexpr std::chrono::seconds kSshTestTimeout{30};
 constexpr std::chrono::seconds kRemoteFollowTimeout{300};
 
+}  // namespace
+
 std::string host_of(const cluster::NodeRecord& node) {
     return get_param(parse_conninfo(node.conninfo), "host").value_or("");
 }
 
-// Single quotes for /bin/sh around a word that may hold anything.
-std::string shell_quote(const std::string& word) {
-    std::string out = "'";
-    for (const char c : word)
-        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
-}
+using text::shell_quote;
 
 std::string ssh_prefix(const std::string& host, const config::RepmgrConfig& config,
                        const SiblingOptions& options) {
@@ -67,8 +65,6 @@ std::string remote_pgwarden(const cluster::NodeRecord& node, const config::Repmg
     }
     return fmt::format("{}pgwarden -f {} ", path, node.config_file);
 }
-
-}  // namespace
 
 std::vector<cluster::NodeRecord> active_siblings(const std::vector<cluster::NodeRecord>& nodes,
                                                  const cluster::NodeRecord& local) {

@@ -44,6 +44,16 @@ bool enough_wal_senders(const SiblingPlan& plan, int available, const SiblingOpt
 bool enough_free_slots(const SiblingPlan& plan, int available, const SiblingOptions& options,
                        bool& dry_run_ok);
 
+// The SSH side, shared with standby switchover: a node's host from its conninfo, the prefix
+// `ssh -o Batchmode=yes <ssh_options> <host> [-l user]`, repmgr's test_ssh_connection, and the
+// pgwarden command line a node runs (repmgr_bindir, its record's config_file).
+std::string host_of(const cluster::NodeRecord& node);
+std::string ssh_prefix(const std::string& host, const config::RepmgrConfig& config,
+                       const SiblingOptions& options);
+bool ssh_reachable(const std::string& host, const config::RepmgrConfig& config,
+                   const SiblingOptions& options);
+std::string remote_pgwarden(const cluster::NodeRecord& node, const config::RepmgrConfig& config);
+
 // repmgr's sibling_nodes_follow: `pgwarden -f <config_file> standby follow` on each reachable
 // sibling through ssh (a witness is re-registered instead), then a summary line.
 void follow_siblings(const SiblingPlan& plan, const cluster::NodeRecord& new_primary,

@@ -27,8 +27,9 @@ struct BoundedJob {
 constexpr BoundedJob kBoundedJobs[] = {
     // The upstream, the witness's copy of the metadata from it, then the local node.
     {"checking the upstream", 3},
-    // The local node's role, then (on a primary) its heartbeat.
-    {"checking the local node", 2},
+    // The local node's role, then (on a primary) its heartbeat and any switchover request.
+    {"checking the local node", 3},
+    {"claiming the switchover request", 1},
     {"checking the child nodes", 1},
     // The local metadata, then every candidate at once.
     {"looking for a new primary", 2},

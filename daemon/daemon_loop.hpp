@@ -136,6 +136,7 @@ class DaemonLoop {
     void on_primary(const failover::RenewLease& action);
     void on_primary(const failover::Fence& action);
     void on_primary(const failover::LiftFence& action);
+    void on_primary(const failover::HandOver& action);
     // The fence action or its lift with the step's events, ordered on a worker (fencing_io.hpp).
     void run_fence(FenceJob job, int superseded_by);
     void on_primary(const failover::RecordEvent& action) { on_record(action); }

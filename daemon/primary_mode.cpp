@@ -5,6 +5,7 @@
 #include "failover_jobs.hpp"
 #include "fence_events.hpp"
 #include "fencing_io.hpp"
+#include "handover_io.hpp"
 
 #include "failover/settings.hpp"
 
@@ -63,10 +64,12 @@ void DaemonLoop::on_primary(const failover::CheckLocal& /*action*/) {
     const auto generation = check_generation_;
     const auto config = config_;
     const auto pid_file = hooks_.pid_file;
+    const int self_id = self_.node_id;
     struct Seen {
         failover::LocalSeen seen;
         std::string error;
         bool paused;
+        std::optional<failover::HandoverRequest> request;  // a switchover addressed to this node
     };
     const auto report = [this](const Seen& seen) {
         primary_->set_paused(seen.paused);
@@ -83,17 +86,25 @@ void DaemonLoop::on_primary(const failover::CheckLocal& /*action*/) {
                                : failover::PrimaryObserved::local_unreachable;
         observation.detail = seen.error;
         feed_primary(observation);
+        if (seen.request && primary_) {
+            failover::PrimaryObservation requested;
+            requested.what = failover::PrimaryObserved::switchover_requested;
+            requested.request = seen.request;
+            feed_primary(requested);
+        }
         schedule();
     };
     background(
         "checking the local node",
-        [config, pid_file] {
+        [config, pid_file, self_id] {
             std::string error;
             const auto seen = check_local(config, &error);
             const bool paused = seen == failover::LocalSeen::unreachable
                                     ? false
                                     : primary_heartbeat(config, pid_file);
-            return Seen{seen, error, paused};
+            auto request = seen == failover::LocalSeen::primary ? pending_handover(config, self_id)
+                                                                : std::nullopt;
+            return Seen{seen, error, paused, std::move(request)};
         },
         [this, generation, report](Seen seen) {
             if (generation == check_generation_ && primary_)
@@ -101,7 +112,7 @@ void DaemonLoop::on_primary(const failover::CheckLocal& /*action*/) {
         },
         [this, generation, report](const std::string& why) {
             if (generation == check_generation_ && primary_)
-                report({failover::LocalSeen::unreachable, why, false});
+                report({failover::LocalSeen::unreachable, why, false, std::nullopt});
         });
 }
 
@@ -211,6 +222,46 @@ void DaemonLoop::on_primary(const failover::Fence& action) {
     write_lease(failover::LeaseVerdict::fenced, action.reason);
     log::error("this node is fenced ({}): {}", failover::fence_action_name(action.action),
                action.reason);
+}
+
+// The lease says fenced before the drain starts (the probe answers 503 at once); the request is
+// claimed first, so a command that withdrew it finds the node as it was.
+void DaemonLoop::on_primary(const failover::HandOver& action) {
+    const auto config = config_;
+    const auto request = action.request;
+    const auto ended = [this](bool claimed, const std::string& how) {
+        if (!primary_)
+            return;
+        log::notice("switchover {}", how);
+        failover::PrimaryObservation observation;
+        observation.what = failover::PrimaryObserved::handover_done;
+        observation.claimed = claimed;
+        observation.detail = how;
+        feed_primary(observation);
+        schedule();
+    };
+    background(
+        "claiming the switchover request",
+        [config, request] { return claim_handover(config, request.id); },
+        [this, config, request, ended](bool claimed) {
+            if (!claimed) {
+                ended(false, fmt::format("{} was withdrawn before it was claimed", request.id));
+                return;
+            }
+            write_lease(failover::LeaseVerdict::fenced,
+                        fmt::format("switchover to node {}", request.candidate_node_id));
+            background(
+                "handing over", [config, request] { return run_handover(config, request); },
+                [ended, request](const std::string& how) {
+                    ended(true, fmt::format("{}: {}", request.id, how));
+                },
+                [ended, request](const std::string& why) {
+                    ended(true, fmt::format("{} failed: {}", request.id, why));
+                });
+        },
+        [ended, request](const std::string& why) {
+            ended(false, fmt::format("{} could not be claimed: {}", request.id, why));
+        });
 }
 
 void DaemonLoop::on_primary(const failover::LiftFence& action) {

@@ -5,6 +5,7 @@
 #include "model/exit_codes.hpp"
 #include "standby_actions.hpp"
 #include "standby_decisions.hpp"
+#include "standby_promotion.hpp"
 #include "standby_siblings.hpp"
 
 #include "cluster/events.hpp"
@@ -108,90 +109,9 @@ int promote(const CliOptions& options) {
         return model::kSuccess;
     }
 
-    log::notice("promoting standby to primary");
-    if (!config.service_promote_command.empty()) {
-        detail(Level::notice,
-               fmt::format("promoting server \"{}\" (ID: {}) using \"{}\"", config.node_name,
-                           config.node_id, config.service_promote_command));
-        const auto outcome = exec::run_shell(config.service_promote_command,
-                                             std::chrono::seconds(config.promote_check_timeout));
-        if (!outcome.ok()) {
-            log::error("unable to promote server from standby to primary");
-            detail(Level::error,
-                   fmt::format("\"{}\" exited with {}{}", config.service_promote_command,
-                               outcome.exit_code, outcome.timed_out ? " (timed out)" : ""));
-            return model::kErrPromotionFail;
-        }
-    } else {
-        detail(Level::notice, fmt::format("promoting server \"{}\" (ID: {}) using pg_promote()",
-                                          config.node_name, config.node_id));
-        try {
-            // pg_promote() returns at once; the promote_check_timeout loop does the waiting, as
-            // repmgr does, so both settings keep their meaning.
-            if (!cluster::request_promotion(*local)) {
-                log::error("unable to promote server from standby to primary");
-                return model::kErrPromotionFail;
-            }
-        } catch (const pg::PgError& e) {
-            log::error("unable to promote server from standby to primary");
-            detail(Level::error, e.what());
-            return model::kErrPromotionFail;
-        }
-    }
-
-    log::notice(
-        "waiting up to {} seconds (parameter \"promote_check_timeout\") for promotion to "
-        "complete",
-        config.promote_check_timeout);
-    auto last_role = cluster::Role::standby;
-    const bool promoted = standby::poll_until(
-        std::chrono::seconds(config.promote_check_timeout),
-        std::min<std::chrono::milliseconds>(std::chrono::seconds(config.promote_check_interval),
-                                            standby::kQuickPoll),
-        [&] {
-            last_role = cluster::query_role(*local);
-            return last_role == cluster::Role::primary;
-        },
-        [](std::chrono::milliseconds step) { std::this_thread::sleep_for(step); });
-    if (!promoted) {
-        if (last_role == cluster::Role::unknown) {
-            log::error("connection to node lost");
-            return model::kErrDbConn;
-        }
-        log::error("STANDBY PROMOTE failed, node is still a standby");
-        detail(Level::error, fmt::format("node still in recovery after {} seconds",
-                                         config.promote_check_timeout));
-        hint(Level::error,
-             "the node may need more time to promote itself, check the PostgreSQL log for "
-             "details");
-        return model::kErrPromotionFail;
-    }
-
-    std::optional<int> old_primary;
-    if (auto record = standby::primary_record(nodes); record && record->node_id != config.node_id)
-        old_primary = record->node_id;
-    try {
-        // The standbys attach to this primary only once they learn of it: with synchronous
-        // replication, waiting for one of them here would hold the promotion's bookkeeping (and
-        // the daemon that runs this command) until one does, or forever in a two-node cluster.
-        cluster::commit_without_standbys(*local);
-        cluster::promote_node_record(*local, config.node_id, old_primary);
-    } catch (const pg::PgError& e) {
-        const auto details =
-            fmt::format("unable to update node record for node {}", config.node_id);
-        log::error("{}", details);
-        detail(Level::error, e.what());
-        cluster::record_event(nullptr, config,
-                              {config.node_id, "standby_promote", false, details, {}, {}, {}});
-        return model::kErrDbQuery;
-    }
-
-    const auto details = fmt::format("server \"{}\" (ID: {}) was successfully promoted to primary",
-                                     local_record->node_name, config.node_id);
-    log::notice("STANDBY PROMOTE successful");
-    detail(Level::notice, details);
-    cluster::record_event(&*local, config,
-                          {config.node_id, "standby_promote", true, details, {}, {}, {}});
+    if (const int code = standby::promote_local_node(*local, config, *local_record, nodes);
+        code != model::kSuccess)
+        return code;
     if (options.siblings_follow && !siblings.siblings.empty())
         standby::follow_siblings(siblings, *local_record, config, sibling_options);
     return model::kSuccess;

@@ -36,6 +36,10 @@ struct Describe {
     std::string operator()(const LiftFence& a) const {
         return fmt::format("lift_fence ({}): {}", fence_action_name(a.action), a.reason);
     }
+    std::string operator()(const HandOver& a) const {
+        return fmt::format("hand_over: switchover {} to node {}", a.request.id,
+                           a.request.candidate_node_id);
+    }
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "failover/fencing.hpp"
+#include "failover/handover.hpp"
 
 #include <chrono>
 #include <string>
@@ -95,12 +96,19 @@ struct LiftFence {
     std::string reason;
 };
 
+// A planned switchover asked this node to hand over to a standby (handover.hpp): the lease says
+// fenced at once (the probe answers 503 and HAProxy drains the node), then the daemon drains,
+// stops the server and rejoins or restarts it; answered with handover_done.
+struct HandOver {
+    HandoverRequest request;
+};
+
 using StandbyAction =
     std::variant<CheckUpstream, LookForPrimary, RunElection, Promote, Follow, BecomePrimary,
                  SetLocalActive, CheckLocal, RecordEvent, Explain, GiveUp>;
 using PrimaryAction =
     std::variant<CheckLocal, CheckChildren, RunChildDisconnectCommand, BecomeStandby, CheckPeers,
-                 RenewLease, Fence, LiftFence, RecordEvent, GiveUp>;
+                 RenewLease, Fence, LiftFence, HandOver, RecordEvent, GiveUp>;
 
 // "follow 3", "record_event repmgrd_upstream_disconnect", ... for the debug log.
 std::string describe(const StandbyAction& action);

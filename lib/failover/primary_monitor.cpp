@@ -16,6 +16,8 @@ std::string_view state_name(PrimaryState state) {
             return "fenced";
         case PrimaryState::local_down:
             return "local node unreachable";
+        case PrimaryState::handing_over:
+            return "handing over";
         case PrimaryState::handed_over:
             return "restarted as a standby";
         case PrimaryState::giving_up:
@@ -42,6 +44,10 @@ std::string_view observed_name(PrimaryObserved what) {
             return "peers_seen";
         case PrimaryObserved::promoted:
             return "promoted";
+        case PrimaryObserved::switchover_requested:
+            return "switchover_requested";
+        case PrimaryObserved::handover_done:
+            return "handover_done";
     }
     return "unknown";
 }
@@ -203,6 +209,28 @@ struct PrimaryRows {
         s.actions.push_back(RenewLease{s.seen.checked_at + s.m.timing_.fence.timeout,
                                        "promoted holding the election lock on a majority"});
     }
+    static bool claimed(const Step& s) { return s.seen.claimed; }
+    static void begin_hand_over(Step& s) {
+        s.m.state_ = S::handing_over;
+        s.actions.push_back(HandOver{*s.seen.request});
+    }
+    static void ignore_request(Step& s) {
+        s.notes.push_back("a switchover is only carried out by a primary holding its standing");
+    }
+    static void end_any_check(Step& s) {
+        end_local_check(s);
+        end_children_check(s);
+        end_peers_check(s);
+    }
+    // Whatever the node is now, the next local check says; the time to regain a majority's
+    // confirmation starts now (the lease itself stays fenced until a peers check confirms).
+    static void hand_over_ended(Step& s) {
+        s.m.state_ = S::local_down;
+        s.m.down_since_ = s.now;
+        s.m.confirmed_at_ = s.now;
+        s.m.next_local_check_ = s.now;
+    }
+    static void hand_over_withdrawn(Step& s) { s.m.state_ = S::running; }
     static void count_children(Step& s) {
         end_children_check(s);
         s.m.count_children(s.seen.registered, s.seen.attached, s.now, s.actions);
@@ -246,6 +274,27 @@ const std::vector<PrimaryMonitor::Transition>& PrimaryMonitor::transitions() {
          "fenced", "another node was promoted after this one: fenced at once"},
         {S::running, O::promoted, nullptr, nullptr, R::promoted, "=",
          "the election lock on a majority confirms this new primary: the first lease"},
+        {S::running, O::switchover_requested, nullptr, nullptr, R::begin_hand_over, "handing over",
+         "standby switchover: the lease says fenced at once, then drain, stop, rejoin"},
+
+        // --- handing_over: a planned switchover, the daemon's hand-over job runs ---
+        {S::handing_over, O::handover_done, "the request was claimed", R::claimed,
+         R::hand_over_ended, "local node unreachable",
+         "the hand-over is over: the local checks say what the node is now"},
+        {S::handing_over, O::handover_done, nullptr, nullptr, R::hand_over_withdrawn,
+         "monitoring the primary", "the switchover command withdrew its request first"},
+        {S::handing_over, O::local_primary, nullptr, nullptr, R::end_any_check, "=",
+         "a check from before the hand-over: no lease is renewed while handing over"},
+        {S::handing_over, O::local_standby, nullptr, nullptr, R::end_any_check, "=",
+         "a check from before the hand-over"},
+        {S::handing_over, O::local_unreachable, nullptr, nullptr, R::end_any_check, "=",
+         "the hand-over stops the server on purpose"},
+        {S::handing_over, O::children_seen, nullptr, nullptr, R::end_any_check, "=",
+         "children are not watched while handing over"},
+        {S::handing_over, O::children_unknown, nullptr, nullptr, R::end_any_check, "=",
+         "children are not watched while handing over"},
+        {S::handing_over, O::peers_seen, nullptr, nullptr, R::end_any_check, "=",
+         "no lease is renewed while handing over"},
 
         // --- isolated: no majority seen, the lease runs out ---
         {S::isolated, O::tick, "fence_timeout since the last confirmation", R::fence_timeout_passed,
@@ -273,6 +322,8 @@ const std::vector<PrimaryMonitor::Transition>& PrimaryMonitor::transitions() {
          "child_node_* events for each change"},
         {S::isolated, O::children_unknown, nullptr, nullptr, R::end_children_check, "=",
          "the children could not be counted: nothing is concluded"},
+        {S::isolated, O::switchover_requested, nullptr, nullptr, R::ignore_request, "=",
+         "no switchover without a majority: the request runs out unclaimed"},
 
         // --- fenced: the lease says fenced; lifted only if nobody was promoted meanwhile ---
         {S::fenced, O::tick, "a local check is due", R::local_check_due, R::start_local_check, "=",
@@ -301,6 +352,8 @@ const std::vector<PrimaryMonitor::Transition>& PrimaryMonitor::transitions() {
          "children are not watched while fenced"},
         {S::fenced, O::children_unknown, nullptr, nullptr, R::end_children_check, "=",
          "children are not watched while fenced"},
+        {S::fenced, O::switchover_requested, nullptr, nullptr, R::ignore_request, "=",
+         "a fenced node hands nothing over: the request runs out unclaimed"},
 
         // --- local_down: waiting for the local node ---
         {S::local_down, O::tick, "degraded_monitoring_timeout passed", R::give_up_due, R::give_up,
@@ -346,7 +399,7 @@ TimePoint PrimaryMonitor::next_wake() const {
     TimePoint wake = last_step_ + kIdle;
     const bool watching = state_ == PrimaryState::running || state_ == PrimaryState::isolated;
     if (state_ != PrimaryState::handed_over && state_ != PrimaryState::giving_up &&
-        !local_check_in_flight_)
+        state_ != PrimaryState::handing_over && !local_check_in_flight_)
         wake = std::min(wake, next_local_check_);
     if (watching && !children_check_in_flight_)
         wake = std::min(wake, next_children_check_);

@@ -29,12 +29,13 @@ struct PrimaryTiming {
 };
 
 enum class PrimaryState {
-    running,      // the local primary answers and holds its standing
-    isolated,     // no majority seen: the lease is not renewed, the fence timeout runs
-    fenced,       // the node lost its standing: lease fenced, fence action applied
-    local_down,   // the local PostgreSQL does not answer: waiting for it
-    handed_over,  // it came back as a standby: the daemon monitors it as a standby now
-    giving_up,    // degraded_monitoring_timeout ran out
+    running,       // the local primary answers and holds its standing
+    isolated,      // no majority seen: the lease is not renewed, the fence timeout runs
+    fenced,        // the node lost its standing: lease fenced, fence action applied
+    local_down,    // the local PostgreSQL does not answer: waiting for it
+    handing_over,  // a planned switchover: the lease says fenced, the daemon drains and stops it
+    handed_over,   // it came back as a standby: the daemon monitors it as a standby now
+    giving_up,     // degraded_monitoring_timeout ran out
 };
 std::string_view state_name(PrimaryState state);
 
@@ -47,24 +48,28 @@ struct ChildNode {
 };
 
 enum class PrimaryObserved {
-    tick,               // a wake-up time returned by next_wake() has come
-    local_primary,      // check_local: the local node answers and is not in recovery
-    local_standby,      // check_local: it answers and is in recovery (restarted as a standby)
-    local_unreachable,  // check_local: it does not answer (detail: why)
-    children_seen,      // check_children: the registered children and those streaming now
-    children_unknown,   // check_children could not ask the local node
-    peers_seen,         // check_peers: the standing judged from what was seen (`standing`)
-    promoted,           // this node was just promoted holding the election lock on a majority
+    tick,                  // a wake-up time returned by next_wake() has come
+    local_primary,         // check_local: the local node answers and is not in recovery
+    local_standby,         // check_local: it answers and is in recovery (restarted as a standby)
+    local_unreachable,     // check_local: it does not answer (detail: why)
+    children_seen,         // check_children: the registered children and those streaming now
+    children_unknown,      // check_children could not ask the local node
+    peers_seen,            // check_peers: the standing judged from what was seen (`standing`)
+    promoted,              // this node was just promoted holding the election lock on a majority
+    switchover_requested,  // check_local found a switchover request addressed to this node
+    handover_done,         // the hand-over ended (`claimed`: it was carried out; detail: how)
 };
 std::string_view observed_name(PrimaryObserved what);
 
 struct PrimaryObservation {
     PrimaryObserved what = PrimaryObserved::tick;
     std::string detail;
-    std::vector<ChildNode> registered;  // children_seen
-    std::set<int> attached;             // children_seen: node_ids streaming (or connected)
-    StandingVerdict standing;           // peers_seen
-    TimePoint checked_at{};             // peers_seen, promoted: when the evidence was gathered
+    std::vector<ChildNode> registered;       // children_seen
+    std::set<int> attached;                  // children_seen: node_ids streaming (or connected)
+    StandingVerdict standing;                // peers_seen
+    TimePoint checked_at{};                  // peers_seen, promoted: when the evidence was gathered
+    std::optional<HandoverRequest> request;  // switchover_requested
+    bool claimed = false;                    // handover_done
 };
 
 struct PrimaryStep {

@@ -17,7 +17,7 @@ TEST_CASE("a job that blocks the machine gets a limit from the connection timeou
     config.conninfo = "host=db1 dbname=repmgr";
     // One conversation with the defaults: connect_timeout 2 + async_query_timeout 60 = 62 s.
     CHECK(job_time_limit("checking the upstream", config) == 3 * 62s + 5s);
-    CHECK(job_time_limit("checking the local node", config) == 2 * 62s + 5s);
+    CHECK(job_time_limit("checking the local node", config) == 3 * 62s + 5s);
     CHECK(job_time_limit("checking the child nodes", config) == 62s + 5s);
     CHECK(job_time_limit("looking for a new primary", config) == 2 * 62s + 5s);
     CHECK(job_time_limit("the election", config) == 6 * 62s + 5s);
