@@ -2,6 +2,7 @@
 
 #include "cluster_io.hpp"
 
+#include "cluster/switchover_queries.hpp"
 #include "cluster/attach_facts.hpp"
 #include "cluster/connect.hpp"
 #include "cluster/daemon_queries.hpp"
@@ -226,6 +227,18 @@ StepResult witness_follow(const config::RepmgrConfig& config, const cluster::Nod
     return {true, {}};
 }
 
+namespace {
+void note_handover(pg::Connection& local, int self_id, LocalCheck& check) {
+    if (check.in_recovery != false)
+        return;
+    try {
+        check.handed_over_by = cluster::handed_over_to(local, self_id);
+    } catch (const pg::PgError& e) {
+        log::debug("unable to read the switchover requests: {}", e.what());
+    }
+}
+}  // namespace
+
 LocalCheck local_paused(const config::RepmgrConfig& config) {
     LocalCheck check;
     auto local = open(config.conninfo, config, &check.error);
@@ -233,6 +246,7 @@ LocalCheck local_paused(const config::RepmgrConfig& config) {
         return check;
     check.reachable = true;
     check.in_recovery = daemon::in_recovery(*local);
+    note_handover(*local, config.node_id, check);
     try {
         check.paused = cluster::open_state_store(*local)->is_paused(config.node_id);
     } catch (const pg::PgError& e) {
@@ -299,6 +313,7 @@ LocalCheck after_upstream_seen(const config::RepmgrConfig& config, const cluster
         return check;
     check.reachable = true;
     check.in_recovery = daemon::in_recovery(*local);
+    note_handover(*local, config.node_id, check);
     try {
         if (const auto own = cluster::load_node(*local, self.node_id)) {
             check.record_has_upstream = own->upstream_node_id.has_value();

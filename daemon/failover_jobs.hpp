@@ -59,6 +59,8 @@ struct LocalCheck {
     // pg_is_in_recovery() of the local node, on the same connection: false means it was promoted
     // (a witness is never in recovery); nothing when the query failed.
     std::optional<bool> in_recovery;
+    // When it was promoted: the old primary that handed over to it in a switchover, if any.
+    std::optional<int> handed_over_by;
 };
 
 // After a successful upstream check: the local node's recovery state, "upstream seen" published

@@ -108,7 +108,7 @@ void DaemonLoop::on_standby(const failover::CheckUpstream& /*action*/) {
         [this, generation, upstream](const std::string& why) {
             if (generation == check_generation_ && standby_)
                 on_upstream_checked({false, why},
-                                    LocalCheck{true, standby_->paused(), {}, {}, {}, {}}, upstream);
+                                    LocalCheck{true, standby_->paused(), {}, {}, {}, {}, {}}, upstream);
         });
 }
 
@@ -127,7 +127,10 @@ void DaemonLoop::on_upstream_checked(const CheckResult& check, const LocalCheck&
     // Whatever the upstream did, a node that left recovery is a primary now and must be watched
     // as one (a witness is never in recovery).
     if (local.in_recovery && !*local.in_recovery && mode_ != failover::DaemonMode::witness) {
-        feed({Observed::local_promoted, 0, "pg_is_in_recovery() is false on the local node"});
+        feed({Observed::local_promoted, local.handed_over_by.value_or(0),
+              local.handed_over_by
+                  ? fmt::format("node {} handed over to it", *local.handed_over_by)
+                  : std::string("pg_is_in_recovery() is false on the local node")});
         return;
     }
     if (check.alive) {

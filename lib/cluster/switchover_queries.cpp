@@ -117,6 +117,20 @@ bool claim_switchover(pg::Connection& local, long request_id) {
     return result.rows() == 1;
 }
 
+std::optional<int> handed_over_to(pg::Connection& local, int self_id) {
+    if (!table_exists(local))
+        return std::nullopt;
+    const auto result = local.exec(
+        "SELECT old_primary_id FROM repmgr.pgwarden_switchover"
+        " WHERE candidate_id = $1 AND state IN ('stopping', 'done', 'incomplete')"
+        " AND updated_at > now() - interval '10 minutes'"
+        " ORDER BY request_id DESC LIMIT 1",
+        {std::to_string(self_id)});
+    if (result.rows() == 0)
+        return std::nullopt;
+    return text::parse_number<int>(result.value(0, 0));
+}
+
 int routed_client_sessions(pg::Connection& conn, const std::string& spared_application_name) {
     const auto result = conn.exec(
         "SELECT count(*) FROM pg_catalog.pg_stat_activity"

@@ -47,6 +47,10 @@ std::optional<failover::HandoverRequest> pending_switchover(pg::Connection& loca
 // Claims it (requested -> draining); false when the command withdrew it first.
 bool claim_switchover(pg::Connection& local, long request_id);
 
+// For a standby found promoted: the old primary of a recent switchover to `self_id` that got as
+// far as stopping (its lease said fenced before), as this node's copy of the request says.
+std::optional<int> handed_over_to(pg::Connection& local, int self_id);
+
 // Client sessions that HAProxy may have routed here: every client backend but this one, the
 // daemons' (`spared_application_name`) and the switchover command's own.
 int routed_client_sessions(pg::Connection& conn, const std::string& spared_application_name);

@@ -199,16 +199,24 @@ struct StandbyRows {
     // first primary lease waits for a confirmed standing and for promotion_guard: an old primary
     // that sees this node's later timeline renews no more, its last lease ends within
     // fence_timeout, and the balancer has seen its 503 after the margin.
+    // After a planned switchover (`node_id`: the old primary, as this node's copy of the request
+    // says) there is no guard: that primary's lease said fenced before its drain began, and its
+    // server was stopped before this node was promoted.
     static void promoted_outside(Step& s) {
         const std::string how =
             s.seen.detail.empty() ? std::string("it is out of recovery") : s.seen.detail;
+        const bool handed_over = s.seen.node_id != 0;
         s.actions.push_back(RecordEvent{
             "pgwarden_promoted_outside", true,
             fmt::format("node {} was promoted outside pgwardend ({}) while {}: now monitored as "
-                        "the primary, with no primary lease before its standing is confirmed",
-                        s.m.policy_.node_id, how, state_name(s.m.state_))});
+                        "the primary, with no primary lease before its standing is confirmed{}",
+                        s.m.policy_.node_id, how, state_name(s.m.state_),
+                        handed_over ? fmt::format(" (node {} handed over to it: no guard time)",
+                                                  s.seen.node_id)
+                                    : std::string())});
         s.m.enter(S::promoted, "promoted outside pgwardend: " + how, s.now);
-        s.actions.push_back(BecomePrimary{how, s.now + s.m.timing_.promotion_guard});
+        s.actions.push_back(
+            BecomePrimary{how, handed_over ? s.now : s.now + s.m.timing_.promotion_guard});
     }
     static void promote_failed(Step& s) {
         s.actions.push_back(RecordEvent{"repmgrd_promote_error", false, s.seen.detail});

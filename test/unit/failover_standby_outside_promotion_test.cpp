@@ -143,3 +143,19 @@ TEST_CASE("a witness, never in recovery, is not taken for a promoted standby", "
     CHECK(run.world.notes ==
           std::vector<std::string>{"no transition from monitoring on local_promoted"});
 }
+
+TEST_CASE("a standby promoted by a switchover the old primary handed over has no guard time",
+          "[failover][handover]") {
+    Run run(fenced_timing());
+    reach(run, StandbyState::reconnecting);
+    run.world.performed.clear();
+    run.feed({Observed::local_promoted, 1, "node 1 handed over to it"});
+    CHECK(run.monitor.state() == StandbyState::promoted);
+    const auto* become = find_action<BecomePrimary>(run.world.performed);
+    REQUIRE(become != nullptr);
+    // The old primary's lease said fenced before its drain: the standing check alone decides.
+    CHECK(become->first_lease_at == run.now);
+    const auto* event = find_action<RecordEvent>(run.world.performed);
+    REQUIRE(event != nullptr);
+    CHECK_THAT(event->detail, Catch::Contains("(node 1 handed over to it: no guard time)"));
+}
