@@ -96,9 +96,10 @@ std::string after_the_stop(const config::RepmgrConfig& config,
         view.waited = duration_cast<milliseconds>(now - stopped_at);
         if (auto conn = open(candidate.conninfo, config)) {
             try {
-                const auto seen = cluster::candidate_view(*conn, request.id);
+                const auto seen = cluster::candidate_view(*conn, candidate.node_id, request.id);
                 view.candidate_reachable = true;
                 view.candidate_in_recovery = seen.in_recovery;
+                view.candidate_recorded_primary = seen.recorded_primary;
                 view.marker = seen.marker;
             } catch (const pg::PgError& e) {
                 log::debug("unable to ask the candidate: {}", e.what());

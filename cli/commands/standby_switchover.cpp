@@ -239,13 +239,13 @@ int carry_out(const CliOptions& options, Sides& sides, pg::Connection& local,
         unpause();
         return model::kErrSwitchoverFail;
     }
+    // repmgr's one attempt a second, each polled five times: the outage ends no later than it must.
     bool down = false;
     for (int i = 0; i < config.shutdown_check_timeout && !down; ++i) {
         log::info("checking for primary shutdown; {} of {} attempts (\"shutdown_check_timeout\")",
                   i + 1, config.shutdown_check_timeout);
-        down = server_down(sides.primary.conninfo);
-        if (!down)
-            std::this_thread::sleep_for(std::chrono::seconds(1));
+        down = wait_for(std::chrono::milliseconds(800),
+                        [&] { return server_down(sides.primary.conninfo); });
     }
     const auto give_back = [&](const std::string& why) {
         log::notice("aborting switchover: {}", why);

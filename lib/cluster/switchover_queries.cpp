@@ -141,9 +141,15 @@ int routed_client_sessions(pg::Connection& conn, const std::string& spared_appli
     return text::parse_number<int>(result.value(0, 0)).value_or(0);
 }
 
-CandidateView candidate_view(pg::Connection& candidate, long request_id) {
+CandidateView candidate_view(pg::Connection& candidate, int candidate_id, long request_id) {
     CandidateView view;
     view.in_recovery = candidate.exec("SELECT pg_catalog.pg_is_in_recovery()").value(0, 0) == "t";
+    view.recorded_primary = candidate
+                                .exec(
+                                    "SELECT EXISTS (SELECT 1 FROM repmgr.nodes WHERE node_id = $1"
+                                    " AND type = 'primary' AND active)",
+                                    {std::to_string(candidate_id)})
+                                .value(0, 0) == "t";
     const auto names = candidate.exec(
         "SELECT application_name FROM pg_catalog.pg_stat_activity"
         " WHERE application_name LIKE $1",

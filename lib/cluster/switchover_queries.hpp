@@ -58,8 +58,9 @@ int routed_client_sessions(pg::Connection& conn, const std::string& spared_appli
 // What the old primary's daemon sees of the candidate after its own stop.
 struct CandidateView {
     bool in_recovery = true;
+    bool recorded_primary = false;  // its repmgr.nodes has it as the active primary
     failover::MarkerSeen marker = failover::MarkerSeen::none;
 };
-CandidateView candidate_view(pg::Connection& candidate, long request_id);
+CandidateView candidate_view(pg::Connection& candidate, int candidate_id, long request_id);
 
 }  // namespace pgwarden::cluster

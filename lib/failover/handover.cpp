@@ -28,9 +28,12 @@ bool drain_finished(const DrainView& view) {
 }
 
 AfterStop after_stop(const AfterStopView& view) {
-    // A primary now: whatever the marker says, the old primary must follow it.
+    // A primary now: whatever the marker says, the old primary must follow it, once the command
+    // recorded it (or is gone and never will).
     if (view.candidate_reachable && !view.candidate_in_recovery)
-        return AfterStop::rejoin;
+        return view.candidate_recorded_primary || view.marker == MarkerSeen::none
+                   ? AfterStop::rejoin
+                   : AfterStop::keep_waiting;
     if (view.marker == MarkerSeen::abort)
         return AfterStop::restart_as_primary;
     // The command is gone and the candidate still replays: it never promoted, and no one else

@@ -57,6 +57,9 @@ enum class AfterStop {
 struct AfterStopView {
     bool candidate_reachable = false;
     bool candidate_in_recovery = true;
+    // The candidate's repmgr.nodes names it the primary: the command recorded the promotion, so
+    // node rejoin finds the metadata it checks.
+    bool candidate_recorded_primary = false;
     MarkerSeen marker = MarkerSeen::none;
     // How long the marker has been absent while the candidate was seen in recovery (0: present).
     std::chrono::milliseconds marker_absent_for{0};

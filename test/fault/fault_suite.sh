@@ -8,8 +8,8 @@
 #                                            [--build-dir DIR] [--keep]
 #   --stack      pgwarden: pgwardend + pgwarden-probe; classic: repmgrd + socat with a shell probe
 #                (psql per check), both with repmgr's promote/follow; both (default): one, then the other
-#   --scenarios  comma-separated numbers (1..10, 11 = 10 with a witness), "fast" (1,3,4: CI) or
-#                "all" (default)
+#   --scenarios  comma-separated numbers (1..10, 11 = 10 with a witness, 12 and 13 planned
+#                switchovers), "fast" (1,3,4: CI), "switchover" (12,13: CI) or "all" (default)
 #   --build-dir  where pgwardend, pgwarden, pgwarden-probe, fault_writer, fault_sampler were built
 #                (default ./build); nothing is built here
 #   --keep       keep the working directory (logs of every scenario) also when all went well
@@ -37,14 +37,15 @@ while (($#)); do
     esac
 done
 case $scenarios in
-    all) scenarios=1,2,3,4,5,6,7,8,9,10,11 ;;
+    all) scenarios=1,2,3,4,5,6,7,8,9,10,11,12,13 ;;
     fast) scenarios=1,3,4 ;;
+    switchover) scenarios=12,13 ;;
 esac
 IFS=, read -r -a chosen <<<"$scenarios"
-for s in "${chosen[@]}"; do [[ $s =~ ^([1-9]|10|11)$ ]] || die "no scenario '$s' (1..11)"; done
+for s in "${chosen[@]}"; do [[ $s =~ ^([1-9]|1[0-3])$ ]] || die "no scenario '$s' (1..13)"; done
 
 ((EUID == 0)) || die "run as root (namespaces, nftables; the servers run as postgres)"
-for tool in ip nft haproxy setpriv; do command -v "$tool" >/dev/null || die "$tool is missing (scripts/setup --tests installs it)"; done
+for tool in ip nft haproxy setpriv ssh ssh-keygen /usr/sbin/sshd; do command -v "$tool" >/dev/null || die "$tool is missing (scripts/setup --tests installs it)"; done
 [[ " ${stacks[*]} " != *" classic "* ]] || command -v socat >/dev/null || die "socat is missing (scripts/setup --tests installs it)"
 for f in daemon/pgwardend cli/pgwarden probe/pgwarden-probe test/fault/fault_writer test/fault/fault_sampler; do
     [[ -x $build_dir/$f ]] || die "$build_dir/$f is missing (build with tests: scripts/setup --tests)"
@@ -91,9 +92,16 @@ declare -A title=(
     [9]="the primary's postmaster frozen (SIGSTOP)"
     [10]="two nodes, no witness, split in half"
     [11]="two nodes and a witness, the primary cut off"
+    [12]="planned switchover to node2, then back to node1"
+    [13]="switchover to node2 and back, with --siblings-follow"
 )
 # 8 lasts past primary_notification_timeout (60 s), when the other standbys elect again.
-declare -A seconds=([1]=35 [2]=35 [3]=50 [4]=40 [5]=30 [6]=80 [7]=50 [8]=90 [9]=40 [10]=40 [11]=40)
+declare -A seconds=([1]=35 [2]=35 [3]=50 [4]=40 [5]=30 [6]=80 [7]=50 [8]=90 [9]=40 [10]=40 [11]=40
+                    [12]=75 [13]=75)
+# The switchovers reach other nodes over SSH (repmgr always, pgwarden for --siblings-follow), and
+# must end with node1 the primary again.
+declare -A ssh_for=([12]=1 [13]=1)
+declare -A expect_final=([12]=node1 [13]=node1)
 declare -A nodes_of=([10]="node1 node2" [11]="node1 node2")
 declare -A extra_conf
 
@@ -121,6 +129,17 @@ setup_8() { extra_conf[node2]="promote_command='/bin/false'"; }
 fault_8() { kill -KILL "$(postmaster_pid node1)"; }
 fault_9() { kill -STOP "$(postmaster_pid node1)"; }
 fault_10() { cut node1 node2; }
+# switchover_to NODE [OPTIONS...]: the stack's own CLI on NODE, as an operator runs it.
+switchover_to() {
+    local n=$1 cli=$work/bin/pgwarden rc=0 t0; shift
+    [[ $stack == classic ]] && cli=$PGBIN/repmgr
+    t0=$(now_ms)
+    in_ns "$n" runuser -u postgres -- timeout 240 "$cli" -f "$run/$n.repmgr.conf" standby switchover "$@" \
+        >>"$run/log/switchover-$n.log" 2>&1 || rc=$?
+    say "  standby switchover to $n $*: exit $rc after $(($(now_ms) - t0)) ms"
+}
+fault_12() { switchover_to node2; sleep 10; switchover_to node1; }
+fault_13() { switchover_to node2 --siblings-follow; sleep 10; switchover_to node1 --siblings-follow; }
 fault_11() { cut node1 node2 node3; }
 
 # Two data nodes: node3 leaves the metadata before the daemons start.
@@ -205,6 +224,7 @@ evaluate() {
         END { print n + 0 }' "$run/samples" "$run/writes")
     local verdict=ok
     [[ $lost == 0 && $two200 == 0 ]] || verdict=FAIL
+    [[ -z ${expect_final[$scenario]:-} || ($final == "${expect_final[$scenario]}" && $show_rc == 0) ]] || verdict=FAIL
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$stack" "$scenario" "${title[$scenario]}" "$outage" "$acked" \
         "$lost" "$two200" "$acks503" "$final" "${registered% } (rc $show_rc)" "$verdict" | tee -a "$results" |
         awk -F'\t' '{ printf "fault-suite:   down %s s, %s acked, %s lost, %s instants with two 200s, %s acks from a node answering 503, final %s, registered %s: %s\n", $4, $5, $6, $7, $8, $9, $10, $11 }'
@@ -215,7 +235,7 @@ run_scenario() {  # run_scenario STACK N
     local n=$2 node
     say "[$stack] scenario $n: ${title[$n]}"
     fresh_cluster
-    extra_conf=() witness_node=""
+    extra_conf=() witness_node="" with_ssh=${ssh_for[$n]:-}
     declare -F "setup_$n" >/dev/null && "setup_$n"
     # shellcheck disable=SC2206  # a list of words
     local nodes=(${nodes_of[$n]:-node1 node2 node3})
@@ -241,6 +261,7 @@ run_scenario() {  # run_scenario STACK N
 
 # --- main -------------------------------------------------------------------------------------
 make_network
+make_ssh
 write_shell_probe
 build_golden
 for stack in "${stacks[@]}"; do

@@ -203,7 +203,11 @@ reconnect_attempts=3
 reconnect_interval=1
 priority=$((110 - id * 10))
 log_file='$run/log/daemon-$n.log'
+pg_ctl_options='-l $run/log/pg-$n.log'
+ssh_options='-q -o ConnectTimeout=10 -o StrictHostKeyChecking=yes -o UserKnownHostsFile=$work/ssh/known_hosts -i $work/ssh/id_ed25519'
 EOF
+    # Where a remote pgwarden is found (switchover, --siblings-follow); repmgr's is in pg_bindir.
+    [[ $stack == classic ]] || echo "repmgr_bindir='$work/bin'" >>"$run/$n.repmgr.conf"
     chown postgres:postgres "$run/$n.repmgr.conf"
 }
 # pgwarden.ini: the demo's fencing (read-only after 5 s without a majority; no election before 9 s).
@@ -302,6 +306,7 @@ start_stack() {
             { tail -n 20 "$run/log/daemon-$n.log" >&2; die "the daemon of $n did not start"; }
     done
     for n in "${nodes[@]}"; do start_probe "$stack" "$n"; done
+    if [[ -n ${with_ssh:-} ]]; then for n in "${nodes[@]}"; do start_sshd "$n"; done; fi
     start_haproxy
     wait_until 30 "HAProxy to route writes to node1" rw_routes_to node1 || die "HAProxy does not route writes to node1"
     wait_until 30 "a synchronous standby" sql_is node1 \
@@ -328,12 +333,47 @@ stop_stack() {
     for n in node1 node2 node3; do
         stop_named "probe-$n" || true
         kill_group "probe-$n" || true
+        stop_named "sshd-$n" || true
     done
     for n in node1 node2 node3; do
         if [[ -d $run/$n ]]; then stop_pg "$n" || true; fi
     done
     heal >/dev/null 2>&1 || true
     return 0
+}
+
+# --- SSH between the nodes (repmgr's switchover, --siblings-follow): an sshd in each node's
+# namespace on its own address, keys made for this run ---------------------------------------
+make_ssh() {
+    install -d -o postgres -g postgres -m 700 "$work/ssh"
+    ssh-keygen -q -t ed25519 -N '' -C "fault-suite host" -f "$work/ssh/host_key"
+    runuser -u postgres -- ssh-keygen -q -t ed25519 -N '' -C "fault-suite postgres" -f "$work/ssh/id_ed25519"
+    install -o postgres -g postgres -m 600 "$work/ssh/id_ed25519.pub" "$work/ssh/authorized_keys"
+    echo "${addr[node1]},${addr[node2]},${addr[node3]} $(awk '{ print $1, $2 }' "$work/ssh/host_key.pub")" \
+        >"$work/ssh/known_hosts"
+    chown postgres:postgres "$work/ssh/known_hosts"
+    # UsePAM: without it sshd refuses Debian's postgres account, whose password is locked ('!').
+    cat >"$work/ssh/sshd_config" <<EOF
+Port 22
+HostKey $work/ssh/host_key
+AuthorizedKeysFile $work/ssh/authorized_keys
+AllowUsers postgres
+StrictModes no
+UsePAM yes
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin no
+AllowTcpForwarding no
+X11Forwarding no
+PrintMotd no
+UseDNS no
+EOF
+    install -d -m 755 /run/sshd
+}
+start_sshd() {  # start_sshd NODE
+    start_in_ns "$1" "sshd-$1" root /usr/sbin/sshd -D -e -f "$work/ssh/sshd_config" \
+        -o "ListenAddress=${addr[$1]}" -o "PidFile=$run/sshd-$1.own.pid"
 }
 
 # --- the clients ---------------------------------------------------------------------------

@@ -88,11 +88,20 @@ TEST_CASE(
     view.marker = MarkerSeen::waiting;
     CHECK(after_stop(view) == AfterStop::keep_waiting);
 
+    // Promoted, but not recorded yet: node rejoin would find the old metadata.
     view.candidate_in_recovery = false;
+    CHECK(after_stop(view) == AfterStop::keep_waiting);
+    view.candidate_recorded_primary = true;
     CHECK(after_stop(view) == AfterStop::rejoin);
     view.marker = MarkerSeen::abort;  // promoted anyway: following it is the only safe way
     CHECK(after_stop(view) == AfterStop::rejoin);
+    // Promoted by a command that is gone before recording it: rejoin (and say what failed).
+    view.candidate_recorded_primary = false;
+    view.marker = MarkerSeen::none;
+    CHECK(after_stop(view) == AfterStop::rejoin);
 
+    // Still a standby and the command gave up: start again.
+    view.marker = MarkerSeen::abort;
     view.candidate_in_recovery = true;
     CHECK(after_stop(view) == AfterStop::restart_as_primary);
 
