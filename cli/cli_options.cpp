@@ -12,10 +12,18 @@ namespace po = boost::program_options;
 namespace {
 
 // node check's flags, each naming one check.
-constexpr const char* kNodeChecks[] = {
-    "role",     "replication-lag", "archive-ready",           "downstream",
-    "upstream", "slots",           "missing-slots",           "data-directory-config",
-    "repmgrd",  "db-connection",   "replication-config-owner"};
+constexpr const char* kNodeChecks[] = {"role",
+                                       "replication-lag",
+                                       "archive-ready",
+                                       "downstream",
+                                       "upstream",
+                                       "slots",
+                                       "missing-slots",
+                                       "data-directory-config",
+                                       "repmgrd",
+                                       "db-connection",
+                                       "replication-config-owner",
+                                       "replication-connection"};
 
 po::options_description describe() {
     po::options_description desc;
@@ -61,6 +69,11 @@ po::options_description describe() {
         ("config-files", po::value<std::string>(), "")
         ("config-archive-dir", po::value<std::string>(), "")
         ("no-wait", "")
+        ("remote-node-id", po::value<int>(), "")
+        ("is-shutdown-cleanly", "")
+        ("action", po::value<std::string>(), "")
+        ("list-actions", "")
+        ("checkpoint", "")
         ("words", po::value<std::vector<std::string>>(), "");
     // clang-format on
     for (const char* check : kNodeChecks)
@@ -147,6 +160,11 @@ CliOptions parse_cli_options(int argc, const char* const argv[]) {
     options.config_files = text("config-files");
     options.config_archive_dir = text("config-archive-dir");
     options.no_wait = flag("no-wait");
+    options.remote_node_id = number("remote-node-id");
+    options.is_shutdown_cleanly = flag("is-shutdown-cleanly");
+    options.action = text("action");
+    options.list_actions = flag("list-actions");
+    options.checkpoint = flag("checkpoint");
     for (const char* check : kNodeChecks) {
         if (flag(check))
             options.checks.insert(check);

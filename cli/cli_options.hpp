@@ -71,6 +71,15 @@ struct CliOptions {
 
     // node check: the checks asked for (e.g. "replication-lag", "role"); empty = all
     std::set<std::string> checks;
+    std::optional<int> remote_node_id;  // node check --replication-connection (switchover's)
+
+    // node status --is-shutdown-cleanly (switchover's, on the demotion candidate)
+    bool is_shutdown_cleanly = false;
+
+    // node service
+    std::optional<std::string> action;  // --action=start|stop|restart|reload|promote
+    bool list_actions = false;
+    bool checkpoint = false;  // CHECKPOINT before stop / restart
 };
 
 // Parses argv; throws std::runtime_error with a message for the user on bad input.

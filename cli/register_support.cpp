@@ -49,6 +49,20 @@ void hint(log::Level level, const std::string& text) {
     log::at(level, "HINT: {}", text);
 }
 
+std::optional<std::string> local_conninfo(const config::RepmgrConfig& config,
+                                          const std::optional<std::string>& superuser) {
+    if (!superuser)
+        return config.conninfo;
+    const auto replaced = conninfo_with(config.conninfo, "user", *superuser);
+    if (!replaced) {
+        log::error("unable to parse conninfo string \"{}\" for local node",
+                   text::mask_password(config.conninfo));
+        return std::nullopt;
+    }
+    return text::with_default(text::with_default(*replaced, "options", "-csearch_path="),
+                              "fallback_application_name", "repmgr");
+}
+
 std::string slot_name_for(int node_id) {
     return "repmgr_slot_" + std::to_string(node_id);
 }

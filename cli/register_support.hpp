@@ -26,6 +26,13 @@ void hint(log::Level level, const std::string& text);
 std::optional<std::string> conninfo_with(const std::string& conninfo, const char* keyword,
                                          const std::string& value);
 
+// The local node's conninfo as -S/--superuser's user when given, as repmgr's
+// establish_db_connection_with_replacement_param builds it (also setting its search_path option
+// and fallback_application_name); config.conninfo itself without -S. Nothing, after repmgr's
+// error, when the conninfo cannot be parsed.
+std::optional<std::string> local_conninfo(const config::RepmgrConfig& config,
+                                          const std::optional<std::string>& superuser);
+
 // "repmgr_slot_<node_id>", repmgr's slot name for a node.
 std::string slot_name_for(int node_id);
 

@@ -3,6 +3,7 @@
 // Facts are gathered here; the rules and wording are in node_check.cpp.
 #include "../command_registry.hpp"
 #include "../node_check.hpp"
+#include "../node_remote_checks.hpp"
 #include "../register_support.hpp"
 #include "model/exit_codes.hpp"
 
@@ -13,7 +14,6 @@
 #include "cluster/replication_queries.hpp"
 #include "cluster/server_settings.hpp"
 #include "log/log.hpp"
-#include "text/conninfo.hpp"
 
 #include <libpq-fe.h>
 
@@ -30,10 +30,14 @@ namespace {
 
 // repmgr's get_ready_archive_files: the ".ready" files waiting for archive_command.
 std::optional<int> ready_archive_files(const std::string& data_directory) {
+    const std::string dir = data_directory + "/pg_wal/archive_status";
     std::error_code ec;
-    std::filesystem::directory_iterator it(data_directory + "/pg_wal/archive_status", ec);
-    if (ec)
+    std::filesystem::directory_iterator it(dir, ec);
+    if (ec) {
+        log::error("unable to access archive_status directory \"{}\"", dir);
+        reg::detail(log::Level::error, std::strerror(ec.value()));
         return std::nullopt;
+    }
     int count = 0;
     for (const auto& entry : it) {
         if (entry.path().extension() == ".ready")
@@ -200,35 +204,44 @@ int node_check(const CliOptions& options) {
     const CheckOutput output = options.nagios ? CheckOutput::nagios
                                : options.csv  ? CheckOutput::csv
                                               : CheckOutput::text;
-    if (options.optformat && options.checks != std::set<std::string>{"replication-config-owner"}) {
-        log::error("--optformat is only supported with --replication-config-owner");
+    // repmgr's switchover asks these of the other node through ssh.
+    if (options.checks.count("replication-connection") != 0U)
+        return print_replication_connection(config, options.remote_node_id);
+    const bool optformat_supported =
+        options.checks == std::set<std::string>{"replication-config-owner"} ||
+        options.checks == std::set<std::string>{"archive-ready"};
+    if (options.optformat && !optformat_supported) {
+        log::error(
+            "--optformat is only supported with --replication-config-owner and --archive-ready");
         reg::detail(log::Level::error,
                     "repmgr uses it internally for switchover; pgwarden has no other use for it");
         return model::kErrBadConfig;
     }
     // -S: every check runs as that user, as repmgr's node check does (the data directory check
     // needs a superuser or pg_read_all_settings to compare with the server's own setting).
-    std::string conninfo = config.conninfo;
-    if (options.superuser) {
-        const auto replaced = reg::conninfo_with(config.conninfo, "user", *options.superuser);
-        if (!replaced) {
-            log::error("unable to parse conninfo string \"{}\" for local node",
-                       text::mask_password(config.conninfo));
-            return model::kErrBadConfig;
-        }
-        // repmgr's establish_db_connection_with_replacement_param also sets these two, and
-        // --db-connection lists them.
-        conninfo = text::with_default(text::with_default(*replaced, "options", "-csearch_path="),
-                                      "fallback_application_name", "repmgr");
-    }
+    // --db-connection lists the options repmgr's replacement adds.
+    const auto local = reg::local_conninfo(config, options.superuser);
+    if (!local)
+        return model::kErrBadConfig;
+    const std::string& conninfo = *local;
     if (options.checks.count("db-connection") != 0U)
         return check_db_connection(conninfo, output);
 
+    // With --optformat the caller is a remote repmgr reading stdout: the error goes there too.
+    if (options.optformat && !cluster::try_connect(conninfo)) {
+        std::fputs("--error=DB_CONNECTION\n", stdout);
+        return model::kErrDbConn;
+    }
     auto conn = pg::Connection::open(conninfo);
     const auto record = cluster::load_node(conn, config.node_id);
     if (!record) {
         log::error("no record found for node {}", config.node_id);
         return model::kErrBadConfig;
+    }
+    if (options.optformat && options.checks.count("archive-ready") != 0U) {
+        const auto facts = gather_facts(conn, config, *record, false);
+        std::fputs(archive_ready_optformat(facts).c_str(), stdout);
+        return static_cast<int>(check_archive_ready(facts).status);
     }
 
     for (const auto& single : kSingleChecks) {
@@ -313,6 +326,9 @@ NodeStatusFacts gather_status(pg::Connection& conn, const config::RepmgrConfig& 
 
 int node_status(const CliOptions& options) {
     const auto config = reg::load_config(options);
+    // No connection needed: pg_control and a ping say whether the server is down cleanly.
+    if (options.is_shutdown_cleanly)
+        return print_shutdown_state(config);
     auto conn = cluster::connect_local(config);
     const auto record = cluster::load_node(conn, config.node_id);
     if (!record) {
@@ -347,8 +363,12 @@ const CommandRegistration reg_node_status{
      "overview of the local node's replication state",
      "pgwarden node status: the local node's replication state, as repmgr 5.3 reports it\n\n"
      "Usage:\n"
-     "    pgwarden [OPTIONS] node status [--csv]\n\n"
-     "Exit code 25 when an issue was detected (also with --csv).\n",
+     "    pgwarden [OPTIONS] node status [--csv]\n"
+     "    pgwarden [OPTIONS] node status --is-shutdown-cleanly\n\n"
+     "Exit code 25 when an issue was detected (also with --csv). --is-shutdown-cleanly (for\n"
+     "repmgr's switchover) needs no connection: it prints --state=UP, SHUTDOWN (with\n"
+     "--last-checkpoint-lsn=X/Y), SHUTTING_DOWN, UNCLEAN_SHUTDOWN or UNKNOWN from a ping and\n"
+     "pg_controldata of data_directory.\n",
      &node_status}};
 
 const CommandRegistration reg_node_check{
@@ -374,7 +394,13 @@ const CommandRegistration reg_node_check{
      "    --db-connection           diagnose the local connection\n"
      "    --replication-config-owner --optformat\n"
      "                              postgresql.auto.conf belongs to the data directory's owner\n"
-     "                              (prints --replication-config-owner=OK|CRITICAL)\n\n"
+     "                              (prints --replication-config-owner=OK|CRITICAL)\n"
+     "    --archive-ready --optformat\n"
+     "                              as --archive-ready, printed --status=OK --files=N (for\n"
+     "                              repmgr's switchover)\n"
+     "    --replication-connection --remote-node-id=N\n"
+     "                              node N can be reached over the replication protocol\n"
+     "                              (prints --connection=OK|BAD|UNKNOWN|CONNECTION_ERROR)\n\n"
      "Connection:\n"
      "    -S, --superuser=USER      connect as USER (a superuser) instead of conninfo's user\n\n"
      "Output:\n"

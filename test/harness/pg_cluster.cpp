@@ -143,13 +143,8 @@ PgCluster::PgCluster(int nodes, PgClusterOptions options) : options_(std::move(o
     // pg_ctl leaves the postmaster orphaned; as subreaper we inherit it, so a stopped server is
     // reaped here rather than staying a zombie whose pid "still exists".
     become_subreaper();
-    std::string tmpl = "/tmp/pgwarden-test-XXXXXX";
-    if (mkdtemp(tmpl.data()) == nullptr)
-        throw std::runtime_error(fmt::format("mkdtemp in /tmp failed: {}", std::strerror(errno)));
-    dir_ = tmpl;
+    dir_ = make_postgres_dir("pgwarden-test");
     try {
-        chmod(dir_.c_str(), 0700);
-        give_to_postgres(dir_);
         init_primary();
         first_start(1);
         for (int i = 2; i <= nodes; ++i) {

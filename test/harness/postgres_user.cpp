@@ -5,9 +5,11 @@
 
 #include <grp.h>
 #include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <string_view>
@@ -73,6 +75,20 @@ void give_to_postgres(const std::string& path) {
     if (chown(path.c_str(), id->uid, id->gid) != 0)
         throw std::runtime_error(
             fmt::format("could not chown \"{}\" to postgres: {}", path, std::strerror(errno)));
+}
+
+std::string make_postgres_dir(const std::string& prefix) {
+    std::string path = "/tmp/" + prefix + "-XXXXXX";
+    if (mkdtemp(path.data()) == nullptr)
+        throw std::runtime_error(fmt::format("mkdtemp in /tmp failed: {}", std::strerror(errno)));
+    try {
+        chmod(path.c_str(), 0700);
+        give_to_postgres(path);
+    } catch (...) {
+        rmdir(path.c_str());
+        throw;
+    }
+    return path;
 }
 
 }  // namespace pgwarden::test

@@ -1,7 +1,7 @@
 // standby promote and its siblings beside the real repmgr 5.3: the warning about standbys left on
-// the old primary, and --siblings-follow, whose mechanism is ssh. This machine runs no sshd, so
-// the tests cover the refusal when a sibling cannot be reached, and -F promoting anyway with
-// the sibling skipped; a sibling actually following through ssh is not covered here.
+// the old primary, and --siblings-follow, whose mechanism is ssh. Here no sshd answers, so the
+// tests cover the refusal when a sibling cannot be reached, and -F promoting anyway with the
+// sibling skipped; cli_promote_siblings_ssh_test.cpp has a sibling follow through a real sshd.
 #include "pg_cluster.hpp"
 #include "process.hpp"
 #include "repmgr_cluster.hpp"
