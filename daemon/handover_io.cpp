@@ -4,7 +4,7 @@
 
 #include "cluster/node_record.hpp"
 #include "cluster/switchover_queries.hpp"
-#include "config/pg_programs.hpp"
+#include "config/server_action.hpp"
 #include "exec/shell.hpp"
 #include "log/log.hpp"
 #include "text/shell_quote.hpp"
@@ -134,7 +134,8 @@ std::string after_the_stop(const config::RepmgrConfig& config,
             case failover::AfterStop::restart_as_primary: {
                 const bool ok = run_logged(
                     "starting the server again as the primary",
-                    config::service_command(config, config::ServiceAction::start),
+                    config::server_action_command(config::ServerAction::start, config,
+                                                  config::pg_ctl_directory(config)),
                     std::chrono::seconds(config.standby_reconnect_timeout) + kCommandMargin);
                 if (ok)
                     record_state(config, request.id, "aborted",
@@ -209,7 +210,8 @@ std::string run_handover(const config::RepmgrConfig& config,
         cluster::set_switchover_state(*local, request.id, std::string(failover::kStopping), "");
     }
     const bool stopped = run_logged(
-        "stopping the server", config::service_command(config, config::ServiceAction::stop),
+        "stopping the server", config::server_action_command(config::ServerAction::stop_wait, config,
+                                                config::pg_ctl_directory(config)),
         std::chrono::seconds(config.shutdown_check_timeout) + kCommandMargin);
     if (!stopped && check_local(config, nullptr) != failover::LocalSeen::unreachable) {
         record_state(config, request.id, "failed", "the server did not stop");

@@ -1,9 +1,9 @@
 // `pgwarden node service`: start, stop, restart, reload or promote the local server with the
 // command repmgr 5.3 would run (service_*_command, else pg_ctl), as repmgr's own switchover runs
-// it on the demotion candidate through ssh. The commands themselves are in server_action.cpp.
+// it on the demotion candidate through ssh. The commands themselves are in lib/config/server_action.cpp.
 #include "../command_registry.hpp"
 #include "../register_support.hpp"
-#include "../server_action.hpp"
+#include "config/server_action.hpp"
 #include "model/exit_codes.hpp"
 
 #include "cluster/node_rejoin_queries.hpp"
@@ -21,6 +21,7 @@ namespace pgwarden::cli {
 namespace {
 
 using log::Level;
+using namespace config;  // server_action.hpp: the commands
 
 // repmgr waits for its server command without a limit; pg_ctl -w gives up after 60 s by
 // default, a service manager has its own limits, and this bounds whatever hangs beyond them.

@@ -13,12 +13,3 @@ std::string pg_program(const RepmgrConfig& config, const std::string& name);
 
 }  // namespace pgwarden::config
 
-namespace pgwarden::config {
-
-// What repmgr's get_server_action runs for a service action: service_<action>_command when set,
-// else pg_ctl with pg_ctl_options on data_directory (stop: fast and waited for up to
-// shutdown_check_timeout; start and restart waited for).
-enum class ServiceAction { start, stop, restart, reload, promote };
-std::string service_command(const RepmgrConfig& config, ServiceAction action);
-
-}  // namespace pgwarden::config

@@ -1,12 +1,13 @@
 // node service's commands (repmgr's get_server_action) and the switchover's optformat answers
 // (--is-shutdown-cleanly, --archive-ready --optformat), without a server.
 #include "node_remote_checks.hpp"
-#include "server_action.hpp"
+#include "config/server_action.hpp"
 
 #include <catch2/catch.hpp>
 
 using namespace pgwarden;
 using namespace pgwarden::cli;
+using namespace pgwarden::config;
 
 namespace {
 

@@ -1,19 +1,19 @@
 // repmgr 5.3's server commands (repmgr-client.c get_server_action), byte for byte: its two
 // spaces when pg_ctl_options is empty, and the data directory always in single quotes.
-#include "server_action.hpp"
+#include "config/server_action.hpp"
 
-#include "node_rejoin_plan.hpp"
+#include "text/shell_quote.hpp"
 
 #include <fmt/format.h>
 
 #include <strings.h>
 
-namespace pgwarden::cli {
+namespace pgwarden::config {
 namespace {
 
 // repmgr's make_pg_path: pg_bindir (-b or repmgr.conf) with a slash, else PATH. Unlike
 // standby::pg_program there is no Debian fallback: the printed command must be repmgr's.
-std::string pg_path(const config::RepmgrConfig& config, const char* program) {
+std::string pg_path(const RepmgrConfig& config, const char* program) {
     if (config.pg_bindir.empty())
         return program;
     std::string dir = config.pg_bindir;
@@ -22,7 +22,7 @@ std::string pg_path(const config::RepmgrConfig& config, const char* program) {
     return dir + program;
 }
 
-const std::string& service_command(ServerAction action, const config::RepmgrConfig& config) {
+const std::string& service_command(ServerAction action, const RepmgrConfig& config) {
     static const std::string none;
     switch (action) {
         case ServerAction::start:
@@ -60,22 +60,22 @@ std::optional<ServerAction> parse_server_action(std::string_view name) {
     return std::nullopt;
 }
 
-bool data_dir_required(ServerAction action, const config::RepmgrConfig& config) {
+bool data_dir_required(ServerAction action, const RepmgrConfig& config) {
     return action != ServerAction::none && service_command(action, config).empty();
 }
 
-std::string pg_ctl_directory(const config::RepmgrConfig& config) {
+std::string pg_ctl_directory(const RepmgrConfig& config) {
     return config.config_directory.empty() ? config.data_directory : config.config_directory;
 }
 
-std::string server_action_command(ServerAction action, const config::RepmgrConfig& config,
+std::string server_action_command(ServerAction action, const RepmgrConfig& config,
                                   const std::string& data_dir) {
     if (action == ServerAction::none)
         return "";
     if (const auto& command = service_command(action, config); !command.empty())
         return command;
     const std::string pg_ctl = pg_path(config, "pg_ctl");
-    const std::string dir = rejoin::shell_quote(data_dir.empty() ? "(none provided)" : data_dir);
+    const std::string dir = text::shell_quote(data_dir.empty() ? "(none provided)" : data_dir);
     const std::string& options = config.pg_ctl_options;
     switch (action) {
         case ServerAction::stop:
@@ -96,7 +96,7 @@ std::string server_action_command(ServerAction action, const config::RepmgrConfi
     return "";
 }
 
-std::string list_server_actions(ServerAction action, const config::RepmgrConfig& config) {
+std::string list_server_actions(ServerAction action, const RepmgrConfig& config) {
     bool any_needs_dir = false;
     for (const auto each : {ServerAction::start, ServerAction::stop, ServerAction::restart,
                             ServerAction::reload, ServerAction::promote})
@@ -115,4 +115,4 @@ std::string list_server_actions(ServerAction action, const config::RepmgrConfig&
     return out + "\n";
 }
 
-}  // namespace pgwarden::cli
+}  // namespace pgwarden::config
