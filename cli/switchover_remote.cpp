@@ -195,7 +195,8 @@ class SshRemote final : public Remote {
     }
 
     void rejoin(const cluster::NodeRecord& new_primary, bool may_diverge) override {
-        std::string args = "node rejoin --no-wait -d " + text::shell_quote(new_primary.conninfo);
+        // Waited for (repmgr passes --no-wait): the rejoin then records node_rejoin.
+        std::string args = "node rejoin -d " + text::shell_quote(new_primary.conninfo);
         if (options_.force_rewind && may_diverge) {
             args += options_.force_rewind->empty() ? std::string(" --force-rewind")
                                                    : " --force-rewind=" + *options_.force_rewind;

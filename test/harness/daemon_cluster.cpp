@@ -128,6 +128,15 @@ std::vector<std::string> DaemonCluster::settings(int i) const {
         fmt::format("event_notification_command='echo \"%n %e %s\" >> {}/events.txt'",
                     node.node_dir),
     };
+    if (options_.server_commands) {
+        const auto pg_ctl = [&](const std::string& action) {
+            return fmt::format("{} -D {} -o \"-p {}\" -l {} -w -t 30 {}",
+                               PgCluster::pg_bin("pg_ctl"), node.data_dir, node.port, node.log_file,
+                               action);
+        };
+        lines.push_back(fmt::format("service_start_command='{}'", pg_ctl("start")));
+        lines.push_back(fmt::format("service_stop_command='{}'", pg_ctl("-m fast stop")));
+    }
     if (options_.extra_conf)
         for (auto& line : options_.extra_conf(i))
             lines.push_back(std::move(line));

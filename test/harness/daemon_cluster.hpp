@@ -38,6 +38,10 @@ struct DaemonClusterOptions {
     // probe: the lease only, so tests that stop standbys keep a writable primary; a 3 s fence
     // timeout and a 1 s margin, so failovers wait 4 s for the old lease).
     std::function<std::vector<std::string>(int node)> daemon_ini;
+    // service_start_command and service_stop_command that start and stop node i as the harness
+    // does (its port is not in the data directory, its log is a file): for the tests in which a
+    // pgwarden command or a daemon starts or stops a server itself (a switchover).
+    bool server_commands = false;
 };
 
 class DaemonCluster {

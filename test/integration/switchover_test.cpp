@@ -23,22 +23,18 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// The daemons start and stop servers the way the harness does (the port is not in the data
-// directory), and run the pgwarden under test for node rejoin (repmgr_bindir).
+// The daemons start and stop servers the way the harness does (server_commands), and run the
+// pgwarden under test for node rejoin (repmgr_bindir).
 DaemonClusterOptions switchover_options(const std::string& bin_dir) {
     DaemonClusterOptions options;
     options.postgresql_conf = {"wal_log_hints = on"};
+    options.server_commands = true;
     options.extra_conf = [bin_dir](int) {
         return std::vector<std::string>{fmt::format("repmgr_bindir='{}'", bin_dir),
                                         "shutdown_check_timeout=30", "standby_reconnect_timeout=30",
                                         "node_rejoin_timeout=30", "wal_receive_check_timeout=10"};
     };
     return options;
-}
-
-std::string pg_ctl_line(const PgNode& node, const std::string& action) {
-    return fmt::format("{} -D {} -o \"-p {}\" -l {} -w -t 30 {}", PgCluster::pg_bin("pg_ctl"),
-                       node.data_dir, node.port, node.log_file, action);
 }
 
 // A directory holding `pgwarden` (the build under test), for repmgr_bindir; removed at the end.
@@ -56,12 +52,6 @@ struct BinDir {
     }
 };
 
-void append_lines(const std::string& file, const std::vector<std::string>& lines) {
-    std::ofstream out(file, std::ios::app);
-    for (const auto& line : lines)
-        out << line << "\n";
-}
-
 int count_rows(const PgCluster& cluster, int i) {
     return std::stoi(cluster.psql(i, "SELECT count(*) FROM switchover_rows"));
 }
@@ -72,12 +62,6 @@ TEST_CASE("standby switchover through the old primary's pgwardend, and back", "[
     const BinDir bin;
     DaemonCluster dc(switchover_options(bin.path));
     auto& cluster = dc.cluster();
-    for (int i = 1; i <= 3; ++i) {
-        append_lines(dc.conf(i), {fmt::format("service_start_command='{}'",
-                                              pg_ctl_line(cluster.node(i), "start")),
-                                  fmt::format("service_stop_command='{}'",
-                                              pg_ctl_line(cluster.node(i), "-m fast stop"))});
-    }
     dc.start_daemons();
     cluster.psql(1, "CREATE TABLE switchover_rows (id int PRIMARY KEY)");
     cluster.psql(1, "INSERT INTO switchover_rows SELECT generate_series(1, 100)");

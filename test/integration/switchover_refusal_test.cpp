@@ -1,0 +1,97 @@
+// What standby switchover refuses before it changes anything (an archive backlog on the primary,
+// a lagging standby), and what happens when the command dies half-way: the old primary's
+// pgwardend starts it again as the primary, so one writable primary remains.
+#include "binaries.hpp"
+#include "child_process.hpp"
+#include "daemon_cluster.hpp"
+#include "run_command.hpp"
+#include "wait.hpp"
+
+#include <fmt/format.h>
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <fstream>
+#include <thread>
+
+using namespace pgwarden::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+void append_lines(const std::string& file, const std::vector<std::string>& lines) {
+    std::ofstream out(file, std::ios::app);
+    for (const auto& line : lines)
+        out << line << "\n";
+}
+
+CommandResult switchover(const DaemonCluster& dc, int i) {
+    return run_command({cli_bin(), "-f", dc.conf(i), "standby", "switchover"}, 120s, true);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "standby switchover refuses an archive backlog past archive_ready_critical, then a "
+    "standby lagging past replication_lag_critical",
+    "[switchover]") {
+    DaemonClusterOptions options;
+    // Every segment stays .ready: the archiver never succeeds.
+    options.postgresql_conf = {"archive_mode = on", "archive_command = 'false'"};
+    DaemonCluster dc(options);
+    dc.start_daemons();
+    auto& cluster = dc.cluster();
+    cluster.psql(1, "CREATE TABLE backlog (id int)");
+    for (int i = 0; i < 3; ++i) {
+        cluster.psql(1, fmt::format("INSERT INTO backlog VALUES ({})", i));
+        cluster.psql(1, "SELECT pg_switch_wal()");
+    }
+    append_lines(dc.conf(2), {"archive_ready_warning=1", "archive_ready_critical=2"});
+    const auto backlog = switchover(dc, 2);
+    INFO(backlog.err);
+    CHECK(backlog.exit_code == 18);
+    CHECK(backlog.err.find("number of pending archive files on demotion candidate \"node1\" is "
+                           "critical") != std::string::npos);
+    CHECK(backlog.err.find("pending archive files (critical threshold: 2)") != std::string::npos);
+    CHECK(dc.wait_primary(1, 5s));
+    CHECK(dc.wait_streaming(2, 1, 10s));
+
+    // The backlog allowed now; node2's replay paused while node1 writes: its lag grows.
+    append_lines(dc.conf(2), {"archive_ready_warning=1000", "archive_ready_critical=2000",
+                              "replication_lag_warning=1", "replication_lag_critical=2"});
+    cluster.psql(2, "SELECT pg_wal_replay_pause()");
+    cluster.psql(1, "INSERT INTO backlog VALUES (100)");
+    std::this_thread::sleep_for(3s);
+    cluster.psql(1, "INSERT INTO backlog VALUES (101)");
+    const auto lagging = switchover(dc, 2);
+    INFO(lagging.err);
+    CHECK(lagging.exit_code == 18);
+    CHECK(lagging.err.find("replication lag on this node is critical") != std::string::npos);
+    cluster.psql(2, "SELECT pg_wal_replay_resume()");
+    CHECK(dc.wait_primary(1, 5s));
+    CHECK(dc.wait_streaming(2, 1, 10s));
+}
+
+TEST_CASE("a switchover command killed during the drain leaves the old primary the primary",
+          "[switchover]") {
+    DaemonClusterOptions options;
+    options.server_commands = true;
+    DaemonCluster dc(options);
+    dc.start_daemons();
+    ChildProcess command(
+        {cli_bin(), "-f", dc.conf(2), "standby", "switchover", "--drain-timeout=6"},
+        dc.cluster().dir() + "/switchover.log", true);
+    REQUIRE(wait_until(
+        [&] { return dc.daemon_log(1).find("draining for up to 6 s") != std::string::npos; }, 30s));
+    command.stop(SIGKILL);
+
+    // The daemon drains, stops its server, finds the command gone and node2 still a standby, and
+    // after the grace for a promotion in flight starts node1 again.
+    CHECK(wait_until(
+        [&] { return dc.daemon_log(1).find("start again as the primary") != std::string::npos; },
+        60s));
+    INFO(dc.daemon_log(1));
+    CHECK(dc.wait_primary(1, 60s));
+    CHECK(dc.cluster().is_in_recovery(2));
+    CHECK(dc.cluster().psql(1, "SELECT state FROM repmgr.pgwarden_switchover") == "aborted");
+}
