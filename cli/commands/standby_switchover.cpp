@@ -138,6 +138,22 @@ std::optional<int> check_lag(pg::Connection& local, const config::RepmgrConfig& 
         log::notice("-F/--force set, continuing with switchover");
         return std::nullopt;
     }
+    // Promotion waits for everything received to be replayed; a standby that cannot catch up
+    // within standby_reconnect_timeout would outlast every wait of the switchover after the stop.
+    if (*lag >= config.standby_reconnect_timeout && *lag < config.replication_lag_critical) {
+        const auto text = fmt::format("lag is {} seconds (\"standby_reconnect_timeout\": {})", *lag,
+                                      config.standby_reconnect_timeout);
+        if (!force) {
+            log::error("this node could not catch up within \"standby_reconnect_timeout\"");
+            detail(Level::error, text);
+            hint(Level::error, "let it catch up first; use -F/--force to continue anyway");
+            return model::kErrSwitchoverFail;
+        }
+        log::warning("this node could not catch up within \"standby_reconnect_timeout\"");
+        detail(Level::warning, text);
+        log::notice("-F/--force set, continuing with switchover");
+        return std::nullopt;
+    }
     if (*lag >= config.replication_lag_critical) {
         const auto text = fmt::format("lag is {} seconds (critical threshold: {})", *lag,
                                       config.replication_lag_critical);

@@ -95,3 +95,27 @@ TEST_CASE("a switchover command killed during the drain leaves the old primary t
     CHECK(dc.cluster().is_in_recovery(2));
     CHECK(dc.cluster().psql(1, "SELECT state FROM repmgr.pgwarden_switchover") == "aborted");
 }
+
+TEST_CASE(
+    "standby switchover refuses a standby that could not catch up within "
+    "standby_reconnect_timeout",
+    "[switchover]") {
+    DaemonCluster dc;
+    dc.start_daemons();
+    auto& cluster = dc.cluster();
+    append_lines(dc.conf(2), {"standby_reconnect_timeout=2", "node_rejoin_timeout=2"});
+    cluster.psql(1, "CREATE TABLE behind (id int)");
+    cluster.wait_caught_up(2, 1);
+    cluster.psql(2, "SELECT pg_wal_replay_pause()");
+    cluster.psql(1, "INSERT INTO behind VALUES (1)");
+    std::this_thread::sleep_for(3s);
+    cluster.psql(1, "INSERT INTO behind VALUES (2)");
+    const auto refused = switchover(dc, 2);
+    INFO(refused.err);
+    CHECK(refused.exit_code == 18);
+    CHECK(refused.err.find("this node could not catch up within \"standby_reconnect_timeout\"") !=
+          std::string::npos);
+    cluster.psql(2, "SELECT pg_wal_replay_resume()");
+    CHECK(dc.wait_primary(1, 5s));
+    CHECK(dc.wait_streaming(2, 1, 10s));
+}
