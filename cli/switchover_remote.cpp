@@ -80,7 +80,8 @@ class DaemonRemote final : public Remote {
                                        std::chrono::seconds(valid_secs + 2));
         if (state == failover::kRequested && withdraw())
             return {false, fmt::format("pgwardend on node {} did not take the switchover request "
-                                       "within {} s",
+                                       "within {} s (a daemon that is not pgwardend, or one that "
+                                       "is isolated or fenced, does not)",
                                        describe_node(primary_), valid_secs)};
         if (state == failover::kRequested)
             state = wait_state_change(std::string(failover::kRequested), std::chrono::seconds(5));

@@ -140,7 +140,9 @@ std::string after_the_stop(const config::RepmgrConfig& config,
                 if (ok)
                     record_state(config, request.id, "aborted",
                                  "the switchover was abandoned; the old primary runs again");
-                return ok ? std::string("the switchover was abandoned: started again as primary")
+                return ok ? std::string("the switchover was abandoned: started again as primary "
+                                        "(the daemons may still be paused: \"pgwarden service "
+                                        "unpause\")")
                           : std::string(
                                 "the switchover was abandoned and the server did not "
                                 "start: start it by hand");

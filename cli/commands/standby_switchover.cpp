@@ -322,7 +322,11 @@ int carry_out(const CliOptions& options, Sides& sides, pg::Connection& local,
     if (const int code = standby::promote_local_node(remote.decision_session(local), config,
                                                      sides.local, sides.nodes);
         code != model::kSuccess) {
-        return give_back("the promotion failed");
+        // Promoted all the same (its bookkeeping failed, or it finished late): starting the old
+        // primary again would make two. It rejoins this node instead.
+        if (cluster::query_role(local) != cluster::Role::primary)
+            return give_back("the promotion failed");
+        log::warning("this node is the primary although its promotion reported a failure");
     }
 
     // 4. The old primary rejoins as this node's standby.
