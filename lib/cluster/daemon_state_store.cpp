@@ -22,9 +22,11 @@ std::optional<int> ExtensionStateStore::seconds_since_upstream_seen(int) {
     return cluster::seconds_since_upstream_seen(local_);
 }
 
-// Set once at start-up; the extension's repmgrd_is_running() checks the process itself.
+// The extension's shared memory is the server's: a restart under a running daemon (a follow, a
+// rejoin in a switchover) forgets the PID, and "repmgr service status" then says the daemon does
+// not run. repmgrd_is_running() checks the process itself.
 bool ExtensionStateStore::needs_pid(int) {
-    return false;
+    return cluster::daemon_running(local_) != true;
 }
 
 std::optional<int> ExtensionStateStore::announced_new_primary() {
@@ -35,7 +37,11 @@ void ExtensionStateStore::publish_local_node_id(int node_id) {
     cluster::publish_local_node_id(local_, node_id);
 }
 
-void ExtensionStateStore::publish_pid(int, std::optional<int> pid, const std::string& pid_file) {
+void ExtensionStateStore::publish_pid(int node_id, std::optional<int> pid,
+                                      const std::string& pid_file) {
+    // Forgotten with the PID on a restart; the extension keeps the first one it is given.
+    if (pid)
+        cluster::publish_local_node_id(local_, node_id);
     publish_daemon_pid(local_, pid, pid_file);
 }
 

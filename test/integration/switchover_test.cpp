@@ -88,6 +88,24 @@ TEST_CASE("standby switchover through the old primary's pgwardend, and back", "[
     REQUIRE(lease1.lease);
     CHECK(lease1.lease->verdict != pgwarden::failover::LeaseVerdict::primary);
 
+    // The old primary's server restarted under its running daemon, which published its PID again
+    // (the extension's shared memory had forgotten it): every daemon shows as running.
+    const auto all_running = [&] {
+        const auto status =
+            run_command({cli_bin(), "-f", dc.conf(2), "service", "status", "--csv"}, 30s, true);
+        int running = 0;
+        std::istringstream lines(status.out);
+        for (std::string line; std::getline(lines, line);) {
+            std::vector<std::string> fields;
+            std::istringstream cells(line);
+            for (std::string cell; std::getline(cells, cell, ',');)
+                fields.push_back(cell);
+            running += fields.size() > 4 && fields[4] == "1" ? 1 : 0;
+        }
+        return running == 3;
+    };
+    CHECK(wait_until(all_running, 15s));
+
     // node3's daemon followed the new primary; then back to node1.
     CHECK(dc.wait_streaming(3, 2, 60s, &why));
     cluster.psql(2, "INSERT INTO switchover_rows SELECT generate_series(101, 200)");
