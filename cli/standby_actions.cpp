@@ -4,6 +4,7 @@
 #include "standby_decisions.hpp"
 
 #include "cluster/replication_queries.hpp"
+#include "config/pg_bindir_locate.hpp"
 #include "text/conninfo.hpp"
 
 #include <fmt/format.h>
@@ -22,7 +23,6 @@
 namespace pgwarden::cli::standby {
 namespace {
 
-constexpr const char* kDebianBinDir = "/usr/lib/postgresql/15/bin";
 constexpr int kExecFailed = 127;
 constexpr int kSignalBase = 128;
 constexpr const char* kProbeConnectTimeout = "10";
@@ -112,16 +112,10 @@ void drop_inactive_slot(pg::Connection& conn, const std::string& slot_name) {
 }
 
 std::string pg_program(const config::RepmgrConfig& config, const std::string& name) {
-    if (!config.pg_bindir.empty()) {
-        std::string dir = config.pg_bindir;
-        if (dir.back() != '/')
-            dir += '/';
-        return dir + name;
-    }
-    const std::string debian = fmt::format("{}/{}", kDebianBinDir, name);
-    if (access(debian.c_str(), X_OK) == 0)
-        return debian;
-    return name;
+    auto program = config::locate_pg_program(config::system_host(), config.pg_bindir,
+                                             config.data_directory, name);
+    log::debug("{}: {}", program.path, program.reason);
+    return std::move(program.path);
 }
 
 int run_program(const std::vector<std::string>& argv) {

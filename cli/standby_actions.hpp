@@ -51,8 +51,8 @@ bool ensure_slot(pg::Connection& conn, const std::string& slot_name, const std::
 // Drops the slot when it exists and is inactive; failures are warnings.
 void drop_inactive_slot(pg::Connection& conn, const std::string& slot_name);
 
-// pg_bindir/<name>; without pg_bindir, Debian's PostgreSQL 15 directory when it has the program,
-// else the bare name for PATH.
+// pg_bindir/<name>; without pg_bindir, the server's own directory as config::locate_pg_program
+// finds it (PGDG or Debian layout), else the bare name for PATH.
 std::string pg_program(const config::RepmgrConfig& config, const std::string& name);
 
 // Runs argv (no shell), stdout/stderr inherited; returns the exit status (128+N on signal N,

@@ -16,31 +16,10 @@
 
 namespace fs = std::filesystem;
 using namespace pgwarden::config;
+using pgwarden::test::ChangeDirectory;
 using pgwarden::test::TempDir;
 
 namespace {
-
-// Restores the working directory (and $PWD) when the test leaves, even on failure.
-class ChangeDirectory {
-  public:
-    explicit ChangeDirectory(const std::string& dir) : old_(fs::current_path()) {
-        const char* pwd = std::getenv("PWD");
-        old_pwd_ = pwd != nullptr ? pwd : "";
-        fs::current_path(dir);
-        ::setenv("PWD", dir.c_str(), 1);
-    }
-    ~ChangeDirectory() {
-        std::error_code ec;
-        fs::current_path(old_, ec);
-        ::setenv("PWD", old_pwd_.c_str(), 1);
-    }
-    ChangeDirectory(const ChangeDirectory&) = delete;
-    ChangeDirectory& operator=(const ChangeDirectory&) = delete;
-
-  private:
-    fs::path old_;
-    std::string old_pwd_;
-};
 
 const std::string kFile = "/etc/repmgr.conf";
 const std::string kRequired =
