@@ -19,7 +19,8 @@ namespace {
 void print_usage() {
     std::string text =
         "pgwarden: a repmgr-compatible command line for PostgreSQL replication clusters.\n\n"
-        "Usage: pgwarden [-f repmgr.conf] [-F|--force] [-v|--verbose] [-L LEVEL] COMMAND ...\n\n"
+        "Usage: pgwarden [-f repmgr.conf] [-F|--force] [-v|--verbose] [-L LEVEL] COMMAND ...\n"
+        "       pgwarden -?|--help | -V|--version\n\n"
         "Commands:\n";
     auto commands = cli::command_registry();
     std::sort(commands.begin(), commands.end(),
@@ -43,6 +44,11 @@ int main(int argc, char* argv[]) {
     } catch (const std::exception& e) {
         std::fprintf(stderr, "pgwarden: %s\nTry \"pgwarden --help\".\n", e.what());
         return model::kErrBadConfig;
+    }
+    if (options.version) {
+        std::fputs(fmt::format("pgwarden {} (repmgr 5.3 compatible)\n", PGWARDEN_VERSION).c_str(),
+                   stdout);
+        return model::kSuccess;
     }
     // repmgr's command line prints "LEVEL: message" at INFO unless told otherwise.
     log::set_style(log::Style::cli);
