@@ -31,6 +31,18 @@ void print_usage() {
             words += (words.empty() ? "" : " ") + word;
         text += fmt::format("  {:<22} {}\n", words, command.summary);
     }
+    text +=
+        "\nGeneral options:\n"
+        "  -f, --config-file=FILE  repmgr.conf (default: /etc/repmgr/NN/repmgr.conf, "
+        "./repmgr.conf,\n"
+        "                          /etc/repmgr.conf, then pg_config --sysconfdir's)\n"
+        "  -F, --force             go ahead where the command would refuse\n"
+        "  -v, --verbose           log more detail\n"
+        "  -t, --terse             do not show warnings\n"
+        "  -L, --log-level=LEVEL   DEBUG, INFO, NOTICE, WARNING, ERROR, ALERT, CRIT or EMERG\n"
+        "  --dry-run               check the prerequisites and change nothing\n"
+        "  -?, --help              this text; with a command, its options\n"
+        "  -V, --version           the version\n";
     text += "\n\"pgwarden COMMAND --help\" shows a command's options.\n";
     std::fputs(text.c_str(), stdout);
 }
