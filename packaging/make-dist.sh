@@ -15,6 +15,7 @@ git -C "$src" ls-files -z --cached | (cd "$src" && xargs -0 -r sh -c 'for f; do 
     tar -C "$src" --null -T - --sort=name --owner=0 --group=0 --numeric-owner \
         --mtime="@$(git -C "$src" log -1 --format=%ct 2>/dev/null || echo 0)" \
         --transform "s,^,$top/," -czf "$tmp"
+chmod 0644 "$tmp"
 mv "$tmp" "$out"
 trap - EXIT
 echo "make-dist: wrote $out"
