@@ -30,6 +30,7 @@ po::options_description describe() {
     // clang-format off
     desc.add_options()
         ("help,?", "")
+        ("version,V", "")
         ("config-file,f", po::value<std::string>(), "")
         ("ini", po::value<std::string>(), "")
         ("force,F", "")
@@ -111,6 +112,7 @@ CliOptions parse_cli_options(int argc, const char* const argv[]) {
     if (vm.count("words") != 0U)
         options.words = vm["words"].as<std::vector<std::string>>();
     options.help = flag("help");
+    options.version = flag("version");
     options.config_file = text("config-file");
     options.ini = text("ini");
     options.force = flag("force");

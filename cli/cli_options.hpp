@@ -14,6 +14,7 @@ namespace pgwarden::cli {
 struct CliOptions {
     std::vector<std::string> words;  // the command, e.g. {"cluster", "show"}
     bool help = false;
+    bool version = false;  // -V, as "repmgr --version"
 
     // general
     std::optional<std::string> config_file;  // -f

@@ -19,7 +19,8 @@ namespace {
 void print_usage() {
     std::string text =
         "pgwarden: a repmgr-compatible command line for PostgreSQL replication clusters.\n\n"
-        "Usage: pgwarden [-f repmgr.conf] [-F|--force] [-v|--verbose] [-L LEVEL] COMMAND ...\n\n"
+        "Usage: pgwarden [-f repmgr.conf] [-F|--force] [-v|--verbose] [-L LEVEL] COMMAND ...\n"
+        "       pgwarden -?|--help | -V|--version\n\n"
         "Commands:\n";
     auto commands = cli::command_registry();
     std::sort(commands.begin(), commands.end(),
@@ -30,6 +31,18 @@ void print_usage() {
             words += (words.empty() ? "" : " ") + word;
         text += fmt::format("  {:<22} {}\n", words, command.summary);
     }
+    text +=
+        "\nGeneral options:\n"
+        "  -f, --config-file=FILE  repmgr.conf (default: /etc/repmgr/NN/repmgr.conf, "
+        "./repmgr.conf,\n"
+        "                          /etc/repmgr.conf, then pg_config --sysconfdir's)\n"
+        "  -F, --force             go ahead where the command would refuse\n"
+        "  -v, --verbose           log more detail\n"
+        "  -t, --terse             do not show warnings\n"
+        "  -L, --log-level=LEVEL   DEBUG, INFO, NOTICE, WARNING, ERROR, ALERT, CRIT or EMERG\n"
+        "  --dry-run               check the prerequisites and change nothing\n"
+        "  -?, --help              this text; with a command, its options\n"
+        "  -V, --version           the version\n";
     text += "\n\"pgwarden COMMAND --help\" shows a command's options.\n";
     std::fputs(text.c_str(), stdout);
 }
@@ -43,6 +56,11 @@ int main(int argc, char* argv[]) {
     } catch (const std::exception& e) {
         std::fprintf(stderr, "pgwarden: %s\nTry \"pgwarden --help\".\n", e.what());
         return model::kErrBadConfig;
+    }
+    if (options.version) {
+        std::fputs(fmt::format("pgwarden {} (repmgr 5.3 compatible)\n", PGWARDEN_VERSION).c_str(),
+                   stdout);
+        return model::kSuccess;
     }
     // repmgr's command line prints "LEVEL: message" at INFO unless told otherwise.
     log::set_style(log::Style::cli);

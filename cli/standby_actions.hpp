@@ -52,7 +52,7 @@ bool ensure_slot(pg::Connection& conn, const std::string& slot_name, const std::
 // Drops the slot when it exists and is inactive; failures are warnings.
 void drop_inactive_slot(pg::Connection& conn, const std::string& slot_name);
 
-// pg_bindir/<name>, or where Debian keeps it (config/pg_programs.hpp).
+// pg_bindir/<name>, else the server's own directory (config/pg_programs.hpp).
 using config::pg_program;
 
 // Runs argv (no shell), stdout/stderr inherited; returns the exit status (128+N on signal N,

@@ -4,6 +4,7 @@
 
 #include "cluster/node_record.hpp"
 #include "cluster/switchover_queries.hpp"
+#include "config/pg_programs.hpp"
 #include "config/server_action.hpp"
 #include "exec/shell.hpp"
 #include "log/log.hpp"
@@ -38,6 +39,16 @@ void record_state(const config::RepmgrConfig& config, long request_id, const std
     } catch (const pg::PgError& e) {
         log::warning("unable to record the switchover's state: {}", e.what());
     }
+}
+
+// repmgr's server commands name pg_ctl from pg_bindir or PATH; without pg_bindir the daemon uses
+// the server's own directory, as every other program it runs (config/pg_programs.hpp).
+config::RepmgrConfig with_located_bindir(const config::RepmgrConfig& config) {
+    auto located = config;
+    if (located.pg_bindir.empty())
+        located.pg_bindir =
+            std::filesystem::path(config::pg_program(config, "pg_ctl")).parent_path();
+    return located;
 }
 
 bool run_logged(const std::string& what, const std::string& command, std::chrono::seconds timeout) {
@@ -134,15 +145,17 @@ std::string after_the_stop(const config::RepmgrConfig& config,
             case failover::AfterStop::restart_as_primary: {
                 const bool ok = run_logged(
                     "starting the server again as the primary",
-                    config::server_action_command(config::ServerAction::start, config,
+                    config::server_action_command(config::ServerAction::start,
+                                                  with_located_bindir(config),
                                                   config::pg_ctl_directory(config)),
                     std::chrono::seconds(config.standby_reconnect_timeout) + kCommandMargin);
                 if (ok)
                     record_state(config, request.id, "aborted",
                                  "the switchover was abandoned; the old primary runs again");
-                return ok ? std::string("the switchover was abandoned: started again as primary "
-                                        "(the daemons may still be paused: \"pgwarden service "
-                                        "unpause\")")
+                return ok ? std::string(
+                                "the switchover was abandoned: started again as primary "
+                                "(the daemons may still be paused: \"pgwarden service "
+                                "unpause\")")
                           : std::string(
                                 "the switchover was abandoned and the server did not "
                                 "start: start it by hand");
@@ -212,8 +225,9 @@ std::string run_handover(const config::RepmgrConfig& config,
         cluster::set_switchover_state(*local, request.id, std::string(failover::kStopping), "");
     }
     const bool stopped = run_logged(
-        "stopping the server", config::server_action_command(config::ServerAction::stop_wait, config,
-                                                config::pg_ctl_directory(config)),
+        "stopping the server",
+        config::server_action_command(config::ServerAction::stop_wait, with_located_bindir(config),
+                                      config::pg_ctl_directory(config)),
         std::chrono::seconds(config.shutdown_check_timeout) + kCommandMargin);
     if (!stopped && check_local(config, nullptr) != failover::LocalSeen::unreachable) {
         record_state(config, request.id, "failed", "the server did not stop");

@@ -1,20 +1,17 @@
 #include "config/repmgr_conf_locate.hpp"
 
 #include "config/config_error.hpp"
+#include "config/pg_bindir_locate.hpp"
 
 #include <fmt/format.h>
 
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <sstream>
 
 namespace pgwarden::config {
 namespace {
@@ -22,52 +19,22 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kConfName = "repmgr.conf";
-constexpr std::size_t kMaxPgConfigOutput = 4096;
-
-bool exists(const std::string& path) {
-    struct stat info {};
-    return ::stat(path.c_str(), &info) == 0;
-}
-
-std::optional<std::string> find_on_path(const std::string& program) {
-    const char* path = std::getenv("PATH");
-    if (path == nullptr)
-        return std::nullopt;
-    std::stringstream dirs(path);
-    std::string dir;
-    while (std::getline(dirs, dir, ':')) {
-        if (dir.empty())
-            continue;
-        const std::string candidate = (fs::path(dir) / program).string();
-        std::error_code ec;
-        if (fs::is_regular_file(candidate, ec) && ::access(candidate.c_str(), X_OK) == 0)
-            return candidate;
-    }
-    return std::nullopt;
-}
-
-// popen's stream, closed (and the child reaped) whatever happens.
-class Pipe {
-  public:
-    explicit Pipe(const std::string& command) : stream_(::popen(command.c_str(), "r")) {}
-    ~Pipe() { close(); }
-    Pipe(const Pipe&) = delete;
-    Pipe& operator=(const Pipe&) = delete;
-
-    std::FILE* get() const { return stream_; }
-    int close() {  // the child's wait status, -1 if already closed
-        if (stream_ == nullptr)
-            return -1;
-        const int status = ::pclose(stream_);
-        stream_ = nullptr;
-        return status;
-    }
-
-  private:
-    std::FILE* stream_;
-};
 
 }  // namespace
+
+std::vector<std::string> pgdg_repmgr_confs(const HostProbe& host) {
+    std::vector<std::string> versions;
+    for (const auto& name : host.list_directory(kPgdgConfRoot)) {
+        if (is_major_version(name) &&
+            host.exists(fmt::format("{}/{}/{}", kPgdgConfRoot, name, kConfName)))
+            versions.push_back(name);
+    }
+    sort_newest_first(versions);
+    std::vector<std::string> paths;
+    for (const auto& version : versions)
+        paths.push_back(fmt::format("{}/{}/{}", kPgdgConfRoot, version, kConfName));
+    return paths;
+}
 
 std::vector<std::string> repmgr_conf_candidates(const std::string& cwd,
                                                 const std::string& sysconfdir) {
@@ -85,24 +52,8 @@ std::vector<std::string> repmgr_conf_candidates(const std::string& cwd,
 }
 
 std::optional<std::string> pg_config_sysconfdir() {
-    const auto pg_config = find_on_path("pg_config");
-    if (!pg_config || pg_config->find('\'') != std::string::npos)
-        return std::nullopt;
-    Pipe pipe(fmt::format("'{}' --sysconfdir 2>/dev/null", *pg_config));
-    if (pipe.get() == nullptr)
-        return std::nullopt;
-    std::string output;
-    char buffer[256];
-    std::size_t got = 0;
-    while ((got = std::fread(buffer, 1, sizeof buffer, pipe.get())) > 0 &&
-           output.size() < kMaxPgConfigOutput)
-        output.append(buffer, got);
-    const int status = pipe.close();
-    if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        return std::nullopt;
-    while (!output.empty() && (output.back() == '\n' || output.back() == '\r'))
-        output.pop_back();
-    if (output.empty() || output.find('\n') != std::string::npos || output.front() != '/')
+    auto output = system_host().pg_config("--sysconfdir");
+    if (!output || output->front() != '/')
         return std::nullopt;
     return output;
 }
@@ -116,7 +67,8 @@ std::string working_directory() {
     return cwd.string();
 }
 
-std::string locate_repmgr_conf(const std::optional<std::string>& explicit_path) {
+std::string locate_repmgr_conf(const std::optional<std::string>& explicit_path,
+                               const HostProbe& host) {
     if (explicit_path && !explicit_path->empty()) {
         fs::path path(*explicit_path);
         if (path.is_relative())
@@ -132,16 +84,28 @@ std::string locate_repmgr_conf(const std::optional<std::string>& explicit_path) 
         return absolute;
     }
 
-    const auto candidates = repmgr_conf_candidates(
-        working_directory(), pg_config_sysconfdir().value_or(kFallbackSysconfdir));
+    const auto pgdg = pgdg_repmgr_confs(host);
+    if (pgdg.size() == 1)
+        return pgdg.front();
+    if (pgdg.size() > 1) {
+        throw ConfigError(kConfName, 0,
+                          fmt::format("several PGDG configuration files found ({}); give the "
+                                      "one for this server with -f/--config-file",
+                                      fmt::join(pgdg, ", ")));
+    }
+
+    auto sysconfdir = host.pg_config("--sysconfdir");
+    if (!sysconfdir || sysconfdir->front() != '/')
+        sysconfdir = kFallbackSysconfdir;
+    const auto candidates = repmgr_conf_candidates(working_directory(), *sysconfdir);
     for (const auto& candidate : candidates) {
-        if (exists(candidate))
+        if (host.exists(candidate))
             return candidate;
     }
     throw ConfigError(kConfName, 0,
-                      fmt::format("no configuration file found (looked for {}); give one with "
-                                  "-f/--config-file",
-                                  fmt::join(candidates, ", ")));
+                      fmt::format("no configuration file found (looked for {}/NN/{}, {}); give "
+                                  "one with -f/--config-file",
+                                  kPgdgConfRoot, kConfName, fmt::join(candidates, ", ")));
 }
 
 }  // namespace pgwarden::config

@@ -16,31 +16,10 @@
 
 namespace fs = std::filesystem;
 using namespace pgwarden::config;
+using pgwarden::test::ChangeDirectory;
 using pgwarden::test::TempDir;
 
 namespace {
-
-// Restores the working directory (and $PWD) when the test leaves, even on failure.
-class ChangeDirectory {
-  public:
-    explicit ChangeDirectory(const std::string& dir) : old_(fs::current_path()) {
-        const char* pwd = std::getenv("PWD");
-        old_pwd_ = pwd != nullptr ? pwd : "";
-        fs::current_path(dir);
-        ::setenv("PWD", dir.c_str(), 1);
-    }
-    ~ChangeDirectory() {
-        std::error_code ec;
-        fs::current_path(old_, ec);
-        ::setenv("PWD", old_pwd_.c_str(), 1);
-    }
-    ChangeDirectory(const ChangeDirectory&) = delete;
-    ChangeDirectory& operator=(const ChangeDirectory&) = delete;
-
-  private:
-    fs::path old_;
-    std::string old_pwd_;
-};
 
 const std::string kFile = "/etc/repmgr.conf";
 const std::string kRequired =
@@ -213,13 +192,20 @@ TEST_CASE("a repmgr.conf as users write it is read into typed settings") {
     CHECK_NOTHROW(check_repmgrd_requirements(config));
 }
 
-TEST_CASE("the shipped etc/repmgr.conf.sample loads without a warning") {
-    const auto config = load_repmgr_conf((source_dir() / "etc/repmgr.conf.sample").string());
-    CHECK(config.warnings.empty());
-    CHECK(config.node_id == 1);
-    CHECK(config.failover == FailoverMode::automatic);
-    CHECK(config.conninfo.find("connect_timeout=2") != std::string::npos);
-    CHECK_NOTHROW(check_repmgrd_requirements(config));
+TEST_CASE("the shipped repmgr.conf samples (Debian, PGDG) load without a warning") {
+    for (const char* sample : {"etc/repmgr.conf.sample", "etc/repmgr.conf.pgdg.sample"}) {
+        INFO(sample);
+        const auto config = load_repmgr_conf((source_dir() / sample).string());
+        CHECK(config.warnings.empty());
+        CHECK(config.node_id == 1);
+        CHECK(config.failover == FailoverMode::automatic);
+        CHECK(config.conninfo.find("connect_timeout=2") != std::string::npos);
+        CHECK_NOTHROW(check_repmgrd_requirements(config));
+    }
+    const auto pgdg = load_repmgr_conf((source_dir() / "etc/repmgr.conf.pgdg.sample").string());
+    CHECK(pgdg.data_directory == "/var/lib/pgsql/12/data");
+    CHECK(pgdg.pg_bindir == "/usr/pgsql-12/bin");
+    CHECK(pgdg.repmgrd_pid_file == "/run/repmgr/repmgrd-12.pid");
 }
 
 TEST_CASE("booleans read as repmgr reads them, any case, nothing else") {

@@ -1,9 +1,10 @@
 // A fresh directory under the system temp dir for file-reading unit tests, removed with
-// everything in it at scope exit.
+// everything in it at scope exit; and a scoped change of working directory.
 #pragma once
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -47,6 +48,28 @@ class TempDir {
 
   private:
     std::filesystem::path path_;
+};
+
+// Restores the working directory (and $PWD) when the test leaves, even on failure.
+class ChangeDirectory {
+  public:
+    explicit ChangeDirectory(const std::string& dir) : old_(std::filesystem::current_path()) {
+        const char* pwd = std::getenv("PWD");
+        old_pwd_ = pwd != nullptr ? pwd : "";
+        std::filesystem::current_path(dir);
+        ::setenv("PWD", dir.c_str(), 1);
+    }
+    ~ChangeDirectory() {
+        std::error_code ec;
+        std::filesystem::current_path(old_, ec);
+        ::setenv("PWD", old_pwd_.c_str(), 1);
+    }
+    ChangeDirectory(const ChangeDirectory&) = delete;
+    ChangeDirectory& operator=(const ChangeDirectory&) = delete;
+
+  private:
+    std::filesystem::path old_;
+    std::string old_pwd_;
 };
 
 }  // namespace pgwarden::test
