@@ -9,7 +9,7 @@
 #   --stack      pgwarden: pgwardend + pgwarden-probe; classic: repmgrd + socat with a shell probe
 #                (psql per check), both with repmgr's promote/follow; both (default): one, then the other
 #   --scenarios  comma-separated numbers (1..10, 11 = 10 with a witness, 12 and 13 planned
-#                switchovers), "fast" (1,3,4: CI), "switchover" (12,13: CI) or "all" (default)
+#                switchovers), "fast" (1,3,4,12: CI), "switchover" (12,13) or "all" (default)
 #   --build-dir  where pgwardend, pgwarden, pgwarden-probe, fault_writer, fault_sampler were built
 #                (default ./build); nothing is built here
 #   --keep       keep the working directory (logs of every scenario) also when all went well
@@ -38,7 +38,7 @@ while (($#)); do
 done
 case $scenarios in
     all) scenarios=1,2,3,4,5,6,7,8,9,10,11,12,13 ;;
-    fast) scenarios=1,3,4 ;;
+    fast) scenarios=1,3,4,12 ;;
     switchover) scenarios=12,13 ;;
 esac
 IFS=, read -r -a chosen <<<"$scenarios"
@@ -92,8 +92,8 @@ declare -A title=(
     [9]="the primary's postmaster frozen (SIGSTOP)"
     [10]="two nodes, no witness, split in half"
     [11]="two nodes and a witness, the primary cut off"
-    [12]="planned switchover to node2, then back to node1"
-    [13]="switchover to node2 and back, with --siblings-follow"
+    [12]="switchover to node2, then back to node1 with --siblings-follow"
+    [13]="switchover to node2 and back, both with --siblings-follow"
 )
 # 8 lasts past primary_notification_timeout (60 s), when the other standbys elect again.
 declare -A seconds=([1]=35 [2]=35 [3]=50 [4]=40 [5]=30 [6]=80 [7]=50 [8]=90 [9]=40 [10]=40 [11]=40
@@ -138,7 +138,7 @@ switchover_to() {
         >>"$run/log/switchover-$n.log" 2>&1 || rc=$?
     say "  standby switchover to $n $*: exit $rc after $(($(now_ms) - t0)) ms"
 }
-fault_12() { switchover_to node2; sleep 10; switchover_to node1; }
+fault_12() { switchover_to node2; sleep 10; switchover_to node1 --siblings-follow; }
 fault_13() { switchover_to node2 --siblings-follow; sleep 10; switchover_to node1 --siblings-follow; }
 fault_11() { cut node1 node2 node3; }
 

@@ -119,3 +119,14 @@ TEST_CASE(
     CHECK(dc.wait_primary(1, 5s));
     CHECK(dc.wait_streaming(2, 1, 10s));
 }
+
+TEST_CASE("standby switchover refuses while the primary is gone (a failover's case)",
+          "[switchover]") {
+    DaemonCluster dc;
+    dc.cluster().stop(1);
+    const auto refused = switchover(dc, 2);
+    INFO(refused.err);
+    CHECK(refused.exit_code == 6);
+    CHECK(refused.err.find("unable to connect to current primary node") != std::string::npos);
+    CHECK(dc.cluster().is_in_recovery(2));
+}

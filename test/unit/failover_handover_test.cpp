@@ -153,8 +153,9 @@ TEST_CASE("a primary holding its standing hands over and renews no lease meanwhi
     CHECK(monitor.state() == PrimaryState::handed_over);
 }
 
-TEST_CASE("a withdrawn request leaves the primary as it was; an isolated one hands nothing over",
-          "[handover]") {
+TEST_CASE(
+    "a withdrawn request leaves the primary as it was, and an isolated one hands nothing over",
+    "[handover]") {
     PrimaryMonitor monitor(timing(), t0);
     monitor.tick(t0);
     monitor.peers(confirmed(), t0, t0);
