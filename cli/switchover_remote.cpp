@@ -11,7 +11,6 @@
 #include "exec/shell.hpp"
 #include "failover/handover.hpp"
 #include "log/log.hpp"
-#include "text/conninfo.hpp"
 #include "text/shell_quote.hpp"
 
 #include <fmt/format.h>
@@ -30,6 +29,11 @@ constexpr std::chrono::seconds kRemoteMargin{30};
 
 std::string describe_node(const cluster::NodeRecord& node) {
     return fmt::format("\"{}\" (ID: {})", node.node_name, node.node_id);
+}
+
+// The application_name the old primary's daemon looks for (handover.hpp).
+void name_session(pg::Connection& conn, const std::string& name) {
+    conn.exec("SELECT pg_catalog.set_config('application_name', $1, false)", {name});
 }
 
 // Through the primary's pgwardend.
@@ -63,13 +67,19 @@ class DaemonRemote final : public Remote {
         // This command's own session on the primary is not one HAProxy routed: the drain must not
         // wait for it.
         try {
-            primary_conn_.exec("SELECT pg_catalog.set_config('application_name', $1, false)",
-                               {failover::marker_name(request_.id, false)});
+            name_session(primary_conn_, failover::marker_name(request_.id, false));
         } catch (const pg::PgError& e) {
             log::debug("unable to name this session: {}", e.what());
         }
-        marker_ = cluster::try_connect(text::with_default(
-            config_.conninfo, "application_name", failover::marker_name(request_.id, false)));
+        // Named after connecting: a conninfo of its own may carry an application_name.
+        marker_ = cluster::try_connect(config_.conninfo);
+        try {
+            if (marker_)
+                name_session(*marker_, failover::marker_name(request_.id, false));
+        } catch (const pg::PgError& e) {
+            log::error("unable to name the switchover's session: {}", e.what());
+            marker_.reset();
+        }
         if (!marker_) {
             withdraw();
             return {false, "unable to open the switchover's session on the local node"};
@@ -108,8 +118,7 @@ class DaemonRemote final : public Remote {
         if (!marker_)
             return;
         try {
-            marker_->exec("SELECT pg_catalog.set_config('application_name', $1, false)",
-                          {failover::marker_name(request_.id, true)});
+            name_session(*marker_, failover::marker_name(request_.id, true));
             log::notice("pgwardend on node {} starts it again", describe_node(primary_));
         } catch (const pg::PgError& e) {
             log::error("unable to tell pgwardend on node {} to start it again: {}",
