@@ -278,6 +278,7 @@ void DaemonLoop::stop(int code, const std::string& why) {
     const cluster::Event row{self_.node_id, "repmgrd_shutdown", code == 0,   why,
                              std::nullopt,  std::nullopt,       std::nullopt};
     stopping_ = true;
+    stop_requested_->store(true);
     timer_.cancel();
     watch_timer_.cancel();
     status_timer_.cancel();

@@ -74,6 +74,9 @@ class JobDeadlines {
     std::uint64_t last_id_ = 0;
     std::map<std::uint64_t, boost::asio::steady_timer> timers_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+    // Set by stop(), read by the long jobs (a switchover's hand-over) on the workers: the
+    // destructor joins them.
+    std::shared_ptr<std::atomic<bool>> stop_requested_ = std::make_shared<std::atomic<bool>>(false);
 };
 
 // What the loop needs to know of the process around it.
@@ -220,6 +223,9 @@ class DaemonLoop {
     bool stopping_ = false;
     int exit_code_ = 0;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+    // Set by stop(), read by the long jobs (a switchover's hand-over) on the workers: the
+    // destructor joins them.
+    std::shared_ptr<std::atomic<bool>> stop_requested_ = std::make_shared<std::atomic<bool>>(false);
 };
 
 template <typename Handler>

@@ -62,8 +62,10 @@ bool run_logged(const std::string& what, const std::string& command, std::chrono
     return false;
 }
 
-// Drains until handover.hpp says so; the lease already says fenced.
-void drain(pg::Connection& local, const failover::HandoverRequest& request) {
+// Drains until handover.hpp says so (the lease already says fenced); false when the daemon is
+// stopping.
+bool drain(pg::Connection& local, const failover::HandoverRequest& request,
+           const std::atomic<bool>& stop_requested) {
     const auto started = Clock::now();
     failover::DrainView view;
     view.drain = request.drain;
@@ -73,10 +75,13 @@ void drain(pg::Connection& local, const failover::HandoverRequest& request) {
         view.had_sessions = view.had_sessions || view.client_sessions > 0;
         if (failover::drain_finished(view))
             break;
+        if (stop_requested.load())
+            return false;
         std::this_thread::sleep_for(kDrainPoll);
     }
     log::notice("drained after {} ms, {} client sessions left", view.elapsed.count(),
                 view.client_sessions);
+    return true;
 }
 
 std::string rejoin_command(const config::RepmgrConfig& config,
@@ -98,7 +103,8 @@ std::string rejoin_command(const config::RepmgrConfig& config,
 // After the stop: waits for the switchover command's outcome (handover.hpp) and carries it out.
 std::string after_the_stop(const config::RepmgrConfig& config,
                            const failover::HandoverRequest& request,
-                           const cluster::NodeRecord& candidate) {
+                           const cluster::NodeRecord& candidate,
+                           const std::atomic<bool>& stop_requested) {
     const auto stopped_at = Clock::now();
     std::optional<Clock::time_point> marker_absent_since;
     for (;;) {
@@ -126,6 +132,12 @@ std::string after_the_stop(const config::RepmgrConfig& config,
             view.marker_absent_for = duration_cast<milliseconds>(now - *marker_absent_since);
 
         const auto verdict = failover::after_stop(view);
+        if (verdict == failover::AfterStop::keep_waiting && stop_requested.load())
+            return fmt::format(
+                "the daemon is stopping: the server stays stopped; once node {} is "
+                "the primary, rejoin it with \"pgwarden node rejoin -d '{}'\", "
+                "else start it again",
+                candidate.node_id, candidate.conninfo);
         if (verdict == failover::AfterStop::keep_waiting) {
             std::this_thread::sleep_for(kOutcomePoll);
             continue;
@@ -202,7 +214,8 @@ std::optional<failover::HandoverRequest> pending_handover(const config::RepmgrCo
 }
 
 std::string run_handover(const config::RepmgrConfig& config,
-                         const failover::HandoverRequest& request) {
+                         const failover::HandoverRequest& request,
+                         const std::atomic<bool>& stop_requested) {
     std::optional<cluster::NodeRecord> candidate;
     {
         auto local = open(config.conninfo, config);
@@ -216,7 +229,8 @@ std::string run_handover(const config::RepmgrConfig& config,
         }
         log::notice("switchover {}: handing over to node {}; draining for up to {} s", request.id,
                     candidate->node_id, request.drain.count());
-        drain(*local, request);
+        if (!drain(*local, request, stop_requested))
+            return "the daemon is stopping: the drain ended, nothing was stopped";
         try {
             local->exec("CHECKPOINT");
         } catch (const pg::PgError& e) {
@@ -233,7 +247,7 @@ std::string run_handover(const config::RepmgrConfig& config,
         record_state(config, request.id, "failed", "the server did not stop");
         return "the server did not stop: it remains the primary";
     }
-    return after_the_stop(config, request, *candidate);
+    return after_the_stop(config, request, *candidate, stop_requested);
 }
 
 }  // namespace pgwarden::daemon

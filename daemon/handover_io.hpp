@@ -6,6 +6,7 @@
 #include "config/repmgr_config.hpp"
 #include "failover/handover.hpp"
 
+#include <atomic>
 #include <optional>
 #include <string>
 
@@ -20,8 +21,11 @@ bool claim_handover(const config::RepmgrConfig& config, long request_id);
 
 // Drains (the lease already says fenced), checkpoints, stops the local server and waits for the
 // switchover command's outcome on the candidate. Returns one line on how it ended, for the log.
+// `stop_requested` (the daemon's SIGTERM) ends every wait at once: during the drain nothing is
+// stopped, after the stop the node is left as it is.
 std::string run_handover(const config::RepmgrConfig& config,
-                         const failover::HandoverRequest& request);
+                         const failover::HandoverRequest& request,
+                         const std::atomic<bool>& stop_requested);
 
 // The pgwarden program this daemon runs: repmgr_bindir/pgwarden, else the one beside pgwardend,
 // else "pgwarden" on PATH.

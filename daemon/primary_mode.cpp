@@ -251,7 +251,10 @@ void DaemonLoop::on_primary(const failover::HandOver& action) {
             write_lease(failover::LeaseVerdict::fenced,
                         fmt::format("switchover to node {}", request.candidate_node_id));
             background(
-                "handing over", [config, request] { return run_handover(config, request); },
+                "handing over",
+                [config, request, stop = stop_requested_] {
+                    return run_handover(config, request, *stop);
+                },
                 [ended, request](const std::string& how) {
                     ended(true, fmt::format("{}: {}", request.id, how));
                 },
