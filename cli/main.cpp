@@ -16,10 +16,19 @@ using namespace pgwarden;
 
 namespace {
 
+constexpr int kRepmgrVersionNumber = 50303;  // repmgr 5.3.3
+
 void print_usage() {
     std::string text =
         "pgwarden: a repmgr-compatible command line for PostgreSQL replication clusters.\n\n"
         "Usage: pgwarden [-f repmgr.conf] [-F|--force] [-v|--verbose] [-L LEVEL] COMMAND ...\n\n"
+        "General options (as repmgr's):\n"
+        "  -V, --version            show pgwarden's version\n"
+        "  --version-number         show the repmgr version it reproduces (50303: 5.3.3)\n"
+        "  -b, --pg_bindir=PATH     PostgreSQL's programs (overrides pg_bindir)\n"
+        "  -D, --pgdata=DIR         the node's data directory (overrides data_directory)\n"
+        "  -q, --quiet              log errors only\n"
+        "  --log-to-file            log where repmgr.conf's log_file/log_facility say\n\n"
         "Commands:\n";
     auto commands = cli::command_registry();
     std::sort(commands.begin(), commands.end(),
@@ -46,8 +55,21 @@ int main(int argc, char* argv[]) {
     }
     // repmgr's command line prints "LEVEL: message" at INFO unless told otherwise.
     log::set_style(log::Style::cli);
-    log::set_level(
-        options.log_level.value_or(options.verbose ? log::Level::debug : log::Level::info));
+    log::Level level =
+        options.log_level.value_or(options.verbose ? log::Level::debug : log::Level::info);
+    // repmgr's -q raises the threshold to ERROR; a stricter -L stays.
+    if (options.quiet)
+        level = std::max(level, log::Level::error);
+    log::set_level(level);
+    if (options.version) {
+        std::printf("pgwarden %s\n", PGWARDEN_VERSION);
+        return model::kSuccess;
+    }
+    if (options.version_number) {
+        // The repmgr release whose behaviour pgwarden reproduces, as scripts compare numbers.
+        std::printf("%d\n", kRepmgrVersionNumber);
+        return model::kSuccess;
+    }
     if (options.words.empty()) {
         print_usage();
         return options.help ? model::kSuccess : model::kErrBadConfig;

@@ -293,30 +293,43 @@ int primary_unregister(const CliOptions& options) {
     return model::kSuccess;
 }
 
+constexpr const char* kRegisterHelp =
+    "pgwarden primary register: initialise the cluster metadata and register the primary node\n\n"
+    "Usage: pgwarden [-f repmgr.conf] primary register [--dry-run] [-F|--force]\n"
+    "       pgwarden [-f repmgr.conf] master register   (repmgr's older name, an alias)\n\n"
+    "Creates the \"repmgr\" extension (or, where it is not installed on the server, the same\n"
+    "schema in plain SQL) and writes this node's record; events cluster_created and\n"
+    "primary_register.\n\n"
+    "Options:\n"
+    "  --dry-run            check the prerequisites, change nothing\n"
+    "  -F, --force          overwrite an existing node record\n";
+
+constexpr const char* kUnregisterHelp =
+    "pgwarden primary unregister: unregister an inactive primary node\n\n"
+    "Usage: pgwarden [-f repmgr.conf] primary unregister [--node-id N] [--dry-run] "
+    "[-F|--force]\n"
+    "       pgwarden [-f repmgr.conf] master unregister ...   (repmgr's older name, an alias)\n\n"
+    "Options:\n"
+    "  --node-id=N          the node to unregister (default: the primary's record)\n"
+    "  --dry-run            check what would happen, change nothing\n"
+    "  -F, --force          unregister even an active or running primary\n";
+
 const CommandRegistration register_registration{
     {{"primary", "register"},
      "initialise the repmgr metadata and register this node as the primary",
-     "pgwarden primary register: initialise the cluster metadata and register the primary node\n\n"
-     "Usage: pgwarden [-f repmgr.conf] primary register [--dry-run] [-F|--force]\n\n"
-     "Creates the \"repmgr\" extension (or, where it is not installed on the server, the same\n"
-     "schema in plain SQL) and writes this node's record; events cluster_created and\n"
-     "primary_register.\n\n"
-     "Options:\n"
-     "  --dry-run            check the prerequisites, change nothing\n"
-     "  -F, --force          overwrite an existing node record\n",
+     kRegisterHelp,
      &primary_register}};
+const CommandRegistration master_register_registration{
+    {{"master", "register"}, "alias of \"primary register\"", kRegisterHelp, &primary_register}};
 
-const CommandRegistration unregister_registration{
-    {{"primary", "unregister"},
-     "unregister an inactive primary node",
-     "pgwarden primary unregister: unregister an inactive primary node\n\n"
-     "Usage: pgwarden [-f repmgr.conf] primary unregister [--node-id N] [--dry-run] "
-     "[-F|--force]\n\n"
-     "Options:\n"
-     "  --node-id=N          the node to unregister (default: the primary's record)\n"
-     "  --dry-run            check what would happen, change nothing\n"
-     "  -F, --force          unregister even an active or running primary\n",
-     &primary_unregister}};
+const CommandRegistration unregister_registration{{{"primary", "unregister"},
+                                                   "unregister an inactive primary node",
+                                                   kUnregisterHelp,
+                                                   &primary_unregister}};
+const CommandRegistration master_unregister_registration{{{"master", "unregister"},
+                                                          "alias of \"primary unregister\"",
+                                                          kUnregisterHelp,
+                                                          &primary_unregister}};
 
 }  // namespace
 }  // namespace pgwarden::cli
