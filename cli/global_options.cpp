@@ -47,9 +47,7 @@ std::string action_name(const std::vector<std::string>& words) {
 void apply_config_overrides(const CliOptions& options, config::RepmgrConfig& config) {
     if (options.pg_bindir)
         config.pg_bindir = *options.pg_bindir;
-    if (!options.pgdata)
-        return;
-    if (options.terse)
+    if (!options.pgdata || options.terse)
         return;
     // repmgr's clone takes -D as its destination only without a repmgr.conf, which pgwarden
     // always reads; so, as repmgr's with one, it says -D is ignored.
