@@ -75,6 +75,12 @@ po::options_description describe() {
         ("action", po::value<std::string>(), "")
         ("list-actions", "")
         ("checkpoint", "")
+        ("quiet,q", "")
+        ("version-number", "")
+        ("log-to-file", "")
+        ("pg_bindir,b", po::value<std::string>(), "")
+        ("pgdata,D", po::value<std::string>(), "")
+        ("keep-history,k", po::value<int>(), "")
         ("words", po::value<std::vector<std::string>>(), "");
     // clang-format on
     for (const char* check : kNodeChecks)
@@ -167,6 +173,12 @@ CliOptions parse_cli_options(int argc, const char* const argv[]) {
     options.action = text("action");
     options.list_actions = flag("list-actions");
     options.checkpoint = flag("checkpoint");
+    options.quiet = flag("quiet");
+    options.version_number = flag("version-number");
+    options.log_to_file = flag("log-to-file");
+    options.pg_bindir = text("pg_bindir");
+    options.pgdata = text("pgdata");
+    options.keep_history = number("keep-history");
     for (const char* check : kNodeChecks) {
         if (flag(check))
             options.checks.insert(check);

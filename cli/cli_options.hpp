@@ -81,6 +81,14 @@ struct CliOptions {
     std::optional<std::string> action;  // --action=start|stop|restart|reload|promote
     bool list_actions = false;
     bool checkpoint = false;  // CHECKPOINT before stop / restart
+
+    // repmgr's remaining global options, and cluster cleanup's
+    bool quiet = false;                    // -q: errors only
+    bool version_number = false;           // --version-number
+    bool log_to_file = false;              // --log-to-file: log_file / log_facility of repmgr.conf
+    std::optional<std::string> pg_bindir;  // -b: overrides repmgr.conf's pg_bindir
+    std::optional<std::string> pgdata;     // -D: overrides repmgr.conf's data_directory
+    std::optional<int> keep_history;       // -k: days of monitoring history cleanup keeps
 };
 
 // Parses argv; throws std::runtime_error with a message for the user on bad input.

@@ -16,6 +16,8 @@ using namespace pgwarden;
 
 namespace {
 
+constexpr int kRepmgrVersionNumber = 50303;  // repmgr 5.3.3
+
 void print_usage() {
     std::string text =
         "pgwarden: a repmgr-compatible command line for PostgreSQL replication clusters.\n\n"
@@ -42,7 +44,12 @@ void print_usage() {
         "  -L, --log-level=LEVEL   DEBUG, INFO, NOTICE, WARNING, ERROR, ALERT, CRIT or EMERG\n"
         "  --dry-run               check the prerequisites and change nothing\n"
         "  -?, --help              this text; with a command, its options\n"
-        "  -V, --version           the version\n";
+        "  -V, --version           the version\n"
+        "  --version-number        the repmgr version it reproduces (50303: 5.3.3)\n"
+        "  -b, --pg_bindir=PATH    PostgreSQL's programs (overrides pg_bindir)\n"
+        "  -D, --pgdata=DIR        the node's data directory (warned about as repmgr does)\n"
+        "  -q, --quiet             log errors only\n"
+        "  --log-to-file           log where repmgr.conf's log_file/log_facility say\n";
     text += "\n\"pgwarden COMMAND --help\" shows a command's options.\n";
     std::fputs(text.c_str(), stdout);
 }
@@ -64,8 +71,17 @@ int main(int argc, char* argv[]) {
     }
     // repmgr's command line prints "LEVEL: message" at INFO unless told otherwise.
     log::set_style(log::Style::cli);
-    log::set_level(
-        options.log_level.value_or(options.verbose ? log::Level::debug : log::Level::info));
+    log::Level level =
+        options.log_level.value_or(options.verbose ? log::Level::debug : log::Level::info);
+    // repmgr's -q raises the threshold to ERROR; a stricter -L stays.
+    if (options.quiet)
+        level = std::max(level, log::Level::error);
+    log::set_level(level);
+    if (options.version_number) {
+        // The repmgr release whose behaviour pgwarden reproduces, as scripts compare numbers.
+        std::printf("%d\n", kRepmgrVersionNumber);
+        return model::kSuccess;
+    }
     if (options.words.empty()) {
         print_usage();
         return options.help ? model::kSuccess : model::kErrBadConfig;

@@ -1,4 +1,5 @@
 #include "register_support.hpp"
+#include "global_options.hpp"
 
 #include "config/libpq_conninfo.hpp"
 #include "text/conninfo.hpp"
@@ -38,7 +39,11 @@ std::optional<std::string> conninfo_with(const std::string& conninfo, const char
 }
 
 config::RepmgrConfig load_config(const CliOptions& options) {
-    return config::load_repmgr_conf(config::locate_repmgr_conf(options.config_file));
+    auto config = config::load_repmgr_conf(config::locate_repmgr_conf(options.config_file));
+    apply_config_overrides(options, config);
+    if (options.log_to_file)
+        log_to_config_file(config);
+    return config;
 }
 
 void detail(log::Level level, const std::string& text) {

@@ -13,7 +13,8 @@
 
 namespace pgwarden::cli::reg {
 
-// -f, or repmgr's search order; throws config::ConfigError.
+// -f, or repmgr's search order, with -b/-D applied and --log-to-file's logging set up; throws
+// config::ConfigError.
 config::RepmgrConfig load_config(const CliOptions& options);
 
 // "DETAIL: ..." / "HINT: ..." after the message they explain, at its level, as repmgr prints them.

@@ -30,7 +30,7 @@ constexpr const char* kProbeConnectTimeout = "10";
 
 config::RepmgrConfig load_config(const CliOptions& options) {
     // As repmgr: --dry-run reports its checks at INFO unless a level was asked for.
-    if (options.dry_run && !options.log_level && !log::enabled(log::Level::info))
+    if (options.dry_run && !options.log_level && !options.quiet && !log::enabled(log::Level::info))
         log::set_level(log::Level::info);
     return reg::load_config(options);
 }

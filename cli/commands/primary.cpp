@@ -3,13 +3,13 @@
 // node written in one transaction.
 #include "../command_registry.hpp"
 #include "../register_support.hpp"
+#include "../repmgr_schema.hpp"
 #include "model/exit_codes.hpp"
 
 #include "cluster/connect.hpp"
 #include "cluster/daemon_queries.hpp"
 #include "cluster/events.hpp"
 #include "cluster/node_write.hpp"
-#include "cluster/schema.hpp"
 #include "cluster/transaction.hpp"
 #include "log/log.hpp"
 
@@ -21,54 +21,6 @@ namespace pgwarden::cli {
 namespace {
 
 using cluster::Role;
-using cluster::SchemaStatus;
-
-// repmgr's create_repmgr_extension, with a plain-SQL schema where the extension is not
-// installed on this server. False when the schema is missing and could not be created.
-bool ensure_schema(pg::Connection& conn, const config::RepmgrConfig& config, bool dry_run) {
-    const SchemaStatus status = cluster::schema_status(conn);
-    switch (status) {
-        case SchemaStatus::extension_installed:
-            log::info("\"repmgr\" extension is already installed");
-            return true;
-        case SchemaStatus::plain_installed:
-            log::info(
-                "repmgr metadata schema is already installed (without the \"repmgr\" extension)");
-            return true;
-        case SchemaStatus::extension_available:
-            log::notice("{} install extension \"repmgr\"",
-                        dry_run ? "would now attempt to" : "attempting to");
-            break;
-        case SchemaStatus::unavailable:
-            log::notice(
-                "\"repmgr\" extension is not available; {} the metadata schema \"repmgr\" in "
-                "plain SQL",
-                dry_run ? "would now create" : "creating");
-            break;
-    }
-    if (dry_run)
-        return true;
-    const bool use_extension = status == SchemaStatus::extension_available;
-    try {
-        cluster::create_schema(conn, use_extension);
-    } catch (const pg::PgError& e) {
-        log::error("unable to create {}:\n  {}",
-                   use_extension ? "\"repmgr\" extension" : "the metadata schema \"repmgr\"",
-                   e.what());
-        reg::hint(log::Level::error,
-                  use_extension
-                      ? "check that the provided user has sufficient privileges for CREATE "
-                        "EXTENSION"
-                      : "check that the provided user has sufficient privileges for CREATE SCHEMA");
-        return false;
-    }
-    if (use_extension)
-        log::notice("\"repmgr\" extension successfully installed");
-    else
-        log::notice("metadata schema \"repmgr\" successfully created");
-    cluster::record_event(&conn, config, {config.node_id, "cluster_created", true, "", {}, {}, {}});
-    return true;
-}
 
 // An active primary record other than `node_id`: refuse while it runs as a primary, else mark it
 // inactive (inside the caller's transaction). False when registration must stop.
@@ -111,8 +63,12 @@ int primary_register(const CliOptions& options) {
     }
     log::debug("server is not in recovery");
 
-    if (!ensure_schema(conn, config, options.dry_run))
+    const SchemaOutcome schema = ensure_repmgr_schema(conn, options.dry_run);
+    if (schema == SchemaOutcome::failed)
         return model::kErrBadConfig;
+    if (schema == SchemaOutcome::created && !options.dry_run)
+        cluster::record_event(&conn, config,
+                              {config.node_id, "cluster_created", true, "", {}, {}, {}});
     if (options.dry_run)
         return model::kSuccess;
 
@@ -293,30 +249,43 @@ int primary_unregister(const CliOptions& options) {
     return model::kSuccess;
 }
 
+constexpr const char* kRegisterHelp =
+    "pgwarden primary register: initialise the cluster metadata and register the primary node\n\n"
+    "Usage: pgwarden [-f repmgr.conf] primary register [--dry-run] [-F|--force]\n"
+    "       pgwarden [-f repmgr.conf] master register   (repmgr's older name, an alias)\n\n"
+    "Creates the \"repmgr\" extension (or, where it is not installed on the server, the same\n"
+    "schema in plain SQL) and writes this node's record; events cluster_created and\n"
+    "primary_register.\n\n"
+    "Options:\n"
+    "  --dry-run            check the prerequisites, change nothing\n"
+    "  -F, --force          overwrite an existing node record\n";
+
+constexpr const char* kUnregisterHelp =
+    "pgwarden primary unregister: unregister an inactive primary node\n\n"
+    "Usage: pgwarden [-f repmgr.conf] primary unregister [--node-id N] [--dry-run] "
+    "[-F|--force]\n"
+    "       pgwarden [-f repmgr.conf] master unregister ...   (repmgr's older name, an alias)\n\n"
+    "Options:\n"
+    "  --node-id=N          the node to unregister (default: the primary's record)\n"
+    "  --dry-run            check what would happen, change nothing\n"
+    "  -F, --force          unregister even an active or running primary\n";
+
 const CommandRegistration register_registration{
     {{"primary", "register"},
      "initialise the repmgr metadata and register this node as the primary",
-     "pgwarden primary register: initialise the cluster metadata and register the primary node\n\n"
-     "Usage: pgwarden [-f repmgr.conf] primary register [--dry-run] [-F|--force]\n\n"
-     "Creates the \"repmgr\" extension (or, where it is not installed on the server, the same\n"
-     "schema in plain SQL) and writes this node's record; events cluster_created and\n"
-     "primary_register.\n\n"
-     "Options:\n"
-     "  --dry-run            check the prerequisites, change nothing\n"
-     "  -F, --force          overwrite an existing node record\n",
+     kRegisterHelp,
      &primary_register}};
+const CommandRegistration master_register_registration{
+    {{"master", "register"}, "alias of \"primary register\"", kRegisterHelp, &primary_register}};
 
-const CommandRegistration unregister_registration{
-    {{"primary", "unregister"},
-     "unregister an inactive primary node",
-     "pgwarden primary unregister: unregister an inactive primary node\n\n"
-     "Usage: pgwarden [-f repmgr.conf] primary unregister [--node-id N] [--dry-run] "
-     "[-F|--force]\n\n"
-     "Options:\n"
-     "  --node-id=N          the node to unregister (default: the primary's record)\n"
-     "  --dry-run            check what would happen, change nothing\n"
-     "  -F, --force          unregister even an active or running primary\n",
-     &primary_unregister}};
+const CommandRegistration unregister_registration{{{"primary", "unregister"},
+                                                   "unregister an inactive primary node",
+                                                   kUnregisterHelp,
+                                                   &primary_unregister}};
+const CommandRegistration master_unregister_registration{{{"master", "unregister"},
+                                                          "alias of \"primary unregister\"",
+                                                          kUnregisterHelp,
+                                                          &primary_unregister}};
 
 }  // namespace
 }  // namespace pgwarden::cli
