@@ -61,7 +61,7 @@ TEST_CASE("a failed event expands %s to 0 and absent %p %c %a to nothing", "[exe
     CHECK(expand_event_command("[%s|%p|%c|%a]", values).command == "[0|||]");
 }
 
-TEST_CASE("inside double quotes the details have $ ` \" and \\ escaped", "[exec]") {
+TEST_CASE("inside double quotes every character special there is backslash-escaped", "[exec]") {
     EventPlaceholders values;
     values.details = R"(say "hi")";
     CHECK(expand_event_command(R"(echo "%d")", values).command == R"(echo "say \"hi\"")");
