@@ -2,6 +2,7 @@
 #include "global_options.hpp"
 
 #include "config/libpq_conninfo.hpp"
+#include "config/node_name.hpp"
 #include "text/conninfo.hpp"
 
 #include <fmt/format.h>
@@ -66,6 +67,15 @@ std::optional<std::string> local_conninfo(const config::RepmgrConfig& config,
     }
     return text::with_default(text::with_default(*replaced, "options", "-csearch_path="),
                               "fallback_application_name", "repmgr");
+}
+
+bool node_name_acceptable(const config::RepmgrConfig& config) {
+    const auto problem = config::node_name_problem(config.node_name);
+    if (!problem)
+        return true;
+    log::error("node_name \"{}\" cannot be registered", config.node_name);
+    detail(log::Level::error, *problem);
+    return false;
 }
 
 std::string slot_name_for(int node_id) {

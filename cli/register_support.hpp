@@ -34,6 +34,10 @@ std::optional<std::string> conninfo_with(const std::string& conninfo, const char
 std::optional<std::string> local_conninfo(const config::RepmgrConfig& config,
                                           const std::optional<std::string>& superuser);
 
+// False, after an error saying why, when config.node_name may not be registered
+// (config::node_name_problem).
+bool node_name_acceptable(const config::RepmgrConfig& config);
+
 // "repmgr_slot_<node_id>", repmgr's slot name for a node.
 std::string slot_name_for(int node_id);
 

@@ -66,7 +66,7 @@ std::optional<failover::ValidationAnswer> validate(const config::RepmgrConfig& c
     const auto command = exec::expand_validation_command(
         config.failover_validation_command, {self.node_id, self.node_name, outcome.visible_nodes,
                                              sharing_upstream, outcome.total_nodes});
-    log::info("executing \"failover_validation_command\": {}", command);
+    log::info("executing \"failover_validation_command\": {}", command.command);
     const auto result = exec::run_shell(command, exec::kDefaultCommandTimeout);
     // A command that could not be run at all vetoes too: nothing agreed to the promotion.
     const int exit_code = result.ok() ? 0 : (result.exit_code != 0 ? result.exit_code : -1);

@@ -2,12 +2,12 @@
 
 #include "cluster_io.hpp"
 
-#include "cluster/switchover_queries.hpp"
 #include "cluster/attach_facts.hpp"
 #include "cluster/connect.hpp"
 #include "cluster/daemon_queries.hpp"
 #include "cluster/daemon_state_store.hpp"
 #include "cluster/node_write.hpp"
+#include "cluster/switchover_queries.hpp"
 #include "exec/placeholders.hpp"
 #include "exec/shell.hpp"
 #include "log/log.hpp"
@@ -53,9 +53,9 @@ std::string shell_failure(const std::string& what, const exec::CommandOutcome& o
 // Runs a failover command, then waits for the local node to be what the command should have
 // made it (a primary, or a standby again). Nothing on success, else what went wrong.
 std::optional<std::string> run_and_wait(const config::RepmgrConfig& config, const char* what,
-                                        const std::string& command, std::chrono::milliseconds limit,
-                                        bool want_in_recovery, const char* wait_setting,
-                                        int wait_secs) {
+                                        const exec::ExpandedCommand& command,
+                                        std::chrono::milliseconds limit, bool want_in_recovery,
+                                        const char* wait_setting, int wait_secs) {
     const auto outcome = exec::run_shell(command, limit);
     if (!outcome.ok())
         return shell_failure(what, outcome);
@@ -104,7 +104,7 @@ StepResult promote(const config::RepmgrConfig& config, const cluster::NodeRecord
                    const cluster::NodeRecord& old_primary) {
     log::notice("this node is the winner, will now promote itself and inform other nodes");
     log::info("promote_command is:\n  \"{}\"", config.promote_command);
-    if (const auto failure = run_and_wait(config, "promote_command", config.promote_command,
+    if (const auto failure = run_and_wait(config, "promote_command", {config.promote_command, {}},
                                           command_limit(config.promote_check_timeout), false,
                                           "promote_check_timeout", config.promote_check_timeout))
         return {false, *failure};
@@ -177,7 +177,7 @@ StepResult follow(const config::RepmgrConfig& config, const cluster::NodeRecord&
     if (auto refusal = cannot_attach(config, new_primary))
         return std::move(*refusal);
     const auto command = exec::expand_follow_command(config.follow_command, new_primary.node_id);
-    log::info("follow_command is:\n  \"{}\"", command);
+    log::info("follow_command is:\n  \"{}\"", command.command);
     if (const auto failure = run_and_wait(
             config, "follow_command", command,
             command_limit(config.standby_follow_timeout + config.primary_follow_timeout), true,
@@ -367,9 +367,9 @@ std::optional<cluster::NodeRecord> record_local_as_standby(const config::RepmgrC
 }
 
 void run_child_disconnect_command(const config::RepmgrConfig& config, const std::string& detail) {
-    const auto command = exec::expand_placeholders(config.child_nodes_disconnect_command,
-                                                   {{'p', std::to_string(config.node_id)}});
-    log::notice("executing \"child_nodes_disconnect_command\": {} ({})", command, detail);
+    const auto command = exec::expand_child_disconnect_command(
+        config.child_nodes_disconnect_command, config.node_id);
+    log::notice("executing \"child_nodes_disconnect_command\": {} ({})", command.command, detail);
     const auto outcome = exec::run_shell(command, exec::kDefaultCommandTimeout);
     record_daemon_event(
         config, {config.node_id, "child_nodes_disconnect_command", outcome.ok(),

@@ -91,6 +91,8 @@ int run(const DaemonOptions& options) {
     if (pid_choice.warning)
         log::warning("{}", *pid_choice.warning);
 
+    // Declared before the PID file, so a held SIGTERM arrives only after the file is removed.
+    std::optional<StartupSignalHold> signal_hold(std::in_place);
     SystemdNotifier notifier = SystemdNotifier::from_environment();
     Daemonizer daemonizer;
     if (options.daemonize)
@@ -138,6 +140,7 @@ int run(const DaemonOptions& options) {
             loop.stop(model::kSuccess,
                       signal_number == SIGINT ? "INT signal received" : "TERM signal received");
     });
+    signal_hold.reset();  // what arrived during start-up reaches the watcher now
     loop.start();
     daemonizer.ready();
     io.run();

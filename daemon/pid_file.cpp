@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -99,6 +100,37 @@ bool process_is_running(pid_t pid) {
     return ::kill(pid, 0) == 0 || errno == EPERM;
 }
 
+std::optional<bool> process_is_daemon(pid_t pid, const std::string& proc_root) {
+    const std::string dir = fmt::format("{}/{}", proc_root, pid);
+    int error = 0;
+    const auto comm = read_text(dir + "/comm", error);
+    const auto cmdline = read_text(dir + "/cmdline", error);
+    if (!comm && !cmdline)
+        return std::nullopt;
+    // A prefix: copies named pgwardend-<suffix> (as the test harness and some packagers keep
+    // them) are daemons too.
+    auto is_daemon_name = [](std::string_view name) {
+        return name.starts_with("pgwardend") || name.starts_with("repmgrd");
+    };
+    if (comm) {
+        std::string_view name = *comm;
+        if (!name.empty() && name.back() == '\n')
+            name.remove_suffix(1);
+        if (is_daemon_name(name))
+            return true;
+    }
+    if (cmdline) {
+        // argv[0] ends at the first NUL; a daemon started through a path or a symlink keeps its
+        // name as the last part.
+        std::string_view argv0(cmdline->c_str());
+        if (const auto slash = argv0.rfind('/'); slash != std::string_view::npos)
+            argv0.remove_prefix(slash + 1);
+        if (is_daemon_name(argv0))
+            return true;
+    }
+    return false;
+}
+
 PidFile::PidFile(std::string path) : path_(std::move(path)), pid_(::getpid()) {
     if (path_.empty())
         throw PidFileError("the PID file path is empty: set -p/--pid-file or repmgrd_pid_file");
@@ -147,14 +179,22 @@ PidFile::PidFile(std::string path) : path_(std::move(path)), pid_(::getpid()) {
                 quoted(path_), os_error(error)));
         }
         const auto old_pid = parse_pid_text(*text);
-        if (old_pid && *old_pid != pid_ && process_is_running(*old_pid)) {
+        // A PID reused by another program (after a reboot, or another user's process in /tmp)
+        // does not hold the file.
+        const bool live_daemon = old_pid && *old_pid != pid_ && process_is_running(*old_pid) &&
+                                 process_is_daemon(*old_pid).value_or(true);
+        if (live_daemon) {
             throw PidFileError(fmt::format(
                 "PID file {} holds PID {}, a running process: another pgwardend (or repmgrd) "
                 "seems to be running; stop it first (systemctl stop, or kill -TERM {}), or, if "
                 "PID {} is not a pgwardend or repmgrd, remove the file and start again",
                 quoted(path_), *old_pid, *old_pid, *old_pid));
         }
-        if (old_pid) {
+        if (old_pid && *old_pid != pid_ && process_is_running(*old_pid)) {
+            log::warning(
+                "PID file {} holds PID {}, which is not a pgwardend or repmgrd; replacing it",
+                quoted(path_), *old_pid);
+        } else if (old_pid) {
             log::warning("PID file {} holds PID {}, which is no longer running; replacing it",
                          quoted(path_), *old_pid);
         } else {
@@ -163,9 +203,16 @@ PidFile::PidFile(std::string path) : path_(std::move(path)), pid_(::getpid()) {
         }
         replaced_stale_pid_ = old_pid;
         if (::unlink(path_.c_str()) != 0 && errno != ENOENT) {
-            throw PidFileError(
-                fmt::format("stale PID file {} could not be removed: {}; remove it and start again",
-                            quoted(path_), os_error(errno)));
+            const int unlink_error = errno;
+            struct stat owner {};
+            const bool foreign = ::stat(path_.c_str(), &owner) == 0 && owner.st_uid != ::geteuid();
+            throw PidFileError(fmt::format(
+                "stale PID file {} could not be removed: {}; {}", quoted(path_),
+                os_error(unlink_error),
+                foreign ? fmt::format("it belongs to user ID {}: have it removed, or choose a "
+                                      "path of this user's with -p/--pid-file or repmgrd_pid_file",
+                                      owner.st_uid)
+                        : std::string("remove it and start again")));
         }
     }
     throw PidFileError(fmt::format(

@@ -25,12 +25,18 @@ std::optional<pid_t> parse_pid_text(const std::string& text);
 // where repmgrd would take the file for stale and start a second daemon.
 bool process_is_running(pid_t pid);
 
+// Whether the process /proc/<pid> (under `proc_root`) describes is a pgwardend or a repmgrd: its
+// command name or the last part of its argv[0] starts with either name. Nothing when /proc tells
+// nothing (no such process, no /proc): the caller falls back to process_is_running.
+std::optional<bool> process_is_daemon(pid_t pid, const std::string& proc_root = "/proc");
+
 class PidFile {
   public:
     // Writes "<getpid()>\n" to `path`, created with link(2) from a private temporary file so the
     // file appears with its content or not at all (O_EXCL semantics: no reader ever sees an
-    // empty file). If `path` exists: a running PID in it -> PidFileError; our own PID, no PID
-    // or a dead one -> stale, replaced, with a log warning. Call after daemonizing, so the file
+    // empty file). If `path` exists: the PID of a running pgwardend or repmgrd in it ->
+    // PidFileError; our own PID, no PID, a dead one or one now reused by some other program ->
+    // stale, replaced, with a log warning. Call after daemonizing, so the file
     // holds the daemon's PID. Two daemons started at the same instant over the same stale file
     // can both win (the file names the later); a live file is never replaced.
     explicit PidFile(std::string path);

@@ -19,6 +19,19 @@ std::optional<SignalAction> action_for_signal(int signal_number) {
     }
 }
 
+StartupSignalHold::StartupSignalHold() {
+    sigset_t held;
+    sigemptyset(&held);
+    sigaddset(&held, SIGHUP);
+    sigaddset(&held, SIGINT);
+    sigaddset(&held, SIGTERM);
+    ::pthread_sigmask(SIG_BLOCK, &held, &previous_);
+}
+
+StartupSignalHold::~StartupSignalHold() {
+    ::pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+}
+
 SignalWatcher::SignalWatcher(boost::asio::io_context& io, Handler on_signal)
     : signals_(io, SIGHUP, SIGINT, SIGTERM), on_signal_(std::move(on_signal)) {
     arm();

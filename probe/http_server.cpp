@@ -2,6 +2,7 @@
 #include "http_server.hpp"
 
 #include <boost/asio/error.hpp>
+#include <boost/asio/ip/v6_only.hpp>
 #include <boost/beast/http/error.hpp>
 
 #include <fmt/format.h>
@@ -169,6 +170,13 @@ void HttpServer::start() {
     acceptor_.set_option(net::socket_base::reuse_address(true), ec);
     if (ec)
         throw fail("SO_REUSEADDR: ");
+    // "*" is "::": take IPv4 too even where net.ipv6.bindv6only=1 makes v6-only the default,
+    // or every IPv4 check (HAProxy's usual) is refused.
+    if (endpoint_.address().is_v6() && endpoint_.address().is_unspecified()) {
+        acceptor_.set_option(net::ip::v6_only(false), ec);
+        if (ec)
+            throw fail("IPV6_V6ONLY: ");
+    }
     acceptor_.bind(endpoint_, ec);
     if (ec)
         throw fail("");

@@ -33,6 +33,12 @@ void print(std::FILE* out, const std::string& text) {
     std::fwrite(text.data(), 1, text.size(), out);
 }
 
+// An error for stderr: a configuration error quotes the offending line, which may hold a
+// conninfo with its password.
+void print_error(const std::string& text) {
+    print(stderr, text::mask_password(text));
+}
+
 // "*" means every address: dual-stack IPv6 when the host has it, IPv4 otherwise.
 std::vector<asio::ip::tcp::endpoint> listen_endpoints(const std::string& listen,
                                                       unsigned short port) {
@@ -51,7 +57,7 @@ std::vector<asio::ip::tcp::endpoint> listen_endpoints(const std::string& listen,
 int run(const probe::ProbeSettings& settings) {
     log::set_level(settings.log_level);
     if (auto error = log::open_file(settings.log_file)) {
-        print(stderr, fmt::format("pgwarden-probe: {}\n", *error));
+        print_error(fmt::format("pgwarden-probe: {}\n", *error));
         return model::kErrBadConfig;
     }
     for (const auto& warning : settings.warnings)
@@ -130,11 +136,10 @@ int main(int argc, char* argv[]) {
         }
         return run(*parsed.settings);
     } catch (const boost::program_options::error& e) {
-        print(stderr,
-              fmt::format("pgwarden-probe: {}\nTry \"pgwarden-probe --help\".\n", e.what()));
+        print_error(fmt::format("pgwarden-probe: {}\nTry \"pgwarden-probe --help\".\n", e.what()));
         return model::kErrBadConfig;
     } catch (const std::exception& e) {
-        print(stderr, fmt::format("pgwarden-probe: {}\n", e.what()));
+        print_error(fmt::format("pgwarden-probe: {}\n", e.what()));
         return model::kErrBadConfig;
     }
 }

@@ -47,6 +47,8 @@ bool settle_other_primary(pg::Connection& conn, int node_id) {
 
 int primary_register(const CliOptions& options) {
     const auto config = reg::load_config(options);
+    if (!reg::node_name_acceptable(config))
+        return model::kErrBadConfig;
     log::info("connecting to primary database...");
     auto conn = cluster::connect_local(config);
     log::debug("connected to server, checking its state");

@@ -197,6 +197,8 @@ int wait_for_sync(pg::Connection& local, pg::Connection& primary,
 
 int standby_register(const CliOptions& options) {
     const auto config = reg::load_config(options);
+    if (!reg::node_name_acceptable(config))
+        return model::kErrBadConfig;
     log::info("connecting to local node \"{}\" (ID: {})", config.node_name, config.node_id);
     auto local = connect_local_waiting(config, options);
     const std::string primary_params = conninfo_from_options(options);

@@ -74,13 +74,13 @@ void notify_event(const config::RepmgrConfig& config, const Event& event,
         return;
     }
     try {
-        const std::string command = exec::expand_event_command(
+        const auto command = exec::expand_event_command(
             config.event_notification_command,
             exec::EventPlaceholders{event.node_id, event.event, event.successful, timestamp,
                                     event.details, event.other_node_id, event.other_conninfo,
                                     event.other_node_name});
         log::info("executing notification command for event \"{}\"", event.event);
-        log::info("DETAIL: command is:\n  {}", command);
+        log::info("DETAIL: command is:\n  {}", command.command);
         const auto outcome = exec::run_shell(command);
         if (!outcome.ok()) {
             log::warning("unable to execute event notification command{}",
@@ -88,7 +88,7 @@ void notify_event(const config::RepmgrConfig& config, const Event& event,
                                                                exec::kDefaultCommandTimeout.count())
                          : outcome.error.empty() ? fmt::format(" (exit code {})", outcome.exit_code)
                                                  : fmt::format(": {}", outcome.error));
-            log::warning("DETAIL: parsed event notification command was:\n  {}", command);
+            log::warning("DETAIL: parsed event notification command was:\n  {}", command.command);
         }
     } catch (const std::exception& e) {
         log::warning("unable to execute event notification command: {}", e.what());

@@ -132,7 +132,32 @@ int exit_code_of(int wait_status) {
     return -1;
 }
 
-ShellProcess::ShellProcess(const std::string& command) {
+std::vector<std::string> child_environment(const char* const* parent, const Environment& extra) {
+    std::vector<std::string> out;
+    auto overridden = [&extra](std::string_view name) {
+        return name == "NOTIFY_SOCKET" ||
+               std::any_of(extra.begin(), extra.end(),
+                           [name](const auto& variable) { return variable.first == name; });
+    };
+    for (; parent != nullptr && *parent != nullptr; ++parent) {
+        const std::string_view entry(*parent);
+        if (!overridden(entry.substr(0, entry.find('='))))
+            out.emplace_back(entry);
+    }
+    for (const auto& [name, value] : extra)
+        out.push_back(name + "=" + value);
+    return out;
+}
+
+ShellProcess::ShellProcess(const std::string& command, const Environment& environment) {
+    // Built before fork: the child may only make async-signal-safe calls.
+    const auto variables = child_environment(environ, environment);
+    std::vector<char*> envp;
+    envp.reserve(variables.size() + 1);
+    for (const auto& variable : variables)
+        envp.push_back(const_cast<char*>(variable.c_str()));
+    envp.push_back(nullptr);
+    const char* const argv[] = {"sh", "-c", command.c_str(), nullptr};
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0)
         throw std::runtime_error(fmt::format("could not create a pipe: {}", std::strerror(errno)));
@@ -154,7 +179,7 @@ ShellProcess::ShellProcess(const std::string& command) {
             if (devnull > STDERR_FILENO)
                 ::close(devnull);
         }
-        ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+        ::execve("/bin/sh", const_cast<char* const*>(argv), envp.data());
         ::_exit(127);
     }
     // Both sides set the group, so a kill right after fork cannot miss it.
@@ -210,12 +235,17 @@ bool ShellProcess::kill_and_reap() noexcept {
     return true;
 }
 
-CommandOutcome run_shell(const std::string& command, milliseconds timeout,
+CommandOutcome run_shell(const ExpandedCommand& command, milliseconds timeout,
                          log::Level output_level) {
+    return run_shell(command.command, timeout, output_level, command.environment);
+}
+
+CommandOutcome run_shell(const std::string& command, milliseconds timeout, log::Level output_level,
+                         const Environment& environment) {
     CommandOutcome outcome;
     OutputTail tail;
     try {
-        ShellProcess shell(command);
+        ShellProcess shell(command, environment);
         LineLogger logger(output_level);
         const auto deadline = Clock::now() + timeout;
         std::optional<Clock::time_point> kill_at;  // set when SIGTERM was sent

@@ -2,6 +2,7 @@
 // /bin/sh -c with a time limit; its output goes to the log, line by line.
 #pragma once
 
+#include "exec/placeholders.hpp"
 #include "log/log.hpp"
 
 #include <sys/types.h>
@@ -10,6 +11,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace pgwarden::exec {
 
@@ -44,20 +46,30 @@ struct CommandOutcome {
 // arrives. Never throws; the shell is killed and reaped on every way out.
 CommandOutcome run_shell(const std::string& command,
                          std::chrono::milliseconds timeout = kDefaultCommandTimeout,
+                         log::Level output_level = log::Level::info,
+                         const Environment& environment = {});
+// An expanded command with the variables that carry its placeholders' values.
+CommandOutcome run_shell(const ExpandedCommand& command,
+                         std::chrono::milliseconds timeout = kDefaultCommandTimeout,
                          log::Level output_level = log::Level::info);
+
+// What a command is run with: the daemon's environment without what belongs to the daemon alone
+// (NOTIFY_SOCKET: a child must not speak to systemd for us), with `extra` set on top.
+std::vector<std::string> child_environment(const char* const* parent, const Environment& extra);
 
 // A waitpid() status as an exit code: the exit status, or 128+N when killed by signal N (as a
 // shell reports it); -1 for anything else.
 int exit_code_of(int wait_status);
 
 // A running `/bin/sh -c command` in its own process group, stdin from /dev/null, stdout and
-// stderr on one pipe. Until the shell is reaped, the destructor SIGKILLs the whole group and
-// reaps the shell (waiting at most kReapLimit), so no way out of a caller, early return or
-// exception, leaves a command running or a zombie behind.
+// stderr on one pipe, its environment child_environment(environ, environment). Until the shell is
+// reaped, the destructor SIGKILLs the whole group and reaps the shell (waiting at most kReapLimit),
+// so no way out of a caller, early return or exception, leaves a command running or a zombie
+// behind.
 class ShellProcess {
   public:
     // Throws std::runtime_error when the pipe or the fork fails.
-    explicit ShellProcess(const std::string& command);
+    explicit ShellProcess(const std::string& command, const Environment& environment = {});
     ~ShellProcess();
     ShellProcess(const ShellProcess&) = delete;
     ShellProcess& operator=(const ShellProcess&) = delete;

@@ -94,7 +94,8 @@ bool enabled(Level lvl) {
 std::optional<std::string> open_file(const std::string& path) {
     std::FILE* opened = nullptr;
     if (!path.empty()) {
-        opened = std::fopen(path.c_str(), "a");
+        // "e": O_CLOEXEC, or every command the daemon runs would hold the log file open.
+        opened = std::fopen(path.c_str(), "ae");
         if (opened == nullptr) {
             return fmt::format("cannot open log file \"{}\": {}", path, std::strerror(errno));
         }

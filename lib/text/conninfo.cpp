@@ -31,18 +31,39 @@ bool is_word_char(char c) {
     return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
 }
 
-// End of a conninfo value inside a message, starting at `pos`: a single-quoted string (with \'
-// escapes) or a run of characters up to a space or the '"' that closes a quoted conninfo.
-std::size_t value_end(std::string_view text, std::size_t pos) {
-    if (pos < text.size() && text[pos] == '\'') {
-        ++pos;
-        while (pos < text.size() && text[pos] != '\'') {
-            pos += (text[pos] == '\\' && pos + 1 < text.size()) ? 2 : 1;
-        }
-        return pos < text.size() ? pos + 1 : pos;
+// End of a password value inside a message, starting at `pos`; masking too much is harmless,
+// too little leaks. Quoted: to the closing quote, past \'; quoted with '' (how a repmgr.conf
+// line quoted in an error doubles them): to the next ''. Unquoted: libpq's rule, to the next space,
+// '&' and '"' included (a URI parameter ends at '&' too); only a trailing '"' with punctuation
+// after it is left, as the end of a quoted conninfo in a message.
+std::size_t secret_end(std::string_view text, std::size_t pos, bool uri_parameter) {
+    // Doubled: the conninfo's own quotes inside a quoted repmgr.conf value, up to the next ''.
+    if (!uri_parameter && text.substr(pos, 2) == "''" && pos + 2 < text.size() &&
+        !is_space(text[pos + 2])) {
+        const std::size_t close = text.find("''", pos + 2);
+        return close == std::string_view::npos ? text.size() : close + 2;
     }
-    while (pos < text.size() && !is_space(text[pos]) && text[pos] != '"')
+    if (!uri_parameter && pos < text.size() && text[pos] == '\'') {
         ++pos;
+        while (pos < text.size()) {
+            if (text[pos] == '\\' && pos + 1 < text.size()) {
+                pos += 2;
+            } else if (text[pos] == '\'') {
+                return pos + 1;
+            } else {
+                ++pos;
+            }
+        }
+        return pos;
+    }
+    const std::size_t start = pos;
+    while (pos < text.size() && !is_space(text[pos]) && !(uri_parameter && text[pos] == '&'))
+        pos += (!uri_parameter && text[pos] == '\\' && pos + 1 < text.size()) ? 2 : 1;
+    const std::size_t quote = text.substr(start, pos - start).rfind('"');
+    if (quote != std::string_view::npos &&
+        text.substr(start + quote, pos - start - quote).find_first_not_of("\"':,.;)") ==
+            std::string_view::npos)
+        return start + quote;
     return pos;
 }
 
@@ -355,12 +376,8 @@ std::string mask_password(std::string_view text) {
                     ++j;
                 out.append(text.substr(i, j - i));
                 out.append(kMask);
-                // URI query parameters end at '&' as well.
-                std::size_t end = value_end(text, j);
-                const std::size_t amp = text.find('&', j);
-                if (amp != std::string_view::npos && amp < end && text[j] != '\'')
-                    end = amp;
-                i = end;
+                const bool uri_parameter = i > 0 && (text[i - 1] == '?' || text[i - 1] == '&');
+                i = secret_end(text, j, uri_parameter);
                 continue;
             }
         }

@@ -1,6 +1,7 @@
 #include "pid_file.hpp"
 #include "temp_dir.hpp"
 
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 using pgwarden::daemon::parse_pid_text;
 using pgwarden::daemon::PidFile;
 using pgwarden::daemon::PidFileError;
+using pgwarden::daemon::process_is_daemon;
 using pgwarden::daemon::process_is_running;
 
 using pgwarden::test::read_file;
@@ -32,6 +34,31 @@ pid_t dead_pid() {
     ::waitpid(child, &status, 0);
     return child;
 }
+
+// A running process that calls itself pgwardend (argv[0]), killed and reaped at scope exit.
+class FakeDaemon {
+  public:
+    FakeDaemon() {
+        std::fflush(nullptr);
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            ::execl("/bin/sleep", "/usr/bin/pgwardend", "30", static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+        // Until exec, /proc shows the test binary's name.
+        for (int i = 0; i < 200 && !process_is_daemon(pid_).value_or(false); ++i)
+            ::usleep(10000);
+    }
+    ~FakeDaemon() {
+        ::kill(pid_, SIGKILL);
+        int status = 0;
+        ::waitpid(pid_, &status, 0);
+    }
+    pid_t pid() const { return pid_; }
+
+  private:
+    pid_t pid_;
+};
 
 }  // namespace
 
@@ -68,9 +95,10 @@ TEST_CASE("a new PID file holds our PID and is removed at scope exit", "[daemon]
     CHECK_FALSE(std::filesystem::exists(path));
 }
 
-TEST_CASE("a PID file of a running process is refused and left alone", "[daemon]") {
+TEST_CASE("a PID file of a running pgwardend is refused and left alone", "[daemon]") {
     pgwarden::test::TempDir dir("pidfile");
-    const pid_t parent = ::getppid();  // running, and not us
+    FakeDaemon daemon;
+    const pid_t parent = daemon.pid();  // running, a pgwardend, and not us
     const std::string path = dir.write("repmgrd.pid", std::to_string(parent));
     CHECK_THROWS_MATCHES(PidFile(path), PidFileError,
                          Catch::Matchers::Predicate<PidFileError>(
@@ -83,6 +111,31 @@ TEST_CASE("a PID file of a running process is refused and left alone", "[daemon]
                              },
                              "names the file, the PID and what to do"));
     CHECK(read_file(path) == std::to_string(parent));
+}
+
+TEST_CASE("a PID file naming a live process that is not a pgwardend is replaced", "[daemon]") {
+    pgwarden::test::TempDir dir("pidfile");
+    const pid_t parent = ::getppid();  // the shell or ctest that runs us: alive, not a daemon
+    const std::string path = dir.write("repmgrd.pid", std::to_string(parent));
+    PidFile pid_file(path);
+    CHECK(pid_file.replaced_stale_pid() == parent);
+    CHECK(read_file(path) == std::to_string(::getpid()) + "\n");
+}
+
+TEST_CASE("only a process named pgwardend or repmgrd counts as a daemon", "[daemon]") {
+    pgwarden::test::TempDir proc("proc");
+    proc.write("10/comm", "repmgrd\n");
+    proc.write("11/comm", "sleep\n");
+    proc.write("11/cmdline", std::string("/opt/bin/pgwardend\0-f\0x", 23));
+    proc.write("12/comm", "bash\n");
+    proc.write("12/cmdline", std::string("bash\0pgwardend\0", 15));
+    CHECK(process_is_daemon(10, proc.path()) == true);
+    CHECK(process_is_daemon(11, proc.path()) == true);
+    CHECK(process_is_daemon(12, proc.path()) == false);
+    proc.write("14/comm", "pgwardend-21904\n");  // a copy with a suffix, as the harness runs
+    CHECK(process_is_daemon(14, proc.path()) == true);
+    CHECK_FALSE(process_is_daemon(13, proc.path()).has_value());
+    CHECK(process_is_daemon(::getpid()) == false);
 }
 
 TEST_CASE("a stale PID file is replaced", "[daemon]") {

@@ -2,8 +2,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <stdexcept>
 #include <vector>
 
@@ -40,4 +44,34 @@ TEST_CASE("signals raised reach the handler on the loop, one after another", "[d
     CHECK(seen[1] == std::pair(SignalAction::stop, SIGTERM));
     watcher.cancel();
     io.run();
+}
+
+TEST_CASE("a SIGTERM during start-up waits for the hold to end, then stops the process",
+          "[daemon]") {
+    std::fflush(nullptr);
+    int pipe_fds[2];
+    REQUIRE(::pipe(pipe_fds) == 0);
+    const pid_t child = ::fork();
+    if (child == 0) {
+        ::close(pipe_fds[0]);
+        ::signal(SIGTERM, SIG_DFL);  // Catch's own handler must not report the child's end
+        {
+            pgwarden::daemon::StartupSignalHold hold;
+            ::kill(::getpid(), SIGTERM);
+            // Still alive: what start-up cleans up on its way out (the PID file) happens here.
+            const char alive = 'a';
+            (void)!::write(pipe_fds[1], &alive, 1);
+        }
+        ::_exit(0);  // not reached: the held SIGTERM arrives as the hold ends
+    }
+    ::close(pipe_fds[1]);
+    char seen = 0;
+    const auto n = ::read(pipe_fds[0], &seen, 1);
+    ::close(pipe_fds[0]);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    CHECK(n == 1);
+    CHECK(seen == 'a');
+    CHECK(WIFSIGNALED(status));
+    CHECK(WTERMSIG(status) == SIGTERM);
 }

@@ -31,10 +31,12 @@ TEST_CASE("every event placeholder expands as repmgr expands it", "[exec]") {
         {"%n", "2"},
         {"%e", "standby_register"},
         {"%s", "1"},
-        {"%t", "2026-11-23 16:24:44.211509+00"},
-        {"%d", "standby registration succeeded; upstream node ID is 1"},
+        // Bare, a value with a space or a ';' is one quoted word now, not words for the shell.
+        {"%t", "'2026-11-23 16:24:44.211509+00'"},
+        {"%d", "'standby registration succeeded; upstream node ID is 1'"},
         {"%p", "1"},
-        {"%c", "host=db1 dbname=repmgr"},
+        {"%c", "'host=db1 dbname=repmgr'"},
+        {"'%c'", "'host=db1 dbname=repmgr'"},
         {"%a", "node1"},
         {"100%%", "100%"},
         {"%x stays", "%x stays"},
@@ -47,7 +49,7 @@ TEST_CASE("every event placeholder expands as repmgr expands it", "[exec]") {
     const auto values = standby_register_event();
     for (const auto& c : cases) {
         INFO(c.command);
-        CHECK(expand_event_command(c.command, values) == c.expected);
+        CHECK(expand_event_command(c.command, values).command == c.expected);
     }
 }
 
@@ -56,26 +58,55 @@ TEST_CASE("a failed event expands %s to 0 and absent %p %c %a to nothing", "[exe
     values.node_id = 1;
     values.event = "primary_register";
     values.successful = false;
-    CHECK(expand_event_command("[%s|%p|%c|%a]", values) == "[0|||]");
+    CHECK(expand_event_command("[%s|%p|%c|%a]", values).command == "[0|||]");
 }
 
-TEST_CASE("double quotes in the details are escaped unless already escaped", "[exec]") {
-    CHECK(escape_double_quotes(R"(a "b" c)") == R"(a \"b\" c)");
-    CHECK(escape_double_quotes(R"("start)") == R"(\"start)");
-    CHECK(escape_double_quotes(R"(already \" done)") == R"(already \" done)");
+TEST_CASE("inside double quotes every character special there is backslash-escaped", "[exec]") {
     EventPlaceholders values;
     values.details = R"(say "hi")";
-    CHECK(expand_event_command(R"(echo "%d")", values) == R"(echo "say \"hi\"")");
+    CHECK(expand_event_command(R"(echo "%d")", values).command == R"(echo "say \"hi\"")");
+    // repmgr left an escaped quote alone, so the shell ate the backslash; now the script sees
+    // the details as they are.
+    values.details = R"(already \" $HOME `id`)";
+    CHECK(expand_event_command(R"(echo "%d")", values).command ==
+          R"(echo "already \\\" \$HOME \`id\`")");
+}
+
+TEST_CASE("every event value is offered as an environment variable too", "[exec]") {
+    const auto expanded = expand_event_command("true", standby_register_event());
+    const Environment expected{
+        {"PGWARDEN_NODE_ID", "2"},
+        {"PGWARDEN_EVENT", "standby_register"},
+        {"PGWARDEN_SUCCESSFUL", "1"},
+        {"PGWARDEN_TIMESTAMP", "2026-11-23 16:24:44.211509+00"},
+        {"PGWARDEN_DETAILS", "standby registration succeeded; upstream node ID is 1"},
+        {"PGWARDEN_OTHER_NODE_ID", "1"},
+        {"PGWARDEN_OTHER_CONNINFO", "host=db1 dbname=repmgr"},
+        {"PGWARDEN_OTHER_NODE_NAME", "node1"},
+    };
+    CHECK(expanded.environment == expected);
+    EventPlaceholders absent;
+    CHECK(expand_event_command("true", absent).environment.size() == 5);
 }
 
 TEST_CASE("follow_command expands only %n and %%", "[exec]") {
-    CHECK(expand_follow_command("pgwarden standby follow -W --upstream-node-id=%n", 3) ==
+    CHECK(expand_follow_command("pgwarden standby follow -W --upstream-node-id=%n", 3).command ==
           "pgwarden standby follow -W --upstream-node-id=3");
-    CHECK(expand_follow_command("%n %% %e %", 12) == "12 % %e %");
+    CHECK(expand_follow_command("%n %% %e %", 12).command == "12 % %e %");
+    CHECK(expand_follow_command("%n", 12).environment ==
+          Environment{{"PGWARDEN_UPSTREAM_NODE_ID", "12"}});
 }
 
 TEST_CASE("failover_validation_command placeholders", "[exec]") {
     ValidationPlaceholders values{2, "node2", 3, 2, 4};
-    CHECK(expand_validation_command("/v.sh %n %a %v %u %t %% %x", values) ==
+    CHECK(expand_validation_command("/v.sh %n %a %v %u %t %% %x", values).command ==
           "/v.sh 2 node2 3 2 4 % %x");
+    values.node_name = "n2; reboot";
+    CHECK(expand_validation_command("/v.sh %a", values).command == "/v.sh 'n2; reboot'");
+}
+
+TEST_CASE("child_nodes_disconnect_command expands %p to this node's id", "[exec]") {
+    const auto expanded = expand_child_disconnect_command("/d.sh %p %n", 4);
+    CHECK(expanded.command == "/d.sh 4 %n");
+    CHECK(expanded.environment == Environment{{"PGWARDEN_NODE_ID", "4"}});
 }

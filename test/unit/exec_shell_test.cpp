@@ -173,3 +173,19 @@ TEST_CASE("a finished command leaves no zombie", "[exec]") {
     REQUIRE(outcome.ok());
     CHECK(reaped(first_line_pid(outcome.output)));
 }
+
+TEST_CASE("a command does not inherit NOTIFY_SOCKET and gets the variables it is given", "[exec]") {
+    ::setenv("NOTIFY_SOCKET", "/run/systemd/notify", 1);
+    ::setenv("PGWARDEN_EVENT", "from the daemon", 1);
+    const auto outcome = run_shell("printf '%s|%s' \"${NOTIFY_SOCKET-unset}\" \"$PGWARDEN_EVENT\"",
+                                   5s, pgwarden::log::Level::info, {{"PGWARDEN_EVENT", "ours"}});
+    ::unsetenv("NOTIFY_SOCKET");
+    ::unsetenv("PGWARDEN_EVENT");
+    CHECK(outcome.output == "unset|ours");
+}
+
+TEST_CASE("the child environment drops NOTIFY_SOCKET and overridden names only", "[exec]") {
+    const char* parent[] = {"PATH=/bin", "NOTIFY_SOCKET=@x", "A=1", "AB=2", nullptr};
+    CHECK(child_environment(parent, {{"A", "3"}}) ==
+          std::vector<std::string>{"PATH=/bin", "AB=2", "A=3"});
+}

@@ -1,9 +1,11 @@
 // repmgr-shaped log lines: DETAIL and HINT lines, and passwords never written.
 #include "log/log.hpp"
+#include "exec/shell.hpp"
 #include "temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <fstream>
 
 #include <syslog.h>
@@ -36,4 +38,18 @@ TEST_CASE("log_facility names map to syslog facilities as repmgr's do", "[log]")
     CHECK_FALSE(log::syslog_facility("LOCAL8"));
     CHECK_FALSE(log::syslog_facility("STDERR"));
     CHECK_FALSE(log::syslog_facility(""));
+}
+
+TEST_CASE("a command the daemon runs does not inherit the log file", "[log]") {
+    test::TempDir dir("log");
+    const auto path = dir.path("daemon.log");
+    REQUIRE_FALSE(log::open_file(path));
+    // The fd of the glob's own directory is gone by the time readlink looks: ignore its error.
+    const auto outcome =
+        exec::run_shell("readlink /proc/$$/fd/*; true", std::chrono::seconds(5), log::Level::debug);
+    log::open_file("");
+    INFO(outcome.output);
+    CHECK(outcome.exit_code == 0);
+    CHECK(outcome.output.find("pipe:") != std::string::npos);  // stdout: the listing worked
+    CHECK(outcome.output.find(path) == std::string::npos);
 }

@@ -38,6 +38,17 @@ TEST_CASE("a password in a conninfo is masked wherever it appears", "[conninfo]"
         {"host=a user=b", "host=a user=b"},
         {"passwordless=yes", "passwordless=yes"},
         {"postgresql://node1:5432/db", "postgresql://node1:5432/db"},
+        // Unquoted key=value passwords run to the next space: '&' and '"' are theirs.
+        {"host=a password=se&cret user=b", "host=a password=******** user=b"},
+        {"host=a password=se\"cret user=b", "host=a password=******** user=b"},
+        {"host=a password=a\\ b user=c", "host=a password=******** user=c"},
+        {"could not connect to \"host=a password=x&y\": refused",
+         "could not connect to \"host=a password=********\": refused"},
+        // A repmgr.conf line quoted in an error doubles the quotes of the conninfo's value.
+        {"near \"conninfo='host=a password=''s e c''' x\"",
+         "near \"conninfo='host=a password=********' x\""},
+        {"password='' host=a", "password=******** host=a"},
+        {"postgresql://h/db?password=a\"b&user=c", "postgresql://h/db?password=********&user=c"},
     };
     for (const auto& c : cases) {
         INFO(c.input);
