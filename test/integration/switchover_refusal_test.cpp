@@ -93,7 +93,17 @@ TEST_CASE("a switchover command killed during the drain leaves the old primary t
     INFO(dc.daemon_log(1));
     CHECK(dc.wait_primary(1, 60s));
     CHECK(dc.cluster().is_in_recovery(2));
-    CHECK(dc.cluster().psql(1, "SELECT state FROM repmgr.pgwarden_switchover") == "aborted");
+    // Recorded once the start command has returned, which may be after the server answers.
+    CHECK(wait_until(
+        [&] {
+            try {
+                return dc.cluster().psql(1, "SELECT state FROM repmgr.pgwarden_switchover") ==
+                       "aborted";
+            } catch (const std::exception&) {
+                return false;
+            }
+        },
+        15s));
 }
 
 TEST_CASE(
