@@ -108,7 +108,8 @@ void DaemonLoop::on_standby(const failover::CheckUpstream& /*action*/) {
         [this, generation, upstream](const std::string& why) {
             if (generation == check_generation_ && standby_)
                 on_upstream_checked({false, why},
-                                    LocalCheck{true, standby_->paused(), {}, {}, {}, {}, {}}, upstream);
+                                    LocalCheck{true, standby_->paused(), {}, {}, {}, {}, {}},
+                                    upstream);
         });
 }
 

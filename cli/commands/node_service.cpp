@@ -1,6 +1,7 @@
 // `pgwarden node service`: start, stop, restart, reload or promote the local server with the
 // command repmgr 5.3 would run (service_*_command, else pg_ctl), as repmgr's own switchover runs
-// it on the demotion candidate through ssh. The commands themselves are in lib/config/server_action.cpp.
+// it on the demotion candidate through ssh. The commands themselves are in
+// lib/config/server_action.cpp.
 #include "../command_registry.hpp"
 #include "../register_support.hpp"
 #include "config/server_action.hpp"

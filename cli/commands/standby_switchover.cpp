@@ -372,6 +372,12 @@ int carry_out(const CliOptions& options, Sides& sides, pg::Connection& local,
 }
 
 int run_switchover(const CliOptions& options) {
+    // The drain is at least HAProxy's check interval and at most what a planned stop may wait.
+    if (options.drain_timeout && (*options.drain_timeout < 1 || *options.drain_timeout > 600)) {
+        log::error("--drain-timeout must be between 1 and 600 seconds, not {}",
+                   *options.drain_timeout);
+        return model::kErrBadConfig;
+    }
     Sides sides{standby::load_config(options), {}, {}, {}};
     const auto& config = sides.config;
     auto local = standby::try_connect(config.conninfo, Level::error);

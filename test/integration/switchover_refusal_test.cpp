@@ -25,6 +25,14 @@ void append_lines(const std::string& file, const std::vector<std::string>& lines
         out << line << "\n";
 }
 
+// node2's replay paused while node1 writes, `seconds` apart: its replication lag grows past them.
+void make_node2_lag(DaemonCluster& dc, const std::string& table, std::chrono::seconds seconds) {
+    dc.cluster().psql(2, "SELECT pg_wal_replay_pause()");
+    dc.cluster().psql(1, fmt::format("INSERT INTO {} VALUES (100)", table));
+    std::this_thread::sleep_for(seconds);
+    dc.cluster().psql(1, fmt::format("INSERT INTO {} VALUES (101)", table));
+}
+
 CommandResult switchover(const DaemonCluster& dc, int i) {
     return run_command({cli_bin(), "-f", dc.conf(i), "standby", "switchover"}, 120s, true);
 }
@@ -59,10 +67,7 @@ TEST_CASE(
     // The backlog allowed now; node2's replay paused while node1 writes: its lag grows.
     append_lines(dc.conf(2), {"archive_ready_warning=1000", "archive_ready_critical=2000",
                               "replication_lag_warning=1", "replication_lag_critical=2"});
-    cluster.psql(2, "SELECT pg_wal_replay_pause()");
-    cluster.psql(1, "INSERT INTO backlog VALUES (100)");
-    std::this_thread::sleep_for(3s);
-    cluster.psql(1, "INSERT INTO backlog VALUES (101)");
+    make_node2_lag(dc, "backlog", 3s);
     const auto lagging = switchover(dc, 2);
     INFO(lagging.err);
     CHECK(lagging.exit_code == 18);
@@ -116,10 +121,7 @@ TEST_CASE(
     append_lines(dc.conf(2), {"standby_reconnect_timeout=2", "node_rejoin_timeout=2"});
     cluster.psql(1, "CREATE TABLE behind (id int)");
     cluster.wait_caught_up(2, 1);
-    cluster.psql(2, "SELECT pg_wal_replay_pause()");
-    cluster.psql(1, "INSERT INTO behind VALUES (1)");
-    std::this_thread::sleep_for(3s);
-    cluster.psql(1, "INSERT INTO behind VALUES (2)");
+    make_node2_lag(dc, "behind", 3s);
     const auto refused = switchover(dc, 2);
     INFO(refused.err);
     CHECK(refused.exit_code == 18);

@@ -130,6 +130,12 @@ TEST_CASE("standby switchover refuses on the primary and checks everything in --
     CHECK(on_primary.err.find("switchover must be executed from the standby node to be promoted") !=
           std::string::npos);
 
+    const auto bad_drain = run_command(
+        {cli_bin(), "-f", dc.conf(2), "standby", "switchover", "--drain-timeout=0"}, 60s, true);
+    CHECK(bad_drain.exit_code == 1);
+    CHECK(bad_drain.err.find("--drain-timeout must be between 1 and 600 seconds, not 0") !=
+          std::string::npos);
+
     const auto dry =
         run_command({cli_bin(), "-f", dc.conf(2), "standby", "switchover", "--dry-run"}, 60s, true);
     INFO(dry.err);

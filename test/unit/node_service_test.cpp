@@ -1,7 +1,7 @@
 // node service's commands (repmgr's get_server_action) and the switchover's optformat answers
 // (--is-shutdown-cleanly, --archive-ready --optformat), without a server.
-#include "node_remote_checks.hpp"
 #include "config/server_action.hpp"
+#include "node_remote_checks.hpp"
 
 #include <catch2/catch.hpp>
 
