@@ -3,10 +3,13 @@
 #include "config/config_error.hpp"
 #include "config/pgwarden_ini.hpp"
 #include "lease/lease_file.hpp"
+#include "text/parse_number.hpp"
 
 #include <fmt/format.h>
 #include <boost/program_options.hpp>
 
+#include <cctype>
+#include <cstdint>
 #include <filesystem>
 
 namespace pgwarden::daemon {
@@ -24,7 +27,11 @@ po::options_description daemon_section() {
         ("fence-action", po::value<std::string>()->default_value("read-only"), "")
         ("fence-timeout", po::value<int>()->default_value(10), "")
         ("fence-margin", po::value<int>()->default_value(6), "")
-        ("lease-directory", po::value<std::string>()->default_value(lease::kDefaultLeaseDirectory), "");
+        ("lease-directory", po::value<std::string>()->default_value(lease::kDefaultLeaseDirectory), "")
+        ("synchronous-mode", po::value<std::string>()->default_value("off"), "")
+        ("synchronous-node-count", po::value<int>()->default_value(1), "")
+        ("synchronous-standby-timeout", po::value<int>()->default_value(10), "")
+        ("maximum-lag-on-failover", po::value<std::string>()->default_value(""), "");
     // clang-format on
     return desc;
 }
@@ -38,14 +45,65 @@ po::options_description daemon_section() {
     throw config::ConfigError(found->second.file, found->second.line, reason);
 }
 
+int bounded(const po::variables_map& vm, const config::IniSection& section, const std::string& path,
+            const char* key, int min, int max, const char* unit) {
+    const int value = vm[key].as<int>();
+    if (value < min || value > max)
+        refuse(section, path, key,
+               fmt::format("{} must be between {} and {}{}, not {}", key, min, max, unit, value));
+    return value;
+}
+
 int seconds(const po::variables_map& vm, const config::IniSection& section, const std::string& path,
             const char* key, int min) {
-    const int value = vm[key].as<int>();
-    if (value < min || value > kMaxFenceSeconds)
-        refuse(section, path, key,
-               fmt::format("{} must be between {} and {} seconds, not {}", key, min,
-                           kMaxFenceSeconds, value));
-    return value;
+    return bounded(vm, section, path, key, min, kMaxFenceSeconds, " seconds");
+}
+
+// Patroni's notation: a byte count, optionally with kB, MB or GB (1024-based, as PostgreSQL).
+std::optional<std::uint64_t> parse_byte_count(const std::string& text) {
+    std::size_t digits = 0;
+    while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits])))
+        ++digits;
+    const auto number = text::parse_number<std::uint64_t>(std::string_view(text).substr(0, digits));
+    if (!number)
+        return std::nullopt;
+    const auto unit = text.substr(digits);
+    std::uint64_t factor = 1;
+    if (unit == "kB")
+        factor = 1024;
+    else if (unit == "MB")
+        factor = 1024 * 1024;
+    else if (unit == "GB")
+        factor = 1024 * 1024 * 1024;
+    else if (!unit.empty())
+        return std::nullopt;
+    if (*number > UINT64_MAX / factor)
+        return std::nullopt;
+    return *number * factor;
+}
+
+failover::SyncSettings sync_settings(const po::variables_map& vm, const config::IniSection& section,
+                                     const std::string& path) {
+    failover::SyncSettings sync;
+    const auto mode_text = vm["synchronous-mode"].as<std::string>();
+    const auto mode = failover::parse_sync_mode(mode_text);
+    if (!mode)
+        refuse(section, path, "synchronous-mode",
+               fmt::format("invalid synchronous-mode \"{}\": use off, on or strict", mode_text));
+    sync.mode = *mode;
+    sync.node_count = bounded(vm, section, path, "synchronous-node-count", 1, 64, "");
+    sync.standby_timeout =
+        std::chrono::seconds(seconds(vm, section, path, "synchronous-standby-timeout", 1));
+    const auto lag_text = vm["maximum-lag-on-failover"].as<std::string>();
+    if (!lag_text.empty()) {
+        sync.maximum_lag_on_failover = parse_byte_count(lag_text);
+        if (!sync.maximum_lag_on_failover)
+            refuse(section, path, "maximum-lag-on-failover",
+                   fmt::format("invalid maximum-lag-on-failover \"{}\": a byte count, "
+                               "optionally with kB, MB or GB",
+                               lag_text));
+    }
+    return sync;
 }
 
 }  // namespace
@@ -79,6 +137,7 @@ FencingSettings load_fencing_settings(const std::optional<std::string>& ini_path
     settings.lease_directory = vm["lease-directory"].as<std::string>();
     if (settings.lease_directory.empty() || settings.lease_directory.front() != '/')
         refuse(section, path, "lease-directory", "lease-directory must be an absolute path");
+    settings.sync = sync_settings(vm, section, path);
     return settings;
 }
 

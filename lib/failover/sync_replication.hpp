@@ -1,0 +1,119 @@
+// Synchronous replication as the election needs it: PostgreSQL's synchronous_standby_names read
+// as the server reads it, what the primary's pg_stat_replication showed the last time a daemon
+// saw it, and the rule that keeps every commit the primary acknowledged: the lowest WAL position
+// a promotion candidate must have reached. Pure: the daemon gathers, this file decides.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pgwarden::failover {
+
+// pgwarden.ini [daemon]: Patroni's synchronous_mode and maximum_lag_on_failover.
+enum class SyncMode {
+    off,     // synchronous_standby_names is the operator's (the election still respects it)
+    on,      // the primary's daemon names the healthy standbys, and drops a failed one
+    strict,  // as on, but never empties the list: writes wait rather than go unprotected
+};
+std::optional<SyncMode> parse_sync_mode(std::string_view text);
+std::string_view sync_mode_name(SyncMode mode);
+
+struct SyncSettings {
+    SyncMode mode = SyncMode::off;
+    int node_count = 1;  // synchronous-node-count: standbys the primary waits for
+    // How long a synchronous standby may be gone before a non-strict primary stops waiting for it.
+    std::chrono::seconds standby_timeout{10};
+    // Off unless set, as repmgr has no such limit.
+    std::optional<std::uint64_t> maximum_lag_on_failover;
+};
+
+// synchronous_standby_names, parsed: "FIRST k (a, b)", "k (a, b)" and "a, b" (FIRST 1) wait for
+// the first k connected listed standbys by list order; "ANY k (a, b)" for any k of them.
+enum class SyncMethod { none, first, any };
+struct SyncStandbyNames {
+    SyncMethod method = SyncMethod::none;
+    int count = 0;                   // k
+    std::vector<std::string> names;  // as written, quotes removed; "*" matches every standby
+};
+// Nothing (and `error`) for text PostgreSQL would refuse; an empty text is SyncMethod::none.
+std::optional<SyncStandbyNames> parse_sync_standby_names(std::string_view text,
+                                                         std::string* error = nullptr);
+// Whether `application_name` matches an entry of the list, as PostgreSQL matches it
+// (case-insensitively, "*" matching all).
+bool names_standby(const SyncStandbyNames& names, std::string_view application_name);
+// "FIRST 1 (node2, node3)": the parsed form written back in PostgreSQL's syntax.
+std::string format_sync_standby_names(const SyncStandbyNames& names);
+
+// One walsender in the primary's pg_stat_replication.
+struct StandbySeen {
+    std::string application_name;
+    std::string sync_state;  // "sync", "quorum", "potential" or "async"
+    std::optional<std::uint64_t> flush_lsn;
+};
+
+// What a daemon last saw of the primary's synchronous replication.
+struct SyncSnapshot {
+    int primary_node_id = 0;
+    std::string standby_names;  // synchronous_standby_names as the primary showed it
+    std::string synchronous_commit;
+    std::uint64_t primary_lsn = 0;  // pg_current_wal_lsn() at that moment
+    std::vector<StandbySeen> standbys;
+    // When: wall-clock seconds for people, and this boot's CLOCK_MONOTONIC (as in the lease)
+    // for the probe, which answers /sync only from a fresh snapshot.
+    std::int64_t seen_unix = 0;
+    std::string boot_id;
+    std::int64_t seen_ms = 0;
+};
+
+// The sync_state the snapshot shows for `application_name`; nothing when it was not streaming.
+std::optional<std::string> sync_state_of(const SyncSnapshot& snapshot,
+                                         std::string_view application_name);
+
+// Whether the primary waits for any standby at all. synchronous_commit = local or off as the
+// default does not count: a session may still ask for on, so the list is what matters.
+bool waits_for_standbys(const SyncSnapshot& snapshot);
+
+// One promotion candidate (or any other standby) as the election saw it.
+struct SyncCandidate {
+    std::string node_name;  // repmgr's application_name in primary_conninfo
+    bool visible = false;
+    std::optional<std::uint64_t> lsn;
+};
+
+// The lowest WAL position at which a candidate surely holds every commit the primary
+// acknowledged, or nothing when no visible node can be shown to hold them.
+struct SafePosition {
+    std::optional<std::uint64_t> lsn;  // nothing: no candidate is safe
+    bool applies = false;              // false: no rule from synchronous replication
+    std::string reason;                // one sentence for the log and service status
+};
+
+// FIRST k: every synchronous standby of the snapshot held every acknowledged commit, so the
+// lowest visible one's position is enough; none visible: nobody is safe.
+// ANY k of n: a commit is on at least k of the n listed standbys, so n - k + 1 of them must be
+// visible, and the most advanced of those sets the position.
+SafePosition safe_promotion_position(const SyncSnapshot& snapshot, std::string_view primary_name,
+                                     const std::vector<SyncCandidate>& standbys);
+
+// Patroni's maximum_lag_on_failover: a candidate further than `max_lag_bytes` behind the last
+// position the primary was seen at is not promoted. Nothing when the rule does not apply.
+std::optional<std::uint64_t> lag_limit_position(const SyncSnapshot& snapshot,
+                                                std::optional<std::uint64_t> max_lag_bytes);
+
+// What a daemon keeps on disk beside its lease: the last snapshot (so a restarted daemon still
+// knows it, and the probe and service status can show it) and why its last election promoted
+// nobody, when it did not.
+struct ReplicationRecord {
+    std::optional<SyncSnapshot> snapshot;
+    std::string election_refusal;
+};
+// "key=value" lines, one "standby=state,flush_lsn,name" line per walsender.
+std::string format_replication_record(const ReplicationRecord& record);
+std::optional<ReplicationRecord> parse_replication_record(std::string_view text,
+                                                          std::string* error);
+
+}  // namespace pgwarden::failover
