@@ -1,5 +1,7 @@
 #include "failover/election.hpp"
 
+#include "model/lsn.hpp"
+
 #include <fmt/format.h>
 
 namespace pgwarden::failover {
@@ -18,6 +20,54 @@ ElectionOutcome finish(ElectionOutcome outcome, Verdict verdict, int winner, std
     outcome.winner_node_id = winner;
     outcome.reasons.push_back(std::move(reason));
     return outcome;
+}
+
+// The lowest WAL position a candidate must have reached: synchronous replication's safe position
+// and maximum_lag_on_failover's limit, whichever is higher.
+struct PromotionFloor {
+    bool nobody_safe = false;  // synchronous replication applies and no node is known safe
+    std::optional<std::uint64_t> sync_lsn;
+    std::optional<std::uint64_t> lag_lsn;
+    std::string sync_reason;
+};
+
+PromotionFloor promotion_floor(const ElectionInput& input) {
+    PromotionFloor floor;
+    if (!input.sync)
+        return floor;
+    // The electing node is always visible to itself.
+    std::vector<SyncCandidate> standbys{{input.self.node_name, true, input.self.lsn}};
+    for (const auto& node : input.siblings)
+        if (!node.witness && node.in_recovery)
+            standbys.push_back({node.node_name, node.visible, node.lsn});
+    const auto safe = safe_promotion_position(*input.sync, input.primary_name, standbys);
+    if (safe.applies) {
+        floor.nobody_safe = !safe.lsn;
+        floor.sync_lsn = safe.lsn;
+        floor.sync_reason = safe.reason;
+    }
+    floor.lag_lsn = lag_limit_position(*input.sync, input.maximum_lag_bytes);
+    return floor;
+}
+
+// Why `node` may not be promoted under the floor; nothing when it may.
+std::optional<std::string> below_floor(const NodeView& node, const PromotionFloor& floor,
+                                       const ElectionInput& input) {
+    if (floor.nobody_safe)
+        return fmt::format("node {} is not promoted: {}", describe(node), floor.sync_reason);
+    if (floor.sync_lsn && lsn_of(node) < *floor.sync_lsn)
+        return fmt::format(
+            "node {} (LSN {}) is not promoted: it may lack a commit the primary "
+            "acknowledged ({})",
+            describe(node), model::format_lsn(model::Lsn(lsn_of(node))), floor.sync_reason);
+    if (floor.lag_lsn && lsn_of(node) < *floor.lag_lsn)
+        return fmt::format(
+            "node {} (LSN {}) is not promoted: it is {} bytes behind the "
+            "primary's last seen LSN {}, more than maximum-lag-on-failover ({})",
+            describe(node), model::format_lsn(model::Lsn(lsn_of(node))),
+            input.sync->primary_lsn - lsn_of(node),
+            model::format_lsn(model::Lsn(input.sync->primary_lsn)), *input.maximum_lag_bytes);
+    return std::nullopt;
 }
 
 }  // namespace
@@ -51,7 +101,19 @@ ElectionOutcome decide_election(const ElectionInput& input) {
         return finish(outcome, Verdict::not_candidate, 0,
                       "failover is set to \"manual\": this node is not a promotion candidate");
 
-    const bool self_eligible = self.priority > 0 && self.location == input.primary_location;
+    const PromotionFloor floor = promotion_floor(input);
+    // Refused for the data it may lack: said once per node, kept for service status.
+    auto refused = [&](const NodeView& node) {
+        const auto why = below_floor(node, floor, input);
+        if (why) {
+            outcome.reasons.push_back(*why);
+            outcome.refusals.push_back(*why);
+        }
+        return why.has_value();
+    };
+    bool self_eligible = self.priority > 0 && self.location == input.primary_location;
+    if (self_eligible && refused(self))
+        self_eligible = false;
     if (input.siblings.empty()) {
         if (self.location != input.primary_location)
             return finish(outcome, Verdict::cancelled, 0,
@@ -61,6 +123,9 @@ ElectionOutcome decide_election(const ElectionInput& input) {
         if (self.priority <= 0)
             return finish(outcome, Verdict::lost, 0,
                           "this node has priority 0 and can never be promoted");
+        if (!self_eligible)
+            return finish(outcome, Verdict::cancelled, 0,
+                          "no other nodes, and this node may not be promoted");
         // repmgr's behaviour: a lone standby wins. Without a witness a partition looks the same
         // as a dead primary, so the reason says so.
         return finish(outcome, Verdict::won, self.node_id,
@@ -102,7 +167,7 @@ ElectionOutcome decide_election(const ElectionInput& input) {
                 "node {} has no failover daemon running: not a candidate", describe(node)));
             continue;
         }
-        if (node.priority <= 0 || node.location != input.primary_location)
+        if (node.priority <= 0 || node.location != input.primary_location || refused(node))
             continue;
         if (candidate == nullptr || better_candidate(node, *candidate)) {
             if (candidate != nullptr)
@@ -139,7 +204,11 @@ ElectionOutcome decide_election(const ElectionInput& input) {
                       fmt::format("only {} of {} nodes are visible: no majority",
                                   outcome.visible_nodes, outcome.total_nodes));
     if (candidate == nullptr)
-        return finish(outcome, Verdict::cancelled, 0, "no visible node can be promoted");
+        return finish(outcome, Verdict::cancelled, 0,
+                      outcome.refusals.empty()
+                          ? std::string("no visible node can be promoted")
+                          : std::string("no visible node can be promoted without the risk of "
+                                        "losing a commit the primary acknowledged"));
     if (candidate == &self)
         return finish(outcome, Verdict::won, self.node_id,
                       fmt::format("this node is the best candidate ({} of {} nodes visible)",

@@ -3,6 +3,8 @@
 // No libpq, no Asio: the daemon gathers the views, this file decides.
 #pragma once
 
+#include "failover/sync_replication.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -40,6 +42,12 @@ struct ElectionInput {
     // Fencing: a visible sibling that reached the primary less than this long ago may have kept
     // its lease alive (it may be the majority that confirmed it): no election until it is older.
     std::optional<int> fence_guard_secs;
+    // Synchronous replication: what this daemon last saw of the failed primary's (nothing when it
+    // never saw it), and the primary's node_name (never counted as one of its own standbys).
+    std::optional<SyncSnapshot> sync;
+    std::string primary_name;
+    // pgwarden.ini maximum-lag-on-failover, measured from the snapshot's primary_lsn.
+    std::optional<std::uint64_t> maximum_lag_bytes;
 };
 
 enum class Verdict {
@@ -57,6 +65,9 @@ struct ElectionOutcome {
     int total_nodes = 0;     // self, siblings and witness (the failed primary excluded)
     // Operator-readable reasons, in order, one log line each ("node2 (ID: 2) is ahead ...").
     std::vector<std::string> reasons;
+    // Candidates not promoted because they may lack an acknowledged commit or lag too far, and
+    // the rule that refused them, one line each; empty when no such rule refused anyone.
+    std::vector<std::string> refusals;
 };
 
 ElectionOutcome decide_election(const ElectionInput& input);
