@@ -5,6 +5,7 @@
 #include "exec/shell.hpp"
 #include "failover/settings.hpp"
 #include "lease/lease_file.hpp"
+#include "lease/replication_file.hpp"
 #include "text/keepalives.hpp"
 
 #include <unistd.h>
@@ -113,8 +114,11 @@ DaemonLoop::DaemonLoop(asio::io_context& io, config::RepmgrConfig config, const 
       status_timer_(io),
       upstream_watch_(io),
       lease_path_(lease::lease_path(hooks_.fencing.lease_directory, node.self.node_id)),
-      boot_id_(lease::boot_id()) {
+      boot_id_(lease::boot_id()),
+      replication_path_(
+          lease::replication_record_path(hooks_.fencing.lease_directory, node.self.node_id)) {
     self_.upstream_node_id = node.monitored_upstream_id;
+    load_replication_record();
 }
 
 DaemonLoop::~DaemonLoop() {

@@ -145,6 +145,15 @@ class DaemonLoop {
     void on_primary(const failover::RecordEvent& action) { on_record(action); }
     void on_primary(const failover::GiveUp& action) { on_give_up(action); }
 
+    // --- synchronous replication's record beside the lease: sync_record.cpp ---
+    void load_replication_record();
+    void note_sync_seen(failover::SyncSnapshot snapshot);
+    // Why the election promoted nobody, kept for service status; cleared by any other outcome.
+    void note_election_outcome(const failover::ElectionOutcome& outcome);
+    void save_replication_record();
+    // The last snapshot when it is `primary_id`'s: a snapshot of an earlier primary says nothing.
+    std::optional<failover::SyncSnapshot> sync_snapshot_of(int primary_id) const;
+
     // --- both: daemon_loop.cpp ---
     void on_record(const failover::RecordEvent& action);
     void on_explain(const failover::Explain& action);
@@ -219,6 +228,9 @@ class DaemonLoop {
     std::string lease_path_;
     std::string boot_id_;
     bool lease_write_failed_ = false;  // said once, not every interval
+    failover::ReplicationRecord replication_;
+    std::string replication_path_;
+    bool replication_write_failed_ = false;
     failover::TimePoint upstream_settled_at_{};
     bool stopping_ = false;
     int exit_code_ = 0;

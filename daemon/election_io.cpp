@@ -95,7 +95,7 @@ ElectionRun follow_the_primary(const config::RepmgrConfig& config,
 
 ElectionRun run_election(const config::RepmgrConfig& config, const cluster::NodeRecord& self,
                          const cluster::NodeRecord& failed_upstream,
-                         std::optional<std::chrono::seconds> fence_guard) {
+                         std::optional<std::chrono::seconds> fence_guard, const SyncFacts& sync) {
     if (failover::failover_path(failed_upstream) == failover::FailoverPath::follow_primary)
         return follow_the_primary(config, failed_upstream);
     const auto nodes = load_nodes_locally(config);
@@ -112,6 +112,9 @@ ElectionRun run_election(const config::RepmgrConfig& config, const cluster::Node
     if (fence_guard)
         input.fence_guard_secs = static_cast<int>(fence_guard->count());
     input.self = failover::view_of(own);
+    input.sync = sync.snapshot;
+    input.primary_name = failed_upstream.node_name;
+    input.maximum_lag_bytes = sync.maximum_lag_bytes;
     // Held until the election is decided: the LSNs compared below cannot move meanwhile.
     const WalReceiverFreeze frozen(config, siblings);
     {
@@ -120,6 +123,16 @@ ElectionRun run_election(const config::RepmgrConfig& config, const cluster::Node
             return cancelled("the local node cannot be queried");
         if (const auto why = failover::why_self_cannot_stand(input.self))
             return cancelled(*why);
+        if (!input.sync) {
+            try {
+                input.local_standby_names =
+                    local->exec("SELECT pg_catalog.current_setting('synchronous_standby_names')")
+                        .value(0, 0);
+            } catch (const pg::PgError& e) {
+                return cancelled(
+                    fmt::format("unable to read synchronous_standby_names: {}", e.what()));
+            }
+        }
     }
     input.self.daemon_running = true;
     input.siblings = exec::in_parallel(

@@ -28,13 +28,20 @@ struct ElectionRun {
     std::shared_ptr<ElectionLocks> locks;  // held when outcome.verdict == won
 };
 
+// What the election knows of the failed primary's synchronous replication (daemon memory), and
+// pgwarden.ini's maximum-lag-on-failover.
+struct SyncFacts {
+    std::optional<failover::SyncSnapshot> snapshot;  // nothing: never seen for this primary
+    std::optional<std::uint64_t> maximum_lag_bytes;
+};
+
 // Gathers self and siblings (in parallel), decides, and for a win takes the election lock and
 // runs failover_validation_command. `failed_upstream` is the node that stopped answering.
 // `fence_guard`: with fencing on, the old primary's lease plus the balancer's margin (no sibling
 // may have reached the primary within it); nothing without fencing.
 ElectionRun run_election(const config::RepmgrConfig& config, const cluster::NodeRecord& self,
                          const cluster::NodeRecord& failed_upstream,
-                         std::optional<std::chrono::seconds> fence_guard);
+                         std::optional<std::chrono::seconds> fence_guard, const SyncFacts& sync);
 
 // The election lock alone: session advisory locks on `voters` (self included), lowest node_id
 // first, stopping at the first one another candidate holds; under them, any voter found already

@@ -8,6 +8,7 @@
 #include "cluster/daemon_state_store.hpp"
 #include "cluster/node_write.hpp"
 #include "cluster/switchover_queries.hpp"
+#include "cluster/sync_queries.hpp"
 #include "exec/placeholders.hpp"
 #include "exec/shell.hpp"
 #include "log/log.hpp"
@@ -335,7 +336,20 @@ LocalCheck after_upstream_seen(const config::RepmgrConfig& config, const cluster
     } catch (const pg::PgError& e) {
         log::warning("unable to publish the upstream's last contact: {}", e.what());
     }
-    if (!config.monitoring_history || upstream.type != model::NodeType::primary)
+    if (upstream.type != model::NodeType::primary)
+        return check;
+    // What the election will need should the primary fail: its synchronous standbys now.
+    try {
+        if (!primary)
+            primary = open(upstream.conninfo, config);
+        if (primary) {
+            check.sync_seen = cluster::read_sync_snapshot(*primary);
+            check.sync_seen->primary_node_id = upstream.node_id;
+        }
+    } catch (const pg::PgError& e) {
+        log::warning("unable to read the primary's synchronous replication: {}", e.what());
+    }
+    if (!config.monitoring_history)
         return check;
     try {
         const auto standby = cluster::replay_position(*local);

@@ -7,6 +7,7 @@
 #include "cluster/events.hpp"
 #include "cluster/node_record.hpp"
 #include "config/repmgr_config.hpp"
+#include "failover/sync_replication.hpp"
 #include "pg/connection.hpp"
 
 #include <optional>
@@ -61,6 +62,8 @@ struct LocalCheck {
     std::optional<bool> in_recovery;
     // When it was promoted: the old primary that handed over to it in a switchover, if any.
     std::optional<int> handed_over_by;
+    // The upstream primary's synchronous replication as seen now (times left for the loop).
+    std::optional<failover::SyncSnapshot> sync_seen;
 };
 
 // After a successful upstream check: the local node's recovery state, "upstream seen" published

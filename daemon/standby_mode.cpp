@@ -108,7 +108,7 @@ void DaemonLoop::on_standby(const failover::CheckUpstream& /*action*/) {
         [this, generation, upstream](const std::string& why) {
             if (generation == check_generation_ && standby_)
                 on_upstream_checked({false, why},
-                                    LocalCheck{true, standby_->paused(), {}, {}, {}, {}, {}},
+                                    LocalCheck{true, standby_->paused(), {}, {}, {}, {}, {}, {}},
                                     upstream);
         });
 }
@@ -116,6 +116,8 @@ void DaemonLoop::on_standby(const failover::CheckUpstream& /*action*/) {
 void DaemonLoop::on_upstream_checked(const CheckResult& check, const LocalCheck& local,
                                      const cluster::NodeRecord& upstream) {
     standby_->set_paused(local.paused);
+    if (local.sync_seen)
+        note_sync_seen(*local.sync_seen);
     if (local.record_has_upstream) {
         record_has_upstream_ = *local.record_has_upstream;
         standby_->set_record_has_upstream(record_has_upstream_);
@@ -187,17 +189,23 @@ void DaemonLoop::on_standby(const failover::RunElection& /*action*/) {
         hooks_.fencing.fence.action == failover::FenceAction::off
             ? std::nullopt
             : std::optional<std::chrono::seconds>(failover::promotion_guard(hooks_.fencing.fence));
+    const SyncFacts sync{sync_snapshot_of(upstream.node_id),
+                         hooks_.fencing.sync.maximum_lag_on_failover};
     log::notice("upstream node {} is gone: starting the election", model::describe(upstream));
     // A win is evidence of standing from no earlier than this: the first lease counts from here.
     const auto started = failover::Clock::now();
     background(
         "the election",
-        [config, self, upstream, fence_guard] {
-            return run_election(config, self, upstream, fence_guard);
+        [config, self, upstream, fence_guard, sync] {
+            return run_election(config, self, upstream, fence_guard, sync);
         },
         [this, started](ElectionRun run) {
             for (const auto& reason : run.outcome.reasons)
                 log::info("election: {}", reason);
+            // A candidate refused for the data it may lack is worth more than an info line.
+            for (const auto& refusal : run.outcome.refusals)
+                log::warning("election: {}", refusal);
+            note_election_outcome(run.outcome);
             if (run.outcome.verdict == failover::Verdict::won)
                 election_won_at_ = started;
             election_locks_ = std::move(run.locks);

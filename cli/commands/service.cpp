@@ -9,16 +9,19 @@
 #include "../command_registry.hpp"
 #include "../fencing_status.hpp"
 #include "../register_support.hpp"
+#include "../sync_status.hpp"
 #include "model/exit_codes.hpp"
 
 #include "cluster/connect.hpp"
 #include "cluster/daemon_state_store.hpp"
 #include "config/pgwarden_ini.hpp"
 #include "lease/lease_file.hpp"
+#include "lease/replication_file.hpp"
 #include "log/log.hpp"
 #include "text/conninfo.hpp"
 
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 
 namespace pgwarden::cli {
@@ -75,11 +78,28 @@ std::optional<FencingView> look_at_fencing(const CliOptions& options, int node_i
     return view;
 }
 
+// The replication record pgwardend keeps beside the lease ([daemon] lease-directory).
+SyncStatusView look_at_sync(const FencingView& fencing) {
+    SyncStatusView view;
+    view.node_id = fencing.node_id;
+    const auto directory = fencing.lease_path.substr(0, fencing.lease_path.rfind('/'));
+    view.path = lease::replication_record_path(directory, fencing.node_id);
+    const auto look = lease::look_at_replication_record(view.path);
+    view.file_exists = look.file_exists;
+    view.record = look.record;
+    view.read_error = look.read_error;
+    view.now_unix = static_cast<std::int64_t>(std::time(nullptr));
+    return view;
+}
+
 void emit_fencing_status(const CliOptions& options) {
     const auto config = reg::load_config(options);
     try {
         if (const auto view = look_at_fencing(options, config.node_id)) {
-            std::fputs(("\n" + format_fencing_status(*view)).c_str(), stdout);
+            std::string out = "\n" + format_fencing_status(*view);
+            if (const auto sync = format_sync_status(look_at_sync(*view)))
+                out += *sync;
+            std::fputs(out.c_str(), stdout);
             std::fflush(stdout);
         }
     } catch (const config::ConfigError& e) {
@@ -200,7 +220,9 @@ constexpr const char* kStatusHelp =
     "    --ini FILE   pgwarden.ini (default /etc/pgwarden/pgwarden.ini, if present)\n\n"
     "Where pgwarden's fencing is in use (a pgwarden.ini, or a lease file of pgwardend's), the\n"
     "table is followed by this node's lease ([daemon] lease-directory) and what pgwarden-probe\n"
-    "answers on /primary from it ([probe] fencing and lease-directory); not with --csv.\n";
+    "answers on /primary from it ([probe] fencing and lease-directory), then the primary's\n"
+    "synchronous standbys as this node's pgwardend last saw them, and why its last election\n"
+    "promoted nobody, if it did not; not with --csv.\n";
 
 constexpr const char* kPauseHelp =
     "pgwarden service pause|unpause: tell the failover daemon on every node to stop (or resume)\n"

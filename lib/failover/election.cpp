@@ -33,8 +33,19 @@ struct PromotionFloor {
 
 PromotionFloor promotion_floor(const ElectionInput& input) {
     PromotionFloor floor;
-    if (!input.sync)
+    if (!input.sync) {
+        SyncSnapshot local;
+        local.standby_names = input.local_standby_names;
+        if (waits_for_standbys(local)) {
+            floor.nobody_safe = true;
+            floor.sync_reason = fmt::format(
+                "this daemon never saw the primary's synchronous standbys, and this node's "
+                "synchronous_standby_names is \"{}\": no node is known to hold every "
+                "acknowledged commit (compare the nodes' LSNs and promote by hand)",
+                input.local_standby_names);
+        }
         return floor;
+    }
     // The electing node is always visible to itself.
     std::vector<SyncCandidate> standbys{{input.self.node_name, true, input.self.lsn}};
     for (const auto& node : input.siblings)
@@ -102,6 +113,10 @@ ElectionOutcome decide_election(const ElectionInput& input) {
                       "failover is set to \"manual\": this node is not a promotion candidate");
 
     const PromotionFloor floor = promotion_floor(input);
+    if (!input.sync && input.maximum_lag_bytes)
+        outcome.reasons.push_back(
+            "maximum-lag-on-failover is not applied: this daemon never saw the primary's WAL "
+            "position");
     // Refused for the data it may lack: said once per node, kept for service status.
     auto refused = [&](const NodeView& node) {
         const auto why = below_floor(node, floor, input);

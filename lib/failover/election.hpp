@@ -46,6 +46,9 @@ struct ElectionInput {
     // never saw it), and the primary's node_name (never counted as one of its own standbys).
     std::optional<SyncSnapshot> sync;
     std::string primary_name;
+    // Without a snapshot: this node's own synchronous_standby_names (a clone's copy of the
+    // primary's). When it names standbys, nobody is known to hold every acknowledged commit.
+    std::string local_standby_names;
     // pgwarden.ini maximum-lag-on-failover, measured from the snapshot's primary_lsn.
     std::optional<std::uint64_t> maximum_lag_bytes;
 };

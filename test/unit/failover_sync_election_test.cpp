@@ -257,3 +257,20 @@ TEST_CASE("the replication record survives the disk, forged lines included", "[f
     REQUIRE(empty);
     CHECK_FALSE(empty->snapshot);
 }
+
+TEST_CASE("a daemon that never saw the primary promotes nobody when its own server names "
+          "synchronous standbys",
+          "[failover][sync]") {
+    auto input = election_of("", {{3, 900, true, "async"}, {2, 850, true, "async"}});
+    input.sync.reset();
+    input.local_standby_names = "FIRST 1 (node2, node3)";
+    auto outcome = decide_election(input);
+    CHECK(outcome.verdict == Verdict::cancelled);
+    REQUIRE_FALSE(outcome.refusals.empty());
+    CHECK(outcome.refusals[0].find("never saw") != std::string::npos);
+
+    input.local_standby_names = "";
+    outcome = decide_election(input);
+    CHECK(outcome.verdict == Verdict::won);
+    CHECK(outcome.refusals.empty());
+}

@@ -1,0 +1,179 @@
+// Synchronous replication in pgwardend's election, on real four-node PostgreSQL 15 clusters: the
+// primary fails together with the standbys that hold its last acknowledged commits, and no other
+// standby is promoted until one of those is back; then every acknowledged row is on the new
+// primary.
+#include "daemon_cluster.hpp"
+#include "repmgr_conf.hpp"
+#include "run_command.hpp"
+#include "wait.hpp"
+
+#include "lease/replication_file.hpp"
+
+#include <fmt/format.h>
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace std::chrono_literals;
+using pgwarden::test::DaemonCluster;
+using pgwarden::test::DaemonClusterOptions;
+
+namespace {
+
+constexpr int kAcknowledgedRows = 20;
+// Room for the reconnect attempts (3 x 1 s), the fence guard (4 s) and a rerun or two.
+constexpr auto kRefusalTimeout = 40s;
+// How long the refused standbys are watched for a promotion that must not happen: two more
+// election reruns (election_rerun_interval=2) after the first refusal.
+constexpr auto kNoPromotionWatch = 6s;
+constexpr auto kFailoverTimeout = 60s;
+
+DaemonClusterOptions four_nodes() {
+    DaemonClusterOptions options;
+    options.nodes = 4;
+    options.extra_conf = [](int) { return std::vector<std::string>{"election_rerun_interval=2"}; };
+    return options;
+}
+
+std::string replication_record(DaemonCluster& dc, int i) {
+    return fmt::format("{}/replication-{}", dc.cluster().node(i).node_dir, i);
+}
+
+// Node i's pgwardend recorded the primary showing `standby` with `state`.
+bool daemon_saw(DaemonCluster& dc, int i, const std::string& standby, const std::string& state) {
+    const auto look = pgwarden::lease::look_at_replication_record(replication_record(dc, i));
+    if (!look.record || !look.record->snapshot)
+        return false;
+    return pgwarden::failover::sync_state_of(*look.record->snapshot, standby) == state;
+}
+
+// The standby stops receiving WAL (an empty primary_conninfo ends its WAL receiver on reload):
+// what the primary acknowledges from now on is not on it.
+void stop_receiving(pgwarden::test::PgCluster& cluster, int i) {
+    cluster.psql(i, "ALTER SYSTEM SET primary_conninfo = ''");
+    cluster.psql(i, "SELECT pg_reload_conf()");
+    cluster.wait_for_result(i, "SELECT count(*) FROM pg_stat_wal_receiver", "0", 20s);
+}
+
+// One commit per statement, each acknowledged by the synchronous standbys when it returns.
+void write_acknowledged_rows(pgwarden::test::PgCluster& cluster) {
+    for (int row = 1; row <= kAcknowledgedRows; ++row)
+        cluster.psql(1, fmt::format("INSERT INTO acknowledged VALUES ({})", row));
+}
+
+std::string row_count(pgwarden::test::PgCluster& cluster, int i) {
+    return cluster.psql(i, "SELECT count(*) FROM acknowledged");
+}
+
+// `refused` nodes' daemons say why they promote nobody, and none of them is promoted.
+void require_no_promotion(DaemonCluster& dc, const std::vector<int>& refused) {
+    for (const int i : refused) {
+        INFO(dc.all_logs());
+        REQUIRE(pgwarden::test::wait_until(
+            [&] { return dc.daemon_log(i).find("is not promoted: ") != std::string::npos; },
+            kRefusalTimeout, 200ms));
+    }
+    std::this_thread::sleep_for(kNoPromotionWatch);
+    for (const int i : refused) {
+        INFO("node" << i << "\n" << dc.all_logs());
+        CHECK(dc.cluster().is_in_recovery(i));
+        CHECK_FALSE(dc.has_event(i, i, "repmgrd_failover_promote"));
+    }
+}
+
+// The refusal shows in `pgwarden service status` on node i, with the primary's standbys.
+void require_status_shows_refusal(DaemonCluster& dc, int i, const std::string& sync_line) {
+    const auto ini = dc.cluster().node(i).node_dir + "/pgwarden.ini";
+    const auto status =
+        pgwarden::test::run_pgwarden(dc.conf(i), {"service", "status", "--ini", ini});
+    INFO(status.out << status.err);
+    CHECK(status.exit_code == 0);
+    CHECK(status.out.find(sync_line) != std::string::npos);
+    CHECK(status.out.find("Last election promoted nobody: ") != std::string::npos);
+}
+
+// The primary waits for `names`; each standby in `states` shows its state in the primary's
+// pg_stat_replication and in the record of every pgwardend started after this.
+void use_sync_standbys(DaemonCluster& dc, const std::string& names,
+                       const std::vector<std::pair<std::string, std::string>>& states) {
+    auto& cluster = dc.cluster();
+    cluster.psql(1, "CREATE TABLE acknowledged (id int PRIMARY KEY)");
+    cluster.psql(1, fmt::format("ALTER SYSTEM SET synchronous_standby_names = '{}'", names));
+    cluster.psql(1, "SELECT pg_reload_conf()");
+    for (const auto& [standby, state] : states)
+        cluster.wait_for_result(
+            1,
+            fmt::format("SELECT sync_state FROM pg_stat_replication WHERE application_name = '{}'",
+                        standby),
+            state, 20s);
+    for (int i = 2; i <= cluster.size(); ++i)
+        cluster.wait_caught_up(i, 1);
+    dc.start_daemons();
+    for (int i = 2; i <= cluster.size(); ++i) {
+        INFO("node" << i << "\n" << dc.all_logs());
+        REQUIRE(pgwarden::test::wait_until(
+            [&] { return daemon_saw(dc, i, states.back().first, states.back().second); }, 20s,
+            100ms));
+    }
+}
+
+}  // namespace
+
+TEST_CASE(
+    "FIRST 1: the primary and its synchronous standby fail together: the asynchronous standbys "
+    "are not promoted, and the synchronous one is once it is back, with every acknowledged row",
+    "[failover][sync]") {
+    DaemonCluster dc(four_nodes());
+    auto& cluster = dc.cluster();
+    use_sync_standbys(dc, "FIRST 1 (node2)", {{"node2", "sync"}});
+
+    stop_receiving(cluster, 3);
+    stop_receiving(cluster, 4);
+    write_acknowledged_rows(cluster);
+    REQUIRE(row_count(cluster, 3) == "0");  // an LSN election would lose every row
+
+    cluster.kill9(2);
+    cluster.kill9(1);
+    require_no_promotion(dc, {3, 4});
+    require_status_shows_refusal(dc, 3, "  node2: sync");
+
+    cluster.start(2);
+    INFO(dc.all_logs());
+    REQUIRE(dc.wait_primary(2, kFailoverTimeout));
+    CHECK(row_count(cluster, 2) == std::to_string(kAcknowledgedRows));
+    std::string why;
+    CHECK(dc.wait_streaming(3, 2, kFailoverTimeout, &why));
+    cluster.wait_for_result(3, "SELECT count(*) FROM acknowledged",
+                            std::to_string(kAcknowledgedRows), 30s);
+}
+
+TEST_CASE(
+    "ANY 1 of 2: with one quorum standby unreachable nobody is promoted, and once it is back the "
+    "most advanced of the two is, with every acknowledged row",
+    "[failover][sync]") {
+    DaemonCluster dc(four_nodes());
+    auto& cluster = dc.cluster();
+    use_sync_standbys(dc, "ANY 1 (node2, node3)", {{"node2", "quorum"}, {"node3", "quorum"}});
+
+    // From here only node3 acknowledges: node2 and node4 fall behind.
+    stop_receiving(cluster, 2);
+    stop_receiving(cluster, 4);
+    write_acknowledged_rows(cluster);
+    REQUIRE(row_count(cluster, 2) == "0");
+
+    cluster.kill9(3);
+    cluster.kill9(1);
+    // node2 and node4 are a majority of the three left, but only one of the two quorum standbys
+    // is visible: ANY 1 of 2 needs both to know who holds every acknowledged commit.
+    require_no_promotion(dc, {2, 4});
+    require_status_shows_refusal(dc, 2, "  node3: quorum");
+
+    cluster.start(3);
+    INFO(dc.all_logs());
+    REQUIRE(dc.wait_primary(3, kFailoverTimeout));
+    CHECK(row_count(cluster, 3) == std::to_string(kAcknowledgedRows));
+    CHECK(cluster.is_in_recovery(2));
+    CHECK(cluster.is_in_recovery(4));
+}
