@@ -225,3 +225,40 @@ TEST_CASE(
     CHECK(cluster.is_in_recovery(2));
     CHECK(cluster.is_in_recovery(4));
 }
+
+TEST_CASE(
+    "maximum-lag-on-failover: the only candidate, further behind the primary's last seen LSN, is "
+    "not promoted",
+    "[failover][sync]") {
+    DaemonClusterOptions options;
+    options.extra_conf = [](int i) {
+        std::vector<std::string> lines{"election_rerun_interval=2"};
+        if (i == 3)
+            lines.emplace_back("priority=0");  // visible for the majority, never a candidate
+        return lines;
+    };
+    options.daemon_ini = [](int) {
+        return std::vector<std::string>{"maximum-lag-on-failover = 64kB"};
+    };
+    DaemonCluster dc(options);
+    auto& cluster = dc.cluster();
+    dc.start_daemons();
+    stop_receiving(cluster, 2);
+    cluster.psql(1, "CREATE TABLE bulk AS SELECT g FROM generate_series(1, 100000) g");
+    const auto primary_lsn =
+        std::stoull(cluster.psql(1, "SELECT pg_current_wal_lsn() - '0/0'::pg_lsn"));
+    // node2's daemon has seen the primary past the bulk load it lacks.
+    REQUIRE(wait_until(
+        [&] {
+            const auto look =
+                pgwarden::lease::look_at_replication_record(replication_record(dc, 2));
+            return look.record && look.record->snapshot &&
+                   look.record->snapshot->primary_lsn >= primary_lsn;
+        },
+        20s, 100ms));
+
+    cluster.kill9(1);
+    require_no_promotion(dc, {2});
+    INFO(dc.daemon_log(2));
+    CHECK(dc.daemon_log(2).find("more than maximum-lag-on-failover (65536)") != std::string::npos);
+}
