@@ -134,6 +134,15 @@ StepResult promote(const config::RepmgrConfig& config, const cluster::NodeRecord
     return {true, {}};
 }
 
+bool original_primary_back(const config::RepmgrConfig& config,
+                           const cluster::NodeRecord& failed_primary) {
+    auto local = open(config.conninfo, config);
+    if (!local)
+        return false;
+    const auto primary = cluster::connect_primary(*local);
+    return primary && primary->record.node_id == failed_primary.node_id;
+}
+
 void publish_new_upstream(cluster::DaemonStateStore& store, int new_upstream_id) {
     store.reset_announcement();
     store.publish_upstream_node_id(new_upstream_id);

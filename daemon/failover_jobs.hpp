@@ -44,6 +44,11 @@ StepResult promote(const config::RepmgrConfig& config, const cluster::NodeRecord
 // be back as a standby; records repmgrd_failover_follow.
 StepResult follow(const config::RepmgrConfig& config, const cluster::NodeRecord& self,
                   const cluster::NodeRecord& new_primary);
+// After a failed promote_command or follow_command: whether the primary the local node's metadata
+// leads to is `failed_primary` again (repmgrd's "original primary reappeared").
+bool original_primary_back(const config::RepmgrConfig& config,
+                           const cluster::NodeRecord& failed_primary);
+
 // After a follow (a standby's or a witness's): the announcement that led to it is consumed and the
 // new upstream published. Throws pg::PgError.
 void publish_new_upstream(cluster::DaemonStateStore& store, int new_upstream_id);

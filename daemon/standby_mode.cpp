@@ -16,6 +16,18 @@ using failover::Observed;
 // After this daemon changes its upstream, how long its local copy of the metadata may lag.
 constexpr std::chrono::seconds kMetadataSettle{10};
 
+struct PromoteOutcome {
+    StepResult result;
+    bool promoted_anyway = false;
+    bool primary_back = false;  // the failed primary is the primary again
+};
+
+struct FollowOutcome {
+    StepResult result;
+    std::optional<cluster::NodeRecord> primary;  // the node followed, when found
+    bool primary_back = false;
+};
+
 Observed verdict_observation(failover::Verdict verdict) {
     switch (verdict) {
         case failover::Verdict::won:
@@ -224,22 +236,35 @@ void DaemonLoop::on_standby(const failover::Promote& /*action*/) {
     background(
         "the promotion",
         [config, self, old_primary] {
-            auto result = promote(config, self, old_primary);
+            PromoteOutcome outcome{promote(config, self, old_primary), false, {}};
             // promote_command killed at its limit (or failing late) may have promoted PostgreSQL
             // all the same: then the node is a primary, whatever the command said.
             std::string error;
-            const bool promoted_anyway =
-                !result.ok && check_local(config, &error) == failover::LocalSeen::primary;
-            return std::make_pair(result, promoted_anyway);
+            if (!outcome.result.ok)
+                outcome.promoted_anyway =
+                    check_local(config, &error) == failover::LocalSeen::primary;
+            if (!outcome.result.ok && !outcome.promoted_anyway)
+                outcome.primary_back = original_primary_back(config, old_primary);
+            return outcome;
         },
-        [this](std::pair<StepResult, bool> outcome) {
-            const auto& [result, promoted_anyway] = outcome;
+        [this, old_primary](const PromoteOutcome& outcome) {
+            const auto& result = outcome.result;
             if (!result.ok)
                 log::error("promotion failed: {}{}", result.detail,
                            result.hint.empty() ? "" : "\nHINT: " + result.hint);
-            if (promoted_anyway) {
+            if (outcome.promoted_anyway) {
                 feed({Observed::local_promoted, 0,
                       result.detail + ", but the local node is out of recovery"});
+                return;
+            }
+            if (outcome.primary_back) {
+                log::notice(
+                    "original primary (id: {}) reappeared before this standby was "
+                    "promoted - no action taken",
+                    old_primary.node_id);
+                feed({Observed::promote_aborted, old_primary.node_id,
+                      fmt::format("original primary \"{}\" (node ID: {}) reappeared",
+                                  old_primary.node_name, old_primary.node_id)});
                 return;
             }
             feed({result.ok ? Observed::promote_succeeded : Observed::promote_failed, 0,
@@ -280,26 +305,37 @@ void DaemonLoop::on_standby(const failover::Follow& action) {
     const auto self = self_;
     const bool witness = mode_ == failover::DaemonMode::witness;
     const int target = action.node_id;
+    const auto failed = *upstream_;
     background(
         "the follow",
-        [config, self, witness,
-         target]() -> std::pair<StepResult, std::optional<cluster::NodeRecord>> {
+        [config, self, witness, target, failed]() -> FollowOutcome {
             const auto primary = find_record(config, target);
+            FollowOutcome outcome;
             if (!primary)
-                return {{false, fmt::format("node {} is not in the metadata", target)},
-                        std::nullopt};
-            log::notice("following new primary {}", model::describe(*primary));
-            if (witness)
-                return {witness_follow(config, self, *primary), primary};
-            return {follow(config, self, *primary), primary};
+                outcome.result = {false, fmt::format("node {} is not in the metadata", target)};
+            else {
+                log::notice("following new primary {}", model::describe(*primary));
+                outcome.result = witness ? witness_follow(config, self, *primary)
+                                         : follow(config, self, *primary);
+                outcome.primary = primary;
+            }
+            if (!outcome.result.ok)
+                outcome.primary_back = original_primary_back(config, failed);
+            return outcome;
         },
-        [this](std::pair<StepResult, std::optional<cluster::NodeRecord>> outcome) {
-            if (!outcome.first.ok || !outcome.second) {
-                log::error("follow failed: {}", outcome.first.detail);
-                feed({Observed::follow_failed, 0, outcome.first.detail});
+        [this](const FollowOutcome& outcome) {
+            if (!outcome.result.ok || !outcome.primary) {
+                log::error("follow failed: {}", outcome.result.detail);
+                if (outcome.primary_back) {
+                    log::notice("original primary reappeared - no action taken");
+                    feed({Observed::follow_aborted, 0,
+                          "original primary reappeared - no action taken"});
+                    return;
+                }
+                feed({Observed::follow_failed, 0, outcome.result.detail});
                 return;
             }
-            on_followed(*outcome.second);
+            on_followed(*outcome.primary);
         },
         [this](const std::string& why) {
             feed({Observed::follow_failed, 0, why});

@@ -222,6 +222,20 @@ struct StandbyRows {
         s.actions.push_back(RecordEvent{"repmgrd_promote_error", false, s.seen.detail});
         s.m.degrade("promotion failed: " + s.seen.detail, s.now);
     }
+    // repmgrd's FAILOVER_STATE_PRIMARY_REAPPEARED: the old primary answers as the primary again,
+    // so it is monitored as before; the event says no failover happened.
+    static void promote_aborted(Step& s) {
+        s.actions.push_back(RecordEvent{"repmgrd_failover_abort", true, s.seen.detail});
+        primary_reappeared(s);
+    }
+    static void follow_aborted(Step& s) {
+        s.actions.push_back(RecordEvent{"repmgrd_failover_aborted", true, s.seen.detail});
+        primary_reappeared(s);
+    }
+    static void primary_reappeared(Step& s) {
+        s.m.enter(S::monitoring, "the original primary reappeared: no action taken", s.now);
+        s.m.next_check_ = s.now;
+    }
     static void no_notification(Step& s) {
         s.m.degrade("no new primary within primary_notification_timeout", s.now);
     }
@@ -359,6 +373,9 @@ const std::vector<StandbyMonitor::Transition>& StandbyMonitor::transitions() {
          "promote_command worked: the daemon now monitors this node as the primary"},
         {S::promoting, O::promote_failed, nullptr, nullptr, R::promote_failed, "degraded",
          "promote_command failed: recorded, the election reruns after election_rerun_interval"},
+        {S::promoting, O::promote_aborted, nullptr, nullptr, R::promote_aborted, "monitoring",
+         "promote_command failed and the original primary is the primary again: no failover, "
+         "monitor it as before"},
         outside(S::promoting,
                 "promote_command failed or ran out of time, but PostgreSQL left recovery: "
                 "monitor it as the primary, under the fencing rules"),
@@ -380,6 +397,9 @@ const std::vector<StandbyMonitor::Transition>& StandbyMonitor::transitions() {
          "follow_command worked: the new primary is the upstream now"},
         {S::following, O::follow_failed, nullptr, nullptr, R::follow_failed, "degraded",
          "follow_command failed: recorded, watching for a primary to follow"},
+        {S::following, O::follow_aborted, nullptr, nullptr, R::follow_aborted, "monitoring",
+         "follow_command failed and the original primary is the primary again: monitor it as "
+         "before"},
         outside(S::following,
                 "promoted by hand instead of following: monitor it as the "
                 "primary, under the fencing rules"),

@@ -66,11 +66,15 @@ enum class Observed {
     election_not_candidate,  // failover=manual
     promote_succeeded,       //
     promote_failed,          // detail: why
-    follow_succeeded,        // node_id: the new upstream
-    follow_failed,           // detail: why
-    local_lost,              // this node's PostgreSQL does not answer (detail: why)
-    local_back,              // it answers again
-    local_promoted,          // it is out of recovery, not by this daemon (detail: how it was seen)
+    // promote_command or follow_command failed, and the failed primary is the primary again
+    // (node_id: it; detail: the event text): no failover happened.
+    promote_aborted,
+    follow_succeeded,  // node_id: the new upstream
+    follow_failed,     // detail: why
+    follow_aborted,    // as promote_aborted, after a failed follow_command
+    local_lost,        // this node's PostgreSQL does not answer (detail: why)
+    local_back,        // it answers again
+    local_promoted,    // it is out of recovery, not by this daemon (detail: how it was seen)
 };
 
 std::string_view observed_name(Observed what);  // "upstream_lost", ... for the debug log

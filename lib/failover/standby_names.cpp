@@ -28,10 +28,14 @@ std::string_view observed_name(Observed what) {
             return "promote_succeeded";
         case Observed::promote_failed:
             return "promote_failed";
+        case Observed::promote_aborted:
+            return "promote_aborted";
         case Observed::follow_succeeded:
             return "follow_succeeded";
         case Observed::follow_failed:
             return "follow_failed";
+        case Observed::follow_aborted:
+            return "follow_aborted";
         case Observed::local_lost:
             return "local_lost";
         case Observed::local_back:

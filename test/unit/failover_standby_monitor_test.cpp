@@ -263,3 +263,41 @@ TEST_CASE("a tick that only starts a due check says nothing", "[failover]") {
     for (const auto& note : run.world.notes)
         CHECK(note == "monitoring on upstream_alive: the upstream answered");
 }
+
+TEST_CASE(
+    "a failed promotion with the original primary back is repmgrd's failover abort: "
+    "monitoring resumes, no election rerun",
+    "[failover]") {
+    Run run(timing(1, 1));
+    run.world.upstream_up = false;
+    run.world.promote_ok = false;
+    run.world.original_primary_back = true;
+    run.feed({Observed::upstream_lost, 0, "gone"});
+    CHECK(run.monitor.state() == StandbyState::monitoring);
+    CHECK(std::count(run.world.events.begin(), run.world.events.end(), "repmgrd_failover_abort") ==
+          1);
+    CHECK(std::count(run.world.events.begin(), run.world.events.end(), "repmgrd_promote_error") ==
+          0);
+    run.world.upstream_up = true;
+    run.run_for(30s);
+    CHECK(run.world.elections == 1);
+    CHECK(run.monitor.state() == StandbyState::monitoring);
+}
+
+TEST_CASE("a failed follow with the original primary back is repmgrd's failover aborted",
+          "[failover]") {
+    Run run(timing(1, 1));
+    run.world.upstream_up = false;
+    run.world.election = Observed::election_lost;
+    run.world.election_winner = 2;
+    run.world.announced_primary = 2;
+    run.world.follow_ok = false;
+    run.world.original_primary_back = true;
+    run.feed({Observed::upstream_lost, 0, "gone"});
+    run.run_for(10s);
+    CHECK(run.monitor.state() == StandbyState::monitoring);
+    CHECK(std::count(run.world.events.begin(), run.world.events.end(),
+                     "repmgrd_failover_aborted") == 1);
+    CHECK(std::count(run.world.events.begin(), run.world.events.end(), "repmgrd_failover_follow") ==
+          0);
+}

@@ -26,6 +26,8 @@ struct World {
     int election_winner = 0;
     bool promote_ok = true;
     bool follow_ok = true;
+    // After a failed promotion or follow: the failed primary is the primary again.
+    bool original_primary_back = false;
     std::optional<int> announced_primary;  // what look_for_primary finds
     bool local_up = true;                  // what check_local finds
     // Jobs that still run: their results never come.
@@ -96,12 +98,22 @@ struct Run {
     void perform(const Promote&) {
         if (world.jobs_hang)
             return;
+        if (!world.promote_ok && world.original_primary_back) {
+            feed({Observed::promote_aborted, 1,
+                  "original primary \"node1\" (node ID: 1) reappeared"});
+            return;
+        }
         feed({world.promote_ok ? Observed::promote_succeeded : Observed::promote_failed, 0,
               "promote_command failed"});
     }
     void perform(const Follow& action) {
         if (world.jobs_hang)
             return;
+        if (!world.follow_ok && world.original_primary_back) {
+            world.upstream_up = true;
+            feed({Observed::follow_aborted, 0, "original primary reappeared - no action taken"});
+            return;
+        }
         world.upstream_up = world.follow_ok;  // the followed primary is the new upstream
         feed({world.follow_ok ? Observed::follow_succeeded : Observed::follow_failed,
               action.node_id, "follow_command failed"});
