@@ -45,6 +45,15 @@ class SyncManager {
     SyncDecision decide(const SyncRound& round, TimePoint now);
 
   private:
+    struct Seen;   // this round's registered and streaming standbys
+    struct Draft;  // the list being built, and why
+    // The listed standbys that stay, in their order; those dropped and kept noted.
+    void keep_listed(const Seen& seen, const std::string& current, TimePoint now, Draft& draft);
+    // The streaming standbys not listed yet, by node id.
+    static void add_streaming(const Seen& seen, Draft& draft);
+    // The value for the members left (FIRST k, '*' or ''), and whether it differs from `current`.
+    SyncDecision conclude(Draft draft, const std::string& current) const;
+
     SyncSettings settings_;
     // Keyed by the lowercased name, as PostgreSQL matches names case-insensitively. A listed
     // standby never seen streaming counts from the first round that saw it listed.
