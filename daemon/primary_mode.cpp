@@ -6,6 +6,7 @@
 #include "fence_events.hpp"
 #include "fencing_io.hpp"
 #include "handover_io.hpp"
+#include "sync_management_io.hpp"
 
 #include "failover/settings.hpp"
 
@@ -22,6 +23,7 @@ void DaemonLoop::begin_primary(const std::string& why) {
     upstream_watch_.close();
     primary_.emplace(failover::primary_timing(config_, hooks_.fencing.fence),
                      failover::Clock::now());
+    sync_management().begin(hooks_.fencing.sync);
     log::notice("{}", why);
     schedule();
 }
@@ -71,7 +73,36 @@ void DaemonLoop::on_primary(const failover::CheckLocal& /*action*/) {
         bool paused;
         std::optional<failover::HandoverRequest> request;  // a switchover addressed to this node
     };
-    const auto report = [this](const Seen& seen) {
+    // Managed synchronous mode (sync_management_io.hpp): a round after each local check that
+    // found the primary, while it holds its standing; the round ends when its write has.
+    const auto manage_sync = [this, generation, config, self_id] {
+        if (primary_->state() != failover::PrimaryState::running ||
+            !sync_management().start_round())
+            return;
+        const auto holds = [this, generation] {
+            return generation == check_generation_ && primary_ &&
+                   primary_->state() == failover::PrimaryState::running;
+        };
+        const auto end = [](auto&&...) { sync_management().end_round(); };
+        background(
+            "reading the synchronous standbys", [config] { return observe_sync(config); },
+            [this, config, self_id, holds, end](std::optional<failover::SyncRound> round) {
+                auto decision = round && holds()
+                                    ? sync_management().decide(*round, failover::Clock::now())
+                                    : std::nullopt;
+                if (!decision)
+                    return end();
+                background(
+                    "writing synchronous_standby_names",
+                    [config, self_id, old = round->current, decision = *decision] {
+                        apply_sync_change(config, self_id, old, decision);
+                        return true;
+                    },
+                    end, end);
+            },
+            end);
+    };
+    const auto report = [this, manage_sync](const Seen& seen) {
         primary_->set_paused(seen.paused);
         // Said once when the node goes away; while it stays away, at DEBUG.
         if (seen.seen == failover::LocalSeen::unreachable)
@@ -92,6 +123,8 @@ void DaemonLoop::on_primary(const failover::CheckLocal& /*action*/) {
             requested.request = seen.request;
             feed_primary(requested);
         }
+        if (seen.seen == failover::LocalSeen::primary && primary_)
+            manage_sync();
         schedule();
     };
     background(
