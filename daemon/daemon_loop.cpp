@@ -37,6 +37,9 @@ constexpr BoundedJob kBoundedJobs[] = {
     // The metadata, the local node's view, every sibling's at once, the lock round (live voters
     // answer at once; a silent one costs a connect or a silence budget), the thaw, one spare.
     {"the election", 6, true},
+    // Managed synchronous mode: one read; the write, its reload, the wait to see it, the event.
+    {"reading the synchronous standbys", 1},
+    {"writing synchronous_standby_names", 3},
 };
 
 // Past its own waits, what standby_disconnect_on_failover's freeze may take: two reloads

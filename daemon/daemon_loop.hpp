@@ -13,6 +13,7 @@
 #include "fence_events.hpp"
 #include "fencing_settings.hpp"
 #include "startup.hpp"
+#include "sync_management_io.hpp"
 
 #include "cluster/node_record.hpp"
 #include "config/repmgr_config.hpp"
@@ -229,6 +230,7 @@ class DaemonLoop {
     std::string boot_id_;
     bool lease_write_failed_ = false;  // said once, not every interval
     failover::ReplicationRecord replication_;
+    SyncManagement sync_management_;  // managed synchronous mode's memory, on the loop thread
     std::string replication_path_;
     bool replication_write_failed_ = false;
     failover::TimePoint upstream_settled_at_{};

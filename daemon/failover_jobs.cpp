@@ -134,6 +134,18 @@ StepResult promote(const config::RepmgrConfig& config, const cluster::NodeRecord
     return {true, {}};
 }
 
+std::optional<failover::SyncSnapshot> local_sync_snapshot(const config::RepmgrConfig& config) {
+    auto local = open(config.conninfo, config);
+    if (!local)
+        return std::nullopt;
+    try {
+        return cluster::read_sync_snapshot(*local);
+    } catch (const pg::PgError& e) {
+        log::debug("unable to read the local node's synchronous replication: {}", e.what());
+        return std::nullopt;
+    }
+}
+
 bool original_primary_back(const config::RepmgrConfig& config,
                            const cluster::NodeRecord& failed_primary) {
     auto local = open(config.conninfo, config);

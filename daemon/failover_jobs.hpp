@@ -44,6 +44,10 @@ StepResult promote(const config::RepmgrConfig& config, const cluster::NodeRecord
 // be back as a standby; records repmgrd_failover_follow.
 StepResult follow(const config::RepmgrConfig& config, const cluster::NodeRecord& self,
                   const cluster::NodeRecord& new_primary);
+// The local node's synchronous replication as a primary shows it (read_sync_snapshot); nothing,
+// after a debug line, when it cannot be read.
+std::optional<failover::SyncSnapshot> local_sync_snapshot(const config::RepmgrConfig& config);
+
 // After a failed promote_command or follow_command: whether the primary the local node's metadata
 // leads to is `failed_primary` again (repmgrd's "original primary reappeared").
 bool original_primary_back(const config::RepmgrConfig& config,

@@ -23,7 +23,7 @@ void DaemonLoop::begin_primary(const std::string& why) {
     upstream_watch_.close();
     primary_.emplace(failover::primary_timing(config_, hooks_.fencing.fence),
                      failover::Clock::now());
-    sync_management().begin(hooks_.fencing.sync);
+    sync_management_.begin(hooks_.fencing.sync);
     log::notice("{}", why);
     schedule();
 }
@@ -72,23 +72,24 @@ void DaemonLoop::on_primary(const failover::CheckLocal& /*action*/) {
         std::string error;
         bool paused;
         std::optional<failover::HandoverRequest> request;  // a switchover addressed to this node
+        // Its synchronous standbys now, for the replication record (service status, the probe).
+        std::optional<failover::SyncSnapshot> sync;
     };
     // Managed synchronous mode (sync_management_io.hpp): a round after each local check that
     // found the primary, while it holds its standing; the round ends when its write has.
     const auto manage_sync = [this, generation, config, self_id] {
-        if (primary_->state() != failover::PrimaryState::running ||
-            !sync_management().start_round())
+        if (primary_->state() != failover::PrimaryState::running || !sync_management_.start_round())
             return;
         const auto holds = [this, generation] {
             return generation == check_generation_ && primary_ &&
                    primary_->state() == failover::PrimaryState::running;
         };
-        const auto end = [](auto&&...) { sync_management().end_round(); };
+        const auto end = [this](auto&&...) { sync_management_.end_round(); };
         background(
             "reading the synchronous standbys", [config] { return observe_sync(config); },
             [this, config, self_id, holds, end](std::optional<failover::SyncRound> round) {
                 auto decision = round && holds()
-                                    ? sync_management().decide(*round, failover::Clock::now())
+                                    ? sync_management_.decide(*round, failover::Clock::now())
                                     : std::nullopt;
                 if (!decision)
                     return end();
@@ -123,6 +124,11 @@ void DaemonLoop::on_primary(const failover::CheckLocal& /*action*/) {
             requested.request = seen.request;
             feed_primary(requested);
         }
+        if (seen.sync) {
+            auto snapshot = *seen.sync;
+            snapshot.primary_node_id = self_.node_id;
+            note_sync_seen(std::move(snapshot));
+        }
         if (seen.seen == failover::LocalSeen::primary && primary_)
             manage_sync();
         schedule();
@@ -137,7 +143,9 @@ void DaemonLoop::on_primary(const failover::CheckLocal& /*action*/) {
                                     : primary_heartbeat(config, pid_file);
             auto request = seen == failover::LocalSeen::primary ? pending_handover(config, self_id)
                                                                 : std::nullopt;
-            return Seen{seen, error, paused, std::move(request)};
+            auto sync =
+                seen == failover::LocalSeen::primary ? local_sync_snapshot(config) : std::nullopt;
+            return Seen{seen, error, paused, std::move(request), std::move(sync)};
         },
         [this, generation, report](Seen seen) {
             if (generation == check_generation_ && primary_)
@@ -145,7 +153,7 @@ void DaemonLoop::on_primary(const failover::CheckLocal& /*action*/) {
         },
         [this, generation, report](const std::string& why) {
             if (generation == check_generation_ && primary_)
-                report({failover::LocalSeen::unreachable, why, false, std::nullopt});
+                report({failover::LocalSeen::unreachable, why, false, std::nullopt, std::nullopt});
         });
 }
 

@@ -104,9 +104,4 @@ std::optional<failover::SyncDecision> SyncManagement::decide(const failover::Syn
     return decision;
 }
 
-SyncManagement& sync_management() {
-    static SyncManagement management;
-    return management;
-}
-
 }  // namespace pgwarden::daemon

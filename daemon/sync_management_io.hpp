@@ -41,7 +41,4 @@ class SyncManagement {
     bool in_flight_ = false;
 };
 
-// pgwardend runs one loop: this is its managed mode, used on the loop thread only.
-SyncManagement& sync_management();
-
 }  // namespace pgwarden::daemon

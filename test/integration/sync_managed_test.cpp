@@ -4,6 +4,7 @@
 // write waits for the missing standby rather than commit unprotected.
 #include "child_process.hpp"
 #include "daemon_cluster.hpp"
+#include "repmgr_conf.hpp"
 #include "wait.hpp"
 
 #include <fmt/format.h>
@@ -71,6 +72,18 @@ TEST_CASE("managed synchronous mode drops a stopped standby after the timeout an
     dc.start_daemons();
     require_waited(names_become(dc, "FIRST 1 (node2, node3)", 20s), dc,
                    "both standbys were not named");
+    // The primary's own record shows them in service status.
+    const auto ini = cluster.node(1).node_dir + "/pgwarden.ini";
+    std::string status;
+    CHECK(wait_until(
+        [&] {
+            status = run_pgwarden(dc.conf(1), {"service", "status", "--ini", ini}).out;
+            return status.find("  node2: sync") != std::string::npos &&
+                   status.find("  node3: potential") != std::string::npos;
+        },
+        10s, 200ms));
+    INFO(status);
+    CHECK_THAT(status, Catch::Contains("synchronous_standby_names = 'FIRST 1 (node2, node3)'"));
 
     // node3's daemon goes first, or it would mark its stopped node inactive.
     dc.stop_daemon(3);
