@@ -59,6 +59,9 @@ void DaemonLoop::reject_reload(const std::string& why) {
     // The log file is reopened all the same: logrotate sends SIGHUP for that.
     if (const auto error = log::open_file(config_.log_file))
         log::error("{}", *error);
+    // repmgrd's event for a reload that did not take effect.
+    record("repmgrd_config_reload", false,
+           fmt::format("configuration file \"{}\" not reloaded: {}", config_.config_file, why));
     if (hooks_.notify)
         hooks_.notify("READY=1");
 }

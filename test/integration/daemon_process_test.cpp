@@ -137,6 +137,8 @@ TEST_CASE("SIGHUP reloads repmgr.conf, keeps it on a bad change and reopens the 
         },
         10s));
     CHECK(daemon.running());
+    // Recorded as repmgrd records a reload that did not take effect.
+    CHECK(wait_until([&] { return events_of(rc, "repmgrd_config_reload") == "1:false"; }, 10s));
 
     // A new conninfo is tested first (off the daemon's loop): one that does not connect is
     // refused, one that does is taken.
