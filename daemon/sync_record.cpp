@@ -6,6 +6,7 @@
 #include "lease/lease_file.hpp"
 #include "lease/replication_file.hpp"
 
+#include <algorithm>
 #include <ctime>
 
 namespace pgwarden::daemon {
@@ -25,6 +26,9 @@ void DaemonLoop::note_sync_seen(failover::SyncSnapshot snapshot) {
     snapshot.seen_unix = static_cast<std::int64_t>(std::time(nullptr));
     snapshot.boot_id = boot_id_;
     snapshot.seen_ms = lease::monotonic_ms();
+    // Three checks missed: the probe stops answering /sync from it.
+    snapshot.valid_until_ms =
+        snapshot.seen_ms + 3000LL * std::max(1, config_.monitor_interval_secs);
     replication_.snapshot = std::move(snapshot);
     save_replication_record();
 }
@@ -43,6 +47,7 @@ void DaemonLoop::note_election_outcome(const failover::ElectionOutcome& outcome)
 }
 
 void DaemonLoop::save_replication_record() {
+    replication_.node_name = self_.node_name;
     if (const auto error = lease::write_replication_record(replication_path_, replication_)) {
         if (!replication_write_failed_)
             log::error("unable to write the replication record: {}", *error);

@@ -355,6 +355,14 @@ SafePosition safe_promotion_position(const SyncSnapshot& snapshot, std::string_v
     return safe;
 }
 
+std::optional<std::string> fresh_sync_state(const ReplicationRecord& record,
+                                            std::string_view boot_id, std::int64_t now_ms) {
+    if (!record.snapshot || record.node_name.empty() || record.snapshot->boot_id != boot_id ||
+        now_ms >= record.snapshot->valid_until_ms)
+        return std::nullopt;
+    return sync_state_of(*record.snapshot, record.node_name);
+}
+
 std::optional<std::uint64_t> lag_limit_position(const SyncSnapshot& snapshot,
                                                 std::optional<std::uint64_t> max_lag_bytes) {
     if (!max_lag_bytes)
@@ -364,13 +372,15 @@ std::optional<std::uint64_t> lag_limit_position(const SyncSnapshot& snapshot,
 
 std::string format_replication_record(const ReplicationRecord& record) {
     std::string text;
+    if (!record.node_name.empty())
+        text += fmt::format("node_name={}\n", one_line(record.node_name));
     if (record.snapshot) {
         const auto& s = *record.snapshot;
         text += fmt::format(
             "primary_node_id={}\nsynchronous_standby_names={}\nsynchronous_commit={}\n"
-            "primary_lsn={}\nseen_unix={}\nboot_id={}\nseen_ms={}\n",
+            "primary_lsn={}\nseen_unix={}\nboot_id={}\nseen_ms={}\nvalid_until_ms={}\n",
             s.primary_node_id, one_line(s.standby_names), one_line(s.synchronous_commit),
-            s.primary_lsn, s.seen_unix, one_line(s.boot_id), s.seen_ms);
+            s.primary_lsn, s.seen_unix, one_line(s.boot_id), s.seen_ms, s.valid_until_ms);
         for (const auto& standby : s.standbys)
             text += fmt::format("standby={},{},{}\n", standby.sync_state,
                                 standby.flush_lsn ? std::to_string(*standby.flush_lsn) : "",
@@ -446,6 +456,10 @@ std::optional<ReplicationRecord> parse_replication_record(std::string_view text,
             snapshot.boot_id = std::string(value);
         } else if (key == "seen_ms") {
             ok = parse_into(value, snapshot.seen_ms);
+        } else if (key == "valid_until_ms") {
+            ok = parse_into(value, snapshot.valid_until_ms);
+        } else if (key == "node_name") {
+            record.node_name = std::string(value);
         } else if (key == "standby") {
             const auto standby = parse_standby(value);
             ok = standby.has_value();

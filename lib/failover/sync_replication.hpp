@@ -67,6 +67,9 @@ struct SyncSnapshot {
     std::int64_t seen_unix = 0;
     std::string boot_id;
     std::int64_t seen_ms = 0;
+    // Until when (same clock) the probe may answer /sync and /async from it: a few monitor
+    // intervals, after which the daemon should have written a newer one.
+    std::int64_t valid_until_ms = 0;
 };
 
 // The sync_state the snapshot shows for `application_name`; nothing when it was not streaming.
@@ -108,9 +111,15 @@ std::optional<std::uint64_t> lag_limit_position(const SyncSnapshot& snapshot,
 // knows it, and the probe and service status can show it) and why its last election promoted
 // nobody, when it did not.
 struct ReplicationRecord {
+    std::string node_name;  // the writing daemon's node: its application_name in the snapshot
     std::optional<SyncSnapshot> snapshot;
     std::string election_refusal;
 };
+
+// This node's sync_state in a record still valid (this boot, before valid_until_ms); nothing when
+// the record is stale, from another boot, or does not show this node streaming.
+std::optional<std::string> fresh_sync_state(const ReplicationRecord& record,
+                                            std::string_view boot_id, std::int64_t now_ms);
 // "key=value" lines, one "standby=state,flush_lsn,name" line per walsender.
 std::string format_replication_record(const ReplicationRecord& record);
 std::optional<ReplicationRecord> parse_replication_record(std::string_view text,

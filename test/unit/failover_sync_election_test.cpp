@@ -258,9 +258,10 @@ TEST_CASE("the replication record survives the disk, forged lines included", "[f
     CHECK_FALSE(empty->snapshot);
 }
 
-TEST_CASE("a daemon that never saw the primary promotes nobody when its own server names "
-          "synchronous standbys",
-          "[failover][sync]") {
+TEST_CASE(
+    "a daemon that never saw the primary promotes nobody when its own server names "
+    "synchronous standbys",
+    "[failover][sync]") {
     auto input = election_of("", {{3, 900, true, "async"}, {2, 850, true, "async"}});
     input.sync.reset();
     input.local_standby_names = "FIRST 1 (node2, node3)";
@@ -273,4 +274,32 @@ TEST_CASE("a daemon that never saw the primary promotes nobody when its own serv
     outcome = decide_election(input);
     CHECK(outcome.verdict == Verdict::won);
     CHECK(outcome.refusals.empty());
+}
+
+TEST_CASE("the probe answers /sync only from a fresh record of this boot that shows this node",
+          "[failover][sync]") {
+    ReplicationRecord record;
+    record.node_name = "node2";
+    SyncSnapshot snapshot;
+    snapshot.primary_node_id = 1;
+    snapshot.standby_names = "FIRST 1 (node2, node3)";
+    snapshot.boot_id = "boot";
+    snapshot.seen_ms = 1000;
+    snapshot.valid_until_ms = 4000;
+    snapshot.standbys = {{"node2", "sync", 5}, {"node3", "potential", 5}};
+    record.snapshot = snapshot;
+    CHECK(fresh_sync_state(record, "boot", 3999) == "sync");
+    CHECK_FALSE(fresh_sync_state(record, "boot", 4000));
+    CHECK_FALSE(fresh_sync_state(record, "other boot", 2000));
+    record.node_name = "node4";  // not streaming when seen
+    CHECK_FALSE(fresh_sync_state(record, "boot", 2000));
+    record.node_name = "NODE3";
+    CHECK(fresh_sync_state(record, "boot", 2000) == "potential");
+    record.node_name.clear();
+    CHECK_FALSE(fresh_sync_state(record, "boot", 2000));
+    record.node_name = "node3";
+    const auto parsed = parse_replication_record(format_replication_record(record), nullptr);
+    REQUIRE(parsed);
+    CHECK(parsed->node_name == "node3");
+    CHECK(parsed->snapshot->valid_until_ms == 4000);
 }
