@@ -3,7 +3,7 @@
 // nobody. Pure: service.cpp reads the replication record beside the lease.
 #pragma once
 
-#include "failover/sync_replication.hpp"
+#include "failover/replication_record.hpp"
 
 #include <cstdint>
 #include <optional>

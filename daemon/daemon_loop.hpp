@@ -20,6 +20,7 @@
 #include "failover/lease.hpp"
 #include "failover/mode.hpp"
 #include "failover/primary_monitor.hpp"
+#include "failover/replication_record.hpp"
 #include "failover/standby_monitor.hpp"
 #include "log/log.hpp"
 #include "pg/async_connection.hpp"

@@ -1,8 +1,10 @@
-// Synchronous replication as the election needs it: PostgreSQL's synchronous_standby_names read
-// as the server reads it, what the primary's pg_stat_replication showed the last time a daemon
-// saw it, and the rule that keeps every commit the primary acknowledged: the lowest WAL position
-// a promotion candidate must have reached. Pure: the daemon gathers, this file decides.
+// Synchronous replication as the election needs it: what the primary's pg_stat_replication
+// showed the last time a daemon saw it, and the rule that keeps every commit the primary
+// acknowledged: the lowest WAL position a promotion candidate must have reached. Also the
+// settings of managed synchronous mode. Pure: the daemon gathers, this file decides.
 #pragma once
+
+#include "failover/sync_standby_names.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -30,23 +32,6 @@ struct SyncSettings {
     // Off unless set, as repmgr has no such limit.
     std::optional<std::uint64_t> maximum_lag_on_failover;
 };
-
-// synchronous_standby_names, parsed: "FIRST k (a, b)", "k (a, b)" and "a, b" (FIRST 1) wait for
-// the first k connected listed standbys by list order; "ANY k (a, b)" for any k of them.
-enum class SyncMethod { none, first, any };
-struct SyncStandbyNames {
-    SyncMethod method = SyncMethod::none;
-    int count = 0;                   // k
-    std::vector<std::string> names;  // as written, quotes removed; "*" matches every standby
-};
-// Nothing (and `error`) for text PostgreSQL would refuse; an empty text is SyncMethod::none.
-std::optional<SyncStandbyNames> parse_sync_standby_names(std::string_view text,
-                                                         std::string* error = nullptr);
-// Whether `application_name` matches an entry of the list, as PostgreSQL matches it
-// (case-insensitively, "*" matching all).
-bool names_standby(const SyncStandbyNames& names, std::string_view application_name);
-// "FIRST 1 (node2, node3)": the parsed form written back in PostgreSQL's syntax.
-std::string format_sync_standby_names(const SyncStandbyNames& names);
 
 // One walsender in the primary's pg_stat_replication.
 struct StandbySeen {
@@ -106,23 +91,5 @@ SafePosition safe_promotion_position(const SyncSnapshot& snapshot, std::string_v
 // position the primary was seen at is not promoted. Nothing when the rule does not apply.
 std::optional<std::uint64_t> lag_limit_position(const SyncSnapshot& snapshot,
                                                 std::optional<std::uint64_t> max_lag_bytes);
-
-// What a daemon keeps on disk beside its lease: the last snapshot (so a restarted daemon still
-// knows it, and the probe and service status can show it) and why its last election promoted
-// nobody, when it did not.
-struct ReplicationRecord {
-    std::string node_name;  // the writing daemon's node: its application_name in the snapshot
-    std::optional<SyncSnapshot> snapshot;
-    std::string election_refusal;
-};
-
-// This node's sync_state in a record still valid (this boot, before valid_until_ms); nothing when
-// the record is stale, from another boot, or does not show this node streaming.
-std::optional<std::string> fresh_sync_state(const ReplicationRecord& record,
-                                            std::string_view boot_id, std::int64_t now_ms);
-// "key=value" lines, one "standby=state,flush_lsn,name" line per walsender.
-std::string format_replication_record(const ReplicationRecord& record);
-std::optional<ReplicationRecord> parse_replication_record(std::string_view text,
-                                                          std::string* error);
 
 }  // namespace pgwarden::failover

@@ -3,7 +3,7 @@
 // pgwardend, `pgwarden service status` and pgwarden-probe's /sync and /async read it.
 #pragma once
 
-#include "failover/sync_replication.hpp"
+#include "failover/replication_record.hpp"
 
 #include <optional>
 #include <string>

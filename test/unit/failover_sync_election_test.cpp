@@ -1,6 +1,7 @@
 // Synchronous replication in the election: synchronous_standby_names read as PostgreSQL reads
 // it, and the rules that keep every acknowledged commit, walked as tables.
 #include "failover/election.hpp"
+#include "failover/replication_record.hpp"
 #include "failover/sync_replication.hpp"
 
 #include <catch2/catch.hpp>
