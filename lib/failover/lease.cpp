@@ -1,5 +1,6 @@
 #include "failover/lease.hpp"
 
+#include "text/key_value_lines.hpp"
 #include "text/parse_number.hpp"
 
 #include <fmt/format.h>
@@ -35,15 +36,6 @@ std::optional<LeaseVerdict> parse_verdict(std::string_view text) {
     return std::nullopt;
 }
 
-template <typename Number>
-bool parse_into(std::string_view value, Number& out) {
-    const auto parsed = text::parse_number<Number>(value);
-    if (!parsed)
-        return false;
-    out = *parsed;
-    return true;
-}
-
 }  // namespace
 
 std::optional<Lease> parse_lease(std::string_view text, std::string* error) {
@@ -55,21 +47,16 @@ std::optional<Lease> parse_lease(std::string_view text, std::string* error) {
             *error = fmt::format("line {}: {}", line_number, what);
         return std::nullopt;
     };
-    while (!text.empty()) {
-        ++line_number;
-        const auto end = text.find('\n');
-        const std::string_view line = text.substr(0, end);
-        text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
-        if (line.empty())
-            continue;
-        const auto equals = line.find('=');
-        if (equals == std::string_view::npos)
-            return fail(fmt::format("\"{}\" is not key=value", line));
-        const auto key = line.substr(0, equals);
-        const auto value = line.substr(equals + 1);
+    const auto lines = text::key_value_lines(text, error);
+    if (!lines)
+        return std::nullopt;
+    for (const auto& entry : *lines) {
+        line_number = entry.number;
+        const auto key = entry.key;
+        const auto value = entry.value;
         bool ok = true;
         if (key == "node_id") {
-            ok = parse_into(value, lease.node_id);
+            ok = text::parse_number_into(value, lease.node_id);
             have_node = ok;
         } else if (key == "verdict") {
             const auto verdict = parse_verdict(value);
@@ -78,14 +65,14 @@ std::optional<Lease> parse_lease(std::string_view text, std::string* error) {
                 lease.verdict = *verdict;
             have_verdict = ok;
         } else if (key == "timeline") {
-            ok = parse_into(value, lease.timeline);
+            ok = text::parse_number_into(value, lease.timeline);
         } else if (key == "boot_id") {
             lease.boot_id = std::string(value);
         } else if (key == "valid_until_ms") {
-            ok = parse_into(value, lease.valid_until_ms);
+            ok = text::parse_number_into(value, lease.valid_until_ms);
             have_until = ok;
         } else if (key == "daemon_pid") {
-            ok = parse_into(value, lease.daemon_pid);
+            ok = text::parse_number_into(value, lease.daemon_pid);
         } else if (key == "reason") {
             lease.reason = std::string(value);
         }  // unknown keys: written by a newer daemon, ignored

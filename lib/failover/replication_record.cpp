@@ -1,5 +1,6 @@
 #include "failover/replication_record.hpp"
 
+#include "text/key_value_lines.hpp"
 #include "text/parse_number.hpp"
 
 #include <fmt/format.h>
@@ -49,14 +50,6 @@ std::string format_replication_record(const ReplicationRecord& record) {
 
 namespace {
 
-template <typename Number>
-bool parse_into(std::string_view value, Number& out) {
-    const auto parsed = text::parse_number<Number>(value);
-    if (parsed)
-        out = *parsed;
-    return parsed.has_value();
-}
-
 // "state,lsn,name": the name last, since an application_name may hold commas.
 std::optional<StandbySeen> parse_standby(std::string_view value) {
     const auto first = value.find(',');
@@ -85,35 +78,27 @@ std::optional<ReplicationRecord> parse_replication_record(std::string_view text,
     ReplicationRecord record;
     SyncSnapshot snapshot;
     bool have_primary = false;
-    int line_number = 0;
-    while (!text.empty()) {
-        ++line_number;
-        const auto end = text.find('\n');
-        const std::string_view line = text.substr(0, end);
-        text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
-        if (line.empty())
-            continue;
-        const auto equals = line.find('=');
-        bool ok = equals != std::string_view::npos;
-        const auto key = ok ? line.substr(0, equals) : line;
-        const auto value = ok ? line.substr(equals + 1) : std::string_view();
-        if (!ok) {
-        } else if (key == "primary_node_id") {
-            ok = have_primary = parse_into(value, snapshot.primary_node_id);
+    const auto lines = text::key_value_lines(text, error);
+    if (!lines)
+        return std::nullopt;
+    for (const auto& [line_number, line, key, value] : *lines) {
+        bool ok = true;
+        if (key == "primary_node_id") {
+            ok = have_primary = text::parse_number_into(value, snapshot.primary_node_id);
         } else if (key == "synchronous_standby_names") {
             snapshot.standby_names = std::string(value);
         } else if (key == "synchronous_commit") {
             snapshot.synchronous_commit = std::string(value);
         } else if (key == "primary_lsn") {
-            ok = parse_into(value, snapshot.primary_lsn);
+            ok = text::parse_number_into(value, snapshot.primary_lsn);
         } else if (key == "seen_unix") {
-            ok = parse_into(value, snapshot.seen_unix);
+            ok = text::parse_number_into(value, snapshot.seen_unix);
         } else if (key == "boot_id") {
             snapshot.boot_id = std::string(value);
         } else if (key == "seen_ms") {
-            ok = parse_into(value, snapshot.seen_ms);
+            ok = text::parse_number_into(value, snapshot.seen_ms);
         } else if (key == "valid_until_ms") {
-            ok = parse_into(value, snapshot.valid_until_ms);
+            ok = text::parse_number_into(value, snapshot.valid_until_ms);
         } else if (key == "node_name") {
             record.node_name = std::string(value);
         } else if (key == "standby") {

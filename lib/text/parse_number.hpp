@@ -18,4 +18,13 @@ std::optional<Int> parse_number(std::string_view text) {
     return value;
 }
 
+// parse_number into `out` (left as it was on failure); whether it parsed.
+template <typename Int>
+bool parse_number_into(std::string_view text, Int& out) {
+    const auto parsed = parse_number<Int>(text);
+    if (parsed)
+        out = *parsed;
+    return parsed.has_value();
+}
+
 }  // namespace pgwarden::text
