@@ -8,6 +8,7 @@
 #include "cluster/node_write.hpp"
 #include "cluster/replication_queries.hpp"
 #include "cluster/session_settings.hpp"
+#include "config/server_action.hpp"
 #include "exec/shell.hpp"
 
 #include <fmt/format.h>
@@ -22,17 +23,27 @@ int promote_local_node(pg::Connection& local_conn, const config::RepmgrConfig& c
     using log::Level;
     auto* local = &local_conn;
     log::notice("promoting standby to primary");
-    if (!config.service_promote_command.empty()) {
-        detail(Level::notice,
-               fmt::format("promoting server \"{}\" (ID: {}) using \"{}\"", config.node_name,
-                           config.node_id, config.service_promote_command));
-        const auto outcome = exec::run_shell(config.service_promote_command,
-                                             std::chrono::seconds(config.promote_check_timeout));
+    // repmgr's order: service_promote_command, else pg_promote() where this user may call it,
+    // else pg_ctl promote (as the OS user running this command).
+    std::string command = config.service_promote_command;
+    try {
+        if (command.empty() && !cluster::may_call_pg_promote(*local))
+            command = config::server_action_command(config::ServerAction::promote, config,
+                                                    config::pg_ctl_directory(config));
+    } catch (const pg::PgError& e) {
+        log::error("unable to promote server from standby to primary");
+        detail(Level::error, e.what());
+        return model::kErrPromotionFail;
+    }
+    if (!command.empty()) {
+        detail(Level::notice, fmt::format("promoting server \"{}\" (ID: {}) using \"{}\"",
+                                          config.node_name, config.node_id, command));
+        const auto outcome =
+            exec::run_shell(command, std::chrono::seconds(config.promote_check_timeout));
         if (!outcome.ok()) {
             log::error("unable to promote server from standby to primary");
-            detail(Level::error,
-                   fmt::format("\"{}\" exited with {}{}", config.service_promote_command,
-                               outcome.exit_code, outcome.timed_out ? " (timed out)" : ""));
+            detail(Level::error, fmt::format("\"{}\" exited with {}{}", command, outcome.exit_code,
+                                             outcome.timed_out ? " (timed out)" : ""));
             return model::kErrPromotionFail;
         }
     } else {

@@ -67,6 +67,14 @@ ReplayState replay_state(pg::Connection& standby) {
     return state;
 }
 
+bool may_call_pg_promote(pg::Connection& standby) {
+    return standby
+               .exec(
+                   "SELECT pg_catalog.has_function_privilege(CURRENT_USER, "
+                   "'pg_catalog.pg_promote(boolean, integer)', 'EXECUTE')")
+               .value(0, 0) == "t";
+}
+
 bool request_promotion(pg::Connection& standby) {
     return standby.exec("SELECT pg_catalog.pg_promote(wait => false)").value(0, 0) == "t";
 }

@@ -47,6 +47,10 @@ struct ReplayState {
 };
 ReplayState replay_state(pg::Connection& standby);
 
+// Whether this session's user may call pg_promote() (a superuser, or granted EXECUTE): where
+// not, repmgr promotes with pg_ctl instead.
+bool may_call_pg_promote(pg::Connection& standby);
+
 // pg_promote(wait => false): true when the server accepted the request. Returns at once; the
 // caller waits for recovery to end.
 bool request_promotion(pg::Connection& standby);
