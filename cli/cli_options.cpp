@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <boost/program_options.hpp>
 
+#include <charconv>
 #include <stdexcept>
 
 namespace pgwarden::cli {
@@ -56,7 +57,10 @@ po::options_description describe() {
         ("all", "")
         ("event", po::value<std::string>(), "")
         ("fast-checkpoint,c", "")
-        ("wait,W", "")
+        // -w/--wait[=SECS] and -W: repmgr's getopt gives -W to --no-wait, its help gives it to
+        // standby follow's --wait; each command reads the spelling its help documents.
+        ("wait,w", po::value<std::string>()->implicit_value(""), "")
+        (",W", "")
         ("siblings-follow", "")
         ("always-promote", "")
         ("repmgrd-no-pause", "")
@@ -86,6 +90,20 @@ po::options_description describe() {
     for (const char* check : kNodeChecks)
         desc.add_options()(check, "");
     return desc;
+}
+
+// repmgr_atoi with a minimum of 0, and its two messages.
+int non_negative(const char* name, const std::string& value) {
+    int number = 0;
+    const auto* end = value.data() + value.size();
+    const auto [ptr, ec] = std::from_chars(value.data(), end, number);
+    if (ec != std::errc() || ptr != end)
+        throw std::runtime_error(
+            fmt::format("\"{}\": invalid value (provided: \"{}\")", name, value));
+    if (number < 0)
+        throw std::runtime_error(
+            fmt::format("\"{}\": must be 0 or greater (provided: \"{}\")", name, value));
+    return number;
 }
 
 }  // namespace
@@ -154,7 +172,10 @@ CliOptions parse_cli_options(int argc, const char* const argv[]) {
     options.all = flag("all");
     options.event = text("event");
     options.fast_checkpoint = flag("fast-checkpoint");
-    options.wait = flag("wait");
+    options.capital_w = flag("-W");
+    options.wait = flag("wait") || options.capital_w;
+    if (const auto wait = text("wait"); wait && !wait->empty())
+        options.wait_seconds = non_negative("--wait", *wait);
     options.siblings_follow = flag("siblings-follow");
     options.always_promote = flag("always-promote");
     options.repmgrd_no_pause = flag("repmgrd-no-pause");

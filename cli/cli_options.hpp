@@ -51,8 +51,12 @@ struct CliOptions {
 
     // standby clone / register / follow
     bool fast_checkpoint = false;
-    bool wait = false;             // -W / --wait (follow)
-    bool siblings_follow = false;  // promote / switchover --siblings-follow
+    bool wait = false;  // -w, -W or --wait[=SECS]: standby follow's "wait for a primary"
+    // -W alone: standby follow's --wait in repmgr's help, but --no-wait to repmgr's getopt, and
+    // so for node rejoin and daemon start|stop.
+    bool capital_w = false;
+    std::optional<int> wait_seconds;  // --wait=SECS (daemon start|stop)
+    bool siblings_follow = false;     // promote / switchover --siblings-follow
     // standby switchover
     bool always_promote = false;
     bool repmgrd_no_pause = false;
