@@ -69,7 +69,14 @@ po::options_description describe() {
         ("remote-user,R", po::value<std::string>(), "")
         ("wait-start", po::value<int>(), "")
         ("wait-sync", po::value<int>()->implicit_value(-1), "")
-        ("copy-external-config-files", "")
+        ("copy-external-config-files", po::value<std::string>()->implicit_value(""), "")
+        ("upstream-conninfo", po::value<std::string>(), "")
+        ("replication-user", po::value<std::string>(), "")
+        ("recovery-min-apply-delay", po::value<std::string>(), "")
+        ("replication-conf-only", "")
+        ("verify-backup", "")
+        ("without-barman", "")
+        ("no-upstream-connection", "")
         ("force-rewind", po::value<std::string>()->implicit_value(""), "")
         ("config-files", po::value<std::string>(), "")
         ("config-archive-dir", po::value<std::string>(), "")
@@ -185,6 +192,21 @@ CliOptions parse_cli_options(int argc, const char* const argv[]) {
     options.wait_start = number("wait-start");
     options.wait_sync = number("wait-sync");
     options.copy_external_config_files = flag("copy-external-config-files");
+    if (const auto where = text("copy-external-config-files"); where && !where->empty()) {
+        // repmgr takes "data_directory" for "pgdata" too.
+        if (*where != "samepath" && *where != "pgdata" && *where != "data_directory")
+            throw std::runtime_error(
+                "value provided for \"--copy-external-config-files\" must be \"samepath\" or "
+                "\"pgdata\"");
+        options.copy_external_config_files_to = *where == "samepath" ? "samepath" : "pgdata";
+    }
+    options.upstream_conninfo = text("upstream-conninfo");
+    options.replication_user = text("replication-user");
+    options.recovery_min_apply_delay = text("recovery-min-apply-delay");
+    options.replication_conf_only = flag("replication-conf-only");
+    options.verify_backup = flag("verify-backup");
+    options.without_barman = flag("without-barman");
+    options.no_upstream_connection = flag("no-upstream-connection");
     options.force_rewind = text("force-rewind");
     options.config_files = text("config-files");
     options.config_archive_dir = text("config-archive-dir");

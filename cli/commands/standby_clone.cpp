@@ -120,7 +120,43 @@ void empty_directory(const std::string& data_dir) {
     }
 }
 
+// repmgr 5.3's clone options that pgwarden does not carry out, each refused by name (and why)
+// rather than ignored; --without-barman needs nothing, pgwarden never clones from Barman.
+bool refuse_unsupported(const CliOptions& options) {
+    struct Unsupported {
+        bool given;
+        const char* option;
+        const char* why;
+    };
+    const Unsupported unsupported[] = {
+        {options.copy_external_config_files, "--copy-external-config-files",
+         "copy the configuration files kept outside the data directory yourself"},
+        {options.verify_backup, "--verify-backup", "run pg_verifybackup on the clone yourself"},
+        {options.no_upstream_connection, "--no-upstream-connection",
+         "it belongs to Barman mode, which pgwarden does not have"},
+        {options.upstream_conninfo.has_value(), "--upstream-conninfo",
+         "clone from the intended upstream, or set primary_conninfo after the clone"},
+        {options.replication_user.has_value(), "--replication-user",
+         "set replication_user in repmgr.conf"},
+        {options.recovery_min_apply_delay.has_value(), "--recovery-min-apply-delay",
+         "set recovery_min_apply_delay in repmgr.conf"},
+        {options.replication_conf_only, "--replication-conf-only",
+         "run \"pgwarden standby follow\" on the started clone instead"},
+    };
+    bool refused = false;
+    for (const auto& option : unsupported) {
+        if (!option.given)
+            continue;
+        log::error("option \"{}\" is not supported by pgwarden standby clone", option.option);
+        hint(Level::error, option.why);
+        refused = true;
+    }
+    return refused;
+}
+
 int clone(const CliOptions& options) {
+    if (refuse_unsupported(options))
+        return model::kErrBadConfig;
     const auto config = standby::load_config(options);
     const std::string& data_dir = config.data_directory;
     if (!options.host) {
@@ -303,6 +339,11 @@ const CommandRegistration kRegistration{
      "  -c, --fast-checkpoint   ask the source for an immediate checkpoint\n"
      "  --dry-run               check the prerequisites only; nothing is copied or created\n"
      "  -F, --force             overwrite a non-empty data directory (never a running one)\n"
+     "  --without-barman        accepted: pgwarden never clones from Barman\n"
+     "\n"
+     "Refused, each by name (repmgr's, not carried out here): --copy-external-config-files,\n"
+     "--verify-backup, --no-upstream-connection, --upstream-conninfo, --replication-user,\n"
+     "--recovery-min-apply-delay, --replication-conf-only.\n"
      "\n"
      "Exit codes: 0 success, 1 bad configuration or refused, 6 no connection to the source,\n"
      "14 pg_basebackup failed.\n",
