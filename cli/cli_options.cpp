@@ -74,6 +74,7 @@ po::options_description describe() {
         ("replication-user", po::value<std::string>(), "")
         ("recovery-min-apply-delay", po::value<std::string>(), "")
         ("replication-conf-only", "")
+        ("recovery-conf-only", "")  // repmgr's older name, still in its option table
         ("verify-backup", "")
         ("without-barman", "")
         ("no-upstream-connection", "")
@@ -203,7 +204,7 @@ CliOptions parse_cli_options(int argc, const char* const argv[]) {
     options.upstream_conninfo = text("upstream-conninfo");
     options.replication_user = text("replication-user");
     options.recovery_min_apply_delay = text("recovery-min-apply-delay");
-    options.replication_conf_only = flag("replication-conf-only");
+    options.replication_conf_only = flag("replication-conf-only") || flag("recovery-conf-only");
     options.verify_backup = flag("verify-backup");
     options.without_barman = flag("without-barman");
     options.no_upstream_connection = flag("no-upstream-connection");

@@ -134,12 +134,6 @@ bool refuse_unsupported(const CliOptions& options) {
         {options.verify_backup, "--verify-backup", "run pg_verifybackup on the clone yourself"},
         {options.no_upstream_connection, "--no-upstream-connection",
          "it belongs to Barman mode, which pgwarden does not have"},
-        {options.upstream_conninfo.has_value(), "--upstream-conninfo",
-         "clone from the intended upstream, or set primary_conninfo after the clone"},
-        {options.replication_user.has_value(), "--replication-user",
-         "set replication_user in repmgr.conf"},
-        {options.recovery_min_apply_delay.has_value(), "--recovery-min-apply-delay",
-         "set recovery_min_apply_delay in repmgr.conf"},
         {options.replication_conf_only, "--replication-conf-only",
          "run \"pgwarden standby follow\" on the started clone instead"},
     };
@@ -210,19 +204,29 @@ int clone(const CliOptions& options) {
     if (repl_user.empty())
         repl_user = standby::get_param(standby::parse_conninfo(config.conninfo), "user")
                         .value_or(upstream ? upstream->repluser : "");
+    // repmgr's --replication-user stands in for the upstream record's repluser when there is no
+    // record (-F); with one, it only makes the replication connections the checks open.
+    if (options.replication_user && !upstream)
+        repl_user = *options.replication_user;
     standby::ReplicationSettings settings;
+    // --upstream-conninfo: the upstream to be, which need not exist yet.
     settings.primary_conninfo = standby::build_primary_conninfo(
-        upstream ? upstream->conninfo : source_conninfo,
+        options.upstream_conninfo ? *options.upstream_conninfo
+                                  : (upstream ? upstream->conninfo : source_conninfo),
         {config.node_name, repl_user, config.use_primary_conninfo_password, config.passfile});
     settings.restore_command = config.restore_command;
     settings.archive_cleanup_command = config.archive_cleanup_command;
-    settings.recovery_min_apply_delay = config.recovery_min_apply_delay;
+    settings.recovery_min_apply_delay =
+        options.recovery_min_apply_delay.value_or(config.recovery_min_apply_delay);
 
     if (!enough_walsenders(*source_conn))
         return model::kErrBadConfig;
     log::notice("checking replication connections can be made to the source server ({} required)",
                 kWalSendersNeeded);
-    if (!cluster::identify_system(source_conninfo)) {
+    auto replication_check = source;
+    if (options.replication_user)
+        standby::set_param(replication_check, "user", *options.replication_user);
+    if (!cluster::identify_system(standby::format_conninfo(replication_check))) {
         log::error("unable to establish a replication connection to the source node");
         hint(Level::error,
              "check pg_hba.conf on the source node allows replication connections "
@@ -339,11 +343,15 @@ const CommandRegistration kRegistration{
      "  -c, --fast-checkpoint   ask the source for an immediate checkpoint\n"
      "  --dry-run               check the prerequisites only; nothing is copied or created\n"
      "  -F, --force             overwrite a non-empty data directory (never a running one)\n"
+     "  --upstream-conninfo=CONNINFO   primary_conninfo from this (an upstream that need\n"
+     "                          not exist yet) instead of the upstream's registered conninfo\n"
+     "  --replication-user=USER the user of the replication checks, and of primary_conninfo\n"
+     "                          when the upstream has no record (-F)\n"
+     "  --recovery-min-apply-delay=DELAY   over repmgr.conf's recovery_min_apply_delay\n"
      "  --without-barman        accepted: pgwarden never clones from Barman\n"
      "\n"
      "Refused, each by name (repmgr's, not carried out here): --copy-external-config-files,\n"
-     "--verify-backup, --no-upstream-connection, --upstream-conninfo, --replication-user,\n"
-     "--recovery-min-apply-delay, --replication-conf-only.\n"
+     "--verify-backup, --no-upstream-connection, --replication-conf-only.\n"
      "\n"
      "Exit codes: 0 success, 1 bad configuration or refused, 6 no connection to the source,\n"
      "14 pg_basebackup failed.\n",
