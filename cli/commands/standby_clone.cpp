@@ -3,7 +3,9 @@
 // primary_conninfo with application_name=node_name in postgresql.auto.conf), the slot when
 // use_replication_slots, and the standby_clone event.
 #include "command_registry.hpp"
+#include "data_directory_state.hpp"
 #include "model/exit_codes.hpp"
+#include "replication_conf_only.hpp"
 #include "replication_files.hpp"
 #include "source_conninfo.hpp"
 #include "standby_actions.hpp"
@@ -15,8 +17,6 @@
 #include "text/conninfo.hpp"
 
 #include <fmt/format.h>
-
-#include <signal.h>
 
 #include <filesystem>
 #include <fstream>
@@ -33,28 +33,6 @@ using standby::hint;
 // pg_basebackup -X stream holds two walsender connections: the base backup and the WAL stream.
 constexpr int kWalSendersNeeded = 2;
 constexpr const char* kDefaultPort = "5432";
-
-enum class DirState { missing, empty, data_directory, other };
-
-DirState dir_state(const std::string& path) {
-    std::error_code ec;
-    if (!fs::exists(path, ec))
-        return DirState::missing;
-    if (fs::is_empty(path, ec))
-        return DirState::empty;
-    if (fs::exists(fs::path(path) / "PG_VERSION", ec))
-        return DirState::data_directory;
-    return DirState::other;
-}
-
-// A postmaster.pid whose pid still exists: a server runs on this directory.
-bool server_running(const std::string& data_dir) {
-    std::ifstream in(data_dir + "/postmaster.pid");
-    long pid = 0;
-    if (!(in >> pid) || pid <= 0)
-        return false;
-    return kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
-}
 
 std::string joined(const std::vector<std::string>& argv) {
     std::string out;
@@ -134,8 +112,6 @@ bool refuse_unsupported(const CliOptions& options) {
         {options.verify_backup, "--verify-backup", "run pg_verifybackup on the clone yourself"},
         {options.no_upstream_connection, "--no-upstream-connection",
          "it belongs to Barman mode, which pgwarden does not have"},
-        {options.replication_conf_only, "--replication-conf-only",
-         "run \"pgwarden standby follow\" on the started clone instead"},
     };
     bool refused = false;
     for (const auto& option : unsupported) {
@@ -151,6 +127,8 @@ bool refuse_unsupported(const CliOptions& options) {
 int clone(const CliOptions& options) {
     if (refuse_unsupported(options))
         return model::kErrBadConfig;
+    if (options.replication_conf_only)
+        return create_replication_conf(options);
     const auto config = standby::load_config(options);
     const std::string& data_dir = config.data_directory;
     if (!options.host) {
@@ -348,10 +326,12 @@ const CommandRegistration kRegistration{
      "  --replication-user=USER the user of the replication checks, and of primary_conninfo\n"
      "                          when the upstream has no record (-F)\n"
      "  --recovery-min-apply-delay=DELAY   over repmgr.conf's recovery_min_apply_delay\n"
+     "  --replication-conf-only only write the replication settings (and standby.signal) into\n"
+     "                          data_directory, copied before, for this registered node\n"
      "  --without-barman        accepted: pgwarden never clones from Barman\n"
      "\n"
      "Refused, each by name (repmgr's, not carried out here): --copy-external-config-files,\n"
-     "--verify-backup, --no-upstream-connection, --replication-conf-only.\n"
+     "--verify-backup, --no-upstream-connection.\n"
      "\n"
      "Exit codes: 0 success, 1 bad configuration or refused, 6 no connection to the source,\n"
      "14 pg_basebackup failed.\n",

@@ -183,7 +183,7 @@ TEST_CASE("standby clone refuses the repmgr options it does not carry out, namin
           "[cli][help]") {
     for (const char* option :
          {"--copy-external-config-files", "--copy-external-config-files=pgdata", "--verify-backup",
-          "--no-upstream-connection", "--replication-conf-only"}) {
+          "--no-upstream-connection"}) {
         INFO(option);
         const auto result = run_pgwarden({"standby", "clone"}, {"-h", "localhost", option});
         CHECK(result.exit_code == 1);
@@ -192,9 +192,6 @@ TEST_CASE("standby clone refuses the repmgr options it does not carry out, namin
                                    "\" is not supported by pgwarden standby clone\nHINT: ",
                                0) == 0);
     }
-    // repmgr's older name of --replication-conf-only is the same option.
-    CHECK(run_pgwarden({"standby", "clone"}, {"-h", "localhost", "--recovery-conf-only"})
-              .err.find("\"--replication-conf-only\" is not supported") != std::string::npos);
     // --without-barman asks for what pgwarden always does: it gets as far as the config file.
     const auto without =
         run_pgwarden({"standby", "clone"}, {"-h", "localhost", "--without-barman"});

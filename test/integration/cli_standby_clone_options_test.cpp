@@ -8,6 +8,7 @@
 #include "repmgr_conf.hpp"
 
 #include <fmt/format.h>
+#include <libpq-fe.h>
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -23,22 +24,37 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A conninfo's keywords in sorted order: libpq reads them in any order, and the two programs
-// write them in different ones. (The tests' values hold no blanks or quotes.)
+// A primary_conninfo line as libpq reads its value: the keywords sorted, each value unquoted.
+// The two programs write the keywords in different orders, and repmgr quotes some values (e.g.
+// "options='-csearch_path='") that libpq takes unquoted as well.
 std::string sorted_conninfo(const std::string& line) {
     const auto open = line.find('\'');
     const auto close = line.rfind('\'');
     if (open == std::string::npos || close <= open)
         return line;
-    std::istringstream words(line.substr(open + 1, close - open - 1));
+    std::string value;
+    const std::string quoted = line.substr(open + 1, close - open - 1);
+    for (std::size_t i = 0; i < quoted.size(); ++i) {
+        value += quoted[i];
+        if (quoted[i] == '\'' && i + 1 < quoted.size() && quoted[i + 1] == '\'')
+            ++i;  // postgresql.conf doubles a quote inside a quoted value
+    }
+    char* error = nullptr;
+    PQconninfoOption* parsed = PQconninfoParse(value.c_str(), &error);
+    if (parsed == nullptr) {
+        PQfreemem(error);
+        return line + " (not a conninfo)";
+    }
     std::vector<std::string> pairs;
-    for (std::string pair; words >> pair;)
-        pairs.push_back(pair);
+    for (auto* option = parsed; option->keyword != nullptr; ++option)
+        if (option->val != nullptr)
+            pairs.push_back(std::string(option->keyword) + "=" + option->val);
+    PQconninfoFree(parsed);
     std::sort(pairs.begin(), pairs.end());
     std::string sorted;
     for (const auto& pair : pairs)
         sorted += (sorted.empty() ? "" : " ") + pair;
-    return line.substr(0, open) + "'" + sorted + "'";
+    return line.substr(0, open) + "[" + sorted + "]";
 }
 
 // The settings a clone writes for replication, one "name = value" line each, in file order.
@@ -142,5 +158,84 @@ TEST_CASE(
         INFO(clone.result.describe() << "\n" << clone.result.err);
         CHECK(clone.result.exit_code == 1);
         CHECK_FALSE(fs::exists(clone.data_dir + "/PG_VERSION"));
+    }
+}
+
+namespace {
+
+// node i's postgresql.auto.conf without the replication settings, and no standby.signal: a copy
+// that still has to be told where to replicate from.
+void strip_replication(const PgCluster& cluster, int i) {
+    const auto& dir = cluster.node(i).data_dir;
+    std::ifstream in(dir + "/postgresql.auto.conf");
+    std::string kept;
+    for (std::string line; std::getline(in, line);) {
+        bool replication = false;
+        for (const char* name : {"primary_conninfo", "primary_slot_name",
+                                 "recovery_min_apply_delay", "restore_command"})
+            replication = replication || line.rfind(std::string(name) + " ", 0) == 0;
+        if (!replication)
+            kept += line + "\n";
+    }
+    in.close();
+    std::ofstream(dir + "/postgresql.auto.conf") << kept;
+    fs::remove(dir + "/standby.signal");
+}
+
+}  // namespace
+
+TEST_CASE("standby clone --replication-conf-only configures a copied node as repmgr does",
+          "[cli][standby]") {
+    RepmgrCluster rc(2);
+    const auto& node2 = rc.cluster.node(2);
+    rc.cluster.stop(2);
+    const std::vector<std::string> args = {"-h",
+                                           "127.0.0.1",
+                                           "-p",
+                                           std::to_string(rc.cluster.node(1).port),
+                                           "-U",
+                                           "postgres",
+                                           "-d",
+                                           "postgres",
+                                           "standby",
+                                           "clone",
+                                           "--replication-conf-only"};
+    auto with = [&](const char* more) {
+        auto all = args;
+        all.emplace_back(more);
+        return all;
+    };
+
+    std::vector<std::string> written;
+    for (const bool repmgr : {true, false}) {
+        INFO((repmgr ? "repmgr" : "pgwarden"));
+        strip_replication(rc.cluster, 2);
+        const auto dry =
+            repmgr ? rc.repmgr(2, with("--dry-run")) : rc.pgwarden(2, with("--dry-run"));
+        INFO(dry.describe() << "\n" << dry.err);
+        CHECK(dry.exit_code == 0);
+        CHECK_FALSE(fs::exists(node2.data_dir + "/standby.signal"));
+        const auto done = repmgr ? rc.repmgr(2, args) : rc.pgwarden(2, args);
+        INFO(done.describe() << "\n" << done.err);
+        CHECK(done.exit_code == 0);
+        CHECK(done.err.find("NOTICE: replication configuration written to "
+                            "\"postgresql.auto.conf\"\n") != std::string::npos);
+        written.push_back(replication_settings(node2.data_dir));
+    }
+    CHECK(written[0] == written[1]);
+    CHECK(written[1].find("(standby.signal)") != std::string::npos);
+    CHECK(written[1].find("application_name=node2") != std::string::npos);
+
+    // What pgwarden wrote makes the copy a streaming standby again.
+    rc.cluster.start(2);
+    rc.cluster.wait_streaming(2, 1);
+
+    // A running server's directory is refused without -F, by both.
+    for (const bool repmgr : {true, false}) {
+        const auto refused = repmgr ? rc.repmgr(1, args) : rc.pgwarden(1, args);
+        INFO(refused.describe() << "\n" << refused.err);
+        CHECK(refused.exit_code == 1);
+        CHECK(refused.err.find("appears to contain a running PostgreSQL instance") !=
+              std::string::npos);
     }
 }
