@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <boost/program_options.hpp>
 
+#include <charconv>
 #include <stdexcept>
 
 namespace pgwarden::cli {
@@ -56,7 +57,10 @@ po::options_description describe() {
         ("all", "")
         ("event", po::value<std::string>(), "")
         ("fast-checkpoint,c", "")
-        ("wait,W", "")
+        // -w/--wait[=SECS] and -W: repmgr's getopt gives -W to --no-wait, its help gives it to
+        // standby follow's --wait; each command reads the spelling its help documents.
+        ("wait,w", po::value<std::string>()->implicit_value(""), "")
+        (",W", "")
         ("siblings-follow", "")
         ("always-promote", "")
         ("repmgrd-no-pause", "")
@@ -65,7 +69,15 @@ po::options_description describe() {
         ("remote-user,R", po::value<std::string>(), "")
         ("wait-start", po::value<int>(), "")
         ("wait-sync", po::value<int>()->implicit_value(-1), "")
-        ("copy-external-config-files", "")
+        ("copy-external-config-files", po::value<std::string>()->implicit_value(""), "")
+        ("upstream-conninfo", po::value<std::string>(), "")
+        ("replication-user", po::value<std::string>(), "")
+        ("recovery-min-apply-delay", po::value<std::string>(), "")
+        ("replication-conf-only", "")
+        ("recovery-conf-only", "")  // repmgr's older name, still in its option table
+        ("verify-backup", "")
+        ("without-barman", "")
+        ("no-upstream-connection", "")
         ("force-rewind", po::value<std::string>()->implicit_value(""), "")
         ("config-files", po::value<std::string>(), "")
         ("config-archive-dir", po::value<std::string>(), "")
@@ -86,6 +98,20 @@ po::options_description describe() {
     for (const char* check : kNodeChecks)
         desc.add_options()(check, "");
     return desc;
+}
+
+// repmgr_atoi with a minimum of 0, and its two messages.
+int non_negative(const char* name, const std::string& value) {
+    int number = 0;
+    const auto* end = value.data() + value.size();
+    const auto [ptr, ec] = std::from_chars(value.data(), end, number);
+    if (ec != std::errc() || ptr != end)
+        throw std::runtime_error(
+            fmt::format("\"{}\": invalid value (provided: \"{}\")", name, value));
+    if (number < 0)
+        throw std::runtime_error(
+            fmt::format("\"{}\": must be 0 or greater (provided: \"{}\")", name, value));
+    return number;
 }
 
 }  // namespace
@@ -154,7 +180,10 @@ CliOptions parse_cli_options(int argc, const char* const argv[]) {
     options.all = flag("all");
     options.event = text("event");
     options.fast_checkpoint = flag("fast-checkpoint");
-    options.wait = flag("wait");
+    options.capital_w = flag("-W");
+    options.wait = flag("wait") || options.capital_w;
+    if (const auto wait = text("wait"); wait && !wait->empty())
+        options.wait_seconds = non_negative("--wait", *wait);
     options.siblings_follow = flag("siblings-follow");
     options.always_promote = flag("always-promote");
     options.repmgrd_no_pause = flag("repmgrd-no-pause");
@@ -164,6 +193,21 @@ CliOptions parse_cli_options(int argc, const char* const argv[]) {
     options.wait_start = number("wait-start");
     options.wait_sync = number("wait-sync");
     options.copy_external_config_files = flag("copy-external-config-files");
+    if (const auto where = text("copy-external-config-files"); where && !where->empty()) {
+        // repmgr takes "data_directory" for "pgdata" too.
+        if (*where != "samepath" && *where != "pgdata" && *where != "data_directory")
+            throw std::runtime_error(
+                "value provided for \"--copy-external-config-files\" must be \"samepath\" or "
+                "\"pgdata\"");
+        options.copy_external_config_files_to = *where == "samepath" ? "samepath" : "pgdata";
+    }
+    options.upstream_conninfo = text("upstream-conninfo");
+    options.replication_user = text("replication-user");
+    options.recovery_min_apply_delay = text("recovery-min-apply-delay");
+    options.replication_conf_only = flag("replication-conf-only") || flag("recovery-conf-only");
+    options.verify_backup = flag("verify-backup");
+    options.without_barman = flag("without-barman");
+    options.no_upstream_connection = flag("no-upstream-connection");
     options.force_rewind = text("force-rewind");
     options.config_files = text("config-files");
     options.config_archive_dir = text("config-archive-dir");

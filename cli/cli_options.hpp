@@ -51,8 +51,12 @@ struct CliOptions {
 
     // standby clone / register / follow
     bool fast_checkpoint = false;
-    bool wait = false;             // -W / --wait (follow)
-    bool siblings_follow = false;  // promote / switchover --siblings-follow
+    bool wait = false;  // -w, -W or --wait[=SECS]: standby follow's "wait for a primary"
+    // -W alone: standby follow's --wait in repmgr's help, but --no-wait to repmgr's getopt, and
+    // so for node rejoin and daemon start|stop.
+    bool capital_w = false;
+    std::optional<int> wait_seconds;  // --wait=SECS (daemon start|stop)
+    bool siblings_follow = false;     // promote / switchover --siblings-follow
     // standby switchover
     bool always_promote = false;
     bool repmgrd_no_pause = false;
@@ -62,6 +66,15 @@ struct CliOptions {
     std::optional<int> wait_start;           // --wait-start=SECS (register)
     std::optional<int> wait_sync;            // --wait-sync[=SECS]; -1: no value given
     bool copy_external_config_files = false;
+    std::optional<std::string> copy_external_config_files_to;  // "samepath" or "pgdata"
+    // standby clone's replication settings and modes
+    std::optional<std::string> upstream_conninfo;         // primary_conninfo to write as given
+    std::optional<std::string> replication_user;          // the user in primary_conninfo
+    std::optional<std::string> recovery_min_apply_delay;  // overrides repmgr.conf's
+    bool replication_conf_only = false;   // write the settings into an existing clone only
+    bool verify_backup = false;           // pg_verifybackup after the copy
+    bool without_barman = false;          // pgwarden never clones from Barman anyway
+    bool no_upstream_connection = false;  // Barman mode only
 
     // node rejoin
     std::optional<std::string>

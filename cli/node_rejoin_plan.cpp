@@ -87,9 +87,8 @@ ParsedOptions parse_rejoin_options(const CliOptions& cli) {
     if (!options.config_files.empty() && !options.force_rewind)
         parsed.errors.push_back(
             "--config-files can only be used in conjunction with --force-rewind");
-    // repmgr's -W for node rejoin is --no-wait; pgwarden's option table spells -W as --wait (for
-    // standby follow), so both spellings mean "do not wait" here.
-    options.wait = !(cli.no_wait || cli.wait);
+    // repmgr's -W for node rejoin is --no-wait; its --wait means nothing here.
+    options.wait = !(cli.no_wait || cli.capital_w);
     options.dry_run = cli.dry_run;
     if (parsed.errors.empty())
         parsed.options = std::move(options);

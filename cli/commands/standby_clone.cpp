@@ -3,7 +3,9 @@
 // primary_conninfo with application_name=node_name in postgresql.auto.conf), the slot when
 // use_replication_slots, and the standby_clone event.
 #include "command_registry.hpp"
+#include "data_directory_state.hpp"
 #include "model/exit_codes.hpp"
+#include "replication_conf_only.hpp"
 #include "replication_files.hpp"
 #include "source_conninfo.hpp"
 #include "standby_actions.hpp"
@@ -15,8 +17,6 @@
 #include "text/conninfo.hpp"
 
 #include <fmt/format.h>
-
-#include <signal.h>
 
 #include <filesystem>
 #include <fstream>
@@ -33,28 +33,6 @@ using standby::hint;
 // pg_basebackup -X stream holds two walsender connections: the base backup and the WAL stream.
 constexpr int kWalSendersNeeded = 2;
 constexpr const char* kDefaultPort = "5432";
-
-enum class DirState { missing, empty, data_directory, other };
-
-DirState dir_state(const std::string& path) {
-    std::error_code ec;
-    if (!fs::exists(path, ec))
-        return DirState::missing;
-    if (fs::is_empty(path, ec))
-        return DirState::empty;
-    if (fs::exists(fs::path(path) / "PG_VERSION", ec))
-        return DirState::data_directory;
-    return DirState::other;
-}
-
-// A postmaster.pid whose pid still exists: a server runs on this directory.
-bool server_running(const std::string& data_dir) {
-    std::ifstream in(data_dir + "/postmaster.pid");
-    long pid = 0;
-    if (!(in >> pid) || pid <= 0)
-        return false;
-    return kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
-}
 
 std::string joined(const std::vector<std::string>& argv) {
     std::string out;
@@ -120,7 +98,37 @@ void empty_directory(const std::string& data_dir) {
     }
 }
 
+// repmgr 5.3's clone options that pgwarden does not carry out, each refused by name (and why)
+// rather than ignored; --without-barman needs nothing, pgwarden never clones from Barman.
+bool refuse_unsupported(const CliOptions& options) {
+    struct Unsupported {
+        bool given;
+        const char* option;
+        const char* why;
+    };
+    const Unsupported unsupported[] = {
+        {options.copy_external_config_files, "--copy-external-config-files",
+         "copy the configuration files kept outside the data directory yourself"},
+        {options.verify_backup, "--verify-backup", "run pg_verifybackup on the clone yourself"},
+        {options.no_upstream_connection, "--no-upstream-connection",
+         "it belongs to Barman mode, which pgwarden does not have"},
+    };
+    bool refused = false;
+    for (const auto& option : unsupported) {
+        if (!option.given)
+            continue;
+        log::error("option \"{}\" is not supported by pgwarden standby clone", option.option);
+        hint(Level::error, option.why);
+        refused = true;
+    }
+    return refused;
+}
+
 int clone(const CliOptions& options) {
+    if (refuse_unsupported(options))
+        return model::kErrBadConfig;
+    if (options.replication_conf_only)
+        return create_replication_conf(options);
     const auto config = standby::load_config(options);
     const std::string& data_dir = config.data_directory;
     if (!options.host) {
@@ -174,19 +182,29 @@ int clone(const CliOptions& options) {
     if (repl_user.empty())
         repl_user = standby::get_param(standby::parse_conninfo(config.conninfo), "user")
                         .value_or(upstream ? upstream->repluser : "");
+    // repmgr's --replication-user stands in for the upstream record's repluser when there is no
+    // record (-F); with one, it only makes the replication connections the checks open.
+    if (options.replication_user && !upstream)
+        repl_user = *options.replication_user;
     standby::ReplicationSettings settings;
+    // --upstream-conninfo: the upstream to be, which need not exist yet.
     settings.primary_conninfo = standby::build_primary_conninfo(
-        upstream ? upstream->conninfo : source_conninfo,
+        options.upstream_conninfo ? *options.upstream_conninfo
+                                  : (upstream ? upstream->conninfo : source_conninfo),
         {config.node_name, repl_user, config.use_primary_conninfo_password, config.passfile});
     settings.restore_command = config.restore_command;
     settings.archive_cleanup_command = config.archive_cleanup_command;
-    settings.recovery_min_apply_delay = config.recovery_min_apply_delay;
+    settings.recovery_min_apply_delay =
+        options.recovery_min_apply_delay.value_or(config.recovery_min_apply_delay);
 
     if (!enough_walsenders(*source_conn))
         return model::kErrBadConfig;
     log::notice("checking replication connections can be made to the source server ({} required)",
                 kWalSendersNeeded);
-    if (!cluster::identify_system(source_conninfo)) {
+    auto replication_check = source;
+    if (options.replication_user)
+        standby::set_param(replication_check, "user", *options.replication_user);
+    if (!cluster::identify_system(standby::format_conninfo(replication_check))) {
         log::error("unable to establish a replication connection to the source node");
         hint(Level::error,
              "check pg_hba.conf on the source node allows replication connections "
@@ -303,6 +321,17 @@ const CommandRegistration kRegistration{
      "  -c, --fast-checkpoint   ask the source for an immediate checkpoint\n"
      "  --dry-run               check the prerequisites only; nothing is copied or created\n"
      "  -F, --force             overwrite a non-empty data directory (never a running one)\n"
+     "  --upstream-conninfo=CONNINFO   primary_conninfo from this (an upstream that need\n"
+     "                          not exist yet) instead of the upstream's registered conninfo\n"
+     "  --replication-user=USER the user of the replication checks, and of primary_conninfo\n"
+     "                          when the upstream has no record (-F)\n"
+     "  --recovery-min-apply-delay=DELAY   over repmgr.conf's recovery_min_apply_delay\n"
+     "  --replication-conf-only only write the replication settings (and standby.signal) into\n"
+     "                          data_directory, copied before, for this registered node\n"
+     "  --without-barman        accepted: pgwarden never clones from Barman\n"
+     "\n"
+     "Refused, each by name (repmgr's, not carried out here): --copy-external-config-files,\n"
+     "--verify-backup, --no-upstream-connection.\n"
      "\n"
      "Exit codes: 0 success, 1 bad configuration or refused, 6 no connection to the source,\n"
      "14 pg_basebackup failed.\n",

@@ -1,0 +1,225 @@
+// `pgwarden cluster matrix|crosscheck`: how every node sees every other, as repmgr 5.3 finds out.
+// matrix: this node connects to each node, and each reachable one runs `cluster show --csv`
+// through ssh; crosscheck: each node runs `cluster matrix --csv` (through ssh, this one locally)
+// and the views are merged. The remote program is pgwarden, in repmgr_bindir (as repmgr's is).
+#include "../cluster_matrix.hpp"
+#include "../cli_options.hpp"
+#include "../cluster_status.hpp"
+#include "../command_registry.hpp"
+#include "../register_support.hpp"
+#include "../standby_siblings.hpp"
+#include "model/exit_codes.hpp"
+
+#include "cluster/connect.hpp"
+#include "exec/shell.hpp"
+#include "log/log.hpp"
+
+#include <fmt/format.h>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace pgwarden::cli {
+namespace {
+
+using log::Level;
+
+// A node's `cluster show` answers in a connect_timeout or two; its `cluster matrix` asks every
+// other node in turn, over ssh (ConnectTimeout=10 by default) as well.
+constexpr std::chrono::seconds kShowTimeout{60};
+constexpr std::chrono::seconds kMatrixTimeout{300};
+
+struct Captured {
+    std::string out;
+    std::string err;
+};
+
+// Runs `command` through /bin/sh with stdout and stderr apart, as repmgr's local_command does
+// it: stderr into a temporary file in $TMPDIR.
+Captured run_apart(const std::string& command, std::chrono::seconds timeout) {
+    const char* tmpdir = std::getenv("TMPDIR");
+    std::string path = fmt::format("{}/pgwarden_command.XXXXXX", tmpdir ? tmpdir : "/tmp");
+    const int fd = ::mkstemp(path.data());
+    Captured captured;
+    if (fd < 0) {
+        log::error("unable to open temporary file");
+        return captured;
+    }
+    ::close(fd);
+    log::debug("executing:\n  {}", command);
+    const auto outcome = exec::run_shell(command + " 2>" + path, timeout, Level::debug);
+    if (outcome.timed_out)
+        log::warning("\"{}\" did not finish within {} seconds", command, timeout.count());
+    captured.out = outcome.output;
+    std::ostringstream err;
+    err << std::ifstream(path).rdbuf();
+    captured.err = err.str();
+    ::unlink(path.c_str());
+    return captured;
+}
+
+// What repmgr appends to the remote command line: its log level unless -L was given (which is
+// then not passed on at all).
+std::string remote_command(const cluster::NodeRecord& node, const config::RepmgrConfig& config,
+                           const CliOptions& options, const char* action) {
+    return fmt::format("{} {} --csv --terse{}", standby::remote_pgwarden(node, config), action,
+                       options.log_level ? "" : " -L NOTICE");
+}
+
+std::string over_ssh(const cluster::NodeRecord& node, const config::RepmgrConfig& config,
+                     const CliOptions& options, const std::string& command) {
+    standby::SiblingOptions ssh;
+    ssh.remote_user = options.remote_user.value_or("");
+    return fmt::format("{} \"{}\"", standby::ssh_prefix(standby::host_of(node), config, ssh),
+                       command);
+}
+
+struct Nodes {
+    config::RepmgrConfig config;
+    std::vector<cluster::NodeRecord> records;
+    Matrix empty;
+};
+
+std::optional<Nodes> registered_nodes(const CliOptions& options) {
+    Nodes nodes{reg::load_config(options), {}, {}};
+    log::info("connecting to database");
+    auto conn = cluster::connect_local(nodes.config);
+    auto records = load_registered_nodes(conn);
+    if (!records)
+        return std::nullopt;
+    nodes.records = std::move(*records);
+    std::vector<int> ids;
+    std::vector<std::string> names;
+    for (const auto& node : nodes.records) {
+        ids.push_back(node.node_id);
+        names.push_back(node.node_name);
+    }
+    nodes.empty = empty_matrix(ids, names);
+    return nodes;
+}
+
+bool no_output(const std::string& output) {
+    return output.empty() || output.front() == '\n';
+}
+
+// The table (and, unless --terse, what went wrong) or the CSV.
+void print(const Matrix& matrix, const CliOptions& options,
+           const std::vector<std::string>& warnings) {
+    std::fputs((options.csv ? format_matrix_csv(matrix) : format_matrix_table(matrix)).c_str(),
+               stdout);
+    std::fflush(stdout);
+    if (options.csv || warnings.empty() || options.terse)
+        return;
+    log::warning("following problems detected:");
+    for (const auto& warning : warnings)
+        std::fputs(fmt::format("  {}\n", warning).c_str(), stderr);
+}
+
+int cluster_matrix(const CliOptions& options) {
+    auto nodes = registered_nodes(options);
+    if (!nodes)
+        return model::kErrBadConfig;
+    const auto& config = nodes->config;
+    auto matrix = nodes->empty;
+    std::vector<std::string> warnings;
+    int error = model::kSuccess;
+    for (const auto& node : nodes->records) {
+        const bool up = cluster::try_connect(node.conninfo).has_value();
+        set_seen(matrix, config.node_id, node.node_id, up ? kSeenUp : kSeenDown);
+        if (!up || node.node_id == config.node_id)
+            continue;
+        const auto command =
+            over_ssh(node, config, options, remote_command(node, config, options, "cluster show"));
+        const auto answer = run_apart(command, kShowTimeout);
+        std::fputs(answer.err.c_str(), stderr);
+        if (no_output(answer.out)) {
+            warnings.push_back(fmt::format("node {} inaccessible via SSH", node.node_id));
+            error = model::kErrBadSsh;
+        } else if (!read_show_csv(matrix, node.node_id, answer.out, warnings)) {
+            error = model::kErrInternal;
+        }
+    }
+    print(matrix, options, warnings);
+    // repmgr's --csv counts a node nobody could ask as a problem too.
+    return matrix_exit_code(matrix, options.csv, error);
+}
+
+int cluster_crosscheck(const CliOptions& options) {
+    auto nodes = registered_nodes(options);
+    if (!nodes)
+        return model::kErrBadConfig;
+    const auto& config = nodes->config;
+    Cube cube(nodes->records.size(), nodes->empty);
+    std::vector<std::string> warnings;
+    int error = model::kSuccess;
+    // repmgr's index of "this node" does not advance past a node it could not reach, so the
+    // node after one is asked through ssh even when it is this one.
+    std::size_t asked = 0;
+    for (const auto& node : nodes->records) {
+        const auto command = remote_command(node, config, options, "cluster matrix");
+        std::string output;
+        if (nodes->empty.ids[asked] == config.node_id) {
+            const auto answer = run_apart(command, kMatrixTimeout);
+            output = answer.out + answer.err;
+        } else {
+            const auto answer = run_apart(over_ssh(node, config, options, command), kMatrixTimeout);
+            std::fputs(answer.err.c_str(), stderr);
+            output = answer.out;
+        }
+        if (no_output(output)) {
+            warnings.push_back(fmt::format("node {} inaccessible via SSH", node.node_id));
+            error = model::kErrBadSsh;
+            continue;
+        }
+        if (!read_matrix_csv(cube, node.node_id, output))
+            error = model::kErrInternal;
+        ++asked;
+    }
+    const auto merged = cross_check(cube);
+    print(merged, options, warnings);
+    return matrix_exit_code(merged, false, error);
+}
+
+constexpr const char* kMatrixHelp =
+    "pgwarden cluster matrix: how this node and every reachable node see each node\n\n"
+    "Usage:\n"
+    "    pgwarden [OPTIONS] cluster matrix [--csv]\n\n"
+    "This node connects to every registered node; each one it reaches runs\n"
+    "\"pgwarden -f <its config_file> cluster show --csv\" through ssh (ssh_options, -R user;\n"
+    "pgwarden in repmgr_bindir or on PATH). '*' seen up, 'x' seen down, '?' not known.\n\n"
+    "Options:\n"
+    "    --csv        emit output as CSV: viewer id,seen id,status (0 up, -1 down, -2 unknown)\n"
+    "    -R USER      the ssh user on the other nodes\n"
+    "    --terse      do not show the problems found\n\n"
+    "Exit codes: 0 every node seen up; 25 a node seen down (with --csv, or not known);\n"
+    "12 a node could not be reached through ssh; 1 no node records; 6 no local database.\n";
+
+constexpr const char* kCrosscheckHelp =
+    "pgwarden cluster crosscheck: every node's view of every node, merged\n\n"
+    "Usage:\n"
+    "    pgwarden [OPTIONS] cluster crosscheck [--csv]\n\n"
+    "Every registered node runs \"pgwarden -f <its config_file> cluster matrix --csv\" (this\n"
+    "one locally, the others through ssh); a node counts as up when any node saw it up.\n\n"
+    "Options:\n"
+    "    --csv        emit output as CSV: node id,node id,status (0 up, -1 down, -2 unknown)\n"
+    "    -R USER      the ssh user on the other nodes\n"
+    "    --terse      do not show the problems found\n\n"
+    "Exit codes: 0 every node seen up; 25 a node seen down by all that could see it; 12 a node\n"
+    "could not be reached through ssh; 1 no node records; 6 no local database.\n";
+
+const CommandRegistration reg_cluster_matrix{{{"cluster", "matrix"},
+                                              "show how every node sees every other node",
+                                              kMatrixHelp,
+                                              &cluster_matrix}};
+const CommandRegistration reg_cluster_crosscheck{{{"cluster", "crosscheck"},
+                                                  "merge every node's cluster matrix",
+                                                  kCrosscheckHelp,
+                                                  &cluster_crosscheck}};
+
+}  // namespace
+}  // namespace pgwarden::cli
