@@ -34,6 +34,9 @@ po::options_description describe_options() {
         ("ini", po::value<std::string>(), "pgwarden settings file (default " "/etc/pgwarden/pgwarden.ini" ", [probe] section)")
         ("query-timeout", po::value<long long>()->default_value(2000),
          "ms to connect and query PostgreSQL before answering 503")
+        ("max-receiver-silence", po::value<long long>()->default_value(0),
+         "ms since a standby's last message from its primary beyond which its lag is unknown "
+         "(?lag= answers 503); 0: 3/4 of its wal_receiver_timeout")
         ("accept-check-interval", po::value<long long>()->default_value(1000),
          "ms between fresh connections that check PostgreSQL still accepts new ones (at least 1000)")
         ("read-timeout", po::value<long long>()->default_value(5000),
@@ -119,6 +122,8 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
     settings.accept.timing.interval =
         std::chrono::milliseconds(bounded(vm, "accept-check-interval", 1000, kHourMs));
     settings.accept.timing.timeout = settings.checker.query_timeout;
+    if (const auto silence = bounded(vm, "max-receiver-silence", 0, kHourMs); silence > 0)
+        settings.checker.max_receiver_silence = std::chrono::milliseconds(silence);
     settings.limits.read_timeout =
         std::chrono::milliseconds(bounded(vm, "read-timeout", 1, kHourMs));
     auto& admission = settings.limits.admission;

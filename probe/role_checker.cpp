@@ -2,6 +2,7 @@
 
 #include "cluster/state_query.hpp"
 #include "log/log.hpp"
+#include "receiver_freshness.hpp"
 #include "text/conninfo.hpp"
 
 #include <algorithm>
@@ -119,8 +120,7 @@ void RoleChecker::connect() {
 
 void RoleChecker::send_query() {
     query_start_ = Clock::now();
-    conn_.async_query(cluster::kNodeStateQuery, [this](pg::Result result,
-                                                       const std::string& error) {
+    conn_.async_query(probe_state_query(), [this](pg::Result result, const std::string& error) {
         const double seconds = std::chrono::duration<double>(Clock::now() - query_start_).count();
         metrics_.observe_query(seconds, error.empty());
         if (!error.empty()) {
@@ -134,14 +134,19 @@ void RoleChecker::send_query() {
             finish_attempt(unreachable(fmt::format("check query failed: {}", error)));
             return;
         }
-        if (result.rows() != 1 || result.columns() != 4) {
+        if (result.rows() != 1 || result.columns() != kProbeStateColumns) {
             conn_.close();
             finish_attempt(unreachable("check query returned an unexpected shape"));
             return;
         }
-        finish_attempt(
+        auto state =
             cluster::parse_node_state(result.optional_value(0, 0), result.optional_value(0, 1),
-                                      result.optional_value(0, 2), result.optional_value(0, 3)));
+                                      result.optional_value(0, 2), result.optional_value(0, 3));
+        const auto why = distrust_stale_lag(
+            state, parse_receiver_silence(result.optional_value(0, 4), result.optional_value(0, 5)),
+            settings_.max_receiver_silence);
+        note_lag_trust(why);
+        finish_attempt(state);
     });
 }
 
@@ -214,6 +219,16 @@ void RoleChecker::on_deadline() {
         unreachable(fmt::format("no check of PostgreSQL completed within {} ms", timeout_ms));
     answer_waiters(expired, now - settings_.query_timeout);
     arm_deadline();
+}
+
+void RoleChecker::note_lag_trust(const std::string& distrust) {
+    if (distrust.empty() == lag_distrusted_.empty())
+        return;
+    if (distrust.empty())
+        log::notice("the WAL receiver hears from the primary again: replay lag known");
+    else
+        log::warning("{}: replay lag unknown, ?lag= checks answer 503", distrust);
+    lag_distrusted_ = distrust;
 }
 
 void RoleChecker::note_observation(const cluster::NodeState& state) {

@@ -23,6 +23,9 @@ struct CheckerSettings {
     std::string conninfo;
     std::chrono::milliseconds query_timeout{2000};  // connect + query, per check
     std::chrono::milliseconds max_backoff{1000};    // between failed attempts
+    // How old the WAL receiver's last message may be for the lag to count (receiver_freshness.hpp);
+    // none: 3/4 of the standby's wal_receiver_timeout.
+    std::optional<std::chrono::milliseconds> max_receiver_silence;
 };
 
 class RoleChecker : public RoleSource {
@@ -50,6 +53,7 @@ class RoleChecker : public RoleSource {
     void on_deadline();
     void answer_waiters(const cluster::NodeState& state, Clock::time_point arrived_by);
     void note_observation(const cluster::NodeState& state);
+    void note_lag_trust(const std::string& distrust);  // one log line per change
     cluster::NodeState unreachable(std::string error) const;
 
     boost::asio::io_context& io_;
@@ -72,6 +76,7 @@ class RoleChecker : public RoleSource {
     int consecutive_failures_ = 0;
     std::optional<cluster::Role> last_role_;
     std::optional<std::uint32_t> last_timeline_;
+    std::string lag_distrusted_;  // why the lag was last forgotten; "" while it is believed
 };
 
 }  // namespace pgwarden::probe
