@@ -270,12 +270,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
             return close_now();  // the server is gone
 
         phase_ = Phase::answering;
-        shared_->roles->check([self = this->shared_from_this()](const cluster::NodeState& state) {
+        shared_->roles->check([self = this->shared_from_this()](const Observation& state) {
             self->guarded([&] { self->on_state(state); });
         });
     }
 
-    void on_state(const cluster::NodeState& state) {
+    void on_state(const Observation& state) {
         if (phase_ != Phase::answering)
             return;  // closed while the check ran
         send(decide(route_, state), endpoint_name(route_.endpoint));

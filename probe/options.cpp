@@ -80,7 +80,8 @@ std::string usage(const po::options_description& desc) {
     text << "pgwarden-probe: answers HAProxy's HTTP checks with this node's PostgreSQL role.\n\n"
          << "Usage: pgwarden-probe [-f repmgr.conf] [--conninfo STR] [--listen ADDR] [--port N]\n\n"
          << "Endpoints: / /primary /master /leader /read-write (200 on the primary),\n"
-         << "  /replica[?lag=16MB], /read-only, /health, /liveness, /metrics.\n\n"
+         << "  /replica[?lag=16MB], /read-only, /health, /readiness[?lag=&mode=write],\n"
+         << "  /liveness, /metrics.\n\n"
          << desc;
     return text.str();
 }

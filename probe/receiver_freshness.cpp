@@ -13,9 +13,12 @@ const std::string& probe_state_query() {
     static const std::string query = fmt::format(
         "SELECT s.*,"
         " (extract(epoch FROM clock_timestamp() - w.last_msg_receipt_time) * 1000)::bigint,"
-        " (SELECT setting::bigint FROM pg_settings WHERE name = 'wal_receiver_timeout')"
-        " FROM ({}) s"
-        " LEFT JOIN (SELECT last_msg_receipt_time FROM pg_stat_wal_receiver) w ON true",
+        " (SELECT setting::bigint FROM pg_settings WHERE name = 'wal_receiver_timeout'),"
+        " CASE WHEN w.status = 'streaming' THEN"
+        " greatest(pg_wal_lsn_diff(w.latest_end_lsn, pg_last_wal_receive_lsn()), 0)::bigint END"
+        " FROM ({}) s LEFT JOIN"
+        " (SELECT status, latest_end_lsn, last_msg_receipt_time FROM pg_stat_wal_receiver) w ON "
+        "true",
         cluster::kNodeStateQuery);
     return query;
 }
@@ -29,7 +32,7 @@ std::optional<milliseconds> silence_bound(std::optional<milliseconds> configured
     return std::nullopt;
 }
 
-std::string distrust_stale_lag(cluster::NodeState& state, const ReceiverSilence& silence,
+std::string distrust_stale_lag(Observation& state, const ReceiverSilence& silence,
                                std::optional<milliseconds> configured_bound) {
     if (!state.streaming || !state.replay_lag_bytes)
         return {};
@@ -38,14 +41,20 @@ std::string distrust_stale_lag(cluster::NodeState& state, const ReceiverSilence&
         return {};
     if (!silence.since_last_message) {
         state.replay_lag_bytes.reset();
+        state.receive_lag_bytes.reset();
         return "the age of the WAL receiver's last message is unknown";
     }
     if (*silence.since_last_message <= *bound)
         return {};
     state.replay_lag_bytes.reset();
+    state.receive_lag_bytes.reset();
     return fmt::format(
         "the WAL receiver's last message from the primary is {} ms old (bound {} ms)",
         silence.since_last_message->count(), bound->count());
+}
+
+std::optional<std::uint64_t> parse_receive_lag(std::optional<std::string_view> bytes) {
+    return bytes ? text::parse_number<std::uint64_t>(*bytes) : std::nullopt;
 }
 
 ReceiverSilence parse_receiver_silence(std::optional<std::string_view> since_last_message_ms,

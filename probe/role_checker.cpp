@@ -139,9 +139,11 @@ void RoleChecker::send_query() {
             finish_attempt(unreachable("check query returned an unexpected shape"));
             return;
         }
-        auto state =
+        Observation state =
             cluster::parse_node_state(result.optional_value(0, 0), result.optional_value(0, 1),
                                       result.optional_value(0, 2), result.optional_value(0, 3));
+        if (state.streaming)
+            state.receive_lag_bytes = parse_receive_lag(result.optional_value(0, 6));
         const auto why = distrust_stale_lag(
             state, parse_receiver_silence(result.optional_value(0, 4), result.optional_value(0, 5)),
             settings_.max_receiver_silence);
@@ -150,9 +152,9 @@ void RoleChecker::send_query() {
     });
 }
 
-void RoleChecker::finish_attempt(const cluster::NodeState& observed) {
+void RoleChecker::finish_attempt(const Observation& observed) {
     attempt_in_flight_ = false;
-    cluster::NodeState state = observed;
+    Observation state = observed;
     state.accepting_connections = accept_.accepting();
     // The lease matters only where the server would otherwise count as a primary.
     if (state.reachable && !state.in_recovery) {
@@ -176,7 +178,7 @@ void RoleChecker::finish_attempt(const cluster::NodeState& observed) {
     schedule_next_attempt();
 }
 
-void RoleChecker::answer_waiters(const cluster::NodeState& state, Clock::time_point arrived_by) {
+void RoleChecker::answer_waiters(const Observation& state, Clock::time_point arrived_by) {
     std::vector<Callback> ready;
     while (!waiters_.empty() && waiters_.front().arrival <= arrived_by) {
         ready.push_back(std::move(waiters_.front().done));

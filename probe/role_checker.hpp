@@ -47,11 +47,11 @@ class RoleChecker : public RoleSource {
     void start_attempt();
     void connect();
     void send_query();
-    void finish_attempt(const cluster::NodeState& observed);
+    void finish_attempt(const Observation& observed);
     void schedule_next_attempt();
     void arm_deadline();
     void on_deadline();
-    void answer_waiters(const cluster::NodeState& state, Clock::time_point arrived_by);
+    void answer_waiters(const Observation& state, Clock::time_point arrived_by);
     void note_observation(const cluster::NodeState& state);
     void note_lag_trust(const std::string& distrust);  // one log line per change
     cluster::NodeState unreachable(std::string error) const;

@@ -12,12 +12,13 @@ using std::chrono::milliseconds;
 
 namespace {
 
-pgwarden::cluster::NodeState streaming_standby() {
-    pgwarden::cluster::NodeState s;
+probe::Observation streaming_standby() {
+    probe::Observation s;
     s.reachable = true;
     s.in_recovery = true;
     s.streaming = true;
     s.replay_lag_bytes = 0;
+    s.receive_lag_bytes = 0;
     return s;
 }
 
@@ -61,6 +62,7 @@ TEST_CASE("a standby that has not heard from its primary within the bound has an
         const auto why = probe::distrust_stale_lag(
             state, {row.since_last_message, row.receiver_timeout}, row.configured);
         CHECK(state.replay_lag_bytes.has_value() == row.lag_kept);
+        CHECK(state.receive_lag_bytes.has_value() == row.lag_kept);
         CHECK(why.empty() == row.lag_kept);
         CHECK(state.streaming);  // still streaming as far as PostgreSQL says
     }
