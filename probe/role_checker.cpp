@@ -25,6 +25,7 @@ RoleChecker::RoleChecker(asio::io_context& io, CheckerSettings settings, Metrics
       accept_(accept),
       lease_(lease),
       conn_(io),
+      resolver_(io),
       deadline_timer_(io),
       backoff_timer_(io) {
     // Name the session so operators can find the probe's single backend in pg_stat_activity.
@@ -55,6 +56,7 @@ void RoleChecker::stop() {
     stopped_ = true;
     deadline_timer_.cancel();
     backoff_timer_.cancel();
+    resolver_.cancel();
     conn_.close();
     attempt_in_flight_ = false;
     answer_waiters(unreachable("the probe is stopping"), Clock::time_point::max());
@@ -103,19 +105,27 @@ void RoleChecker::start_attempt() {
 
 void RoleChecker::connect() {
     reused_connection_ = false;
-    conn_.async_connect(settings_.conninfo, [this](const std::string& error) {
-        accept_.note_connect_result(error);
-        if (!error.empty()) {
-            finish_attempt(unreachable(fmt::format("cannot connect: {}", error)));
-            return;
-        }
-        if (ever_connected_)
-            metrics_.count_reconnect();
-        ever_connected_ = true;
-        log::debug("connected to PostgreSQL \"{}\" (backend pid {})", settings_.conninfo,
-                   conn_.server_pid());
-        send_query();
-    });
+    resolver_.resolve(
+        settings_.conninfo, [this](const std::string& conninfo, const std::string& resolve_error) {
+            if (!resolve_error.empty()) {
+                accept_.note_connect_result(resolve_error);
+                finish_attempt(unreachable(fmt::format("cannot connect: {}", resolve_error)));
+                return;
+            }
+            conn_.async_connect(conninfo, [this](const std::string& error) {
+                accept_.note_connect_result(error);
+                if (!error.empty()) {
+                    finish_attempt(unreachable(fmt::format("cannot connect: {}", error)));
+                    return;
+                }
+                if (ever_connected_)
+                    metrics_.count_reconnect();
+                ever_connected_ = true;
+                log::debug("connected to PostgreSQL \"{}\" (backend pid {})",
+                           text::mask_password(settings_.conninfo), conn_.server_pid());
+                send_query();
+            });
+        });
 }
 
 void RoleChecker::send_query() {
@@ -211,7 +221,8 @@ void RoleChecker::on_deadline() {
     const auto now = Clock::now();
     const auto timeout_ms = settings_.query_timeout.count();
     if (attempt_in_flight_ && now >= attempt_start_ + settings_.query_timeout) {
-        // A hung server or network: drop the connection rather than wait on it.
+        // A hung server, network or resolver: drop the connection rather than wait on it.
+        resolver_.cancel();
         conn_.close();
         finish_attempt(
             unreachable(fmt::format("no answer from PostgreSQL within {} ms", timeout_ms)));

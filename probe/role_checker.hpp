@@ -4,6 +4,7 @@
 #pragma once
 
 #include "accept_checker.hpp"
+#include "host_resolver.hpp"
 #include "lease_reader.hpp"
 #include "metrics.hpp"
 #include "pg/async_connection.hpp"
@@ -62,6 +63,7 @@ class RoleChecker : public RoleSource {
     AcceptChecker& accept_;
     LeaseReader& lease_;
     pg::AsyncConnection conn_;
+    HostResolver resolver_;  // host names, off the loop: libpq gets hostaddr=
     boost::asio::steady_timer deadline_timer_;
     boost::asio::steady_timer backoff_timer_;
     std::deque<Waiter> waiters_;  // in arrival order
