@@ -14,6 +14,7 @@ AcceptChecker::AcceptChecker(asio::io_context& io, AcceptCheckSettings settings,
       metrics_(metrics),
       health_(settings_.timing),
       conn_(io),
+      resolver_(io),
       interval_timer_(io),
       deadline_timer_(io) {
     // Its own name, so the short-lived sessions are told apart from the probe's one backend.
@@ -30,6 +31,7 @@ void AcceptChecker::stop() {
     stopped_ = true;
     interval_timer_.cancel();
     deadline_timer_.cancel();
+    resolver_.cancel();
     conn_.close();
     attempt_in_flight_ = false;
 }
@@ -67,16 +69,27 @@ void AcceptChecker::start_attempt() {
             return;
         // A frozen postmaster completes the TCP handshake (the kernel's backlog) and then never
         // answers the startup packet: only this deadline ends the attempt.
+        resolver_.cancel();
         conn_.close();
         finish_attempt(fmt::format("no answer within {} ms", settings_.timing.timeout.count()));
     });
-    conn_.async_connect(settings_.conninfo, [this](const std::string& error) {
-        if (!attempt_in_flight_)
-            return;
-        deadline_timer_.cancel();
-        conn_.close();  // the point was the connect; a backend held open would be wasted
-        finish_attempt(error);
-    });
+    resolver_.resolve(
+        settings_.conninfo, [this](const std::string& conninfo, const std::string& resolve_error) {
+            if (!attempt_in_flight_)
+                return;
+            if (!resolve_error.empty()) {
+                deadline_timer_.cancel();
+                finish_attempt(resolve_error);
+                return;
+            }
+            conn_.async_connect(conninfo, [this](const std::string& error) {
+                if (!attempt_in_flight_)
+                    return;
+                deadline_timer_.cancel();
+                conn_.close();  // the point was the connect; a backend held open would be wasted
+                finish_attempt(error);
+            });
+        });
 }
 
 void AcceptChecker::finish_attempt(const std::string& error) {

@@ -52,27 +52,61 @@ bool out_of_resources(const boost::system::error_code& ec) {
 
 namespace detail {
 
-Admission admit(ServerShared& shared) {
+namespace {
+
+std::string refusal_warning(Refusal refusal, const ServerShared& shared,
+                            const boost::asio::ip::address& source) {
+    const auto& limits = shared.limits.admission;
+    switch (refusal) {
+        case Refusal::not_allowed:
+            return fmt::format(
+                "HTTP connection from {} closed unanswered: not in --allow; add its address "
+                "block if it is a HAProxy",
+                source.to_string());
+        case Refusal::source_full:
+            return fmt::format(
+                "{} HTTP connections open from {}, max-connections-per-source is {}: its new "
+                "connections are closed unanswered until some close; find that client or raise "
+                "the limit",
+                shared.admission.open_from(source), source.to_string(),
+                limits.max_connections_per_source);
+        case Refusal::server_full:
+            break;
+    }
+    return fmt::format(
+        "{} HTTP connections open and none idle, max-connections is {}: new connections are "
+        "closed unanswered until some close; raise max-connections or find the clients that hold "
+        "them",
+        shared.admission.open(), limits.max_connections);
+}
+
+}  // namespace
+
+std::optional<ConnectionId> admit(ServerShared& shared, const boost::asio::ip::address& source) {
     if (shared.stopped)
-        return Admission::refuse;
-    const auto& limits = shared.limits;
-    if (shared.open < limits.max_connections) {
-        shared.overload_reported = false;
-        return Admission::serve;
+        return std::nullopt;
+    const auto admission = shared.admission.admit(source);
+    if (const auto* refusal = std::get_if<Refusal>(&admission)) {
+        if (shared.metrics)
+            shared.metrics->count_rejected_connection();
+        if (shared.refusing != *refusal) {
+            shared.refusing = *refusal;
+            log::warning("{}", refusal_warning(*refusal, shared, source));
+        }
+        return std::nullopt;
     }
-    if (shared.metrics)
-        shared.metrics->count_rejected_connection();
-    if (!shared.overload_reported) {
-        shared.overload_reported = true;
-        log::warning(
-            "{} HTTP connections open, max_connections is {}: new connections get \"503 too many "
-            "connections\" until some close; raise max_connections or find the client that holds "
-            "them",
-            shared.open, limits.max_connections);
+    const auto& admitted = std::get<Admitted>(admission);
+    if (admitted.evict) {
+        if (shared.metrics)
+            shared.metrics->count_reaped_connection();
+        if (const auto it = shared.sessions.find(*admitted.evict); it != shared.sessions.end()) {
+            if (auto session = it->second.lock())
+                session->evict();
+        }
+    } else {
+        shared.refusing.reset();
     }
-    if (shared.open >= limits.max_connections + limits.max_overflow_connections)
-        return Admission::refuse;
-    return Admission::overloaded;
+    return admitted.id;
 }
 
 Response make_response(Reply reply, unsigned version, bool keep_alive) {
@@ -126,10 +160,6 @@ std::optional<Reply> reply_for_read_error(const beast::error_code& ec, const Ser
     return error_reply(400, fmt::format("malformed HTTP request: {}", ec.message()));
 }
 
-Reply too_many_connections_reply(Method method) {
-    return error_reply(503, "too many connections", method);
-}
-
 }  // namespace detail
 
 HttpServer::HttpServer(net::io_context& io, const tcp::endpoint& endpoint,
@@ -137,8 +167,7 @@ HttpServer::HttpServer(net::io_context& io, const tcp::endpoint& endpoint,
     : endpoint_(endpoint),
       acceptor_(io),
       accept_retry_(io),
-      shared_(std::make_shared<detail::ServerShared>()) {
-    shared_->limits = limits;
+      shared_(std::make_shared<detail::ServerShared>(limits)) {
     shared_->roles = &roles;
     shared_->metrics = &metrics;
 }
@@ -195,7 +224,7 @@ void HttpServer::stop() {
     // Hold the sessions while telling them, as a session may end (and leave the list) at once.
     std::vector<std::shared_ptr<detail::SessionBase>> live;
     live.reserve(shared_->sessions.size());
-    for (const auto& weak : shared_->sessions) {
+    for (const auto& [id, weak] : shared_->sessions) {
         if (auto session = weak.lock())
             live.push_back(std::move(session));
     }
@@ -246,9 +275,15 @@ void HttpServer::on_accept(const boost::system::error_code& ec, tcp::socket sock
     }
     accept_failing_ = false;
     try {
-        boost::system::error_code ignored;
-        socket.set_option(tcp::no_delay(true), ignored);  // one small response per request
-        detail::start_session(beast::tcp_stream(std::move(socket)), shared_);
+        boost::system::error_code ec_peer;
+        const auto peer = socket.remote_endpoint(ec_peer);
+        if (ec_peer) {
+            log::debug("HTTP connection gone before it was served: {}", ec_peer.message());
+        } else {
+            boost::system::error_code ignored;
+            socket.set_option(tcp::no_delay(true), ignored);  // one small response per request
+            detail::start_session(beast::tcp_stream(std::move(socket)), shared_, peer.address());
+        }
     } catch (const std::exception& e) {
         log::error("HTTP connection dropped: {}", e.what());
     }

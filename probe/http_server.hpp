@@ -21,7 +21,7 @@
 
 #include <cstddef>
 #include <exception>
-#include <list>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -42,24 +42,29 @@ class SessionBase {
     // The server is stopping: close now if waiting for a request, else answer with
     // Connection: close and then close.
     virtual void shutdown() = 0;
+    // The admission policy reaped this idle keep-alive connection for a new one: close it.
+    virtual void evict() = 0;
 };
 
 // What the server and its sessions share. Sessions own it, so one that outlives the server (its
 // last handler is destroyed with the io_context) finds null pointers rather than dead objects.
 struct ServerShared {
+    explicit ServerShared(const ServerLimits& limits_in)
+        : limits(limits_in), admission(limits_in.admission) {}
+
     ServerLimits limits;
+    AdmissionTable admission;     // every session is in it from admission to destruction
     RoleSource* roles = nullptr;  // null once the server is destroyed
     Metrics* metrics = nullptr;   // null once the server is destroyed
     bool stopped = false;
-    bool overload_reported = false;  // one warning per episode of too many connections
-    std::size_t open = 0;            // sessions alive, overloaded ones included
-    std::list<std::weak_ptr<SessionBase>> sessions;
+    std::optional<Refusal> refusing;  // one warning per episode of refusals for one reason
+    std::size_t open = 0;             // sessions alive, evicted ones until they are destroyed
+    std::map<ConnectionId, std::weak_ptr<SessionBase>> sessions;
 };
 
-enum class Admission { serve, overloaded, refuse };
-
-// Decides whether a new connection is served, answered 503, or closed; counts rejections.
-Admission admit(ServerShared& shared);
+// Admits a new connection from `source` (reaping an idle one if the policy says so), or says
+// why not after counting and logging the refusal.
+std::optional<ConnectionId> admit(ServerShared& shared, const boost::asio::ip::address& source);
 
 using Response = http::response<http::string_body>;
 
@@ -69,12 +74,8 @@ Response make_response(Reply reply, unsigned version, bool keep_alive);
 // the connection's (closed, reset, cut mid-request) and there is nobody to answer.
 std::optional<Reply> reply_for_read_error(const beast::error_code& ec, const ServerLimits& limits);
 
-Reply too_many_connections_reply(Method method);
-
-// The metrics' endpoint label for requests answered before routing: unparsable ones, and those
-// on a connection over max_connections (not "primary 503", which would read as "not primary").
+// The metrics' endpoint label for requests answered before routing: unparsable ones.
 constexpr std::string_view kInvalidLabel = "invalid";
-constexpr std::string_view kOverloadedLabel = "overloaded";
 
 inline std::string_view to_std(beast::string_view s) {
     return {s.data(), s.size()};
@@ -87,19 +88,20 @@ inline std::string_view to_std(beast::string_view s) {
 template <class Stream>
 class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
   public:
-    Session(Stream&& stream, std::shared_ptr<ServerShared> shared, bool overloaded)
+    Session(Stream&& stream, std::shared_ptr<ServerShared> shared, ConnectionId id)
         : stream_(std::move(stream)),
           timer_(stream_.get_executor()),
           shared_(std::move(shared)),
-          overloaded_(overloaded) {
+          id_(id),
+          opened_(PolicyClock::now()) {
         ++shared_->open;
         if (shared_->metrics)
             shared_->metrics->connection_opened();
     }
 
     ~Session() override {
-        if (registered_)
-            shared_->sessions.erase(registration_);
+        shared_->sessions.erase(id_);
+        shared_->admission.closed(id_);
         --shared_->open;
         if (shared_->metrics)
             shared_->metrics->connection_closed();
@@ -109,8 +111,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     Session& operator=(const Session&) = delete;
 
     void run() {
-        registration_ = shared_->sessions.insert(shared_->sessions.end(), this->weak_from_this());
-        registered_ = true;
+        shared_->sessions.emplace(id_, this->weak_from_this());
         guarded([&] { do_read(); });
     }
 
@@ -118,6 +119,11 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         stopping_ = true;
         if (phase_ == Phase::reading || phase_ == Phase::lingering)
             close_now();
+    }
+
+    void evict() override {
+        log::debug("HTTP keep-alive connection closed while idle to make room for a new one");
+        close_now();
     }
 
   private:
@@ -220,7 +226,14 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         parser_.emplace();
         parser_->header_limit(limits().header_limit);
         parser_->body_limit(limits().body_limit);
-        arm(limits().read_timeout);
+        auto wait = limits().read_timeout;
+        if (answered_ > 0) {
+            // Between keep-alive requests: reapable, and never held past the connection's age.
+            const auto now = PolicyClock::now();
+            shared_->admission.idle(id_, now);
+            wait = idle_wait(limits().keep_alive, wait, opened_, now);
+        }
+        arm(wait);
         http::async_read(
             stream_, buffer_, *parser_,
             [self = this->shared_from_this()](const beast::error_code& ec, std::size_t) {
@@ -232,6 +245,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         if (phase_ != Phase::reading)
             return;  // timed out or stopped while reading: already closed
         disarm();
+        shared_->admission.busy(id_);
         if (ec == http::error::end_of_stream)
             return close_gracefully();  // the client closed between requests
         if (ec) {
@@ -250,22 +264,18 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         route_ = parse_route(to_std(request.method_string()), to_std(request.target()));
         parser_.reset();
 
-        if (overloaded_) {
-            keep_alive_ = false;
-            return send(too_many_connections_reply(route_.method), kOverloadedLabel);
-        }
         if (!needs_node_state(route_))
             return send(decide(route_), endpoint_name(route_.endpoint));
         if (shared_->roles == nullptr)
             return close_now();  // the server is gone
 
         phase_ = Phase::answering;
-        shared_->roles->check([self = this->shared_from_this()](const cluster::NodeState& state) {
+        shared_->roles->check([self = this->shared_from_this()](const Observation& state) {
             self->guarded([&] { self->on_state(state); });
         });
     }
 
-    void on_state(const cluster::NodeState& state) {
+    void on_state(const Observation& state) {
         if (phase_ != Phase::answering)
             return;  // closed while the check ran
         send(decide(route_, state), endpoint_name(route_.endpoint));
@@ -278,7 +288,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
                 reply.body = metrics->render();
         }
         log::debug("HTTP {} answered {}", endpoint_label, reply.status);
-        keep_alive_ = keep_alive_ && !stopping_;
+        ++answered_;
+        keep_alive_ = keep_alive_ && !stopping_ &&
+                      may_keep_alive(limits().keep_alive, answered_, opened_, PolicyClock::now());
         response_.emplace(make_response(std::move(reply), version_, keep_alive_));
         phase_ = Phase::writing;
         arm(limits().write_timeout);
@@ -308,7 +320,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     Stream stream_;
     net::steady_timer timer_;
     std::shared_ptr<ServerShared> shared_;
-    const bool overloaded_;  // over max_connections: every request gets 503, then close
+    const ConnectionId id_;
+    const PolicyClock::time_point opened_;
+    std::size_t answered_ = 0;  // responses sent or being sent
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
     std::optional<Response> response_;
@@ -318,19 +332,17 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     bool stopping_ = false;
     Phase phase_ = Phase::reading;
     unsigned long deadline_generation_ = 0;
-    std::list<std::weak_ptr<SessionBase>>::iterator registration_;
-    bool registered_ = false;
 };
 
 template <class Stream>
-void start_session(Stream stream, const std::shared_ptr<ServerShared>& shared) {
-    const auto admission = admit(*shared);
-    if (admission == Admission::refuse) {
+void start_session(Stream stream, const std::shared_ptr<ServerShared>& shared,
+                   const boost::asio::ip::address& source) {
+    const auto id = admit(*shared, source);
+    if (!id) {
         beast::get_lowest_layer(stream).close();
         return;
     }
-    std::make_shared<Session<Stream>>(std::move(stream), shared, admission == Admission::overloaded)
-        ->run();
+    std::make_shared<Session<Stream>>(std::move(stream), shared, *id)->run();
 }
 
 }  // namespace detail
@@ -360,10 +372,11 @@ class HttpServer {
     std::size_t open_connections() const;
 
     // Runs a session over any Beast-style stream, under the same limits and connection count as
-    // an accepted socket: unit tests pass a boost::beast::test::stream.
+    // an accepted socket from `source`: unit tests pass a boost::beast::test::stream.
     template <class Stream>
-    void accept_on(Stream&& stream) {
-        detail::start_session(std::forward<Stream>(stream), shared_);
+    void accept_on(Stream&& stream, const boost::asio::ip::address& source =
+                                        boost::asio::ip::address_v4::loopback()) {
+        detail::start_session(std::forward<Stream>(stream), shared_, source);
     }
 
   private:

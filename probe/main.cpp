@@ -1,4 +1,5 @@
 // pgwarden-probe: the HTTP role check HAProxy asks on every node (replaces socat + pg_ms.sh).
+#include "fd_limit.hpp"
 #include "http_server.hpp"
 #include "metrics.hpp"
 #include "options.hpp"
@@ -62,6 +63,13 @@ int run(const probe::ProbeSettings& settings) {
     }
     for (const auto& warning : settings.warnings)
         log::warning("{}", warning);
+    auto limits = settings.limits;
+    const auto fds = probe::fit_fd_limit(limits.admission.max_connections);
+    if (!fds.warning.empty())
+        log::warning("{}", fds.warning);
+    limits.admission.max_connections = fds.max_connections;
+    log::debug("file descriptor limit {} for at most {} HTTP connections", fds.soft,
+               fds.max_connections);
 
     asio::io_context io(1);
     probe::Metrics metrics;
@@ -74,8 +82,8 @@ int run(const probe::ProbeSettings& settings) {
     std::string bind_errors;
     for (const auto& endpoint : listen_endpoints(settings.listen, settings.port)) {
         try {
-            auto candidate = std::make_unique<probe::HttpServer>(io, endpoint, settings.limits,
-                                                                 checker, metrics);
+            auto candidate =
+                std::make_unique<probe::HttpServer>(io, endpoint, limits, checker, metrics);
             candidate->start();
             server = std::move(candidate);
             break;

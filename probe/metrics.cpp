@@ -95,6 +95,10 @@ void Metrics::count_rejected_connection() {
     ++connections_rejected_;
 }
 
+void Metrics::count_reaped_connection() {
+    ++connections_reaped_;
+}
+
 std::string Metrics::render() const {
     std::string out;
     out.reserve(2048);
@@ -156,8 +160,12 @@ std::string Metrics::render() const {
     fmt::format_to(append, "pgwarden_probe_connections_open {}\n", connections_open_);
 
     family(out, "pgwarden_probe_connections_rejected_total", "counter",
-           "HTTP connections refused for being over max_connections.");
+           "HTTP connections closed unanswered: source not allowed, or over a connection limit.");
     fmt::format_to(append, "pgwarden_probe_connections_rejected_total {}\n", connections_rejected_);
+
+    family(out, "pgwarden_probe_connections_reaped_total", "counter",
+           "Idle keep-alive HTTP connections closed to make room for new ones.");
+    fmt::format_to(append, "pgwarden_probe_connections_reaped_total {}\n", connections_reaped_);
     return out;
 }
 

@@ -33,7 +33,9 @@ class Metrics {
 
     void connection_opened();
     void connection_closed();
-    void count_rejected_connection();  // over max_connections: answered 503 or closed
+    // Closed unanswered by the admission policy (not allowed, source or server full).
+    void count_rejected_connection();
+    void count_reaped_connection();  // an idle keep-alive connection closed to admit a new one
 
     std::uint64_t requests(std::string_view endpoint, unsigned status) const;
     std::uint64_t connections_open() const { return connections_open_; }
@@ -65,6 +67,7 @@ class Metrics {
     bool lease_allows_primary_ = false;
     std::uint64_t connections_open_ = 0;
     std::uint64_t connections_rejected_ = 0;
+    std::uint64_t connections_reaped_ = 0;
 };
 
 }  // namespace pgwarden::probe

@@ -17,6 +17,8 @@ namespace po = boost::program_options;
 namespace {
 
 constexpr const char* kDefaultIni = "/etc/pgwarden/pgwarden.ini";
+// Each connection is a file descriptor; past this the fd limit of any usual host is reached.
+constexpr long long kMaxConnections = 1'000'000;
 
 po::options_description describe_options() {
     po::options_description desc("Options");
@@ -32,12 +34,24 @@ po::options_description describe_options() {
         ("ini", po::value<std::string>(), "pgwarden settings file (default " "/etc/pgwarden/pgwarden.ini" ", [probe] section)")
         ("query-timeout", po::value<long long>()->default_value(2000),
          "ms to connect and query PostgreSQL before answering 503")
+        ("max-receiver-silence", po::value<long long>()->default_value(0),
+         "ms since a standby's last message from its primary beyond which its lag is unknown "
+         "(?lag= answers 503); 0: 3/4 of its wal_receiver_timeout")
         ("accept-check-interval", po::value<long long>()->default_value(1000),
          "ms between fresh connections that check PostgreSQL still accepts new ones (at least 1000)")
         ("read-timeout", po::value<long long>()->default_value(5000),
          "ms a client may take to send a request, or stay idle between keep-alive requests")
         ("max-connections", po::value<long long>()->default_value(512),
-         "concurrent HTTP connections; more are answered 503 and closed")
+         "concurrent HTTP connections; past it the longest-idle keep-alive connection is closed "
+         "for a new one, or the new one is closed unanswered (never a 503)")
+        ("max-connections-per-source", po::value<long long>()->default_value(64),
+         "concurrent HTTP connections from one client address; more are closed unanswered")
+        ("allow", po::value<std::string>()->default_value(""),
+         "address blocks that may connect, e.g. \"10.0.0.0/8,2001:db8::/32\"; empty: all")
+        ("max-requests-per-connection", po::value<long long>()->default_value(100),
+         "answers on one keep-alive connection; the last says Connection: close")
+        ("max-connection-age", po::value<long long>()->default_value(60000),
+         "ms one keep-alive connection may be used; the next answer says Connection: close")
         ("log-level,L", po::value<std::string>()->default_value("INFO"),
          "DEBUG, INFO, NOTICE, WARNING, ERROR, ALERT, CRIT or EMERG")
         ("log-file", po::value<std::string>(), "append the log here instead of stderr")
@@ -66,7 +80,8 @@ std::string usage(const po::options_description& desc) {
     text << "pgwarden-probe: answers HAProxy's HTTP checks with this node's PostgreSQL role.\n\n"
          << "Usage: pgwarden-probe [-f repmgr.conf] [--conninfo STR] [--listen ADDR] [--port N]\n\n"
          << "Endpoints: / /primary /master /leader /read-write (200 on the primary),\n"
-         << "  /replica[?lag=16MB], /read-only, /health, /liveness, /metrics.\n\n"
+         << "  /replica[?lag=16MB], /read-only, /health, /readiness[?lag=&mode=write],\n"
+         << "  /liveness, /metrics.\n\n"
          << desc;
     return text.str();
 }
@@ -108,10 +123,23 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
     settings.accept.timing.interval =
         std::chrono::milliseconds(bounded(vm, "accept-check-interval", 1000, kHourMs));
     settings.accept.timing.timeout = settings.checker.query_timeout;
+    if (const auto silence = bounded(vm, "max-receiver-silence", 0, kHourMs); silence > 0)
+        settings.checker.max_receiver_silence = std::chrono::milliseconds(silence);
     settings.limits.read_timeout =
         std::chrono::milliseconds(bounded(vm, "read-timeout", 1, kHourMs));
-    settings.limits.max_connections =
-        static_cast<unsigned>(bounded(vm, "max-connections", 1, 1'000'000));
+    auto& admission = settings.limits.admission;
+    admission.max_connections =
+        static_cast<std::size_t>(bounded(vm, "max-connections", 1, kMaxConnections));
+    admission.max_connections_per_source =
+        static_cast<std::size_t>(bounded(vm, "max-connections-per-source", 1, kMaxConnections));
+    auto allow = parse_allow_list(vm["allow"].as<std::string>());
+    if (!allow.error.empty())
+        throw std::runtime_error(fmt::format("--allow: {}", allow.error));
+    admission.allow = std::move(allow.blocks);
+    settings.limits.keep_alive.max_requests =
+        static_cast<std::size_t>(bounded(vm, "max-requests-per-connection", 1, 1'000'000));
+    settings.limits.keep_alive.max_age =
+        std::chrono::milliseconds(bounded(vm, "max-connection-age", 1, kHourMs));
     const auto level = log::parse_level(vm["log-level"].as<std::string>());
     if (!level) {
         throw std::runtime_error(

@@ -2,6 +2,7 @@
 
 #include "cluster/state_query.hpp"
 #include "log/log.hpp"
+#include "receiver_freshness.hpp"
 #include "text/conninfo.hpp"
 
 #include <algorithm>
@@ -24,6 +25,7 @@ RoleChecker::RoleChecker(asio::io_context& io, CheckerSettings settings, Metrics
       accept_(accept),
       lease_(lease),
       conn_(io),
+      resolver_(io),
       deadline_timer_(io),
       backoff_timer_(io) {
     // Name the session so operators can find the probe's single backend in pg_stat_activity.
@@ -54,6 +56,7 @@ void RoleChecker::stop() {
     stopped_ = true;
     deadline_timer_.cancel();
     backoff_timer_.cancel();
+    resolver_.cancel();
     conn_.close();
     attempt_in_flight_ = false;
     answer_waiters(unreachable("the probe is stopping"), Clock::time_point::max());
@@ -102,25 +105,32 @@ void RoleChecker::start_attempt() {
 
 void RoleChecker::connect() {
     reused_connection_ = false;
-    conn_.async_connect(settings_.conninfo, [this](const std::string& error) {
-        accept_.note_connect_result(error);
-        if (!error.empty()) {
-            finish_attempt(unreachable(fmt::format("cannot connect: {}", error)));
-            return;
-        }
-        if (ever_connected_)
-            metrics_.count_reconnect();
-        ever_connected_ = true;
-        log::debug("connected to PostgreSQL \"{}\" (backend pid {})", settings_.conninfo,
-                   conn_.server_pid());
-        send_query();
-    });
+    resolver_.resolve(
+        settings_.conninfo, [this](const std::string& conninfo, const std::string& resolve_error) {
+            if (!resolve_error.empty()) {
+                accept_.note_connect_result(resolve_error);
+                finish_attempt(unreachable(fmt::format("cannot connect: {}", resolve_error)));
+                return;
+            }
+            conn_.async_connect(conninfo, [this](const std::string& error) {
+                accept_.note_connect_result(error);
+                if (!error.empty()) {
+                    finish_attempt(unreachable(fmt::format("cannot connect: {}", error)));
+                    return;
+                }
+                if (ever_connected_)
+                    metrics_.count_reconnect();
+                ever_connected_ = true;
+                log::debug("connected to PostgreSQL \"{}\" (backend pid {})",
+                           text::mask_password(settings_.conninfo), conn_.server_pid());
+                send_query();
+            });
+        });
 }
 
 void RoleChecker::send_query() {
     query_start_ = Clock::now();
-    conn_.async_query(cluster::kNodeStateQuery, [this](pg::Result result,
-                                                       const std::string& error) {
+    conn_.async_query(probe_state_query(), [this](pg::Result result, const std::string& error) {
         const double seconds = std::chrono::duration<double>(Clock::now() - query_start_).count();
         metrics_.observe_query(seconds, error.empty());
         if (!error.empty()) {
@@ -134,20 +144,27 @@ void RoleChecker::send_query() {
             finish_attempt(unreachable(fmt::format("check query failed: {}", error)));
             return;
         }
-        if (result.rows() != 1 || result.columns() != 4) {
+        if (result.rows() != 1 || result.columns() != kProbeStateColumns) {
             conn_.close();
             finish_attempt(unreachable("check query returned an unexpected shape"));
             return;
         }
-        finish_attempt(
+        Observation state =
             cluster::parse_node_state(result.optional_value(0, 0), result.optional_value(0, 1),
-                                      result.optional_value(0, 2), result.optional_value(0, 3)));
+                                      result.optional_value(0, 2), result.optional_value(0, 3));
+        if (state.streaming)
+            state.receive_lag_bytes = parse_receive_lag(result.optional_value(0, 6));
+        const auto why = distrust_stale_lag(
+            state, parse_receiver_silence(result.optional_value(0, 4), result.optional_value(0, 5)),
+            settings_.max_receiver_silence);
+        note_lag_trust(why);
+        finish_attempt(state);
     });
 }
 
-void RoleChecker::finish_attempt(const cluster::NodeState& observed) {
+void RoleChecker::finish_attempt(const Observation& observed) {
     attempt_in_flight_ = false;
-    cluster::NodeState state = observed;
+    Observation state = observed;
     state.accepting_connections = accept_.accepting();
     // The lease matters only where the server would otherwise count as a primary.
     if (state.reachable && !state.in_recovery) {
@@ -171,7 +188,7 @@ void RoleChecker::finish_attempt(const cluster::NodeState& observed) {
     schedule_next_attempt();
 }
 
-void RoleChecker::answer_waiters(const cluster::NodeState& state, Clock::time_point arrived_by) {
+void RoleChecker::answer_waiters(const Observation& state, Clock::time_point arrived_by) {
     std::vector<Callback> ready;
     while (!waiters_.empty() && waiters_.front().arrival <= arrived_by) {
         ready.push_back(std::move(waiters_.front().done));
@@ -204,7 +221,8 @@ void RoleChecker::on_deadline() {
     const auto now = Clock::now();
     const auto timeout_ms = settings_.query_timeout.count();
     if (attempt_in_flight_ && now >= attempt_start_ + settings_.query_timeout) {
-        // A hung server or network: drop the connection rather than wait on it.
+        // A hung server, network or resolver: drop the connection rather than wait on it.
+        resolver_.cancel();
         conn_.close();
         finish_attempt(
             unreachable(fmt::format("no answer from PostgreSQL within {} ms", timeout_ms)));
@@ -214,6 +232,16 @@ void RoleChecker::on_deadline() {
         unreachable(fmt::format("no check of PostgreSQL completed within {} ms", timeout_ms));
     answer_waiters(expired, now - settings_.query_timeout);
     arm_deadline();
+}
+
+void RoleChecker::note_lag_trust(const std::string& distrust) {
+    if (distrust.empty() == lag_distrusted_.empty())
+        return;
+    if (distrust.empty())
+        log::notice("the WAL receiver hears from the primary again: replay lag known");
+    else
+        log::warning("{}: replay lag unknown, ?lag= checks answer 503", distrust);
+    lag_distrusted_ = distrust;
 }
 
 void RoleChecker::note_observation(const cluster::NodeState& state) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "accept_checker.hpp"
+#include "host_resolver.hpp"
 #include "lease_reader.hpp"
 #include "metrics.hpp"
 #include "pg/async_connection.hpp"
@@ -23,6 +24,9 @@ struct CheckerSettings {
     std::string conninfo;
     std::chrono::milliseconds query_timeout{2000};  // connect + query, per check
     std::chrono::milliseconds max_backoff{1000};    // between failed attempts
+    // How old the WAL receiver's last message may be for the lag to count (receiver_freshness.hpp);
+    // none: 3/4 of the standby's wal_receiver_timeout.
+    std::optional<std::chrono::milliseconds> max_receiver_silence;
 };
 
 class RoleChecker : public RoleSource {
@@ -44,12 +48,13 @@ class RoleChecker : public RoleSource {
     void start_attempt();
     void connect();
     void send_query();
-    void finish_attempt(const cluster::NodeState& observed);
+    void finish_attempt(const Observation& observed);
     void schedule_next_attempt();
     void arm_deadline();
     void on_deadline();
-    void answer_waiters(const cluster::NodeState& state, Clock::time_point arrived_by);
+    void answer_waiters(const Observation& state, Clock::time_point arrived_by);
     void note_observation(const cluster::NodeState& state);
+    void note_lag_trust(const std::string& distrust);  // one log line per change
     cluster::NodeState unreachable(std::string error) const;
 
     boost::asio::io_context& io_;
@@ -58,6 +63,7 @@ class RoleChecker : public RoleSource {
     AcceptChecker& accept_;
     LeaseReader& lease_;
     pg::AsyncConnection conn_;
+    HostResolver resolver_;  // host names, off the loop: libpq gets hostaddr=
     boost::asio::steady_timer deadline_timer_;
     boost::asio::steady_timer backoff_timer_;
     std::deque<Waiter> waiters_;  // in arrival order
@@ -72,6 +78,7 @@ class RoleChecker : public RoleSource {
     int consecutive_failures_ = 0;
     std::optional<cluster::Role> last_role_;
     std::optional<std::uint32_t> last_timeline_;
+    std::string lag_distrusted_;  // why the lag was last forgotten; "" while it is believed
 };
 
 }  // namespace pgwarden::probe

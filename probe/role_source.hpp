@@ -1,7 +1,7 @@
 // Where the HTTP server gets a fresh look at the local node; the role checker implements it.
 #pragma once
 
-#include "cluster/node_state.hpp"
+#include "observation.hpp"
 
 #include <functional>
 
@@ -9,7 +9,7 @@ namespace pgwarden::probe {
 
 class RoleSource {
   public:
-    using Callback = std::function<void(const cluster::NodeState&)>;
+    using Callback = std::function<void(const Observation&)>;
     virtual ~RoleSource() = default;
     // Calls `done` exactly once, on the io_context's thread, with a state observed by a check that
     // started after this call (never an older cached answer), or with reachable=false when no

@@ -15,7 +15,7 @@ namespace pgwarden::probe {
 namespace {
 
 constexpr std::string_view kEndpointList =
-    "/primary, /replica, /read-only, /health, /liveness, /metrics";
+    "/primary, /replica, /read-only, /health, /readiness, /liveness, /metrics";
 
 struct PathRoute {
     std::string_view path;
@@ -23,7 +23,7 @@ struct PathRoute {
 };
 
 // Exact paths; `master` anywhere in a path is also the primary check, as in Patroni.
-constexpr std::array<PathRoute, 9> kPaths{{
+constexpr std::array<PathRoute, 10> kPaths{{
     {"/", Endpoint::primary},
     {"/primary", Endpoint::primary},
     {"/leader", Endpoint::primary},
@@ -31,6 +31,7 @@ constexpr std::array<PathRoute, 9> kPaths{{
     {"/replica", Endpoint::replica},
     {"/read-only", Endpoint::read_only},
     {"/health", Endpoint::health},
+    {"/readiness", Endpoint::readiness},
     {"/liveness", Endpoint::liveness},
     {"/metrics", Endpoint::metrics},
 }};
@@ -205,7 +206,19 @@ bool replica_passes(const Route& route, const cluster::NodeState& state) {
     return state.replay_lag_bytes && *state.replay_lag_bytes <= *route.max_lag_bytes;
 }
 
-bool passes(const Route& route, const cluster::NodeState& state) {
+// Patroni's /readiness: the leader, or a streaming standby within the lag (?lag=, else 1 MiB) of
+// the WAL it replayed, or with ?mode=write of the WAL it received.
+bool ready(const Route& route, const Observation& state) {
+    if (cluster::is_writable_primary(state))
+        return true;
+    if (!cluster::is_serving(state) || cluster::role_of(state) != cluster::Role::standby ||
+        !state.streaming)
+        return false;
+    const auto lag = route.write_mode ? state.receive_lag_bytes : state.replay_lag_bytes;
+    return lag && *lag <= route.max_lag_bytes.value_or(kReadinessDefaultLagBytes);
+}
+
+bool passes(const Route& route, const Observation& state) {
     switch (route.endpoint) {
         case Endpoint::primary:
             return cluster::is_writable_primary(state);
@@ -215,6 +228,8 @@ bool passes(const Route& route, const cluster::NodeState& state) {
             return cluster::is_writable_primary(state) || replica_passes(route, state);
         case Endpoint::health:
             return cluster::is_serving(state);
+        case Endpoint::readiness:
+            return ready(route, state);
         case Endpoint::liveness:
         case Endpoint::metrics:
             return true;
@@ -236,6 +251,8 @@ std::string_view endpoint_name(Endpoint endpoint) {
             return "read_only";
         case Endpoint::health:
             return "health";
+        case Endpoint::readiness:
+            return "readiness";
         case Endpoint::liveness:
             return "liveness";
         case Endpoint::metrics:
@@ -320,6 +337,8 @@ Route parse_route(std::string_view method, std::string_view target) {
     route.path = std::string(path);
     route.endpoint = endpoint_for_path(path);
 
+    // Patroni: "write" measures the received WAL, anything else the replayed.
+    route.write_mode = query_value(query, "mode") == "write";
     if (auto lag = query_value(query, "lag")) {
         route.max_lag_bytes = parse_lag(*lag);
         if (!route.max_lag_bytes) {
@@ -340,6 +359,7 @@ bool needs_node_state(const Route& route) {
         case Endpoint::replica:
         case Endpoint::read_only:
         case Endpoint::health:
+        case Endpoint::readiness:
             return true;
         case Endpoint::liveness:
         case Endpoint::metrics:
@@ -357,7 +377,7 @@ Reply error_reply(unsigned status, std::string_view message, Method method) {
     return reply;
 }
 
-Reply decide(const Route& route, const cluster::NodeState& state) {
+Reply decide(const Route& route, const Observation& state) {
     if (route.method == Method::other) {
         auto reply = error_reply(405, "method not allowed: use GET, HEAD or OPTIONS");
         reply.allow_header = true;
@@ -373,6 +393,7 @@ Reply decide(const Route& route, const cluster::NodeState& state) {
         case Endpoint::replica:
         case Endpoint::read_only:
         case Endpoint::health:
+        case Endpoint::readiness:
             reply.status = passes(route, state) ? 200 : 503;
             reply.body = state_json(state);
             return reply;
@@ -392,7 +413,7 @@ Reply decide(const Route& route, const cluster::NodeState& state) {
 }
 
 Reply decide(const Route& route) {
-    return decide(route, cluster::NodeState{});
+    return decide(route, Observation{});
 }
 
 }  // namespace pgwarden::probe

@@ -2,7 +2,7 @@
 // The HTTP server parses bytes; this file turns (method, target, node state) into a status.
 #pragma once
 
-#include "cluster/node_state.hpp"
+#include "observation.hpp"
 #include "text/json.hpp"
 
 #include <cstdint>
@@ -12,15 +12,25 @@
 
 namespace pgwarden::probe {
 
-enum class Endpoint { primary, replica, read_only, health, liveness, metrics, not_found };
+enum class Endpoint {
+    primary,
+    replica,
+    read_only,
+    health,
+    readiness,
+    liveness,
+    metrics,
+    not_found
+};
 enum class Method { get, head, options, other };
 
 struct Route {
     Endpoint endpoint = Endpoint::not_found;
     Method method = Method::get;
     std::string path;                            // query stripped; echoed in the 404 body
-    std::optional<std::uint64_t> max_lag_bytes;  // ?lag=, replica and read-only checks
-    std::optional<std::string> bad_request;      // set: answer 400 with this reason
+    std::optional<std::uint64_t> max_lag_bytes;  // ?lag=, replica, read-only and readiness checks
+    bool write_mode = false;  // /readiness?mode=write: the received WAL's lag, not the replayed
+    std::optional<std::string> bad_request;  // set: answer 400 with this reason
 };
 
 // "primary", "replica", "read_only", ... : the `endpoint` label of the checks metric.
@@ -54,7 +64,10 @@ inline constexpr std::string_view kAllowedMethods = "GET, HEAD, OPTIONS";
 
 // The answer to `route` given what the check saw; every primary decision goes through
 // cluster::is_writable_primary.
-Reply decide(const Route& route, const cluster::NodeState& state);
+Reply decide(const Route& route, const Observation& state);
+
+// /readiness's lag limit without ?lag=: Patroni's maximum_lag_on_failover default, 1 MiB.
+inline constexpr std::uint64_t kReadinessDefaultLagBytes = 1024 * 1024;
 
 // The answer to a route that needs no node state; a route that does need one is answered as if
 // PostgreSQL were unreachable (503), so a caller's mistake fails closed.

@@ -40,7 +40,6 @@ void AsyncConnection::close() {
         socket_->release();
         socket_.reset();
     }
-    socket_fd_ = -1;
     conn_.reset();
     busy_ = false;
     connecting_ = false;
@@ -50,16 +49,17 @@ void AsyncConnection::close() {
 }
 
 void AsyncConnection::adopt_socket() {
+    // Always anew, never "same fd number, same socket": when libpq gives up on a host or
+    // address (host=a,b, AAAA then A, an sslmode=prefer retry) it closes its socket and opens
+    // another, which usually gets the same number. Closing dropped the old one from epoll, so
+    // keeping the descriptor would wait on nothing until the caller's deadline.
     const int fd = PQsocket(conn_.get());
-    if (fd == socket_fd_ && socket_)
-        return;
     if (socket_) {
         error_code ignored;
         socket_->cancel(ignored);
         socket_->release();
         socket_.reset();
     }
-    socket_fd_ = fd;
     if (fd >= 0)
         socket_.emplace(io_, fd);
 }

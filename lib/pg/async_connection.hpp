@@ -49,7 +49,7 @@ class AsyncConnection {
   private:
     enum class Wait { read, write };
     void wait_socket(Wait direction, std::function<void()> then);
-    void adopt_socket();
+    void adopt_socket();  // wraps PQsocket() in a fresh descriptor
     void poll_connect();
     void flush_query();
     void read_query();
@@ -61,7 +61,6 @@ class AsyncConnection {
     boost::asio::io_context& io_;
     ConnHandle conn_;
     std::optional<boost::asio::posix::stream_descriptor> socket_;
-    int socket_fd_ = -1;
     std::uint64_t generation_ = 0;  // bumped by close(): late completions see a stale generation
     bool busy_ = false;
     bool connecting_ = false;

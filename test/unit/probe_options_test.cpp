@@ -63,3 +63,38 @@ TEST_CASE("the accept check interval is read from pgwarden.ini's [probe] section
     REQUIRE(parsed.settings);
     CHECK(parsed.settings->accept.timing.interval == std::chrono::milliseconds(3000));
 }
+
+TEST_CASE("connection limits and the allow list come from the command line or pgwarden.ini",
+          "[probe][options]") {
+    const auto defaults = parse({});
+    REQUIRE(defaults.settings);
+    const auto& limits = defaults.settings->limits;
+    CHECK(limits.admission.max_connections == 512);
+    CHECK(limits.admission.max_connections_per_source == 64);
+    CHECK(limits.admission.allow.empty());
+    CHECK(limits.keep_alive.max_requests == 100);
+    CHECK(limits.keep_alive.max_age == std::chrono::milliseconds(60000));
+
+    const auto given =
+        parse({"--max-connections-per-source", "8", "--allow", "10.0.0.0/8, ::1",
+               "--max-requests-per-connection", "5", "--max-connection-age", "1000"});
+    REQUIRE(given.settings);
+    CHECK(given.settings->limits.admission.max_connections_per_source == 8);
+    CHECK(given.settings->limits.admission.allow.size() == 2);
+    CHECK(given.settings->limits.keep_alive.max_requests == 5);
+    CHECK(given.settings->limits.keep_alive.max_age == std::chrono::milliseconds(1000));
+    CHECK_THROWS_WITH(parse({"--allow", "10.0.0.0/8,haproxy1"}),
+                      Catch::Contains("--allow: \"haproxy1\" is not an address"));
+    CHECK_THROWS_WITH(parse({"--max-connections-per-source", "0"}),
+                      Catch::Contains("must be between"));
+
+    pgwarden::test::TempDir dir;
+    const auto ini = dir.write("pgwarden.ini",
+                               "[probe]\nallow = 192.0.2.0/24\nmax-connections-per-source = 3\n");
+    std::vector<const char*> args = {"pgwarden-probe", "--ini", ini.c_str(), "--conninfo",
+                                     "host=x"};
+    const auto from_ini = parse_command_line(static_cast<int>(args.size()), args.data());
+    REQUIRE(from_ini.settings);
+    CHECK(from_ini.settings->limits.admission.allow.size() == 1);
+    CHECK(from_ini.settings->limits.admission.max_connections_per_source == 3);
+}

@@ -83,6 +83,11 @@ const std::vector<Row> kRows = {
     {"/read-only?lag=10", {200, 503, 503, 503}},
     {"/read-only?lag=1MB", {200, 200, 503, 503}},
     {"/health", {200, 200, 200, 503}},
+    // Readiness: the leader, or a streaming standby within ?lag= (default 1 MiB) of replayed WAL.
+    {"/readiness", {200, 200, 503, 503}},
+    {"/readiness?lag=1000", {200, 200, 503, 503}},
+    {"/readiness?lag=999", {200, 503, 503, 503}},
+    {"/readiness?mode=apply&lag=999", {200, 503, 503, 503}},
     {"/liveness", {200, 200, 200, 200}},
     {"/metrics", {200, 200, 200, 200}},
     // Fail closed, and say why.
@@ -297,4 +302,32 @@ TEST_CASE("endpoint names are the metrics labels", "[probe][routing]") {
     CHECK(probe::endpoint_name(Endpoint::primary) == "primary");
     CHECK(probe::endpoint_name(Endpoint::read_only) == "read_only");
     CHECK(probe::endpoint_name(Endpoint::not_found) == "not_found");
+}
+
+TEST_CASE("/readiness answers as Patroni's: mode=write measures received WAL, 1 MiB by default",
+          "[probe][routing]") {
+    probe::Observation standby = standby_streaming(5000);
+    standby.receive_lag_bytes = 10;  // received nearly all, replayed less
+    const auto status = [](const char* target, const probe::Observation& state) {
+        return probe::decide(probe::parse_route("GET", target), state).status;
+    };
+    CHECK(status("/readiness?lag=100", standby) == 503);
+    CHECK(status("/readiness?lag=100&mode=write", standby) == 200);
+    CHECK(status("/readiness?lag=5&mode=write", standby) == 503);
+    CHECK(status("/readiness?mode=other&lag=100", standby) == 503);  // anything else is apply
+
+    probe::Observation far_behind = standby_streaming(2 * 1024 * 1024);
+    far_behind.receive_lag_bytes = 0;
+    CHECK(status("/readiness", far_behind) == 503);
+    CHECK(status("/readiness?mode=write", far_behind) == 200);
+    CHECK(status("/readiness?lag=4MB", far_behind) == 200);
+
+    probe::Observation lag_unknown = standby_streaming(0);
+    lag_unknown.replay_lag_bytes.reset();  // a silent primary (receiver_freshness.hpp)
+    CHECK(status("/readiness", lag_unknown) == 503);
+
+    // A primary that pgwardend's lease no longer backs is not the leader: not ready.
+    auto fenced = primary();
+    fenced.lease_allows_primary = false;
+    CHECK(status("/readiness", fenced) == 503);
 }

@@ -1,0 +1,22 @@
+// What one check of the local PostgreSQL showed the probe: the node state every binary reads,
+// plus what only the probe's endpoints need.
+#pragma once
+
+#include "cluster/node_state.hpp"
+
+#include <cstdint>
+#include <optional>
+
+namespace pgwarden::probe {
+
+struct Observation : cluster::NodeState {
+    Observation() = default;
+    // Implicit: a plain node state is an observation with nothing more known.
+    Observation(const cluster::NodeState& state) : cluster::NodeState(state) {}  // NOLINT
+
+    // Standby, streaming: bytes between the primary's WAL end last reported to this node and what
+    // it has received (Patroni's /readiness?mode=write); absent when unknown, like the replay lag.
+    std::optional<std::uint64_t> receive_lag_bytes;
+};
+
+}  // namespace pgwarden::probe

@@ -1,0 +1,55 @@
+// /replica?lag= on a standby whose WAL receiver still says "streaming" but hears nothing from
+// the primary (its walsender frozen, as in a partition): latest_end_lsn keeps the lag at 0 until
+// wal_receiver_timeout, so the probe must judge by the age of the last message.
+#include "pg_cluster.hpp"
+#include "probe_fixture.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+
+using namespace pgwarden::test;
+using namespace std::chrono_literals;
+
+TEST_CASE("a standby silent past --max-receiver-silence fails ?lag= while still streaming",
+          "[probe]") {
+    PgCluster cluster(2);
+    // wal_receiver_timeout stays at its default (60 s): every wait below ends long before it, so
+    // the receiver never notices the freeze itself.
+    ProbeProcess probe(cluster.node(2).conninfo(), probe_log(cluster, 2),
+                       {"--max-receiver-silence", "3000"});
+    const auto write = [&] { cluster.psql(1, "SELECT txid_current()"); };
+    // Fresh: a write on the primary reaches the standby at once.
+    REQUIRE(wait_until(
+        [&] {
+            write();
+            return probe.status("/replica?lag=16MB") == 200;
+        },
+        20s, 200ms));
+
+    const auto walsender = std::stoi(cluster.psql(1, "SELECT pid FROM pg_stat_replication"));
+    REQUIRE(::kill(walsender, SIGSTOP) == 0);
+    {
+        ResumeOnExit resume{walsender};
+        CHECK(wait_until(
+            [&] {
+                write();  // WAL the frozen walsender never sends
+                return probe.status("/replica?lag=16MB") == 503;
+            },
+            30s, 200ms));
+        const auto body = probe.get("/replica?lag=16MB").body;
+        INFO(body);
+        CHECK_THAT(body, Catch::Contains(R"("replication_state":"streaming")"));
+        CHECK_THAT(body, Catch::Contains(R"("lag_bytes":null)"));
+        CHECK(probe.status("/replica") == 200);  // still a running standby, as Patroni's /replica
+        CHECK_THAT(probe.process().log_contents(),
+                   Catch::Contains("last message from the primary is"));
+    }
+    // Heard from again: the lag counts once more.
+    CHECK(wait_until(
+        [&] {
+            write();
+            return probe.status("/replica?lag=16MB") == 200;
+        },
+        30s, 200ms));
+}
