@@ -1,6 +1,7 @@
 #include "lease_reader.hpp"
 
 #include "lease/lease_file.hpp"
+#include "lease/replication_file.hpp"
 #include "log/log.hpp"
 
 namespace pgwarden::probe {
@@ -9,7 +10,19 @@ LeaseReader::LeaseReader(LeaseSettings settings)
     : settings_(std::move(settings)),
       path_(settings_.node_id ? lease::lease_path(settings_.directory, *settings_.node_id)
                               : std::string()),
+      record_path_(settings_.node_id
+                       ? lease::replication_record_path(settings_.directory, *settings_.node_id)
+                       : std::string()),
       boot_id_(lease::boot_id()) {}
+
+std::optional<std::string> LeaseReader::sync_state() {
+    if (record_path_.empty())
+        return std::nullopt;
+    const auto look = lease::look_at_replication_record(record_path_);
+    if (!look.record)
+        return std::nullopt;
+    return failover::fresh_sync_state(*look.record, boot_id_, lease::monotonic_ms());
+}
 
 failover::LeaseAnswer LeaseReader::look() {
     if (!settings_.node_id || settings_.mode == failover::FencingMode::off)

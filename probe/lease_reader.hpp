@@ -1,6 +1,7 @@
 // The probe's side of fencing: pgwardend's lease read from its file for each role check and
 // turned into "may this node answer 200 as the primary?" (failover/lease.hpp's rule). Cheap: one
-// small file read per query; the verdict changes are logged once each.
+// small file read per query; the verdict changes are logged once each. On a standby, also its
+// replication record, for /sync and /async.
 #pragma once
 
 #include "failover/lease.hpp"
@@ -21,11 +22,15 @@ class LeaseReader {
     explicit LeaseReader(LeaseSettings settings);
 
     failover::LeaseAnswer look();
+    // This node's sync_state from pgwardend's replication record beside the lease, while that
+    // record is fresh (failover::fresh_sync_state); nothing otherwise.
+    std::optional<std::string> sync_state();
     const LeaseSettings& settings() const { return settings_; }
 
   private:
     LeaseSettings settings_;
     std::string path_;
+    std::string record_path_;
     std::string boot_id_;
     std::optional<bool> last_allowed_;  // for one log line per change
 };

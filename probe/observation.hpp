@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
 namespace pgwarden::probe {
 
@@ -17,6 +18,9 @@ struct Observation : cluster::NodeState {
     // Standby, streaming: bytes between the primary's WAL end last reported to this node and what
     // it has received (Patroni's /readiness?mode=write); absent when unknown, like the replay lag.
     std::optional<std::uint64_t> receive_lag_bytes;
+    // Standby: its sync_state in the primary's pg_stat_replication ("sync", "quorum",
+    // "potential", "async") as its pgwardend's fresh replication record says; nothing unknown.
+    std::optional<std::string> sync_state;
 };
 
 }  // namespace pgwarden::probe

@@ -81,7 +81,7 @@ std::string usage(const po::options_description& desc) {
          << "Usage: pgwarden-probe [-f repmgr.conf] [--conninfo STR] [--listen ADDR] [--port N]\n\n"
          << "Endpoints: / /primary /master /leader /read-write (200 on the primary),\n"
          << "  /replica[?lag=16MB], /read-only, /health, /readiness[?lag=&mode=write],\n"
-         << "  /liveness, /metrics.\n\n"
+         << "  /sync /synchronous, /async /asynchronous [?lag=], /liveness, /metrics.\n\n"
          << desc;
     return text.str();
 }

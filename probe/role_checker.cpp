@@ -175,6 +175,8 @@ void RoleChecker::finish_attempt(const Observation& observed) {
         }
         metrics_.set_lease(lease.enforced, lease.allows_primary);
     }
+    if (state.reachable && state.in_recovery)
+        state.sync_state = lease_.sync_state();
     if (state.reachable) {
         consecutive_failures_ = 0;
     } else {

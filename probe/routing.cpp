@@ -15,7 +15,7 @@ namespace pgwarden::probe {
 namespace {
 
 constexpr std::string_view kEndpointList =
-    "/primary, /replica, /read-only, /health, /readiness, /liveness, /metrics";
+    "/primary, /replica, /read-only, /health, /readiness, /sync, /async, /liveness, /metrics";
 
 struct PathRoute {
     std::string_view path;
@@ -23,7 +23,7 @@ struct PathRoute {
 };
 
 // Exact paths; `master` anywhere in a path is also the primary check, as in Patroni.
-constexpr std::array<PathRoute, 10> kPaths{{
+constexpr std::array<PathRoute, 14> kPaths{{
     {"/", Endpoint::primary},
     {"/primary", Endpoint::primary},
     {"/leader", Endpoint::primary},
@@ -32,6 +32,10 @@ constexpr std::array<PathRoute, 10> kPaths{{
     {"/read-only", Endpoint::read_only},
     {"/health", Endpoint::health},
     {"/readiness", Endpoint::readiness},
+    {"/sync", Endpoint::sync},
+    {"/synchronous", Endpoint::sync},
+    {"/async", Endpoint::async},
+    {"/asynchronous", Endpoint::async},
     {"/liveness", Endpoint::liveness},
     {"/metrics", Endpoint::metrics},
 }};
@@ -176,23 +180,26 @@ std::string json_optional_uint(const std::optional<std::uint64_t>& value) {
 }
 
 // The status body: what the check saw, never the error text (it may name hosts and paths).
-std::string state_json(const cluster::NodeState& state) {
+std::string state_json(const Observation& state) {
     const bool reachable = state.reachable;
     const bool standby = cluster::role_of(state) == cluster::Role::standby;
     const std::optional<std::uint64_t> timeline =
         reachable && state.timeline ? std::optional<std::uint64_t>{*state.timeline} : std::nullopt;
     const std::optional<std::uint64_t> lag = standby ? state.replay_lag_bytes : std::nullopt;
+    std::string extra;
+    if (!state.lease_note.empty())
+        extra += fmt::format(R"(,"lease_valid":{},"lease":{})",
+                             state.lease_allows_primary ? "true" : "false",
+                             json_string(state.lease_note));
+    if (standby && state.sync_state)
+        extra += fmt::format(R"(,"sync_state":{})", json_string(*state.sync_state));
     return fmt::format(
         R"({{"role":{},"state":"{}","in_recovery":{},"timeline":{},"replication_state":{},"lag_bytes":{},"accepting_connections":{}{}}})",
         json_string(cluster::role_name(cluster::role_of(state))),
         reachable ? "running" : "unreachable",
         reachable ? (state.in_recovery ? "true" : "false") : "null", json_optional_uint(timeline),
         standby && state.streaming ? R"("streaming")" : "null", json_optional_uint(lag),
-        state.accepting_connections ? "true" : "false",
-        state.lease_note.empty() ? std::string()
-                                 : fmt::format(R"(,"lease_valid":{},"lease":{})",
-                                               state.lease_allows_primary ? "true" : "false",
-                                               json_string(state.lease_note)));
+        state.accepting_connections ? "true" : "false", extra);
 }
 
 // Patroni's replica check: running in recovery and, when ?lag= is given, known to be within it.
@@ -218,6 +225,13 @@ bool ready(const Route& route, const Observation& state) {
     return lag && *lag <= route.max_lag_bytes.value_or(kReadinessDefaultLagBytes);
 }
 
+// Patroni's /sync and /async: a standby the primary waits for (sync, or a quorum member), or one
+// it does not. Without a fresh record from pgwardend nothing is known to be synchronous, so
+// every standby answers as asynchronous, as Patroni's do without synchronous mode.
+bool synchronous(const Observation& state) {
+    return state.sync_state == "sync" || state.sync_state == "quorum";
+}
+
 bool passes(const Route& route, const Observation& state) {
     switch (route.endpoint) {
         case Endpoint::primary:
@@ -230,6 +244,10 @@ bool passes(const Route& route, const Observation& state) {
             return cluster::is_serving(state);
         case Endpoint::readiness:
             return ready(route, state);
+        case Endpoint::sync:
+            return replica_passes(route, state) && synchronous(state);
+        case Endpoint::async:
+            return replica_passes(route, state) && !synchronous(state);
         case Endpoint::liveness:
         case Endpoint::metrics:
             return true;
@@ -253,6 +271,10 @@ std::string_view endpoint_name(Endpoint endpoint) {
             return "health";
         case Endpoint::readiness:
             return "readiness";
+        case Endpoint::sync:
+            return "sync";
+        case Endpoint::async:
+            return "async";
         case Endpoint::liveness:
             return "liveness";
         case Endpoint::metrics:
@@ -360,6 +382,8 @@ bool needs_node_state(const Route& route) {
         case Endpoint::read_only:
         case Endpoint::health:
         case Endpoint::readiness:
+        case Endpoint::sync:
+        case Endpoint::async:
             return true;
         case Endpoint::liveness:
         case Endpoint::metrics:
@@ -394,6 +418,8 @@ Reply decide(const Route& route, const Observation& state) {
         case Endpoint::read_only:
         case Endpoint::health:
         case Endpoint::readiness:
+        case Endpoint::sync:
+        case Endpoint::async:
             reply.status = passes(route, state) ? 200 : 503;
             reply.body = state_json(state);
             return reply;

@@ -18,6 +18,8 @@ enum class Endpoint {
     read_only,
     health,
     readiness,
+    sync,   // /sync, /synchronous: a synchronous (or quorum) standby, as pgwardend last saw it
+    async,  // /async, /asynchronous: a standby that is not
     liveness,
     metrics,
     not_found

@@ -4,6 +4,7 @@
 // write waits for the missing standby rather than commit unprotected.
 #include "child_process.hpp"
 #include "daemon_cluster.hpp"
+#include "probe_fixture.hpp"
 #include "repmgr_conf.hpp"
 #include "wait.hpp"
 
@@ -11,6 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <memory>
 #include <thread>
 
 using namespace pgwarden::test;
@@ -84,6 +86,22 @@ TEST_CASE("managed synchronous mode drops a stopped standby after the timeout an
         10s, 200ms));
     INFO(status);
     CHECK_THAT(status, Catch::Contains("synchronous_standby_names = 'FIRST 1 (node2, node3)'"));
+    // Each standby's probe answers /sync and /async from its pgwardend's record.
+    {
+        std::vector<std::unique_ptr<ProbeProcess>> probes;
+        for (int i = 2; i <= 3; ++i)
+            probes.push_back(std::make_unique<ProbeProcess>(
+                cluster.node(i).conninfo(), fmt::format("{}/probe{}.log", cluster.dir(), i),
+                std::vector<std::string>{"--node-id", std::to_string(i), "--lease-directory",
+                                         cluster.node(i).node_dir}));
+        const auto answers = [&](int i, const char* path, int expected) {
+            return wait_until([&] { return probes[i - 2]->status(path) == expected; }, 10s, 200ms);
+        };
+        CHECK(answers(2, "/sync", 200));
+        CHECK(answers(2, "/async", 503));
+        CHECK(answers(3, "/sync", 503));
+        CHECK(answers(3, "/async", 200));
+    }
 
     // node3's daemon goes first, or it would mark its stopped node inactive.
     dc.stop_daemon(3);

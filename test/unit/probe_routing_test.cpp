@@ -331,3 +331,35 @@ TEST_CASE("/readiness answers as Patroni's: mode=write measures received WAL, 1 
     fenced.lease_allows_primary = false;
     CHECK(status("/readiness", fenced) == 503);
 }
+
+TEST_CASE("/sync and /async answer as Patroni's from the sync_state pgwardend last saw",
+          "[probe][routing]") {
+    const auto status = [](const char* target, const probe::Observation& state) {
+        return probe::decide(probe::parse_route("GET", target), state).status;
+    };
+    const std::vector<std::pair<std::optional<std::string>, bool>> states{
+        {"sync", true},   {"quorum", true},      {"potential", false},
+        {"async", false}, {std::nullopt, false},  // no fresh record: nothing is known to be
+                                                  // synchronous
+    };
+    for (const auto& [sync_state, synchronous] : states) {
+        INFO(sync_state.value_or("unknown"));
+        probe::Observation standby = standby_streaming(100);
+        standby.sync_state = sync_state;
+        CHECK(status("/sync", standby) == (synchronous ? 200 : 503));
+        CHECK(status("/synchronous", standby) == (synchronous ? 200 : 503));
+        CHECK(status("/async", standby) == (synchronous ? 503 : 200));
+        CHECK(status("/asynchronous", standby) == (synchronous ? 503 : 200));
+        CHECK(status("/async?lag=10", standby) == 503);  // the lag limit applies as for /replica
+    }
+    probe::Observation leader = primary();
+    leader.sync_state = "sync";  // never read for a primary
+    CHECK(status("/sync", leader) == 503);
+    CHECK(status("/async", leader) == 503);
+    probe::Observation standby = standby_streaming(100);
+    standby.sync_state = "sync";
+    const auto reply = probe::decide(probe::parse_route("GET", "/sync"), standby);
+    CHECK(reply.body.find(R"("sync_state":"sync")") != std::string::npos);
+    CHECK(probe::endpoint_name(Endpoint::sync) == "sync");
+    CHECK(probe::endpoint_name(Endpoint::async) == "async");
+}
