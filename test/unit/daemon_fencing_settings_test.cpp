@@ -52,3 +52,37 @@ TEST_CASE("a bad fencing value is refused at its file and line", "[daemon][fenci
     CHECK_THROWS_AS(daemon::load_fencing_settings(dir.write("d.ini", "[daemon]\nfencing = on\n")),
                     config::ConfigError);
 }
+
+TEST_CASE(
+    "the [daemon] section sets synchronous mode and maximum-lag-on-failover, refusing bad "
+    "values at their line",
+    "[daemon][sync]") {
+    test::TempDir dir;
+    auto settings = daemon::load_fencing_settings(dir.write("none.ini", ""));
+    CHECK(settings.sync.mode == failover::SyncMode::off);
+    CHECK(settings.sync.node_count == 1);
+    CHECK_FALSE(settings.sync.maximum_lag_on_failover);
+    settings = daemon::load_fencing_settings(
+        dir.write("s.ini",
+                  "[daemon]\nsynchronous-mode = strict\nsynchronous-node-count = 2\n"
+                  "synchronous-standby-timeout = 5\nmaximum-lag-on-failover = 64kB\n"));
+    CHECK(settings.sync.mode == failover::SyncMode::strict);
+    CHECK(settings.sync.node_count == 2);
+    CHECK(settings.sync.standby_timeout == 5s);
+    CHECK(settings.sync.maximum_lag_on_failover == 65536U);
+    CHECK(daemon::load_fencing_settings(
+              dir.write("b.ini", "[daemon]\nmaximum-lag-on-failover = 1048576\n"))
+              .sync.maximum_lag_on_failover == 1048576U);
+    for (const char* bad :
+         {"synchronous-mode = maybe", "synchronous-node-count = 0",
+          "maximum-lag-on-failover = lots", "maximum-lag-on-failover = 1TB",
+          "maximum-lag-on-failover = 99999999999999999999", "synchronous-standby-timeout = 0"}) {
+        INFO(bad);
+        try {
+            daemon::load_fencing_settings(dir.write("x.ini", std::string("[daemon]\n\n") + bad));
+            FAIL("accepted");
+        } catch (const config::ConfigError& e) {
+            CHECK(e.line() == 3);
+        }
+    }
+}
