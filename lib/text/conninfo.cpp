@@ -381,14 +381,14 @@ std::string mask_password(std::string_view text) {
                 continue;
             }
         }
-        // URI userinfo: "://user:secret@host".
+        // URI userinfo: "://user:secret@host". libpq's rule: up to the first '@' before any
+        // '/', spaces included (stopping at one leaked "se cret"; masking a message's words up
+        // to a later '@' is harmless).
         if (text.compare(i, 3, "://") == 0) {
             const std::size_t start = i + 3;
             std::size_t end = start;
-            while (end < text.size() && !is_space(text[end]) && text[end] != '/' &&
-                   text[end] != '@') {
+            while (end < text.size() && text[end] != '/' && text[end] != '@')
                 ++end;
-            }
             if (end < text.size() && text[end] == '@') {
                 const std::size_t colon = text.find(':', start);
                 if (colon != std::string_view::npos && colon < end) {
