@@ -23,11 +23,16 @@ std::size_t count(std::string_view text, std::string_view word) {
     return n;
 }
 
-// Where the check can look for a password: written once in `text` (an escaped or percent-encoded
-// one is not written as read, and one that also appears elsewhere, say as the user name or in
-// the message's own words, cannot be told apart) and without the mask's '*'.
+// Where the check can look for a password: written as read, right after its '=' or quote or
+// between a URI's ':' and '@' (an escaped or percent-encoded one is not, and its decoded text may
+// stand in a keyword), written once in `text` (one that also appears elsewhere, say as the user
+// name or in the message's own words, cannot be told apart), and without the mask's '*'.
 bool traceable(std::string_view text, std::string_view password) {
-    return !password.empty() && password.find('*') == std::string_view::npos &&
+    const std::string value(password);
+    const bool as_read = text.find("=" + value) != std::string_view::npos ||
+                         text.find("'" + value + "'") != std::string_view::npos ||
+                         text.find(":" + value + "@") != std::string_view::npos;
+    return as_read && !password.empty() && password.find('*') == std::string_view::npos &&
            count(text, password) == 1;
 }
 
