@@ -6,6 +6,7 @@
 // or sits inside a message.
 #include "text/conninfo.hpp"
 
+#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -23,21 +24,32 @@ std::size_t count(std::string_view text, std::string_view word) {
     return n;
 }
 
-// Where the check can look for a password: written as read, right after its '=' or quote or
-// between a URI's ':' and '@' (an escaped or percent-encoded one is not, and its decoded text may
-// stand in a keyword), written once in `text` (one that also appears elsewhere, say as the user
-// name or in the message's own words, cannot be told apart), and without the mask's '*'.
-bool traceable(std::string_view text, std::string_view password) {
+// Whether `text` holds `word` at the start of a key=value pair (at its start or after a space).
+bool has_pair(std::string_view text, const std::string& word) {
+    for (auto pos = text.find(word); pos != std::string_view::npos;
+         pos = text.find(word, pos + 1)) {
+        if (pos == 0 || std::isspace(static_cast<unsigned char>(text[pos - 1])) != 0)
+            return true;
+    }
+    return false;
+}
+
+// Where the check can look for a password: written as read, as a "password=" pair (quoted or
+// not) in key=value form, or between ':' and '@' in a URI (an escaped or percent-encoded one is
+// not, and its decoded text may stand elsewhere, in a keyword or another value), written once in
+// `text` (one that also appears elsewhere, say as the user name or in the message's own words,
+// cannot be told apart), and without the mask's '*'.
+bool traceable(std::string_view text, std::string_view password, bool uri) {
     const std::string value(password);
-    const bool as_read = text.find("=" + value) != std::string_view::npos ||
-                         text.find("'" + value + "'") != std::string_view::npos ||
-                         text.find(":" + value + "@") != std::string_view::npos;
+    const bool as_read =
+        uri ? text.find(":" + value + "@") != std::string_view::npos
+            : has_pair(text, "password=" + value) || has_pair(text, "password='" + value + "'");
     return as_read && !password.empty() && password.find('*') == std::string_view::npos &&
            count(text, password) == 1;
 }
 
-void require_masked(std::string_view text, std::string_view password) {
-    if (traceable(text, password) && mask_password(text).find(password) != std::string::npos)
+void require_masked(std::string_view text, std::string_view password, bool uri) {
+    if (traceable(text, password, uri) && mask_password(text).find(password) != std::string::npos)
         std::abort();
 }
 
@@ -52,9 +64,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const auto& param : parsed.params) {
         if (param.keyword != "password")
             continue;
-        require_masked(conninfo, param.value);
+        const bool uri = pgwarden::text::is_conninfo_uri(conninfo);
+        require_masked(conninfo, param.value, uri);
         require_masked("could not connect to \"" + std::string(conninfo) + "\": refused",
-                       param.value);
+                       param.value, uri);
     }
     pgwarden::text::has_keyword(conninfo, "password");
     pgwarden::text::with_default(std::string(conninfo), "connect_timeout", "2");
