@@ -1,5 +1,7 @@
 #include "cli_options.hpp"
 
+#include "config/conninfo_file.hpp"
+
 #include <fmt/format.h>
 #include <boost/program_options.hpp>
 
@@ -44,6 +46,7 @@ po::options_description describe() {
         ("username,U", po::value<std::string>(), "")
         ("superuser,S", po::value<std::string>(), "")
         ("dbname,d", po::value<std::string>(), "")
+        ("conninfo-file", po::value<std::string>(), "")
         ("node-id", po::value<int>(), "")
         ("node-name", po::value<std::string>(), "")
         ("upstream-node-id", po::value<int>(), "")
@@ -167,6 +170,12 @@ CliOptions parse_cli_options(int argc, const char* const argv[]) {
     if (options.superuser && options.superuser->empty())
         throw std::runtime_error("-S/--superuser needs a user name");
     options.dbname = text("dbname");
+    // -d's conninfo from a file: a password on the command line shows in ps.
+    if (const auto file = text("conninfo-file")) {
+        if (options.dbname)
+            throw std::runtime_error("give -d/--dbname or --conninfo-file, not both");
+        options.dbname = config::read_conninfo_file(*file);
+    }
     options.node_id = number("node-id");
     options.node_name = text("node-name");
     options.upstream_node_id = number("upstream-node-id");

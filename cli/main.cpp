@@ -49,7 +49,9 @@ void print_usage() {
         "  -b, --pg_bindir=PATH    PostgreSQL's programs (overrides pg_bindir)\n"
         "  -D, --pgdata=DIR        the node's data directory (warned about as repmgr does)\n"
         "  -q, --quiet             log errors only\n"
-        "  --log-to-file           log where repmgr.conf's log_file/log_facility say\n";
+        "  --log-to-file           log where repmgr.conf's log_file/log_facility say\n"
+        "  --conninfo-file=FILE    read -d/--dbname's conninfo from FILE (a password in it\n"
+        "                          stays out of ps)\n";
     text += "\n\"pgwarden COMMAND --help\" shows a command's options.\n";
     std::fputs(text.c_str(), stdout);
 }

@@ -6,6 +6,7 @@
 #include "standby_decisions.hpp"
 
 #include "exec/shell.hpp"
+#include "exec/shell_quote.hpp"
 #include "log/log.hpp"
 
 #include "text/shell_quote.hpp"
@@ -30,23 +31,23 @@ std::string host_of(const cluster::NodeRecord& node) {
 
 using text::shell_quote;
 
-std::string ssh_prefix(const std::string& host, const config::RepmgrConfig& config,
-                       const SiblingOptions& options) {
+std::string ssh_command(const std::string& host, const config::RepmgrConfig& config,
+                        const SiblingOptions& options, const std::string& remote) {
+    // ssh_options is the operator's own ssh syntax, as repmgr pastes it; every other word is data.
     std::string command = "ssh -o Batchmode=yes";
     if (!config.ssh_options.empty())
         command += " " + config.ssh_options;
-    command += " " + shell_quote(host);
     if (!options.remote_user.empty())
         command += " -l " + shell_quote(options.remote_user);
-    return command;
+    // "--": a host starting with '-' (from a node record) is a host, not an ssh option.
+    return command + " -- " + shell_quote(host) + " " + shell_quote(remote);
 }
 
 // repmgr's test_ssh_connection: `true` on the remote host, in either of its usual places.
 bool ssh_reachable(const std::string& host, const config::RepmgrConfig& config,
                    const SiblingOptions& options) {
     for (const char* true_path : {"/bin/true", "/usr/bin/true"}) {
-        const std::string command =
-            ssh_prefix(host, config, options) + " " + true_path + " 2>/dev/null";
+        const std::string command = ssh_command(host, config, options, true_path) + " 2>/dev/null";
         log::debug("test_ssh_connection(): executing {}", command);
         if (exec::run_shell(command, kSshTestTimeout, log::Level::debug).ok())
             return true;
@@ -55,15 +56,17 @@ bool ssh_reachable(const std::string& host, const config::RepmgrConfig& config,
     return false;
 }
 
-// The pgwarden command line the sibling runs, as repmgr's make_remote_repmgr_path builds it.
-std::string remote_pgwarden(const cluster::NodeRecord& node, const config::RepmgrConfig& config) {
+std::string remote_pgwarden(const cluster::NodeRecord& node, const config::RepmgrConfig& config,
+                            const std::vector<std::string>& args) {
     std::string path;
     if (!config.repmgr_bindir.empty()) {
         path = config.repmgr_bindir;
         if (path.back() != '/')
             path += '/';
     }
-    return fmt::format("{}pgwarden -f {} ", path, node.config_file);
+    std::vector<std::string> words = {path + "pgwarden", "-f", node.config_file};
+    words.insert(words.end(), args.begin(), args.end());
+    return exec::shell_words(words);
 }
 
 std::vector<cluster::NodeRecord> active_siblings(const std::vector<cluster::NodeRecord>& nodes,
@@ -212,13 +215,13 @@ void follow_siblings(const SiblingPlan& plan, const cluster::NodeRecord& new_pri
             continue;
         const auto& node = plan.siblings[i];
         const bool witness = node.type == model::NodeType::witness;
-        std::string remote = remote_pgwarden(node, config);
-        remote += witness
-                      ? fmt::format("witness register -d \\'{}\\' --force", new_primary.conninfo)
-                      : std::string("standby follow");
-        remote += " 2>/dev/null && echo \"1\" || echo \"0\"";
-        const std::string command =
-            ssh_prefix(host_of(node), config, options) + " " + shell_quote(remote);
+        const std::string remote =
+            remote_pgwarden(node, config,
+                            witness ? std::vector<std::string>{"witness", "register", "-d",
+                                                               new_primary.conninfo, "--force"}
+                                    : std::vector<std::string>{"standby", "follow"}) +
+            " 2>/dev/null && echo \"1\" || echo \"0\"";
+        const std::string command = ssh_command(host_of(node), config, options, remote);
         log::debug("executing:\n  {}", command);
         const auto outcome = exec::run_shell(command, kRemoteFollowTimeout, log::Level::debug);
         if (!outcome.ok() || outcome.output.empty() || outcome.output[0] == '0') {

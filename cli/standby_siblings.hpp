@@ -44,15 +44,19 @@ bool enough_wal_senders(const SiblingPlan& plan, int available, const SiblingOpt
 bool enough_free_slots(const SiblingPlan& plan, int available, const SiblingOptions& options,
                        bool& dry_run_ok);
 
-// The SSH side, shared with standby switchover: a node's host from its conninfo, the prefix
-// `ssh -o Batchmode=yes <ssh_options> <host> [-l user]`, repmgr's test_ssh_connection, and the
-// pgwarden command line a node runs (repmgr_bindir, its record's config_file).
+// The SSH side, shared with standby switchover: a node's host from its conninfo, the local
+// command line `ssh -o Batchmode=yes <ssh_options> [-l user] -- <host> <remote>` that runs the
+// /bin/sh command line `remote` on the host (each word quoted for the local shell, `remote` as
+// one word that ssh hands to the far side's shell), repmgr's test_ssh_connection, and the
+// pgwarden command line a node runs: repmgr_bindir's pgwarden, -f its record's config_file, then
+// `args`, each word quoted for the far side's shell (exec::shell_words).
 std::string host_of(const cluster::NodeRecord& node);
-std::string ssh_prefix(const std::string& host, const config::RepmgrConfig& config,
-                       const SiblingOptions& options);
+std::string ssh_command(const std::string& host, const config::RepmgrConfig& config,
+                        const SiblingOptions& options, const std::string& remote);
 bool ssh_reachable(const std::string& host, const config::RepmgrConfig& config,
                    const SiblingOptions& options);
-std::string remote_pgwarden(const cluster::NodeRecord& node, const config::RepmgrConfig& config);
+std::string remote_pgwarden(const cluster::NodeRecord& node, const config::RepmgrConfig& config,
+                            const std::vector<std::string>& args);
 
 // repmgr's sibling_nodes_follow: `pgwarden -f <config_file> standby follow` on each reachable
 // sibling through ssh (a witness is re-registered instead), then a summary line.

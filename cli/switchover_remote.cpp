@@ -9,9 +9,9 @@
 #include "cluster/replication_queries.hpp"
 #include "cluster/switchover_queries.hpp"
 #include "exec/shell.hpp"
+#include "exec/shell_quote.hpp"
 #include "failover/handover.hpp"
 #include "log/log.hpp"
-#include "text/shell_quote.hpp"
 
 #include <fmt/format.h>
 
@@ -187,12 +187,13 @@ class SshRemote final : public Remote {
 
     void describe_stop() override {
         log::info("following shutdown command would be run on node \"{}\":\n  \"{}\"",
-                  primary_.node_name, command("node service --action=stop --checkpoint"));
+                  primary_.node_name,
+                  command({"node", "service", "--action=stop", "--checkpoint"}));
     }
 
     StopOutcome stop() override {
         log::notice("stopping current primary node {}", describe_node(primary_));
-        run("node service --action=stop --checkpoint",
+        run({"node", "service", "--action=stop", "--checkpoint"},
             std::chrono::seconds(config_.shutdown_check_timeout));
         return {true, {}};
     }
@@ -201,15 +202,17 @@ class SshRemote final : public Remote {
 
     void restart_as_primary() override {
         log::notice("starting node {} again", describe_node(primary_));
-        run("node service --action=start", std::chrono::seconds(config_.standby_reconnect_timeout));
+        run({"node", "service", "--action=start"},
+            std::chrono::seconds(config_.standby_reconnect_timeout));
     }
 
     void rejoin(const cluster::NodeRecord& new_primary, bool may_diverge) override {
         // Waited for (repmgr passes --no-wait): the rejoin then records node_rejoin.
-        std::string args = "node rejoin -d " + text::shell_quote(new_primary.conninfo);
+        std::vector<std::string> args = {"node", "rejoin", "-d", new_primary.conninfo};
         if (options_.force_rewind && may_diverge) {
-            args += options_.force_rewind->empty() ? std::string(" --force-rewind")
-                                                   : " --force-rewind=" + *options_.force_rewind;
+            args.push_back(options_.force_rewind->empty()
+                               ? std::string("--force-rewind")
+                               : "--force-rewind=" + *options_.force_rewind);
         }
         run(args, std::chrono::seconds(config_.standby_reconnect_timeout));
     }
@@ -220,17 +223,17 @@ class SshRemote final : public Remote {
     standby::SiblingOptions ssh_options() const {
         return {false, false, false, options_.remote_user.value_or("")};
     }
-    std::string command(const std::string& args) const {
-        return standby::ssh_prefix(standby::host_of(primary_), config_, ssh_options()) + " " +
-               text::shell_quote(standby::remote_pgwarden(primary_, config_) + args);
+    std::string command(const std::vector<std::string>& args) const {
+        return standby::ssh_command(standby::host_of(primary_), config_, ssh_options(),
+                                    standby::remote_pgwarden(primary_, config_, args));
     }
-    void run(const std::string& args, std::chrono::seconds timeout) const {
+    void run(const std::vector<std::string>& args, std::chrono::seconds timeout) const {
         const auto line = command(args);
         log::debug("executing:\n  {}", line);
         const auto outcome = exec::run_shell(line, timeout + kRemoteMargin, Level::info);
         if (!outcome.ok())
-            log::warning("\"{}\" on node {} exited with {}", args, describe_node(primary_),
-                         outcome.exit_code);
+            log::warning("\"{}\" on node {} exited with {}", exec::shell_words(args),
+                         describe_node(primary_), outcome.exit_code);
     }
 
     const CliOptions& options_;

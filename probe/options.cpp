@@ -1,5 +1,6 @@
 #include "options.hpp"
 
+#include "config/conninfo_file.hpp"
 #include "config/pgwarden_ini.hpp"
 #include "config/repmgr_config.hpp"
 #include "lease/lease_file.hpp"
@@ -29,6 +30,8 @@ po::options_description describe_options() {
         ("config-file,f", po::value<std::string>(),
          "repmgr.conf to read conninfo from (default: repmgr's search order)")
         ("conninfo", po::value<std::string>(), "libpq conninfo of the local node (overrides the config's)")
+        ("conninfo-file", po::value<std::string>(),
+         "read --conninfo from this file: a password in it stays out of ps")
         ("listen", po::value<std::string>()->default_value("*"), "address to listen on; * for all")
         ("port", po::value<long long>()->default_value(5445), "TCP port to listen on")
         ("ini", po::value<std::string>(), "pgwarden settings file (default " "/etc/pgwarden/pgwarden.ini" ", [probe] section)")
@@ -78,7 +81,8 @@ long long bounded(const po::variables_map& vm, const char* name, long long min, 
 std::string usage(const po::options_description& desc) {
     std::ostringstream text;
     text << "pgwarden-probe: answers HAProxy's HTTP checks with this node's PostgreSQL role.\n\n"
-         << "Usage: pgwarden-probe [-f repmgr.conf] [--conninfo STR] [--listen ADDR] [--port N]\n\n"
+         << "Usage: pgwarden-probe [-f repmgr.conf] [--conninfo STR | --conninfo-file FILE]\n"
+         << "                      [--listen ADDR] [--port N]\n\n"
          << "Endpoints: / /primary /master /leader /read-write (200 on the primary),\n"
          << "  /replica[?lag=16MB], /read-only, /health, /readiness[?lag=&mode=write],\n"
          << "  /sync /synchronous, /async /asynchronous [?lag=], /liveness, /metrics.\n\n"
@@ -155,8 +159,13 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
     // nothing else names the database.
     const bool config_given = vm.count("config-file") != 0U;
     std::optional<int> repmgr_node_id;
+    if (vm.count("conninfo") != 0U && vm.count("conninfo-file") != 0U)
+        throw std::runtime_error("give --conninfo or --conninfo-file, not both");
     if (vm.count("conninfo") != 0U)
         settings.checker.conninfo = vm["conninfo"].as<std::string>();
+    if (vm.count("conninfo-file") != 0U)
+        settings.checker.conninfo =
+            config::read_conninfo_file(vm["conninfo-file"].as<std::string>());
     if (config_given || settings.checker.conninfo.empty()) {
         const std::optional<std::string> explicit_path =
             config_given ? std::optional(vm["config-file"].as<std::string>()) : std::nullopt;

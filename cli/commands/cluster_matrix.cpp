@@ -23,6 +23,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 namespace pgwarden::cli {
 namespace {
@@ -67,16 +68,21 @@ Captured run_apart(const std::string& command, std::chrono::seconds timeout) {
 // then not passed on at all).
 std::string remote_command(const cluster::NodeRecord& node, const config::RepmgrConfig& config,
                            const CliOptions& options, const char* action) {
-    return fmt::format("{} {} --csv --terse{}", standby::remote_pgwarden(node, config), action,
-                       options.log_level ? "" : " -L NOTICE");
+    std::vector<std::string> args;
+    std::istringstream words(action);
+    for (std::string word; words >> word;)
+        args.push_back(word);
+    args.insert(args.end(), {"--csv", "--terse"});
+    if (!options.log_level)
+        args.insert(args.end(), {"-L", "NOTICE"});
+    return standby::remote_pgwarden(node, config, args);
 }
 
 std::string over_ssh(const cluster::NodeRecord& node, const config::RepmgrConfig& config,
                      const CliOptions& options, const std::string& command) {
     standby::SiblingOptions ssh;
     ssh.remote_user = options.remote_user.value_or("");
-    return fmt::format("{} \"{}\"", standby::ssh_prefix(standby::host_of(node), config, ssh),
-                       command);
+    return standby::ssh_command(standby::host_of(node), config, ssh, command);
 }
 
 struct Nodes {

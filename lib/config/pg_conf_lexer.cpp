@@ -64,11 +64,15 @@ std::size_t match_unquoted_string(std::string_view s) {
 }
 
 // '([^'\\\n]|\\.|'')*' -- a quote may end the string or, doubled, stand for itself, so the
-// scan records every point where the string could end and keeps the last one.
-std::size_t match_string(std::string_view s) {
-    if (s.empty() || s[0] != '\'')
-        return 0;
-    std::size_t longest = 0;
+// scan records every point where the string could end and keeps the last one. `scanned` is where
+// the scan stopped.
+struct StringMatch {
+    std::size_t length = 0;
+    std::size_t scanned = 0;
+};
+
+StringMatch match_string(std::string_view s) {
+    StringMatch match;
     std::size_t i = 1;
     while (i < s.size() && s[i] != '\n') {
         if (s[i] == '\\') {
@@ -76,7 +80,7 @@ std::size_t match_string(std::string_view s) {
                 break;
             i += 2;
         } else if (s[i] == '\'') {
-            longest = i + 1;
+            match.length = i + 1;
             if (at(s, i + 1) != '\'')
                 break;
             i += 2;
@@ -84,7 +88,8 @@ std::size_t match_string(std::string_view s) {
             ++i;
         }
     }
-    return longest;
+    match.scanned = i;
+    return match;
 }
 
 std::size_t skip_unit_letters(std::string_view s, std::size_t i) {
@@ -143,10 +148,11 @@ using Matcher = std::size_t (*)(std::string_view);
 
 // In guc-file.l's rule order: on equal lengths the earlier rule wins, which is why "a.b" is a
 // qualified_id (not a valid value) while "a.b.c" is an unquoted_string (a valid one).
-constexpr std::array<std::pair<TokenKind, Matcher>, 7> kRules{{
+// Strings are matched apart (PgConfLexer::next): only they start with a quote, so they tie with
+// no other rule.
+constexpr std::array<std::pair<TokenKind, Matcher>, 6> kRules{{
     {TokenKind::id, match_id},
     {TokenKind::qualified_id, match_qualified_id},
-    {TokenKind::string, match_string},
     {TokenKind::unquoted_string, match_unquoted_string},
     {TokenKind::integer, match_integer},
     {TokenKind::real, match_real},
@@ -174,6 +180,12 @@ Token PgConfLexer::next() {
 
         const std::string_view rest = input_.substr(pos_);
         Token token{TokenKind::error, rest.substr(0, 1), line_};
+        if (c == '\'') {
+            if (const std::size_t length = string_length(rest))
+                token = Token{TokenKind::string, rest.substr(0, length), line_};
+            pos_ += token.text.size();
+            return token;
+        }
         for (const auto& [kind, match] : kRules) {
             const std::size_t length = match(rest);
             if (length > token.text.size() || (length == 1 && token.kind == TokenKind::error)) {
@@ -185,6 +197,15 @@ Token PgConfLexer::next() {
         return token;
     }
     return Token{TokenKind::end_of_file, {}, line_};
+}
+
+std::size_t PgConfLexer::string_length(std::string_view rest) {
+    if (pos_ < no_string_before_)
+        return 0;
+    const StringMatch match = match_string(rest);
+    if (match.length == 0)
+        no_string_before_ = pos_ + match.scanned;
+    return match.length;
 }
 
 std::string unquote_pg_string(std::string_view quoted) {

@@ -36,9 +36,17 @@ class PgConfLexer {
     int line() const { return line_; }
 
   private:
+    // The length of the string token starting at the quote `rest` begins with, 0 for none.
+    std::size_t string_length(std::string_view rest);
+
     std::string_view input_;
     std::size_t pos_ = 0;
     int line_ = 1;
+    // A quote before this offset starts no string. A scan from a quote that finds no end has seen
+    // every later quote up to where it stopped escaped by a backslash, so a scan from any of them
+    // would walk the same path to the same stop: remembering that keeps a line of many escaped
+    // quotes linear instead of quadratic (each quote rescanning the rest of its line).
+    std::size_t no_string_before_ = 0;
 };
 
 // The value of a TokenKind::string token: quotes stripped, '' and backslash escapes

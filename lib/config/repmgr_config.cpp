@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <climits>
 #include <utility>
 
 namespace pgwarden::config {
@@ -33,14 +34,19 @@ struct Setting {
     bool RepmgrConfig::*bool_field = nullptr;
     std::string RepmgrConfig::*text_field = nullptr;
     int min = 0;
+    int max = INT_MAX;
     std::size_t max_length = kMaxStringLength;
 };
 
 using C = RepmgrConfig;
 
-constexpr Setting integer(std::string_view name, int C::*field, int min) {
-    return {.name = name, .kind = Kind::integer, .int_field = field, .min = min};
+constexpr Setting integer(std::string_view name, int C::*field, int min, int max = INT_MAX) {
+    return {.name = name, .kind = Kind::integer, .int_field = field, .min = min, .max = max};
 }
+
+// Seconds that become a statement_timeout in milliseconds (an int in PostgreSQL, which refuses
+// more) or are added to one another: past this they would overflow or be refused on connecting.
+constexpr int kMaxTimeoutSecs = INT_MAX / 1000;
 constexpr Setting boolean(std::string_view name, bool C::*field) {
     return {.name = name, .kind = Kind::boolean, .bool_field = field};
 }
@@ -82,8 +88,8 @@ constexpr Setting kSettings[] = {
     text("passfile", &C::passfile),
     integer("promote_check_timeout", &C::promote_check_timeout, 1),
     integer("promote_check_interval", &C::promote_check_interval, 1),
-    integer("primary_follow_timeout", &C::primary_follow_timeout, 1),
-    integer("standby_follow_timeout", &C::standby_follow_timeout, 1),
+    integer("primary_follow_timeout", &C::primary_follow_timeout, 1, kMaxTimeoutSecs),
+    integer("standby_follow_timeout", &C::standby_follow_timeout, 1, kMaxTimeoutSecs),
     boolean("standby_follow_restart", &C::standby_follow_restart),
     integer("shutdown_check_timeout", &C::shutdown_check_timeout, 1),
     integer("standby_reconnect_timeout", &C::standby_reconnect_timeout, 1),
@@ -104,7 +110,7 @@ constexpr Setting kSettings[] = {
     integer("reconnect_interval", &C::reconnect_interval, 0),
     boolean("monitoring_history", &C::monitoring_history),
     integer("degraded_monitoring_timeout", &C::degraded_monitoring_timeout, -1),
-    integer("async_query_timeout", &C::async_query_timeout, 0),
+    integer("async_query_timeout", &C::async_query_timeout, 0, kMaxTimeoutSecs),
     integer("primary_notification_timeout", &C::primary_notification_timeout, 0),
     integer("repmgrd_standby_startup_timeout", &C::repmgrd_standby_startup_timeout, 0),
     path("repmgrd_pid_file", &C::repmgrd_pid_file),
@@ -223,7 +229,7 @@ class Builder {
         const std::string& value = entry.value;
         switch (setting.kind) {
             case Kind::integer: {
-                const auto parsed = parse_repmgr_int(value, setting.min);
+                const auto parsed = parse_repmgr_int(value, setting.min, setting.max);
                 if (!parsed.value)
                     return invalid(entry, parsed.expected);
                 config_.*setting.int_field = *parsed.value;

@@ -27,7 +27,7 @@ bool is_blank(std::string_view s) {
 
 }  // namespace
 
-ValueResult<int> parse_repmgr_int(const std::string& text, int min) {
+ValueResult<int> parse_repmgr_int(const std::string& text, int min, int max) {
     ValueResult<int> result;
     const std::string expected = fmt::format("expected an integer >= {}", min);
     const char* begin = text.c_str();
@@ -38,8 +38,8 @@ ValueResult<int> parse_repmgr_int(const std::string& text, int min) {
         result.expected = expected;
         return result;
     }
-    if (parsed > INT_MAX || parsed < INT_MIN) {
-        result.expected = fmt::format("expected an integer from {} to {}", min, INT_MAX);
+    if (parsed > max || parsed < INT_MIN) {
+        result.expected = fmt::format("expected an integer from {} to {}", min, max);
         return result;
     }
     if (parsed < min) {

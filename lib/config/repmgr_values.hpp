@@ -2,6 +2,7 @@
 // parse_bool, tablespace_list_append, parse_event_notifications_list, parse_time_unit_parameter).
 #pragma once
 
+#include <climits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,8 +26,9 @@ struct TablespaceMapping {
 
 // strtol(value, 10) as repmgr: leading whitespace and a sign are fine; text after the number is
 // ignored ("5s" is 5, "0x10" is 0), which `note` points out. Unlike repmgr, an empty value and a
-// value below INT_MIN are errors (repmgr reads them as 0 and as 2147483647).
-ValueResult<int> parse_repmgr_int(const std::string& text, int min);
+// value below INT_MIN are errors (repmgr reads them as 0 and as 2147483647), and so is a value
+// above `max`.
+ValueResult<int> parse_repmgr_int(const std::string& text, int min, int max = INT_MAX);
 
 // on/off, true/false, yes/no, 1/0, any case, nothing else (no prefixes, no spaces).
 ValueResult<bool> parse_repmgr_bool(std::string_view text);

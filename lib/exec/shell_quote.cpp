@@ -152,4 +152,17 @@ std::string quote_for(ShellContext context, std::string_view value, std::string_
     return "${" + std::string(env_name) + "}";
 }
 
+std::string shell_words(const std::vector<std::string>& words) {
+    std::string line;
+    for (const auto& word : words) {
+        if (!line.empty())
+            line += ' ';
+        if (word.empty() || (line.empty() && word.find('=') != std::string::npos))
+            line += "'" + single_quoted_body(word) + "'";
+        else
+            line += quote_for(ShellContext::unquoted, word, {});
+    }
+    return line;
+}
+
 }  // namespace pgwarden::exec

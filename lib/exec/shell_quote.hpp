@@ -43,4 +43,10 @@ class ShellContextTracker {
 // value under that name.
 std::string quote_for(ShellContext context, std::string_view value, std::string_view env_name);
 
+// A command line of `words` for /bin/sh (a remote one, run by ssh through the far side's shell):
+// /bin/sh splits it into exactly these words, whatever they hold. A word of only harmless
+// characters stays bare, so the line logs readably; an empty word is ''; a first word with '='
+// is quoted, as bare it could read as a variable assignment.
+std::string shell_words(const std::vector<std::string>& words);
+
 }  // namespace pgwarden::exec

@@ -360,6 +360,16 @@ std::string quote_conninfo_value(std::string_view value) {
     return out + "'";
 }
 
+namespace {
+
+// Whether the "://" at `pos` follows one of libpq's URI schemes.
+bool after_uri_scheme(std::string_view text, std::size_t pos) {
+    const std::string_view before = text.substr(0, pos);
+    return before.ends_with("postgresql") || before.ends_with("postgres");
+}
+
+}  // namespace
+
 std::string mask_password(std::string_view text) {
     std::string out;
     out.reserve(text.size());
@@ -381,18 +391,20 @@ std::string mask_password(std::string_view text) {
                 continue;
             }
         }
-        // URI userinfo: "://user:secret@host".
-        if (text.compare(i, 3, "://") == 0) {
+        // URI userinfo: "postgresql://user:secret@host". libpq's rule: up to the first '@'
+        // before any '/', spaces included (stopping at one leaked "se cret"). Only after
+        // libpq's schemes, and the user part masked in turn: scanning that far past a "://" of
+        // any other kind copied key=value passwords in between as they were.
+        if (text.compare(i, 3, "://") == 0 && after_uri_scheme(text, i)) {
             const std::size_t start = i + 3;
             std::size_t end = start;
-            while (end < text.size() && !is_space(text[end]) && text[end] != '/' &&
-                   text[end] != '@') {
+            while (end < text.size() && text[end] != '/' && text[end] != '@')
                 ++end;
-            }
             if (end < text.size() && text[end] == '@') {
                 const std::size_t colon = text.find(':', start);
                 if (colon != std::string_view::npos && colon < end) {
-                    out.append(text.substr(i, colon + 1 - i));
+                    out.append("://");
+                    out.append(mask_password(text.substr(start, colon + 1 - start)));
                     out.append(kMask);
                     i = end;
                     continue;

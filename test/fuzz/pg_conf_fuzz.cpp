@@ -1,11 +1,9 @@
-// libFuzzer entry point for the repmgr.conf reader (grammar + typed settings). Not part of the
-// CMake build; from the repository root:
+// libFuzzer entry point for the repmgr.conf reader (grammar + typed settings). Built with clang
+// (-DPGWARDEN_FUZZ=ON, the default with clang); the suite runs it for a few seconds from
+// test/fuzz/corpus/pg_conf_fuzz (test/fuzz/CMakeLists.txt). A longer run, in a clang build tree:
 //
-//   clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined \
-//       -Ilib test/fuzz/pg_conf_fuzz.cpp lib/config/*.cpp lib/log/log.cpp lib/text/*.cpp \
-//       -lfmt -linih -lboost_program_options -o /tmp/pg_conf_fuzz
-//   mkdir -p /tmp/pg_conf_corpus && cp etc/repmgr.conf.sample /tmp/pg_conf_corpus/
-//   /tmp/pg_conf_fuzz -max_total_time=300 /tmp/pg_conf_corpus
+//   mkdir -p /tmp/corpus && test/fuzz/pg_conf_fuzz -max_total_time=300 /tmp/corpus \
+//       <source>/test/fuzz/corpus/pg_conf_fuzz
 //
 // The contract under test: any input either parses or throws ConfigError whose message starts
 // with the file name; nothing else escapes, nothing crashes, nothing hangs. Includes are not

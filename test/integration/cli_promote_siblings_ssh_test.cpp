@@ -41,6 +41,14 @@ std::string bindir_for(const RepmgrCluster& rc, const std::string& name,
     return dir;
 }
 
+// `text` as an SQL string literal.
+std::string sql_literal(const std::string& text) {
+    std::string out = "'";
+    for (const char c : text)
+        out += c == '\'' ? std::string("''") : std::string(1, c);
+    return out + "'";
+}
+
 // Three nodes, node1 stopped, every node's repmgr.conf telling ssh to use `sshd` and the
 // remote command where to find `program`.
 void prepare(RepmgrCluster& rc, const LoopbackSshd& sshd, const std::string& name,
@@ -93,4 +101,34 @@ TEST_CASE("standby promote --siblings-follow has the sibling follow over SSH as 
     theirs_cluster.cluster.wait_caught_up(3, 2);
     CHECK(events(ours_cluster.cluster) == events(theirs_cluster.cluster));
     CHECK(events(ours_cluster.cluster).find("3|standby_follow|t|") != std::string::npos);
+}
+
+// The sibling's config_file goes to the far side's shell as one word: with a space, a quote and a
+// $( ) in its path (which repmgr would split), the sibling still reads its own file and follows.
+TEST_CASE(
+    "standby promote --siblings-follow reaches a sibling whose config_file path holds a "
+    "space and a quote",
+    "[cli][standby][ssh]") {
+    LoopbackSshd sshd;
+    RepmgrCluster rc(3);
+    const std::string dir = rc.cluster.dir() + "/it's a dir";
+    fs::create_directories(dir);
+    give_to_postgres(dir);
+    // Split or expanded on the far side, this names a file that does not exist: the follow fails.
+    const std::string conf = dir + "/node3 $(id -u).conf";
+    rc.cluster.psql(
+        1, "UPDATE repmgr.nodes SET config_file = " + sql_literal(conf) + " WHERE node_id = 3");
+    rc.cluster.wait_caught_up(2, 1);
+    prepare(rc, sshd, "pgwarden", cli_bin());
+    fs::copy_file(rc.conf(3), conf);
+    give_to_postgres(conf);
+
+    const auto ours = rc.pgwarden(2, {"standby", "promote", "--siblings-follow"});
+    INFO("pgwarden:\n" << ours.describe() << "\n" << ours.err << "\nsshd:\n" << sshd.log_tail());
+    REQUIRE(ours.exit_code == 0);
+    CHECK(ours.err.find("INFO: STANDBY FOLLOW successfully executed on all reachable sibling "
+                        "nodes\n") != std::string::npos);
+    rc.cluster.wait_streaming(3, 2);
+    CHECK(rc.cluster.is_in_recovery(3));
+    CHECK(nodes_table(rc.cluster, 2) == "1|primary|f|-,2|primary|t|-,3|standby|t|2");
 }

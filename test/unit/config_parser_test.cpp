@@ -233,6 +233,32 @@ TEST_CASE("a hopeless file stops after a hundred syntax errors") {
     }
 }
 
+// Each quote of an unterminated string used to scan to the end of its line again: 200000 escaped
+// quotes took 20 s of CPU at -O2, so a million would take some 8 minutes, past ctest's timeout;
+// now milliseconds.
+TEST_CASE("a line of a million escaped quotes is read in linear time") {
+    std::string escaped;
+    for (int i = 0; i < 1000000; ++i)
+        escaped += "\\'";
+    const std::string text =
+        "unterminated = '" + escaped + "\ngood = 'after'\nquotes = '" + escaped + "'\n";
+    ParseOptions options;
+    options.collect_errors = true;
+    const auto parsed = parse_pg_conf_text(text, "/etc/repmgr.conf", options);
+    REQUIRE(parsed.errors.size() == 1);
+    CHECK(parsed.errors[0].line == 1);
+    CHECK_THAT(parsed.errors[0].reason, Catch::StartsWith("syntax error near \"'\\\\'"));
+    CHECK_THAT(parsed.errors[0].reason,
+               Catch::EndsWith("(unterminated quoted string; a quoted value "
+                               "must end on the same line)"));
+    REQUIRE(parsed.entries.size() == 2);
+    CHECK(parsed.entries[0].name == "good");
+    CHECK(parsed.entries[0].value == "after");
+    CHECK(parsed.entries[1].name == "quotes");
+    CHECK(parsed.entries[1].line == 3);
+    CHECK(parsed.entries[1].value == std::string(1000000, '\''));
+}
+
 TEST_CASE("collect_errors returns problems instead of throwing") {
     ParseOptions options;
     options.collect_errors = true;

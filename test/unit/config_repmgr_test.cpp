@@ -228,7 +228,7 @@ TEST_CASE("booleans read as repmgr reads them, any case, nothing else") {
     }
 }
 
-TEST_CASE("integers are checked against repmgr's minimums") {
+TEST_CASE("integers are checked against repmgr's minimums and the timeouts' maximums") {
     struct Case {
         std::string line;
         std::string message;  // empty: accepted
@@ -267,6 +267,20 @@ TEST_CASE("integers are checked against repmgr's minimums") {
         {"degraded_monitoring_timeout=-1", ""},
         {"child_nodes_connected_min_count=-1", ""},
         {"reconnect_attempts=2147483647", ""},
+        // Seconds that become a statement_timeout in ms, or are added up: at most INT_MAX / 1000.
+        {"async_query_timeout=2147484",
+         "/etc/repmgr.conf:5: invalid value for parameter \"async_query_timeout\": \"2147484\" "
+         "(expected an integer from 0 to 2147483)"},
+        {"async_query_timeout=2147483647",
+         "/etc/repmgr.conf:5: invalid value for parameter \"async_query_timeout\": "
+         "\"2147483647\" (expected an integer from 0 to 2147483)"},
+        {"primary_follow_timeout=2147483647",
+         "/etc/repmgr.conf:5: invalid value for parameter \"primary_follow_timeout\": "
+         "\"2147483647\" (expected an integer from 1 to 2147483)"},
+        {"standby_follow_timeout=3000000",
+         "/etc/repmgr.conf:5: invalid value for parameter \"standby_follow_timeout\": "
+         "\"3000000\" (expected an integer from 1 to 2147483)"},
+        {"async_query_timeout=0", ""},
     };
     for (const auto& c : cases) {
         INFO(c.line);
@@ -275,6 +289,16 @@ TEST_CASE("integers are checked against repmgr's minimums") {
         else
             CHECK(error_of(kRequired + c.line + "\n") == c.message);
     }
+}
+
+// A value in seconds that becomes milliseconds (statement_timeout, an int in PostgreSQL) or is
+// added to another must stay below INT_MAX / 1000, or it would overflow there.
+TEST_CASE("async_query_timeout and the follow timeouts may reach 2147483 seconds, and add up") {
+    const auto config = from_text(kRequired +
+                                  "async_query_timeout=2147483\nprimary_follow_timeout=2147483\n"
+                                  "standby_follow_timeout=2147483\n");
+    CHECK(config.async_query_timeout == 2147483);
+    CHECK(config.primary_follow_timeout + config.standby_follow_timeout == 4294966);
 }
 
 TEST_CASE("text after a number is ignored as repmgr does, with a warning") {

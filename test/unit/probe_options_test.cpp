@@ -98,3 +98,28 @@ TEST_CASE("connection limits and the allow list come from the command line or pg
     CHECK(from_ini.settings->limits.admission.allow.size() == 1);
     CHECK(from_ini.settings->limits.admission.max_connections_per_source == 3);
 }
+
+TEST_CASE("the probe reads its conninfo from --conninfo-file, keeping a password out of ps",
+          "[probe][options]") {
+    pgwarden::test::TempDir dir("conninfo");
+    const std::string file = dir.write("conninfo", "host=db password=s3cret\n");
+    std::vector<const char*> args = {"pgwarden-probe", "--ini", "/dev/null", "--conninfo-file",
+                                     file.c_str()};
+    const auto parsed = parse_command_line(static_cast<int>(args.size()), args.data());
+    REQUIRE(parsed.settings);
+    CHECK(parsed.settings->checker.conninfo == "host=db password=s3cret");
+    CHECK(parsed.settings->accept.conninfo == "host=db password=s3cret");
+
+    CHECK_THROWS_WITH(parse({"--conninfo-file", file.c_str()}),
+                      "give --conninfo or --conninfo-file, not both");
+    const std::string missing = dir.path("missing");
+    std::vector<const char*> bad = {"pgwarden-probe", "--ini", "/dev/null", "--conninfo-file",
+                                    missing.c_str()};
+    CHECK_THROWS_WITH(parse_command_line(static_cast<int>(bad.size()), bad.data()),
+                      Catch::StartsWith(missing + ": could not read the conninfo file: No such "
+                                                  "file or directory"));
+    const std::string empty = dir.write("empty", "\n");
+    bad[4] = empty.c_str();
+    CHECK_THROWS_WITH(parse_command_line(static_cast<int>(bad.size()), bad.data()),
+                      Catch::Contains("the file is empty"));
+}

@@ -49,6 +49,15 @@ TEST_CASE("a password in a conninfo is masked wherever it appears", "[conninfo]"
          "near \"conninfo='host=a password=********' x\""},
         {"password='' host=a", "password=******** host=a"},
         {"postgresql://h/db?password=a\"b&user=c", "postgresql://h/db?password=********&user=c"},
+        // A URI's password runs to the '@' as libpq reads it, spaces included (found by fuzzing).
+        {"postgresql://u:se cret@h/db", "postgresql://u:********@h/db"},
+        {"postgresql://rep\vgr:secret@node1:@node1:5432/x",
+         "postgresql://rep\vgr:********@node1:@node1:5432/x"},
+        // Past a "://" that is no libpq URI, key=value passwords are still masked (fuzzing).
+        {"see http://a password=s1 password=s:2@h",
+         "see http://a password=******** password=********"},
+        {"postgresql://a password=x b:c@h", "postgresql://a password=******** b:********@h"},
+        {"ftp://u:pw@h", "ftp://u:pw@h"},
     };
     for (const auto& c : cases) {
         INFO(c.input);
