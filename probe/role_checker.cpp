@@ -31,7 +31,7 @@ RoleChecker::RoleChecker(asio::io_context& io, CheckerSettings settings, Metrics
     // Name the session so operators can find the probe's single backend in pg_stat_activity.
     settings_.conninfo =
         text::with_default(settings_.conninfo, "fallback_application_name", "pgwarden-probe");
-    conn_.on_broken([this](const std::string& error) {
+    conn_.on_broken([](const std::string& error) {
         log::info("connection to PostgreSQL closed while idle ({}); reconnecting on next check",
                   error);
     });
