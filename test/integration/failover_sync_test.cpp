@@ -1,7 +1,7 @@
 // Synchronous replication in pgwardend's election, on real four-node PostgreSQL 15 clusters: the
 // primary fails together with the standbys that hold its last acknowledged commits, and no other
 // standby is promoted until one of those is back; then every acknowledged row (written by a
-// client behind HAProxy and pgwarden-probe, in the first case) is on the new primary.
+// client behind HAProxy and pgwarden-probe) is on the new primary.
 #include "daemon_cluster.hpp"
 #include "haproxy.hpp"
 #include "probe_fixture.hpp"
@@ -15,6 +15,7 @@
 #include <catch2/catch.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -64,12 +65,6 @@ void stop_receiving(pgwarden::test::PgCluster& cluster, int i) {
     cluster.wait_for_result(i, "SELECT count(*) FROM pg_stat_wal_receiver", "0", 20s);
 }
 
-// One commit per statement, each acknowledged by the synchronous standbys when it returns.
-void write_acknowledged_rows(pgwarden::test::PgCluster& cluster) {
-    for (int row = 1; row <= kAcknowledgedRows; ++row)
-        cluster.psql(1, fmt::format("INSERT INTO acknowledged VALUES ({})", row));
-}
-
 // A client behind HAProxy: one session per row, as an application that reconnects; the ids whose
 // INSERT returned success are the acknowledged ones.
 std::vector<int> write_through(int haproxy_port, int first, int count) {
@@ -94,6 +89,32 @@ std::size_t rows_held(pgwarden::test::PgCluster& cluster, int i, const std::vect
     return std::stoul(
         cluster.psql(i, fmt::format("SELECT count(*) FROM acknowledged WHERE id IN ({})", list)));
 }
+
+// A client behind real HAProxy and one pgwarden-probe per node (the field's read-write
+// listener): where its writes go is what the probes answer.
+struct ClientBehindHaproxy {
+    explicit ClientBehindHaproxy(pgwarden::test::PgCluster& cluster) : cluster(cluster) {
+        std::vector<std::pair<int, int>> servers;
+        for (int i = 1; i <= cluster.size(); ++i) {
+            probes.push_back(std::make_unique<ProbeProcess>(
+                cluster.node(i).conninfo(), fmt::format("{}/probe{}.log", cluster.dir(), i)));
+            servers.emplace_back(cluster.node(i).port, probes.back()->port());
+        }
+        haproxy.emplace(cluster.dir(), servers);
+    }
+    // New sessions land on node i, a primary.
+    bool routes_to(int i) {
+        const auto primary_on = fmt::format("{}:false", cluster.node(i).port);
+        return wait_until([&] { return server_port_through(haproxy->port()) == primary_on; }, 15s);
+    }
+    std::vector<int> write(int first, int count) {
+        return write_through(haproxy->port(), first, count);
+    }
+
+    pgwarden::test::PgCluster& cluster;
+    std::vector<std::unique_ptr<ProbeProcess>> probes;
+    std::optional<HaproxyProcess> haproxy;
+};
 
 std::string row_count(pgwarden::test::PgCluster& cluster, int i) {
     return cluster.psql(i, "SELECT count(*) FROM acknowledged");
@@ -161,20 +182,12 @@ TEST_CASE(
     DaemonCluster dc(four_nodes());
     auto& cluster = dc.cluster();
     use_sync_standbys(dc, "FIRST 1 (node2)", {{"node2", "sync"}});
-    std::vector<std::unique_ptr<ProbeProcess>> probes;
-    std::vector<std::pair<int, int>> servers;
-    for (int i = 1; i <= cluster.size(); ++i) {
-        probes.push_back(std::make_unique<ProbeProcess>(
-            cluster.node(i).conninfo(), fmt::format("{}/probe{}.log", cluster.dir(), i)));
-        servers.emplace_back(cluster.node(i).port, probes.back()->port());
-    }
-    HaproxyProcess haproxy(cluster.dir(), servers);
-    const auto on = [&](int i) { return fmt::format("{}:false", cluster.node(i).port); };
-    REQUIRE(wait_until([&] { return server_port_through(haproxy.port()) == on(1); }, 15s));
+    ClientBehindHaproxy client(cluster);
+    REQUIRE(client.routes_to(1));
 
     stop_receiving(cluster, 3);
     stop_receiving(cluster, 4);
-    auto acknowledged = write_through(haproxy.port(), 1, kAcknowledgedRows);
+    auto acknowledged = client.write(1, kAcknowledgedRows);
     REQUIRE_FALSE(acknowledged.empty());
     REQUIRE(row_count(cluster, 3) == "0");  // an LSN election would lose every row
 
@@ -183,13 +196,13 @@ TEST_CASE(
     require_no_promotion(dc, {3, 4});
     require_status_shows_refusal(dc, 3, "  node2: sync");
     // Nobody answers 200: no write is taken anywhere meanwhile.
-    CHECK(write_through(haproxy.port(), 1000, 3).empty());
+    CHECK(client.write(1000, 3).empty());
 
     cluster.start(2);
     INFO(dc.all_logs());
     REQUIRE(dc.wait_primary(2, kFailoverTimeout));
-    REQUIRE(wait_until([&] { return server_port_through(haproxy.port()) == on(2); }, 15s));
-    const auto after = write_through(haproxy.port(), 2000, 5);
+    REQUIRE(client.routes_to(2));
+    const auto after = client.write(2000, 5);
     CHECK_FALSE(after.empty());
     acknowledged.insert(acknowledged.end(), after.begin(), after.end());
     CHECK(rows_held(cluster, 2, acknowledged) == acknowledged.size());
@@ -204,11 +217,14 @@ TEST_CASE(
     DaemonCluster dc(four_nodes());
     auto& cluster = dc.cluster();
     use_sync_standbys(dc, "ANY 1 (node2, node3)", {{"node2", "quorum"}, {"node3", "quorum"}});
+    ClientBehindHaproxy client(cluster);
+    REQUIRE(client.routes_to(1));
 
     // From here only node3 acknowledges: node2 and node4 fall behind.
     stop_receiving(cluster, 2);
     stop_receiving(cluster, 4);
-    write_acknowledged_rows(cluster);
+    auto acknowledged = client.write(1, kAcknowledgedRows);
+    REQUIRE_FALSE(acknowledged.empty());
     REQUIRE(row_count(cluster, 2) == "0");
 
     cluster.kill9(3);
@@ -218,10 +234,16 @@ TEST_CASE(
     require_no_promotion(dc, {2, 4});
     require_status_shows_refusal(dc, 2, "  node3: quorum");
 
+    CHECK(client.write(1000, 3).empty());
+
     cluster.start(3);
     INFO(dc.all_logs());
     REQUIRE(dc.wait_primary(3, kFailoverTimeout));
-    CHECK(row_count(cluster, 3) == std::to_string(kAcknowledgedRows));
+    REQUIRE(client.routes_to(3));
+    const auto after = client.write(2000, 5);
+    CHECK_FALSE(after.empty());
+    acknowledged.insert(acknowledged.end(), after.begin(), after.end());
+    CHECK(rows_held(cluster, 3, acknowledged) == acknowledged.size());
     CHECK(cluster.is_in_recovery(2));
     CHECK(cluster.is_in_recovery(4));
 }
