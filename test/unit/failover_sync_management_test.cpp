@@ -164,7 +164,7 @@ TEST_CASE("a standby listed before the daemon started gets the whole timeout fro
          });
 }
 
-TEST_CASE("only registered, active standbys are named; names match as PostgreSQL matches them",
+TEST_CASE("only registered, active standbys are named, and names match as PostgreSQL matches them",
           "[sync]") {
     const std::vector<RegisteredStandby> standbys = {{2, "node2", true}, {3, "node3", false}};
     SyncManager manager(settings(SyncMode::on));
