@@ -1,5 +1,5 @@
-// repmgr.conf as typed settings: repmgr 5.3.3's defaults, value rules, required keys, warnings,
-// and the search for the file.
+// repmgr.conf as typed settings: repmgr 5.3.3's defaults, value rules, required keys and
+// warnings (finding the file: config_repmgr_locate_test.cpp).
 #include "config/repmgr_config.hpp"
 
 #include "temp_dir.hpp"
@@ -16,7 +16,6 @@
 
 namespace fs = std::filesystem;
 using namespace pgwarden::config;
-using pgwarden::test::ChangeDirectory;
 using pgwarden::test::TempDir;
 
 namespace {
@@ -503,42 +502,4 @@ TEST_CASE("repmgrd needs promote and follow commands when failover is automatic"
                       "/etc/repmgr.conf: required parameter \"promote_command\" was not found "
                       "(failover=automatic needs it; set failover=manual to run without)");
     CHECK_NOTHROW(check_repmgrd_requirements(from_text(kRequired)));
-}
-
-TEST_CASE("a missing or unreadable repmgr.conf is an error naming it") {
-    TempDir dir;
-    CHECK_THROWS_WITH(load_repmgr_conf(dir.path("nope.conf")),
-                      dir.path("nope.conf") + ": could not open: No such file or directory");
-}
-
-TEST_CASE("repmgr.conf is searched in repmgr's order") {
-    CHECK(repmgr_conf_candidates("/home/pg", "/etc/postgresql-common") ==
-          std::vector<std::string>{"/home/pg/repmgr.conf", "/etc/repmgr.conf",
-                                   "/etc/postgresql-common/repmgr.conf"});
-    CHECK(repmgr_conf_candidates("/etc", "/etc") == std::vector<std::string>{"/etc/repmgr.conf"});
-    CHECK(repmgr_conf_candidates("/srv/", "") ==
-          std::vector<std::string>{"/srv/repmgr.conf", "/etc/repmgr.conf"});
-    if (const auto sysconfdir = pg_config_sysconfdir())
-        CHECK(sysconfdir->front() == '/');
-}
-
-TEST_CASE("an explicit repmgr.conf must exist and comes back absolute") {
-    TempDir dir;
-    const std::string path = dir.write("node1.conf", kRequired);
-    CHECK(locate_repmgr_conf(path) == path);
-    CHECK_THROWS_WITH(locate_repmgr_conf(dir.path("missing.conf")),
-                      dir.path("missing.conf") +
-                          ": configuration file given with -f/--config-file not found: No such "
-                          "file or directory");
-    ChangeDirectory cd(dir.path());
-    CHECK(locate_repmgr_conf(std::string("node1.conf")) == path);
-    CHECK(locate_repmgr_conf(std::string("./sub/../node1.conf")) == path);
-}
-
-TEST_CASE("without -f, ./repmgr.conf is found first") {
-    TempDir dir;
-    const std::string path = dir.write("repmgr.conf", kRequired);
-    ChangeDirectory cd(dir.path());
-    CHECK(locate_repmgr_conf(std::nullopt) == path);
-    CHECK(locate_repmgr_conf(std::string()) == path);  // an empty -f is no -f, as in repmgr
 }
