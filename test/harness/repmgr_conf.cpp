@@ -39,4 +39,18 @@ CommandResult run_repmgr(const std::string& conf, std::vector<std::string> args)
     return run_command(std::move(args), kCommandTimeout, true);
 }
 
+std::vector<std::string> standby_clone_args(const PgCluster& cluster, int upstream) {
+    return {"-h",
+            "127.0.0.1",
+            "-p",
+            std::to_string(cluster.node(upstream).port),
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "--fast-checkpoint",
+            "standby",
+            "clone"};
+}
+
 }  // namespace pgwarden::test

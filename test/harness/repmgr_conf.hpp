@@ -19,4 +19,8 @@ std::string write_conf(const PgCluster& cluster, int i, const std::string& extra
 CommandResult run_pgwarden(const std::string& conf, std::vector<std::string> args);
 CommandResult run_repmgr(const std::string& conf, std::vector<std::string> args);
 
+// `-h 127.0.0.1 -p <upstream's port> -U postgres -d postgres --fast-checkpoint standby clone`:
+// a clone of `upstream` as the tests run it (a fast checkpoint, or an idle primary makes it wait).
+std::vector<std::string> standby_clone_args(const PgCluster& cluster, int upstream);
+
 }  // namespace pgwarden::test

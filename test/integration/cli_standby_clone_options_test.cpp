@@ -97,17 +97,7 @@ Clone run_clone(const PgCluster& cluster, bool repmgr, const std::string& label,
             free_tcp_port(), data_dir, PgCluster::kBinDir, extra_conf);
     }
     give_to_postgres(conf);
-    std::vector<std::string> args = {"-h",
-                                     "127.0.0.1",
-                                     "-p",
-                                     std::to_string(cluster.node(1).port),
-                                     "-U",
-                                     "postgres",
-                                     "-d",
-                                     "postgres",
-                                     "--fast-checkpoint",
-                                     "standby",
-                                     "clone"};
+    std::vector<std::string> args = pgwarden::test::standby_clone_args(cluster, 1);
     args.insert(args.end(), options.begin(), options.end());
     return {repmgr ? run_repmgr(conf, args) : run_pgwarden(conf, args), data_dir};
 }

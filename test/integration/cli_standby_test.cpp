@@ -5,6 +5,7 @@
 #include "ports.hpp"
 #include "process.hpp"
 #include "repmgr_cluster.hpp"
+#include "repmgr_conf.hpp"
 #include "wait.hpp"
 
 #include <fmt/format.h>
@@ -154,17 +155,7 @@ TEST_CASE("pgwarden standby clone builds a standby that streams through its slot
     const int port = pgwarden::test::free_tcp_port();
     const auto conf2 =
         write_repmgr_conf(cluster, 2, port, data_dir, {"use_replication_slots=true"});
-    const std::vector<std::string> clone_args = {"-h",
-                                                 "127.0.0.1",
-                                                 "-p",
-                                                 std::to_string(cluster.node(1).port),
-                                                 "-U",
-                                                 "postgres",
-                                                 "-d",
-                                                 "postgres",
-                                                 "--fast-checkpoint",
-                                                 "standby",
-                                                 "clone"};
+    const std::vector<std::string> clone_args = pgwarden::test::standby_clone_args(cluster, 1);
 
     auto with = [&](std::vector<std::string> args, const std::vector<std::string>& more) {
         args.insert(args.begin(), more.begin(), more.end());
