@@ -23,11 +23,13 @@ std::optional<std::string> format_sync_status(const SyncStatusView& view) {
         if (!failover::waits_for_standbys(*snapshot))
             out += "  the primary waits for no standby: every standby is asynchronous\n";
         for (const auto& standby : snapshot->standbys)
-            out += fmt::format("  {}: {}{}\n", standby.application_name, standby.sync_state,
-                               standby.flush_lsn
-                                   ? fmt::format(" (flushed to {})",
-                                                 model::format_lsn(model::Lsn(*standby.flush_lsn)))
-                                   : std::string());
+            out += fmt::format(
+                "  {}: {}{}{}\n", standby.application_name, standby.sync_state,
+                standby.flush_lsn ? fmt::format(" (flushed to {})",
+                                                model::format_lsn(model::Lsn(*standby.flush_lsn)))
+                                  : std::string(),
+                standby.departed ? ", no longer streaming; the primary has waited for it since"
+                                 : "");
     } else {
         out += fmt::format(
             "Synchronous replication: node {} (this node) has not seen the "

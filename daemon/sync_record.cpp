@@ -29,7 +29,8 @@ void DaemonLoop::note_sync_seen(failover::SyncSnapshot snapshot) {
     // Three checks missed: the probe stops answering /sync from it.
     snapshot.valid_until_ms =
         snapshot.seen_ms + 3000LL * std::max(1, config_.monitor_interval_secs);
-    replication_.snapshot = std::move(snapshot);
+    replication_.snapshot =
+        failover::keep_departed_sync_standbys(replication_.snapshot, std::move(snapshot));
     save_replication_record();
 }
 

@@ -39,7 +39,8 @@ std::string format_replication_record(const ReplicationRecord& record) {
             s.primary_node_id, one_line(s.standby_names), one_line(s.synchronous_commit),
             s.primary_lsn, s.seen_unix, one_line(s.boot_id), s.seen_ms, s.valid_until_ms);
         for (const auto& standby : s.standbys)
-            text += fmt::format("standby={},{},{}\n", standby.sync_state,
+            text += fmt::format("{}={},{},{}\n", standby.departed ? "departed_standby" : "standby",
+                                standby.sync_state,
                                 standby.flush_lsn ? std::to_string(*standby.flush_lsn) : "",
                                 one_line(standby.application_name));
     }
@@ -101,11 +102,13 @@ std::optional<ReplicationRecord> parse_replication_record(std::string_view text,
             ok = text::parse_number_into(value, snapshot.valid_until_ms);
         } else if (key == "node_name") {
             record.node_name = std::string(value);
-        } else if (key == "standby") {
-            const auto standby = parse_standby(value);
+        } else if (key == "standby" || key == "departed_standby") {
+            auto standby = parse_standby(value);
             ok = standby.has_value();
-            if (ok)
-                snapshot.standbys.push_back(*standby);
+            if (ok) {
+                standby->departed = key == "departed_standby";
+                snapshot.standbys.push_back(std::move(*standby));
+            }
         } else if (key == "election_refusal") {
             record.election_refusal = std::string(value);
         }  // unknown keys: written by a newer daemon, ignored

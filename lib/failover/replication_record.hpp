@@ -25,7 +25,8 @@ struct ReplicationRecord {
 // the record is stale, from another boot, or does not show this node streaming.
 std::optional<std::string> fresh_sync_state(const ReplicationRecord& record,
                                             std::string_view boot_id, std::int64_t now_ms);
-// "key=value" lines, one "standby=state,flush_lsn,name" line per walsender.
+// "key=value" lines, one "standby=state,flush_lsn,name" line per walsender, and one
+// "departed_standby=..." line per departed synchronous standby.
 std::string format_replication_record(const ReplicationRecord& record);
 std::optional<ReplicationRecord> parse_replication_record(std::string_view text,
                                                           std::string* error);

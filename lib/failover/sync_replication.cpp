@@ -37,9 +37,38 @@ std::string_view sync_mode_name(SyncMode mode) {
 std::optional<std::string> sync_state_of(const SyncSnapshot& snapshot,
                                          std::string_view application_name) {
     for (const auto& standby : snapshot.standbys)
-        if (same_standby_name(standby.application_name, application_name))
+        if (!standby.departed && same_standby_name(standby.application_name, application_name))
             return standby.sync_state;
     return std::nullopt;
+}
+
+SyncSnapshot keep_departed_sync_standbys(const std::optional<SyncSnapshot>& previous,
+                                         SyncSnapshot next) {
+    if (!previous || previous->primary_node_id != next.primary_node_id)
+        return next;
+    const auto names = parse_sync_standby_names(next.standby_names);
+    if (!names || names->method == SyncMethod::none)
+        return next;
+    const auto* waited_state = names->method == SyncMethod::any ? "quorum" : "sync";
+    const auto acknowledging =
+        std::count_if(next.standbys.begin(), next.standbys.end(),
+                      [&](const StandbySeen& seen) { return seen.sync_state == waited_state; });
+    if (acknowledging >= names->count)
+        return next;  // commits go on without the departed ones: they fall behind
+    auto streams_now = [&](const std::string& name) {
+        return std::any_of(next.standbys.begin(), next.standbys.end(), [&](const StandbySeen& s) {
+            return same_standby_name(s.application_name, name);
+        });
+    };
+    for (const auto& seen : previous->standbys) {
+        if ((seen.sync_state != "sync" && seen.sync_state != "quorum") ||
+            streams_now(seen.application_name))
+            continue;
+        auto kept = seen;
+        kept.departed = true;
+        next.standbys.push_back(std::move(kept));
+    }
+    return next;
 }
 
 bool waits_for_standbys(const SyncSnapshot& snapshot) {

@@ -38,6 +38,9 @@ struct StandbySeen {
     std::string application_name;
     std::string sync_state;  // "sync", "quorum", "potential" or "async"
     std::optional<std::uint64_t> flush_lsn;
+    // Carried over from an earlier snapshot: no longer streaming, and the primary has not had
+    // enough synchronous standbys since, so it still holds every acknowledged commit.
+    bool departed = false;
 };
 
 // What a daemon last saw of the primary's synchronous replication.
@@ -57,7 +60,16 @@ struct SyncSnapshot {
     std::int64_t valid_until_ms = 0;
 };
 
-// The sync_state the snapshot shows for `application_name`; nothing when it was not streaming.
+// A synchronous standby that stops streaming leaves pg_stat_replication, yet it holds every
+// commit the primary acknowledged while the primary waits without enough synchronous standbys
+// (as when the standby dies before the primary): `next` keeps `previous`'s synchronous and
+// quorum standbys that are gone, marked departed, for as long as the primary waits so. Another
+// primary's snapshot, or one with enough of them, is `next` unchanged.
+SyncSnapshot keep_departed_sync_standbys(const std::optional<SyncSnapshot>& previous,
+                                         SyncSnapshot next);
+
+// The sync_state the snapshot shows for `application_name`; nothing when it was not streaming
+// (a departed standby is not).
 std::optional<std::string> sync_state_of(const SyncSnapshot& snapshot,
                                          std::string_view application_name);
 
