@@ -165,6 +165,10 @@ std::vector<std::string> basebackup_argv(const BasebackupPlan& plan) {
         argv.emplace_back("-c");
         argv.emplace_back("fast");
     }
+    for (const auto& mapping : plan.tablespace_mapping) {
+        argv.emplace_back("-T");
+        argv.push_back(tablespace_mapping_arg(mapping));
+    }
     argv.emplace_back("-X");
     argv.emplace_back("stream");
     if (plan.slot_name) {
@@ -174,6 +178,19 @@ std::vector<std::string> basebackup_argv(const BasebackupPlan& plan) {
     for (auto& word : split_words(plan.extra_options))
         argv.push_back(std::move(word));
     return argv;
+}
+
+std::string tablespace_mapping_arg(const config::TablespaceMapping& mapping) {
+    auto escaped = [](const std::string& dir) {
+        std::string out;
+        for (const char c : dir) {
+            if (c == '=')
+                out += '\\';
+            out += c;
+        }
+        return out;
+    };
+    return escaped(mapping.old_dir) + "=" + escaped(mapping.new_dir);
 }
 
 std::vector<std::string> split_words(std::string_view text) {

@@ -3,6 +3,8 @@
 // No libpq connections, no files, no clock: the commands in cli/commands/ do the I/O.
 #pragma once
 
+#include "config/repmgr_values.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -67,10 +69,17 @@ struct BasebackupPlan {
     ConninfoParams source;  // host, port, user from the command line (what was given)
     bool fast_checkpoint = false;
     std::optional<std::string> slot_name;
+    std::vector<config::TablespaceMapping> tablespace_mapping;  // repmgr.conf's, in file order
     std::string extra_options;  // repmgr.conf pg_basebackup_options, split on white space
 };
-// pg_basebackup -l "repmgr base backup" -D DIR -h H -p P -U U [-c fast] -X stream [-S slot] ...
+// pg_basebackup -l "repmgr base backup" -D DIR -h H -p P -U U [-c fast] [-T OLD=NEW ...]
+// -X stream [-S slot] ...
 std::vector<std::string> basebackup_argv(const BasebackupPlan& plan);
+
+// One mapping as pg_basebackup's -T value: OLD=NEW with each '=' inside a directory written
+// "\=", the escape pg_basebackup (and repmgr.conf) read. repmgr 5.3 pastes the directories bare,
+// so a directory with '=' or a space breaks its command line; ours is an argv, and escaped.
+std::string tablespace_mapping_arg(const config::TablespaceMapping& mapping);
 
 // White-space separated words; 'single' and "double" quotes group words (no escapes).
 std::vector<std::string> split_words(std::string_view text);

@@ -1,7 +1,11 @@
 // pgwarden standby clone: pg_basebackup from -h/-p/-U into data_directory, then the standby's
 // replication settings as repmgr 5.3 writes them on PostgreSQL 12+ (standby.signal, and
 // primary_conninfo with application_name=node_name in postgresql.auto.conf), the slot when
-// use_replication_slots, and the standby_clone event.
+// use_replication_slots, and the standby_clone event; with repmgr's tablespace_mapping,
+// --copy-external-config-files and --verify-backup.
+#include "clone_config_files.hpp"
+#include "clone_tablespaces.hpp"
+#include "clone_verify.hpp"
 #include "command_registry.hpp"
 #include "data_directory_state.hpp"
 #include "model/exit_codes.hpp"
@@ -99,7 +103,7 @@ void empty_directory(const std::string& data_dir) {
 }
 
 // repmgr 5.3's clone options that pgwarden does not carry out, each refused by name (and why)
-// rather than ignored; --without-barman needs nothing, pgwarden never clones from Barman.
+// rather than ignored.
 bool refuse_unsupported(const CliOptions& options) {
     struct Unsupported {
         bool given;
@@ -107,9 +111,6 @@ bool refuse_unsupported(const CliOptions& options) {
         const char* why;
     };
     const Unsupported unsupported[] = {
-        {options.copy_external_config_files, "--copy-external-config-files",
-         "copy the configuration files kept outside the data directory yourself"},
-        {options.verify_backup, "--verify-backup", "run pg_verifybackup on the clone yourself"},
         {options.no_upstream_connection, "--no-upstream-connection",
          "it belongs to Barman mode, which pgwarden does not have"},
     };
@@ -124,6 +125,19 @@ bool refuse_unsupported(const CliOptions& options) {
     return refused;
 }
 
+// repmgr clones from Barman when barman_host is set, unless --without-barman; pgwarden has only
+// the pg_basebackup mode, so it says so rather than take a copy the operator did not ask for.
+bool refuse_barman_mode(const config::RepmgrConfig& config, const CliOptions& options) {
+    if (config.barman_host.empty() || options.without_barman)
+        return false;
+    log::error(
+        "cloning from Barman (\"barman_host\" is set in repmgr.conf) is not supported by "
+        "pgwarden standby clone");
+    hint(Level::error,
+         "use --without-barman to clone from the source node with pg_basebackup instead");
+    return true;
+}
+
 int clone(const CliOptions& options) {
     if (refuse_unsupported(options))
         return model::kErrBadConfig;
@@ -131,6 +145,12 @@ int clone(const CliOptions& options) {
         return create_replication_conf(options);
     const auto config = standby::load_config(options);
     const std::string& data_dir = config.data_directory;
+    if (refuse_barman_mode(config, options))
+        return model::kErrBadConfig;
+    if (!config.config_directory.empty() && !options.copy_external_config_files)
+        log::warning(
+            "\"config_directory\" set in repmgr.conf, but --copy-external-config-files not "
+            "provided");
     if (!options.host) {
         log::error("no host provided for the source node");
         hint(Level::error, "use -h/--host to name the node to clone from");
@@ -148,6 +168,9 @@ int clone(const CliOptions& options) {
         log::error("unable to connect to source node");
         return model::kErrDbConn;
     }
+    if (options.verify_backup &&
+        !standby::verify_backup_supported(PQserverVersion(source_conn->get())))
+        return model::kErrBadConfig;
 
     // The upstream: --upstream-node-id, else the registered primary.
     std::vector<cluster::NodeRecord> nodes;
@@ -213,6 +236,25 @@ int clone(const CliOptions& options) {
     }
     if (!data_directory_usable(data_dir, options.force))
         return model::kErrBadConfig;
+    // repmgr checks the mappings only after --dry-run has stopped; checked here, a dry run
+    // that passes does not hide a mapping pg_basebackup would ignore.
+    if (!standby::tablespace_mappings_valid(*source_conn, config.tablespace_mapping))
+        return model::kErrBadConfig;
+
+    standby::ConfigCopyPlan config_copy;
+    if (options.copy_external_config_files) {
+        config_copy.host = *options.host;
+        config_copy.upstream_host =
+            standby::get_param(standby::parse_conninfo(settings.primary_conninfo), "host")
+                .value_or(*options.host);
+        config_copy.remote_user = options.remote_user.value_or("");
+        config_copy.into_data_directory = options.copy_external_config_files_to == "pgdata";
+        config_copy.data_directory = data_dir;
+        config_copy.force = options.force;
+        if (auto stop =
+                standby::prepare_config_copy(*source_conn, source, options, config, config_copy))
+            return *stop;
+    }
 
     // The slot lives on the upstream; pg_basebackup streams through it only when the source is
     // the upstream itself.
@@ -233,6 +275,7 @@ int clone(const CliOptions& options) {
     plan.source = source;
     plan.fast_checkpoint = options.fast_checkpoint;
     plan.slot_name = backup_slot;
+    plan.tablespace_mapping = config.tablespace_mapping;
     plan.extra_options = config.pg_basebackup_options;
     const auto argv = standby::basebackup_argv(plan);
 
@@ -278,6 +321,16 @@ int clone(const CliOptions& options) {
         hint(Level::error,
              fmt::format("data directory (\"{}\") may need to be cleaned up manually", data_dir));
         return model::kErrBadBasebackup;
+    }
+    // Verified before anything in the copy changes, as repmgr: the manifest lists what
+    // pg_basebackup wrote, not the configuration copied in or the replication settings.
+    if (options.verify_backup) {
+        if (const int verified = standby::verify_clone(config, data_dir); verified != 0)
+            return verified;
+    }
+    if (config_copy.into_data_directory && !config_copy.files.empty()) {
+        if (const int copied = standby::copy_config_files(config_copy, config, false); copied != 0)
+            return copied;
     }
     standby::write_replication_config(config, settings);
 
@@ -328,13 +381,21 @@ const CommandRegistration kRegistration{
      "  --recovery-min-apply-delay=DELAY   over repmgr.conf's recovery_min_apply_delay\n"
      "  --replication-conf-only only write the replication settings (and standby.signal) into\n"
      "                          data_directory, copied before, for this registered node\n"
-     "  --without-barman        accepted: pgwarden never clones from Barman\n"
+     "  --copy-external-config-files[=samepath|pgdata]   copy the configuration files the\n"
+     "                          source reads from outside its data directory over SSH\n"
+     "                          (ssh_options, -R) to the same path (default) or into\n"
+     "                          data_directory\n"
+     "  -R, --remote-user=USER  the SSH user on the source host (default: ssh's)\n"
+     "  -S, --superuser=USER    reads the file locations when the -U user cannot\n"
+     "  --verify-backup         run pg_verifybackup on the copy (PostgreSQL 13+)\n"
+     "  --without-barman        clone with pg_basebackup even when barman_host is set\n"
      "\n"
-     "Refused, each by name (repmgr's, not carried out here): --copy-external-config-files,\n"
-     "--verify-backup, --no-upstream-connection.\n"
+     "Each tablespace_mapping of repmgr.conf becomes a pg_basebackup -T OLD=NEW; OLD must be\n"
+     "a tablespace location of the source. Refused, each by name: cloning from Barman\n"
+     "(barman_host set, without --without-barman) and --no-upstream-connection.\n"
      "\n"
-     "Exit codes: 0 success, 1 bad configuration or refused, 6 no connection to the source,\n"
-     "14 pg_basebackup failed.\n",
+     "Exit codes: 0 success, 1 bad configuration or refused, 2 a configuration file could not\n"
+     "be copied, 6 no connection to the source, 14 pg_basebackup or pg_verifybackup failed.\n",
      &clone}};
 
 }  // namespace

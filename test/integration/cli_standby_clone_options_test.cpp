@@ -1,8 +1,8 @@
 // standby clone's replication options beside the real repmgr 5.3: each program clones the same
 // primary into a directory of its own with the same options, and the replication settings it
 // leaves (postgresql.auto.conf, standby.signal) must be the same.
+#include "clone_run.hpp"
 #include "pg_cluster.hpp"
-#include "ports.hpp"
 #include "postgres_user.hpp"
 #include "repmgr_cluster.hpp"
 #include "repmgr_conf.hpp"
@@ -75,38 +75,11 @@ std::string replication_settings(const std::string& data_dir) {
     return kept;
 }
 
-struct Clone {
-    CommandResult result;
-    std::string data_dir;
-};
-
-// A clone of node1 by repmgr or pgwarden into a fresh directory named after `label`, as node 2.
-Clone run_clone(const PgCluster& cluster, bool repmgr, const std::string& label,
-                const std::vector<std::string>& options, const std::string& extra_conf) {
-    const std::string dir =
-        fmt::format("{}/clone-{}-{}", cluster.dir(), label, repmgr ? "repmgr" : "pgwarden");
-    fs::create_directories(dir);
-    give_to_postgres(dir);
-    const std::string data_dir = dir + "/data";
-    const std::string conf = dir + "/repmgr.conf";
-    {
-        std::ofstream out(conf);
-        out << fmt::format(
-            "node_id=2\nnode_name='node2'\nconninfo='host=127.0.0.1 port={} user=postgres "
-            "dbname=postgres connect_timeout=2'\ndata_directory='{}'\npg_bindir='{}'\n{}",
-            free_tcp_port(), data_dir, PgCluster::kBinDir, extra_conf);
-    }
-    give_to_postgres(conf);
-    std::vector<std::string> args = pgwarden::test::standby_clone_args(cluster, 1);
-    args.insert(args.end(), options.begin(), options.end());
-    return {repmgr ? run_repmgr(conf, args) : run_pgwarden(conf, args), data_dir};
-}
-
 // The replication settings a clone that must succeed wrote.
 std::string clone_with(const PgCluster& cluster, bool repmgr, const std::string& label,
                        const std::vector<std::string>& options, const std::string& extra_conf) {
     const auto clone = run_clone(cluster, repmgr, label, options, extra_conf);
-    INFO(clone.result.describe() << "\n" << clone.result.err);
+    INFO(clone.describe());
     REQUIRE(clone.result.exit_code == 0);
     return replication_settings(clone.data_dir);
 }
@@ -145,7 +118,7 @@ TEST_CASE(
     // A --replication-user that cannot connect for replication stops both before the copy.
     for (const bool repmgr : {true, false}) {
         const auto clone = run_clone(cluster, repmgr, "nobody", {"--replication-user=nobody"}, "");
-        INFO(clone.result.describe() << "\n" << clone.result.err);
+        INFO(clone.describe());
         CHECK(clone.result.exit_code == 1);
         CHECK_FALSE(fs::exists(clone.data_dir + "/PG_VERSION"));
     }

@@ -80,6 +80,17 @@ TEST_CASE("the base backup runs as repmgr runs it with the slot and the extra op
                                    "--label=my label"});
 }
 
+TEST_CASE("each tablespace_mapping becomes a -T before -X, with '=' in a directory escaped") {
+    BasebackupPlan plan;
+    plan.pg_basebackup = "pg_basebackup";
+    plan.data_directory = "/data";
+    plan.tablespace_mapping = {{"/ts/one", "/new/one"}, {"/ts/a=b", "/new/with space=c"}};
+    CHECK(basebackup_argv(plan) ==
+          std::vector<std::string>{"pg_basebackup", "-l", "repmgr base backup", "-D", "/data", "-T",
+                                   "/ts/one=/new/one", "-T", "/ts/a\\=b=/new/with space\\=c", "-X",
+                                   "stream"});
+}
+
 TEST_CASE("polling checks every interval until the timeout and once more at the end") {
     int checks = 0;
     std::chrono::milliseconds slept{0};
