@@ -116,6 +116,7 @@ DaemonLoop::DaemonLoop(asio::io_context& io, config::RepmgrConfig config, const 
       watch_timer_(io),
       status_timer_(io),
       upstream_watch_(io),
+      watch_resolver_(io),
       lease_path_(lease::lease_path(hooks_.fencing.lease_directory, node.self.node_id)),
       boot_id_(lease::boot_id()),
       replication_path_(
@@ -126,7 +127,7 @@ DaemonLoop::DaemonLoop(asio::io_context& io, config::RepmgrConfig config, const 
 
 DaemonLoop::~DaemonLoop() {
     *alive_ = false;
-    upstream_watch_.close();
+    stop_watching_upstream();
     // Jobs in flight are bounded (connect and statement timeouts, keepalives, command limits).
     workers_.join();
 }
@@ -287,9 +288,8 @@ void DaemonLoop::stop(int code, const std::string& why) {
     stopping_ = true;
     stop_requested_->store(true);
     timer_.cancel();
-    watch_timer_.cancel();
     status_timer_.cancel();
-    upstream_watch_.close();
+    stop_watching_upstream();
     asio::post(workers_, [this, alive = alive_, config, row] {
         try {
             record_daemon_event(config, row);

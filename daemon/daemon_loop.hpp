@@ -24,6 +24,7 @@
 #include "failover/standby_monitor.hpp"
 #include "log/log.hpp"
 #include "pg/async_connection.hpp"
+#include "pg/host_resolver.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -115,6 +116,8 @@ class DaemonLoop {
     void begin_standby(const cluster::NodeRecord& upstream);
     void feed(const failover::Observation& observation);
     void watch_upstream();
+    // Drops the watch: its name lookup, its connection and its deadline.
+    void stop_watching_upstream();
     void on_upstream_checked(const CheckResult& check, const LocalCheck& local,
                              const cluster::NodeRecord& upstream);
     void on_followed(const cluster::NodeRecord& primary);
@@ -212,7 +215,10 @@ class DaemonLoop {
     boost::asio::steady_timer status_timer_;
     JobDeadlines deadlines_{io_};
     pg::AsyncConnection upstream_watch_;
+    // The upstream's host names, off the loop: the watch's libpq gets hostaddr=.
+    pg::HostResolver watch_resolver_;
     bool watch_connecting_ = false;
+    std::uint64_t watch_attempt_ = 0;  // a deadline fires for its own attempt only
     // Bumped when the upstream changes or its connection drops: results of checks started before
     // are stale and dropped.
     std::uint64_t check_generation_ = 0;

@@ -20,7 +20,7 @@ void DaemonLoop::begin_primary(const std::string& why) {
     upstream_.reset();
     self_.upstream_node_id.reset();
     ++check_generation_;
-    upstream_watch_.close();
+    stop_watching_upstream();
     primary_.emplace(failover::primary_timing(config_, hooks_.fencing.fence),
                      failover::Clock::now());
     sync_management_.begin(hooks_.fencing.sync);

@@ -58,7 +58,7 @@ void DaemonLoop::begin_standby(const cluster::NodeRecord& upstream) {
     standby_->set_record_has_upstream(record_has_upstream_);
     standby_->set_upstream_is_primary(upstream.type == model::NodeType::primary);
     ++check_generation_;
-    upstream_watch_.close();
+    stop_watching_upstream();
     log::notice("monitoring connection to upstream node {}", model::describe(upstream));
     write_lease(failover::LeaseVerdict::standby, mode_ == failover::DaemonMode::witness
                                                      ? "monitored as a witness"
@@ -351,7 +351,7 @@ void DaemonLoop::on_followed(const cluster::NodeRecord& primary) {
     upstream_->type = model::NodeType::primary;
     standby_->set_upstream_is_primary(true);
     self_.upstream_node_id = upstream_->node_id;
-    upstream_watch_.close();
+    stop_watching_upstream();
     feed({Observed::follow_succeeded, upstream_->node_id, {}});
     log::notice("monitoring connection to upstream node {}", model::describe(*upstream_));
     watch_upstream();

@@ -4,9 +4,9 @@
 #pragma once
 
 #include "accept_health.hpp"
-#include "host_resolver.hpp"
 #include "metrics.hpp"
 #include "pg/async_connection.hpp"
+#include "pg/host_resolver.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -47,7 +47,7 @@ class AcceptChecker {
     Metrics& metrics_;
     AcceptHealth health_;
     pg::AsyncConnection conn_;
-    HostResolver resolver_;  // host names, off the loop: libpq gets hostaddr=
+    pg::HostResolver resolver_;  // host names, off the loop: libpq gets hostaddr=
     boost::asio::steady_timer interval_timer_;
     boost::asio::steady_timer deadline_timer_;
     Clock::time_point attempt_start_{};

@@ -4,10 +4,10 @@
 #pragma once
 
 #include "accept_checker.hpp"
-#include "host_resolver.hpp"
 #include "lease_reader.hpp"
 #include "metrics.hpp"
 #include "pg/async_connection.hpp"
+#include "pg/host_resolver.hpp"
 #include "role_source.hpp"
 
 #include <boost/asio/post.hpp>
@@ -63,7 +63,7 @@ class RoleChecker : public RoleSource {
     AcceptChecker& accept_;
     LeaseReader& lease_;
     pg::AsyncConnection conn_;
-    HostResolver resolver_;  // host names, off the loop: libpq gets hostaddr=
+    pg::HostResolver resolver_;  // host names, off the loop: libpq gets hostaddr=
     boost::asio::steady_timer deadline_timer_;
     boost::asio::steady_timer backoff_timer_;
     std::deque<Waiter> waiters_;  // in arrival order

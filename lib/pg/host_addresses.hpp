@@ -1,6 +1,7 @@
 // Which host names in a conninfo need DNS, and the conninfo that hands libpq the addresses found
-// (hostaddr=), so libpq never resolves a name itself: its getaddrinfo would block the probe's only
-// thread, freezing /liveness and every deadline while a resolver is slow. Pure.
+// (hostaddr=), so libpq never resolves a name itself: its getaddrinfo would block the io_context's
+// thread (the probe's only one, the daemon's loop), freezing every timer while a resolver is slow.
+// Pure.
 #pragma once
 
 #include <optional>
@@ -8,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-namespace pgwarden::probe {
+namespace pgwarden::pg {
 
 struct HostLookup {
     std::vector<std::string> hosts;  // host=, split on commas ("" for an empty entry)
@@ -29,4 +30,4 @@ std::optional<std::string> with_host_addresses(
     std::string_view conninfo, const HostLookup& lookup,
     const std::vector<std::vector<std::string>>& addresses);
 
-}  // namespace pgwarden::probe
+}  // namespace pgwarden::pg

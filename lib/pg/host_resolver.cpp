@@ -1,4 +1,4 @@
-#include "host_resolver.hpp"
+#include "pg/host_resolver.hpp"
 
 #include <boost/asio/post.hpp>
 
@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-namespace pgwarden::probe {
+namespace pgwarden::pg {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
@@ -31,8 +31,8 @@ void HostResolver::resolve(const std::string& conninfo, Handler done) {
     const bool stuck = busy_ && *busy_;
     if (!lookup->plan.any() || stuck) {
         // Answered later, and only if still wanted, like a real lookup.
-        asio::post(io_, [this, lookup, stuck] {
-            if (current_ != lookup)
+        asio::post(io_, [this, alive = alive_, lookup, stuck] {
+            if (!*alive || current_ != lookup)
                 return;
             current_.reset();
             if (stuck)
@@ -69,10 +69,10 @@ void HostResolver::next_host(const std::shared_ptr<Lookup>& lookup) {
     // Port "0": only the addresses matter; libpq gets the real port from port=.
     lookup->resolver.async_resolve(
         host, "0",
-        [this, lookup, busy = busy_, host](const boost::system::error_code& ec,
-                                           const tcp::resolver::results_type& results) {
+        [this, alive = alive_, lookup, busy = busy_, host](
+            const boost::system::error_code& ec, const tcp::resolver::results_type& results) {
             *busy = false;
-            if (current_ != lookup)
+            if (!*alive || current_ != lookup)
                 return;  // cancelled (the caller's deadline passed): the answer is not wanted
             if (ec) {
                 lookup->errors +=
@@ -89,4 +89,4 @@ void HostResolver::next_host(const std::shared_ptr<Lookup>& lookup) {
         });
 }
 
-}  // namespace pgwarden::probe
+}  // namespace pgwarden::pg

@@ -4,7 +4,7 @@
 // started, so a hung resolver costs one thread, not one per attempt.
 #pragma once
 
-#include "host_addresses.hpp"
+#include "pg/host_addresses.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -13,7 +13,7 @@
 #include <memory>
 #include <string>
 
-namespace pgwarden::probe {
+namespace pgwarden::pg {
 
 class HostResolver {
   public:
@@ -21,6 +21,10 @@ class HostResolver {
     using Handler = std::function<void(const std::string& conninfo, const std::string& error)>;
 
     explicit HostResolver(boost::asio::io_context& io) : io_(io) {}
+    // A lookup may outlive its resolver (a hung getaddrinfo): its answer then finds nobody.
+    ~HostResolver() { *alive_ = false; }
+    HostResolver(const HostResolver&) = delete;
+    HostResolver& operator=(const HostResolver&) = delete;
 
     // Calls `done` once, on the io_context, later (never inside this call) — unless cancel()
     // comes first. A conninfo without names to look up is handed back as it is.
@@ -34,6 +38,7 @@ class HostResolver {
     boost::asio::io_context& io_;
     std::shared_ptr<Lookup> current_;  // the lookup whose answer is still wanted
     std::shared_ptr<bool> busy_;       // a getaddrinfo still runs, wanted or not
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
-}  // namespace pgwarden::probe
+}  // namespace pgwarden::pg

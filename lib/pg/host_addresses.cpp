@@ -1,4 +1,4 @@
-#include "host_addresses.hpp"
+#include "pg/host_addresses.hpp"
 
 #include "text/conninfo.hpp"
 
@@ -6,7 +6,7 @@
 
 #include <algorithm>
 
-namespace pgwarden::probe {
+namespace pgwarden::pg {
 
 namespace {
 
@@ -97,4 +97,4 @@ std::optional<std::string> with_host_addresses(
     return out;
 }
 
-}  // namespace pgwarden::probe
+}  // namespace pgwarden::pg
