@@ -180,14 +180,17 @@ void DaemonLoop::on_standby(const failover::LookForPrimary& /*action*/) {
     const int self_id = self_.node_id;
     const int failed = upstream_->node_id;
     const bool newly_promoted_only = standby_->state() == failover::StandbyState::reconnecting;
+    const auto generation = check_generation_;
     background(
         "looking for a new primary",
         [config, self_id, failed, newly_promoted_only] {
             return find_new_primary(config, self_id, failed, newly_promoted_only);
         },
-        [this](std::optional<int> found) {
+        [this, generation](std::optional<int> found) {
             looking_for_primary_ = false;
-            if (found)
+            // A late answer about an upstream this node has since left (it followed the very
+            // primary found here, which then failed too) would send it to follow a dead node.
+            if (found && generation == check_generation_)
                 feed({Observed::new_primary, *found, {}});
         },
         [this](const std::string&) { looking_for_primary_ = false; });
