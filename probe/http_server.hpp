@@ -269,6 +269,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
             // A client without a certificate our CA signed, when one is required, ends here:
             // no HTTP answer at all, as Patroni's verify_client required.
             log::debug("HTTPS connection closed: TLS handshake failed: {}", ec.message());
+            if (shared_->metrics)
+                shared_->metrics->count_failed_handshake();
             return close_now();
         }
         do_read();

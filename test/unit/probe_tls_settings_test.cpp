@@ -8,6 +8,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <openssl/ssl.h>
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -187,6 +189,25 @@ TEST_CASE("a TLS context is built from a certificate and its key, in one file or
     tls.verify_client = VerifyClient::required;
     tls.ciphers = "ECDHE+AESGCM";
     CHECK(make_tls_context(tls) != nullptr);
+}
+
+TEST_CASE("the TLS context offers TLS 1.2 and later, and asks clients for what verify-client says",
+          "[probe][tls]") {
+    pgwarden::test::TempDir dir;
+    auto tls = cert_and_key(dir, pem::kKey);
+    tls.cafile = tls.certfile;
+    const std::vector<std::pair<VerifyClient, int>> modes = {
+        {VerifyClient::none, SSL_VERIFY_NONE},
+        {VerifyClient::optional, SSL_VERIFY_PEER},
+        {VerifyClient::required, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT}};
+    for (const auto& [mode, openssl_mode] : modes) {
+        INFO(verify_client_name(mode));
+        tls.verify_client = mode;
+        const auto context = make_tls_context(tls);
+        SSL_CTX* native = context->native_handle();
+        CHECK(SSL_CTX_get_min_proto_version(native) == TLS1_2_VERSION);
+        CHECK(SSL_CTX_get_verify_mode(native) == openssl_mode);
+    }
 }
 
 TEST_CASE("an encrypted key loads with its passphrase, inline or from a file, and never prompts",
