@@ -242,6 +242,10 @@ std::size_t HttpServer::open_connections() const {
     return shared_->open;
 }
 
+void HttpServer::use_tls(std::shared_ptr<TlsContext> context) {
+    shared_->tls = std::move(context);
+}
+
 void HttpServer::do_accept() {
     // `shared` says whether we are still there: a handler may run after stop() or ~HttpServer.
     acceptor_.async_accept(
@@ -282,7 +286,13 @@ void HttpServer::on_accept(const boost::system::error_code& ec, tcp::socket sock
         } else {
             boost::system::error_code ignored;
             socket.set_option(tcp::no_delay(true), ignored);  // one small response per request
-            detail::start_session(beast::tcp_stream(std::move(socket)), shared_, peer.address());
+            if (auto tls = shared_->tls) {
+                detail::TlsStream stream(beast::tcp_stream(std::move(socket)), *tls);
+                detail::start_session(std::move(stream), shared_, peer.address(), std::move(tls));
+            } else {
+                detail::start_session(beast::tcp_stream(std::move(socket)), shared_,
+                                      peer.address());
+            }
         }
     } catch (const std::exception& e) {
         log::error("HTTP connection dropped: {}", e.what());

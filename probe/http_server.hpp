@@ -6,6 +6,7 @@
 #include "role_source.hpp"
 #include "routing.hpp"
 #include "server_limits.hpp"
+#include "tls_context.hpp"
 
 #include "log/log.hpp"
 
@@ -18,6 +19,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <cstddef>
 #include <exception>
@@ -60,7 +62,18 @@ struct ServerShared {
     std::optional<Refusal> refusing;  // one warning per episode of refusals for one reason
     std::size_t open = 0;             // sessions alive, evicted ones until they are destroyed
     std::map<ConnectionId, std::weak_ptr<SessionBase>> sessions;
+    // Null: plain HTTP. Replaced on reload; a session keeps the one it was accepted with.
+    std::shared_ptr<TlsContext> tls;
 };
+
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// Whether a session's stream is TLS: it then shakes hands before its first read and says
+// close_notify before it closes.
+template <class Stream>
+inline constexpr bool kIsTls = false;
+template <class Next>
+inline constexpr bool kIsTls<beast::ssl_stream<Next>> = true;
 
 // Admits a new connection from `source` (reaping an idle one if the policy says so), or says
 // why not after counting and logging the refusal.
@@ -88,8 +101,10 @@ inline std::string_view to_std(beast::string_view s) {
 template <class Stream>
 class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
   public:
-    Session(Stream&& stream, std::shared_ptr<ServerShared> shared, ConnectionId id)
-        : stream_(std::move(stream)),
+    Session(Stream&& stream, std::shared_ptr<ServerShared> shared, ConnectionId id,
+            std::shared_ptr<TlsContext> tls = nullptr)
+        : tls_(std::move(tls)),
+          stream_(std::move(stream)),
           timer_(stream_.get_executor()),
           shared_(std::move(shared)),
           id_(id),
@@ -112,12 +127,17 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
     void run() {
         shared_->sessions.emplace(id_, this->weak_from_this());
-        guarded([&] { do_read(); });
+        guarded([&] {
+            if constexpr (kIsTls<Stream>)
+                do_handshake();
+            else
+                do_read();
+        });
     }
 
     void shutdown() override {
         stopping_ = true;
-        if (phase_ == Phase::reading || phase_ == Phase::lingering)
+        if (phase_ == Phase::handshaking || phase_ == Phase::reading || phase_ == Phase::lingering)
             close_now();
     }
 
@@ -127,7 +147,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     }
 
   private:
-    enum class Phase { reading, answering, writing, lingering, closed };
+    enum class Phase { handshaking, reading, answering, writing, lingering, closed };
 
     const ServerLimits& limits() const { return shared_->limits; }
 
@@ -171,7 +191,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     }
 
     void on_deadline() {
-        if (phase_ == Phase::reading)
+        if (phase_ == Phase::handshaking)
+            log::debug("HTTPS connection closed: no TLS handshake and request within read_timeout");
+        else if (phase_ == Phase::reading)
             log::debug("HTTP connection closed: no whole request within read_timeout");
         else if (phase_ == Phase::writing)
             log::debug("HTTP connection closed: response not taken within write_timeout");
@@ -203,6 +225,14 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
             phase_ = Phase::lingering;
             arm(limits().close_linger);
             drain();
+        } else if constexpr (kIsTls<Stream>) {
+            // close_notify, then the client's (or its close, or close_linger) ends it: the
+            // TLS form of the half-close above.
+            phase_ = Phase::lingering;
+            arm(limits().close_linger);
+            stream_.async_shutdown([self = this->shared_from_this()](const beast::error_code&) {
+                self->guarded([&] { self->close_now(); });
+            });
         } else {
             close_now();
         }
@@ -221,7 +251,33 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
             });
     }
 
+    // The handshake and the first request share one read_timeout, so a client that never
+    // finishes its handshake holds a slot no longer than one that never finishes its request.
+    void do_handshake() {
+        phase_ = Phase::handshaking;
+        arm(limits().read_timeout);
+        stream_.async_handshake(boost::asio::ssl::stream_base::server,
+                                [self = this->shared_from_this()](const beast::error_code& ec) {
+                                    self->guarded([&] { self->on_handshake(ec); });
+                                });
+    }
+
+    void on_handshake(const beast::error_code& ec) {
+        if (phase_ != Phase::handshaking)
+            return;  // timed out or stopped: already closed
+        if (ec) {
+            // A client without a certificate our CA signed, when one is required, ends here:
+            // no HTTP answer at all, as Patroni's verify_client required.
+            log::debug("HTTPS connection closed: TLS handshake failed: {}", ec.message());
+            if (shared_->metrics)
+                shared_->metrics->count_failed_handshake();
+            return close_now();
+        }
+        do_read();
+    }
+
     void do_read() {
+        const bool handshake_deadline = phase_ == Phase::handshaking;
         phase_ = Phase::reading;
         parser_.emplace();
         parser_->header_limit(limits().header_limit);
@@ -233,7 +289,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
             shared_->admission.idle(id_, now);
             wait = idle_wait(limits().keep_alive, wait, opened_, now);
         }
-        arm(wait);
+        if (!handshake_deadline)
+            arm(wait);
         http::async_read(
             stream_, buffer_, *parser_,
             [self = this->shared_from_this()](const beast::error_code& ec, std::size_t) {
@@ -317,6 +374,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
     static constexpr std::size_t kDrainChunk = 1024;
 
+    std::shared_ptr<TlsContext> tls_;  // outlives stream_, whose SSL object it made
     Stream stream_;
     net::steady_timer timer_;
     std::shared_ptr<ServerShared> shared_;
@@ -336,13 +394,14 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
 template <class Stream>
 void start_session(Stream stream, const std::shared_ptr<ServerShared>& shared,
-                   const boost::asio::ip::address& source) {
+                   const boost::asio::ip::address& source,
+                   std::shared_ptr<TlsContext> tls = nullptr) {
     const auto id = admit(*shared, source);
     if (!id) {
         beast::get_lowest_layer(stream).close();
         return;
     }
-    std::make_shared<Session<Stream>>(std::move(stream), shared, *id)->run();
+    std::make_shared<Session<Stream>>(std::move(stream), shared, *id, std::move(tls))->run();
 }
 
 }  // namespace detail
@@ -370,6 +429,10 @@ class HttpServer {
     boost::asio::ip::tcp::endpoint local_endpoint() const;
 
     std::size_t open_connections() const;
+
+    // Serves HTTPS with `context` from the next accepted connection on (connections already
+    // open keep theirs); null serves plain HTTP.
+    void use_tls(std::shared_ptr<TlsContext> context);
 
     // Runs a session over any Beast-style stream, under the same limits and connection count as
     // an accepted socket from `source`: unit tests pass a boost::beast::test::stream.

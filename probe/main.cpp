@@ -4,6 +4,7 @@
 #include "metrics.hpp"
 #include "options.hpp"
 #include "role_checker.hpp"
+#include "tls_context.hpp"
 
 #include "log/log.hpp"
 #include "model/exit_codes.hpp"
@@ -55,6 +56,32 @@ std::vector<asio::ip::tcp::endpoint> listen_endpoints(const std::string& listen,
     return {{address, port}};
 }
 
+// The TLS context of the settings' files, or null for plain HTTP; "" or why it failed.
+std::shared_ptr<probe::TlsContext> load_tls(const probe::TlsSettings& tls, std::string& error) {
+    if (!tls.enabled())
+        return nullptr;
+    try {
+        return probe::make_tls_context(tls);
+    } catch (const std::exception& e) {
+        error = e.what();
+        return nullptr;
+    }
+}
+
+// On SIGHUP: new connections get the files as they are now; if they cannot be used, the
+// listener keeps the certificate it has rather than stopping to answer HAProxy.
+void reload_tls(const probe::TlsSettings& tls, probe::HttpServer& server) {
+    if (!tls.enabled())
+        return;
+    std::string error;
+    if (auto context = load_tls(tls, error)) {
+        server.use_tls(std::move(context));
+        log::info("TLS certificate, key and CA files reloaded on SIGHUP");
+    } else {
+        log::error("TLS files not reloaded on SIGHUP, still serving the previous ones: {}", error);
+    }
+}
+
 int run(const probe::ProbeSettings& settings) {
     log::set_level(settings.log_level);
     if (auto error = log::open_file(settings.log_file)) {
@@ -70,6 +97,12 @@ int run(const probe::ProbeSettings& settings) {
     limits.admission.max_connections = fds.max_connections;
     log::debug("file descriptor limit {} for at most {} HTTP connections", fds.soft,
                fds.max_connections);
+    std::string tls_error;
+    auto tls = load_tls(settings.tls, tls_error);
+    if (!tls_error.empty()) {
+        log::error("{}", tls_error);
+        return model::kErrBadConfig;
+    }
 
     asio::io_context io(1);
     probe::Metrics metrics;
@@ -84,6 +117,7 @@ int run(const probe::ProbeSettings& settings) {
         try {
             auto candidate =
                 std::make_unique<probe::HttpServer>(io, endpoint, limits, checker, metrics);
+            candidate->use_tls(tls);
             candidate->start();
             server = std::move(candidate);
             break;
@@ -96,8 +130,12 @@ int run(const probe::ProbeSettings& settings) {
         return kExitStartFailure;
     }
     const auto local = server->local_endpoint();
-    log::notice("pgwarden-probe {} listening on {}:{}, checking \"{}\"", PGWARDEN_VERSION,
-                local.address().to_string(), local.port(),
+    const auto scheme = settings.tls.enabled()
+                            ? fmt::format("HTTPS, verify-client {}",
+                                          probe::verify_client_name(settings.tls.verify_client))
+                            : std::string("HTTP");
+    log::notice("pgwarden-probe {} listening on {}:{} ({}), checking \"{}\"", PGWARDEN_VERSION,
+                local.address().to_string(), local.port(), scheme,
                 text::mask_password(settings.checker.conninfo));
 
     asio::signal_set stop_signals(io, SIGTERM, SIGINT);
@@ -123,6 +161,7 @@ int run(const probe::ProbeSettings& settings) {
             if (auto error = log::open_file(settings.log_file))
                 log::error("{}", *error);
             log::info("log file reopened on SIGHUP");
+            reload_tls(settings.tls, *server);
             wait_hup();
         });
     };

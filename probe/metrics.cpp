@@ -99,6 +99,10 @@ void Metrics::count_reaped_connection() {
     ++connections_reaped_;
 }
 
+void Metrics::count_failed_handshake() {
+    ++handshakes_failed_;
+}
+
 std::string Metrics::render() const {
     std::string out;
     out.reserve(2048);
@@ -166,6 +170,11 @@ std::string Metrics::render() const {
     family(out, "pgwarden_probe_connections_reaped_total", "counter",
            "Idle keep-alive HTTP connections closed to make room for new ones.");
     fmt::format_to(append, "pgwarden_probe_connections_reaped_total {}\n", connections_reaped_);
+
+    family(out, "pgwarden_probe_tls_handshakes_failed_total", "counter",
+           "TLS connections closed unanswered because the handshake failed (e.g. no client "
+           "certificate our CA signed).");
+    fmt::format_to(append, "pgwarden_probe_tls_handshakes_failed_total {}\n", handshakes_failed_);
     return out;
 }
 

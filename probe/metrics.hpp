@@ -36,6 +36,7 @@ class Metrics {
     // Closed unanswered by the admission policy (not allowed, source or server full).
     void count_rejected_connection();
     void count_reaped_connection();  // an idle keep-alive connection closed to admit a new one
+    void count_failed_handshake();   // a TLS client refused: no valid certificate, no TLS
 
     std::uint64_t requests(std::string_view endpoint, unsigned status) const;
     std::uint64_t connections_open() const { return connections_open_; }
@@ -68,6 +69,7 @@ class Metrics {
     std::uint64_t connections_open_ = 0;
     std::uint64_t connections_rejected_ = 0;
     std::uint64_t connections_reaped_ = 0;
+    std::uint64_t handshakes_failed_ = 0;
 };
 
 }  // namespace pgwarden::probe

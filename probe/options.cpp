@@ -63,7 +63,20 @@ po::options_description describe_options() {
          "lease); off: pg_is_in_recovery() alone")
         ("lease-directory", po::value<std::string>()->default_value(lease::kDefaultLeaseDirectory),
          "where pgwardend writes its lease (pgwarden.ini [daemon] lease-directory)")
-        ("node-id", po::value<long long>(), "this node's node_id (default: repmgr.conf's)");
+        ("node-id", po::value<long long>(), "this node's node_id (default: repmgr.conf's)")
+        ("certfile", po::value<std::string>(),
+         "serve HTTPS with this PEM certificate (chain); TLS is off without it")
+        ("keyfile", po::value<std::string>(), "PEM private key of --certfile (default: in certfile)")
+        ("keyfile-password", po::value<std::string>(),
+         "passphrase of an encrypted keyfile; ps shows it: prefer --keyfile-password-file")
+        ("keyfile-password-file", po::value<std::string>(),
+         "read the keyfile's passphrase from this file's first line")
+        ("cafile", po::value<std::string>(), "PEM CA certificates that sign client certificates")
+        ("verify-client", po::value<std::string>(),
+         "none (default), optional (a client certificate sent must verify) or required (a client "
+         "without a valid certificate gets no answer)")
+        ("ciphers", po::value<std::string>(),
+         "OpenSSL cipher list for TLS 1.2 (TLS 1.3 keeps OpenSSL's); default OpenSSL's");
     // clang-format on
     return desc;
 }
@@ -78,14 +91,35 @@ long long bounded(const po::variables_map& vm, const char* name, long long min, 
     return value;
 }
 
+std::optional<std::string> optional_string(const po::variables_map& vm, const char* name) {
+    if (vm.count(name) == 0U)
+        return std::nullopt;
+    return vm[name].as<std::string>();
+}
+
+TlsOptions tls_options(const po::variables_map& vm) {
+    TlsOptions tls;
+    tls.certfile = optional_string(vm, "certfile");
+    tls.keyfile = optional_string(vm, "keyfile");
+    tls.keyfile_password = optional_string(vm, "keyfile-password");
+    tls.keyfile_password_file = optional_string(vm, "keyfile-password-file");
+    tls.cafile = optional_string(vm, "cafile");
+    tls.ciphers = optional_string(vm, "ciphers");
+    tls.verify_client = optional_string(vm, "verify-client");
+    return tls;
+}
+
 std::string usage(const po::options_description& desc) {
     std::ostringstream text;
     text << "pgwarden-probe: answers HAProxy's HTTP checks with this node's PostgreSQL role.\n\n"
          << "Usage: pgwarden-probe [-f repmgr.conf] [--conninfo STR | --conninfo-file FILE]\n"
-         << "                      [--listen ADDR] [--port N]\n\n"
+         << "                      [--listen ADDR] [--port N]\n"
+         << "                      [--certfile PEM [--keyfile PEM] [--cafile PEM\n"
+         << "                       --verify-client optional|required]]\n\n"
          << "Endpoints: / /primary /master /leader /read-write (200 on the primary),\n"
          << "  /replica[?lag=16MB], /read-only, /health, /readiness[?lag=&mode=write],\n"
-         << "  /sync /synchronous, /async /asynchronous [?lag=], /liveness, /metrics.\n\n"
+         << "  /sync /synchronous, /async /asynchronous [?lag=], /liveness, /metrics.\n"
+         << "SIGHUP reopens the log file and reads the TLS files again.\n\n"
          << desc;
     return text.str();
 }
@@ -107,6 +141,8 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
         return parsed;
     }
 
+    // Read before pgwarden.ini is merged in: only the command line shows in ps.
+    const bool password_on_command_line = vm.count("keyfile-password") != 0U;
     const bool ini_given = vm.count("ini") != 0U;
     const std::string ini_path = ini_given ? vm["ini"].as<std::string>() : kDefaultIni;
     if (ini_given || std::filesystem::exists(ini_path)) {
@@ -177,6 +213,15 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
             settings.checker.conninfo = repmgr.conninfo;
     }
     settings.accept.conninfo = settings.checker.conninfo;
+
+    auto tls = resolve_tls_settings(tls_options(vm));
+    settings.tls = std::move(tls.settings);
+    settings.warnings.insert(settings.warnings.end(), tls.warnings.begin(), tls.warnings.end());
+    if (password_on_command_line) {
+        settings.warnings.push_back(
+            "--keyfile-password on the command line is visible to every user in ps: put it in a "
+            "file only pgwarden-probe's user can read and give --keyfile-password-file");
+    }
 
     const auto fencing = failover::parse_fencing_mode(vm["fencing"].as<std::string>());
     if (!fencing)

@@ -3,6 +3,7 @@
 
 #include "role_checker.hpp"
 #include "server_limits.hpp"
+#include "tls_settings.hpp"
 
 #include "log/log.hpp"
 
@@ -19,6 +20,7 @@ struct ProbeSettings {
     AcceptCheckSettings accept;  // the checker's conninfo; its query_timeout bounds an attempt
     LeaseSettings lease;         // pgwardend's lease: fencing mode, where, for which node
     ServerLimits limits;
+    TlsSettings tls;  // certfile empty: plain HTTP
     log::Level log_level = log::Level::info;
     std::string log_file;               // empty: stderr (journald under systemd)
     std::vector<std::string> warnings;  // from the config files, logged once at start

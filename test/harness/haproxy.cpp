@@ -13,7 +13,8 @@ namespace pgwarden::test {
 
 using namespace std::chrono_literals;
 
-std::string haproxy_rw_config(int listen_port, const std::vector<std::pair<int, int>>& servers) {
+std::string haproxy_rw_config(int listen_port, const std::vector<std::pair<int, int>>& servers,
+                              const std::string& check_options) {
     std::string config = fmt::format(
         "global\n"
         "    maxconn 100\n"
@@ -30,18 +31,20 @@ std::string haproxy_rw_config(int listen_port, const std::vector<std::pair<int, 
         "    default-server inter 200ms fall 1 rise 1 on-marked-down shutdown-sessions\n",
         listen_port);
     int n = 0;
-    for (const auto& [pg_port, probe_port] : servers)
-        config +=
-            fmt::format("    server node{} 127.0.0.1:{} check port {}\n", ++n, pg_port, probe_port);
+    for (const auto& [pg_port, probe_port] : servers) {
+        config += fmt::format("    server node{} 127.0.0.1:{} check port {}{}{}\n", ++n, pg_port,
+                              probe_port, check_options.empty() ? "" : " ", check_options);
+    }
     return config;
 }
 
 namespace {
 
-int write_config(const std::string& path, const std::vector<std::pair<int, int>>& servers) {
+int write_config(const std::string& path, const std::vector<std::pair<int, int>>& servers,
+                 const std::string& check_options) {
     const int port = free_tcp_port();
     std::ofstream out(path);
-    out << haproxy_rw_config(port, servers);
+    out << haproxy_rw_config(port, servers, check_options);
     if (!out.flush())
         throw std::runtime_error(fmt::format("could not write \"{}\"", path));
     const auto check = run_command({kHaproxyBin, "-c", "-f", path}, 10s);
@@ -53,9 +56,11 @@ int write_config(const std::string& path, const std::vector<std::pair<int, int>>
 }  // namespace
 
 HaproxyProcess::HaproxyProcess(const std::string& dir,
-                               const std::vector<std::pair<int, int>>& servers)
-    : port_(write_config(dir + "/haproxy.cfg", servers)),
-      process_({kHaproxyBin, "-db", "-f", dir + "/haproxy.cfg"}, dir + "/haproxy.log") {}
+                               const std::vector<std::pair<int, int>>& servers,
+                               const std::string& check_options, const std::string& name)
+    : port_(write_config(fmt::format("{}/{}.cfg", dir, name), servers, check_options)),
+      process_({kHaproxyBin, "-db", "-f", fmt::format("{}/{}.cfg", dir, name)},
+               fmt::format("{}/{}.log", dir, name)) {}
 
 std::string server_port_through(int haproxy_port) {
     const auto result =

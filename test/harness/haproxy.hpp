@@ -13,14 +13,19 @@ namespace pgwarden::test {
 
 inline constexpr const char* kHaproxyBin = "/usr/sbin/haproxy";
 
-// `servers`: (PostgreSQL port, probe port) per node, node1 first.
-std::string haproxy_rw_config(int listen_port, const std::vector<std::pair<int, int>>& servers);
+// `servers`: (PostgreSQL port, probe port) per node, node1 first. `check_options` go on every
+// server line after `check port N`: e.g. "check-ssl verify required ca-file CA crt PEM" for a
+// probe that serves TLS.
+std::string haproxy_rw_config(int listen_port, const std::vector<std::pair<int, int>>& servers,
+                              const std::string& check_options = "");
 
 // haproxy -db with that configuration written to <dir>/haproxy.cfg (checked with -c first),
 // stopped by its destructor.
 class HaproxyProcess {
   public:
-    HaproxyProcess(const std::string& dir, const std::vector<std::pair<int, int>>& servers);
+    // `name` keeps two HAProxies in one directory apart (<dir>/<name>.cfg, <name>.log).
+    HaproxyProcess(const std::string& dir, const std::vector<std::pair<int, int>>& servers,
+                   const std::string& check_options = "", const std::string& name = "haproxy");
     int port() const { return port_; }
     std::string log_contents() { return process_.log_contents(); }
 

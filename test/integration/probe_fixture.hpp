@@ -1,5 +1,6 @@
 // A pgwarden-probe process for integration tests: started on a free loopback port against one
-// node, ready when /liveness answers, stopped by its destructor.
+// node, ready when /liveness answers (or `ready` says so: a TLS listener needs another client),
+// stopped by its destructor.
 #pragma once
 
 #include "binaries.hpp"
@@ -14,6 +15,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -23,7 +25,8 @@ namespace pgwarden::test {
 class ProbeProcess {
   public:
     ProbeProcess(const std::string& conninfo, const std::string& log_file,
-                 std::vector<std::string> extra_args = {}) {
+                 std::vector<std::string> extra_args = {},
+                 std::function<bool(int port)> ready_at = nullptr) {
         using namespace std::chrono_literals;
         for (int attempt = 1;; ++attempt) {
             port_ = free_tcp_port();
@@ -40,9 +43,11 @@ class ProbeProcess {
                                              "DEBUG"};
             argv.insert(argv.end(), extra_args.begin(), extra_args.end());
             process_ = ChildProcess(argv, log_file);
-            const bool ready = wait_until(
-                [&] { return !process_.running() || status("/liveness", 1000ms) == 200; }, 10s,
-                20ms);
+            const auto answers = [&] {
+                return ready_at ? ready_at(port_) : status("/liveness", 1000ms) == 200;
+            };
+            const bool ready =
+                wait_until([&] { return !process_.running() || answers(); }, 10s, 20ms);
             if (ready && process_.running())
                 return;
             // The port may have been taken between choosing and binding it: try another.

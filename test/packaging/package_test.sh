@@ -133,6 +133,7 @@ build_phase() {
     requires=$(rpm -qpR "$rpm_file")
     grep -qiE 'boost|fmt|inih' <<<"$requires" && fail "rpm -qpR needs Boost, fmt or inih: $(grep -iE 'boost|fmt|inih' <<<"$requires" | tr '\n' ' ')"
     grep -q '^libpq.so.5' <<<"$requires" || fail "rpm -qpR: no libpq.so.5 (are ELF dependencies generated?)"
+    grep -q '^libssl.so' <<<"$requires" || fail "rpm -qpR: no libssl.so (pgwarden-probe's TLS)"
     scripts=$(rpm -qp --scripts "$rpm_file")
     grep -q 'systemctl --no-reload preset pgwardend.service pgwarden-probe.service' <<<"$scripts" ||
         fail "RPM %post does not preset the units: $scripts"
@@ -173,6 +174,7 @@ build_phase() {
     depends=$(dpkg-deb -f "$deb_file" Depends)
     grep -qiE 'boost|fmt|inih' <<<"$depends" && fail ".deb depends on Boost, fmt or inih: $depends"
     grep -q libpq5 <<<"$depends" || fail ".deb does not depend on libpq5: $depends"
+    grep -q libssl3 <<<"$depends" || fail ".deb does not depend on libssl3 (pgwarden-probe's TLS): $depends"
     lintian_out=$(lintian --fail-on error "$deb_file" 2>&1) || fail "lintian reports errors:"$'\n'"$lintian_out"
     [[ -n $lintian_out ]] && echo "lintian (warnings, not errors):"$'\n'"$lintian_out"
 
