@@ -2,10 +2,12 @@
 
 #include "config/config_error.hpp"
 #include "log/log.hpp"
+#include "model/exit_codes.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,22 +46,40 @@ std::string action_name(const std::vector<std::string>& words) {
 
 }  // namespace
 
+std::vector<std::string> command_line_warnings(const CliOptions& options) {
+    std::vector<std::string> warnings;
+    // repmgr 5.3 still takes these two, and says so, from its getopt loop.
+    if (options.remote_config_file)
+        warnings.emplace_back("--remote-config-file is no longer required");
+    if (options.check_upstream_config)
+        warnings.emplace_back("--check-upstream-config is deprecated; use --dry-run instead");
+    // repmgr's clone takes -D as its destination only without a repmgr.conf, which pgwarden
+    // always reads; so, as repmgr's with one, it says -D is ignored.
+    if (options.pgdata) {
+        if (starts_with(options.words, {"standby", "clone"}))
+            warnings.emplace_back(
+                "-D/--pgdata will be ignored if a repmgr configuration file is provided");
+        else if (!accepts_pgdata(options.words))
+            warnings.push_back("-D/--pgdata not required when executing " +
+                               action_name(options.words));
+    }
+    if ((options.disable_wal_receiver || options.enable_wal_receiver) &&
+        !starts_with(options.words, {"node", "control"}))
+        warnings.push_back(
+            "--disable-wal-receiver / --enable-wal-receiver not effective when executing " +
+            action_name(options.words));
+    return warnings;
+}
+
 void apply_config_overrides(const CliOptions& options, config::RepmgrConfig& config) {
     if (options.pg_bindir)
         config.pg_bindir = *options.pg_bindir;
-    if (!options.pgdata || options.terse)
+    const auto warnings = command_line_warnings(options);
+    if (warnings.empty() || options.terse)
         return;
-    // repmgr's clone takes -D as its destination only without a repmgr.conf, which pgwarden
-    // always reads; so, as repmgr's with one, it says -D is ignored.
-    if (starts_with(options.words, {"standby", "clone"})) {
-        log::warning("following problems with command line parameters detected:");
-        std::fputs("  -D/--pgdata will be ignored if a repmgr configuration file is provided\n",
-                   stderr);
-    } else if (!accepts_pgdata(options.words)) {
-        log::warning("following problems with command line parameters detected:");
-        std::fprintf(stderr, "  -D/--pgdata not required when executing %s\n",
-                     action_name(options.words).c_str());
-    }
+    log::warning("following problems with command line parameters detected:");
+    for (const auto& warning : warnings)
+        std::fprintf(stderr, "  %s\n", warning.c_str());
 }
 
 void log_to_config_file(const config::RepmgrConfig& config) {
@@ -81,6 +101,33 @@ void log_to_config_file(const config::RepmgrConfig& config) {
     }
     if (const auto error = log::open_file(config.log_file))
         throw config::ConfigError(config.config_file, 0, *error);
+}
+
+int dump_config(const CliOptions& options) {
+    config::RepmgrConfig config;
+    std::optional<std::string> path;
+    if (options.config_file) {
+        path = config::locate_repmgr_conf(options.config_file);
+    } else {
+        try {
+            path = config::locate_repmgr_conf(std::nullopt);
+        } catch (const config::ConfigError& e) {
+            log::debug("no repmgr.conf found, the defaults follow: {}", e.what());
+        }
+    }
+    if (path) {
+        config = config::load_repmgr_conf(*path);
+    } else {
+        config.repmgrd_standby_startup_timeout = config.standby_reconnect_timeout;
+    }
+    // repmgr reads the file first (its errors win), then refuses a command; -b, -D and the rest
+    // change nothing in what it prints.
+    if (!options.words.empty()) {
+        std::fputs("--dump-config cannot be used in combination with a repmgr command\n", stderr);
+        return model::kErrBadConfig;
+    }
+    std::fputs(config::dump_repmgr_config(config).c_str(), stdout);
+    return model::kSuccess;
 }
 
 }  // namespace pgwarden::cli
