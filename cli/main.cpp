@@ -54,7 +54,9 @@ void print_usage() {
         "  --conninfo-file=FILE    read -d/--dbname's conninfo from FILE (a password in it\n"
         "                          stays out of ps)\n"
         "  --dump-config           print repmgr.conf's values as \"key|value\" lines (repmgr's\n"
-        "                          defaults for the rest), then exit\n";
+        "                          defaults for the rest), then exit\n"
+        "  -C, --remote-config-file=FILE, --check-upstream-config\n"
+        "                          taken and warned about, as repmgr 5.3 does\n";
     text += "\n\"pgwarden COMMAND --help\" shows a command's options.\n";
     std::fputs(text.c_str(), stdout);
 }

@@ -428,7 +428,7 @@ const CommandRegistration reg_node_check{
      "Output (one of):\n"
      "    --nagios                  Nagios plugin format (one check only)\n"
      "    --csv                     CSV (all checks only)\n"
-     "    --optformat               repmgr's \"--name=VALUE\" form, for its switchover:\n"
+     "    --optformat               repmgr's name=VALUE form, for its switchover:\n"
      "                              --archive-ready: --status=OK --files=N [--threshold=N]\n"
      "                              --replication-lag: --status=OK --lag=N [--threshold=N]\n"
      "                              --data-directory-config: --configured-data-directory=OK\n"
