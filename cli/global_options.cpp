@@ -72,6 +72,14 @@ std::vector<std::string> command_line_warnings(const CliOptions& options) {
 }
 
 void apply_config_overrides(const CliOptions& options, config::RepmgrConfig& config) {
+    if (int{options.csv} + int{options.nagios} + int{options.optformat} > 1) {
+        const std::string group = options.words.empty() ? "" : options.words.front();
+        throw CommandLineErrors(
+            "The following command line errors were encountered:\n"
+            "  only one of --csv, --nagios and --optformat can be used\n"
+            "Try \"pgwarden --help\" or \"pgwarden " +
+            group + " --help\" for more information.\n");
+    }
     if (options.pg_bindir)
         config.pg_bindir = *options.pg_bindir;
     const auto warnings = command_line_warnings(options);

@@ -6,6 +6,7 @@
 
 #include "config/repmgr_config.hpp"
 
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -17,9 +18,17 @@ namespace pgwarden::cli {
 // outside `node control`).
 std::vector<std::string> command_line_warnings(const CliOptions& options);
 
+// repmgr's "The following command line errors were encountered:" report, whole, for main to
+// print as it is (exit 1): thrown once repmgr.conf is read, as repmgr checks after reading it.
+struct CommandLineErrors : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
 // The repmgr.conf values the command line overrides, replaced in `config`: -b's pg_bindir, as
 // repmgr's runtime options win over the file. -D/--pgdata gets repmgr's warnings: repmgr 5.3
 // reads it only for a standby clone without a repmgr.conf, which pgwarden always has.
+// Throws CommandLineErrors for the option combinations repmgr refuses for every command (more
+// than one of --csv, --nagios and --optformat).
 void apply_config_overrides(const CliOptions& options, config::RepmgrConfig& config);
 
 // --log-to-file: from now on log lines go where repmgr.conf sends repmgrd's (log_facility's

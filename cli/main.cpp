@@ -66,6 +66,9 @@ template <typename Fn>
 int guarded(Fn&& fn) {
     try {
         return fn();
+    } catch (const cli::CommandLineErrors& e) {
+        std::fputs(e.what(), stderr);
+        return model::kErrBadConfig;
     } catch (const config::ConfigError& e) {
         log::error("{}", e.what());
         return model::kErrBadConfig;

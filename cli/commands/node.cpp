@@ -217,22 +217,8 @@ constexpr SingleCheck kSingleChecks[] = {
     {"repmgrd", &check_repmgrd},
 };
 
-// repmgr's check_cli_parameters: one output form at a time.
-bool one_output_form(const CliOptions& options) {
-    if (int{options.csv} + int{options.nagios} + int{options.optformat} <= 1)
-        return true;
-    std::fputs(
-        "The following command line errors were encountered:\n"
-        "  only one of --csv, --nagios and --optformat can be used\n"
-        "Try \"pgwarden --help\" or \"pgwarden node --help\" for more information.\n",
-        stderr);
-    return false;
-}
-
 int node_check(const CliOptions& options) {
     const auto config = reg::load_config(options);
-    if (!one_output_form(options))
-        return model::kErrBadConfig;
     const CheckOutput output = options.nagios      ? CheckOutput::nagios
                                : options.csv       ? CheckOutput::csv
                                : options.optformat ? CheckOutput::optformat

@@ -56,6 +56,8 @@ TEST_CASE("node check --optformat prints repmgr's --name=VALUE lines for every c
     require_same(rc, 1, check("--role", {"--csv", "--optformat"}));
     require_same(rc, 1, check("--role", {"--nagios", "--optformat"}));
     require_same(rc, 1, {"node", "check", "--csv", "--nagios"});
+    require_same(rc, 1, {"cluster", "show", "--csv", "--optformat"});
+    require_same(rc, 2, {"node", "status", "--nagios", "--csv"});
 
     // Thresholds crossed: the standby's lag (an idle primary: the standby's replay is old).
     for (int i = 1; i <= 2; ++i)
