@@ -20,23 +20,37 @@ bool starts_with(const std::vector<std::string>& words, const std::vector<std::s
            std::equal(command.begin(), command.end(), words.begin());
 }
 
+bool one_of(const std::vector<std::string>& words,
+            const std::vector<std::vector<std::string>>& commands) {
+    return std::any_of(commands.begin(), commands.end(),
+                       [&](const auto& command) { return starts_with(words, command); });
+}
+
 // The commands repmgr 5.3 accepts -D/--pgdata for (check_cli_parameters); the rest warn.
 // None of them reads it when a repmgr.conf is given: they run on data_directory.
 bool accepts_pgdata(const std::vector<std::string>& words) {
-    static const std::vector<std::vector<std::string>> readers = {
-        {"standby", "clone"}, {"standby", "follow"}, {"node", "service"}};
-    for (const auto& reader : readers) {
-        if (starts_with(words, reader))
-            return true;
-    }
-    return false;
+    return one_of(words, {{"standby", "clone"}, {"standby", "follow"}, {"node", "service"}});
 }
 
-// repmgr's action_name(): "NODE CHECK"; `master` is repmgr's PRIMARY.
+// The commands repmgr 5.3 reads -S/--superuser for; the rest say it is ignored.
+bool accepts_superuser(const std::vector<std::string>& words) {
+    return one_of(words, {{"standby", "clone"},
+                          {"standby", "switchover"},
+                          {"node", "check"},
+                          {"node", "rejoin"},
+                          {"node", "service"}});
+}
+
+// repmgr's action_name(): "NODE CHECK"; `master` is repmgr's PRIMARY, and repmgr 4's
+// `daemon status|pause|unpause` are its SERVICE ones.
 std::string action_name(const std::vector<std::string>& words) {
+    const bool service =
+        one_of(words, {{"daemon", "status"}, {"daemon", "pause"}, {"daemon", "unpause"}});
     std::string name;
     for (std::size_t i = 0; i < words.size() && i < 2; ++i) {
         std::string word = i == 0 && words[i] == "master" ? "primary" : words[i];
+        if (i == 0 && service)
+            word = "service";
         for (auto& c : word)
             c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
         name += (name.empty() ? "" : " ") + word;
@@ -63,6 +77,8 @@ std::vector<std::string> command_line_warnings(const CliOptions& options) {
             warnings.push_back("-D/--pgdata not required when executing " +
                                action_name(options.words));
     }
+    if (options.superuser && !accepts_superuser(options.words))
+        warnings.push_back("--superuser ignored when executing " + action_name(options.words));
     if ((options.disable_wal_receiver || options.enable_wal_receiver) &&
         !starts_with(options.words, {"node", "control"}))
         warnings.push_back(

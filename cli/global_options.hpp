@@ -13,9 +13,9 @@
 namespace pgwarden::cli {
 
 // repmgr's "following problems with command line parameters detected" lines for `options`
-// (without their "  " indent): -D where repmgr ignores it, and the getopt options repmgr 5.3 still
-// takes but no longer uses (-C, --check-upstream-config, and --disable/--enable-wal-receiver
-// outside `node control`).
+// (without their "  " indent): -D and -S where repmgr ignores them, and the getopt options
+// repmgr 5.3 still takes but no longer uses (-C, --check-upstream-config, and
+// --disable/--enable-wal-receiver outside `node control`).
 std::vector<std::string> command_line_warnings(const CliOptions& options);
 
 // repmgr's "The following command line errors were encountered:" report, whole, for main to

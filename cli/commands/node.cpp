@@ -67,8 +67,9 @@ std::vector<DownstreamNode> downstream_of(pg::Connection& conn, int node_id) {
 
 // `with_upstream`: also connect to the upstream to see whether this node streams from it; only
 // the checks that need it do, so an upstream that is down fails no other check (as in repmgr).
+// `output`: only the text form says that the data directory check falls back (as repmgr's).
 NodeFacts gather_facts(pg::Connection& conn, const config::RepmgrConfig& config,
-                       const cluster::NodeRecord& record, bool with_upstream) {
+                       const cluster::NodeRecord& record, bool with_upstream, CheckOutput output) {
     NodeFacts facts;
     facts.node_id = record.node_id;
     facts.node_name = record.node_name;
@@ -112,8 +113,12 @@ NodeFacts gather_facts(pg::Connection& conn, const config::RepmgrConfig& config,
     facts.can_read_settings = cluster::can_read_all_settings(conn);
     if (facts.can_read_settings) {
         facts.actual_data_directory = cluster::data_directory(conn);
-    } else {
+    } else if (output == CheckOutput::text) {
         log::info("connection is not a superuser connection, falling back to simple check");
+        reg::hint(log::Level::info,
+                  fmt::format("provide a superuser with -S/--superuser, or add the \"{}\" user to "
+                              "role \"pg_read_all_settings\" or \"pg_monitor\"",
+                              PQuser(conn.get())));
     }
     facts.configured_is_pg_dir = std::filesystem::exists(config.data_directory + "/PG_VERSION");
 
@@ -261,7 +266,7 @@ int node_check(const CliOptions& options) {
             return model::kErrBadConfig;
         }
         const bool with_upstream = std::string_view(single.flag) == "upstream";
-        const auto result = single.fn(gather_facts(conn, config, *record, with_upstream));
+        const auto result = single.fn(gather_facts(conn, config, *record, with_upstream, output));
         std::fputs(format_single_check(result, output).c_str(), stdout);
         return static_cast<int>(result.status);
     }
@@ -281,7 +286,7 @@ int node_check(const CliOptions& options) {
         reg::hint(log::Level::error, "execute \"repmgr node --help\" for details");
         return model::kErrBadConfig;
     }
-    const auto facts = gather_facts(conn, config, *record, true);
+    const auto facts = gather_facts(conn, config, *record, true, output);
     const auto results = check_all(facts);
     std::fputs(format_check_overview(facts, results, output).c_str(), stdout);
     for (const auto& result : results) {

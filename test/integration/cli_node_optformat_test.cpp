@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -27,14 +28,32 @@ std::vector<std::string> check(const std::string& flag, const std::vector<std::s
     return args;
 }
 
-// Both programs with the same repmgr.conf: stdout and exit code must match.
-void require_same_conf(const std::string& conf, const std::vector<std::string>& args) {
+// Both programs with the same repmgr.conf: stdout and exit code must match (and stderr).
+void require_same_conf(const std::string& conf, const std::vector<std::string>& args,
+                       Streams streams = Streams::out) {
     const auto theirs = run_repmgr(conf, args);
     const auto ours = run_pgwarden(conf, args);
     INFO("repmgr: exit " << theirs.exit_code << "\n" << theirs.out << theirs.err);
     INFO("pgwarden: exit " << ours.exit_code << "\n" << ours.out << ours.err);
     CHECK(ours.out == theirs.out);
+    if (streams == Streams::out_and_err)
+        CHECK(ours.err == theirs.err);
     CHECK(ours.exit_code == theirs.exit_code);
+}
+
+// repmgr's "following problems with command line parameters detected" block: its header and
+// the indented lines under it ("" when there is none).
+std::string warning_block(const std::string& err) {
+    const auto at = err.find("WARNING: following problems with command line parameters");
+    if (at == std::string::npos)
+        return "";
+    std::istringstream in(err.substr(at));
+    std::string line;
+    std::getline(in, line);
+    std::string block = line + "\n";
+    while (std::getline(in, line) && line.rfind("  ", 0) == 0)
+        block += line + "\n";
+    return block;
 }
 
 }  // namespace
@@ -96,6 +115,9 @@ TEST_CASE(
         text.replace(at, 13, "user=checker");
         std::ofstream(conf) << text;
     }
+    // Without -S, repmgr says why the check is the simple one, in the text form only.
+    require_same_conf(conf, check("--data-directory-config"), Streams::out_and_err);
+    require_same_conf(conf, check("--data-directory-config", {"--nagios"}), Streams::out_and_err);
     for (const auto& superuser : std::vector<std::vector<std::string>>{
              {}, {"-S", "postgres"}, {"--superuser=postgres"}, {"--superuser=nobody"}}) {
         require_same_conf(conf, check("--data-directory-config", superuser));
@@ -186,6 +208,21 @@ TEST_CASE("the getopt options repmgr 5.3 keeps outside its --help are warned abo
         args.push_back("-t");
         CHECK(rc.pgwarden(1, args).err.find(warning) == std::string::npos);
         CHECK(rc.repmgr(1, args).err.find(warning) == std::string::npos);
+    }
+    // -S where repmgr does not read it, and the lot together, in repmgr's order.
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"cluster", "show", "--csv", "-S", "postgres"},
+             {"node", "status", "--csv", "--superuser=postgres"},
+             {"daemon", "status", "--csv", "-S", "postgres", "-D", "/nowhere", "-C", "/x",
+              "--check-upstream-config", "--enable-wal-receiver"}}) {
+        const auto theirs = rc.repmgr(2, args);
+        const auto ours = rc.pgwarden(2, args);
+        INFO("repmgr: " << theirs.describe() << "\npgwarden: " << ours.describe());
+        CHECK(ours.out == theirs.out);
+        CHECK(ours.exit_code == theirs.exit_code);
+        CHECK(warning_block(ours.err) == warning_block(theirs.err));
+        CHECK(warning_block(ours.err).find("--superuser ignored when executing") !=
+              std::string::npos);
     }
     // node control, repmgr's undocumented testing command, is refused by name.
     const auto control = rc.pgwarden(2, {"node", "control", "--disable-wal-receiver"});

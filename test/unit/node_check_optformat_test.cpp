@@ -98,4 +98,21 @@ TEST_CASE("the getopt options repmgr 5.3 takes but no longer uses are warned abo
     CHECK(command_line_warnings(options) ==
           std::vector<std::string>{
               "-D/--pgdata will be ignored if a repmgr configuration file is provided"});
+    // -S where repmgr reads it, and where it does not (repmgr 4's daemon status is SERVICE's).
+    options.pgdata.reset();
+    options.superuser = "postgres";
+    for (const auto& words : std::vector<std::vector<std::string>>{{"standby", "clone"},
+                                                                   {"standby", "switchover"},
+                                                                   {"node", "check"},
+                                                                   {"node", "rejoin"},
+                                                                   {"node", "service"}}) {
+        options.words = words;
+        CHECK(command_line_warnings(options).empty());
+    }
+    options.words = {"daemon", "status"};
+    CHECK(command_line_warnings(options) ==
+          std::vector<std::string>{"--superuser ignored when executing SERVICE STATUS"});
+    options.words = {"standby", "promote"};
+    CHECK(command_line_warnings(options) ==
+          std::vector<std::string>{"--superuser ignored when executing STANDBY PROMOTE"});
 }
