@@ -96,6 +96,12 @@ po::options_description describe() {
         ("pg_bindir,b", po::value<std::string>(), "")
         ("pgdata,D", po::value<std::string>(), "")
         ("keep-history,k", po::value<int>(), "")
+        ("dump-config", "")
+        ("has-passfile", "")
+        ("check-upstream-config", "")
+        ("remote-config-file,C", po::value<std::string>(), "")
+        ("disable-wal-receiver", "")
+        ("enable-wal-receiver", "")
         ("words", po::value<std::vector<std::string>>(), "");
     // clang-format on
     for (const char* check : kNodeChecks)
@@ -232,6 +238,12 @@ CliOptions parse_cli_options(int argc, const char* const argv[]) {
     options.pg_bindir = text("pg_bindir");
     options.pgdata = text("pgdata");
     options.keep_history = number("keep-history");
+    options.dump_config = flag("dump-config");
+    options.has_passfile = flag("has-passfile");
+    options.check_upstream_config = flag("check-upstream-config");
+    options.remote_config_file = text("remote-config-file");
+    options.disable_wal_receiver = flag("disable-wal-receiver");
+    options.enable_wal_receiver = flag("enable-wal-receiver");
     for (const char* check : kNodeChecks) {
         if (flag(check))
             options.checks.insert(check);

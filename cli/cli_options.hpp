@@ -89,6 +89,8 @@ struct CliOptions {
 
     // node status --is-shutdown-cleanly (switchover's, on the demotion candidate)
     bool is_shutdown_cleanly = false;
+    // node check --has-passfile (switchover's): exit 0 when libpq knows "passfile"
+    bool has_passfile = false;
 
     // node service
     std::optional<std::string> action;  // --action=start|stop|restart|reload|promote
@@ -102,6 +104,13 @@ struct CliOptions {
     std::optional<std::string> pg_bindir;  // -b: overrides repmgr.conf's pg_bindir
     std::optional<std::string> pgdata;     // -D: overrides repmgr.conf's data_directory
     std::optional<int> keep_history;       // -k: days of monitoring history cleanup keeps
+    bool dump_config = false;              // --dump-config: repmgr.conf's values, then exit
+
+    // repmgr 5.3's getopt options outside its --help, each only warned about (as repmgr does)
+    bool check_upstream_config = false;             // deprecated for --dry-run
+    std::optional<std::string> remote_config_file;  // -C: "no longer required"
+    bool disable_wal_receiver = false;              // node control's (repmgr's testing command)
+    bool enable_wal_receiver = false;
 };
 
 // Parses argv; throws std::runtime_error with a message for the user on bad input.

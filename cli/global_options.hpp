@@ -1,16 +1,34 @@
 // repmgr's global options that change what repmgr.conf says once it is read: -b/--pg_bindir,
-// -D/--pgdata and --log-to-file.
+// -D/--pgdata, --log-to-file and --dump-config; and its warnings about the ones it ignores.
 #pragma once
 
 #include "cli_options.hpp"
 
 #include "config/repmgr_config.hpp"
 
+#include <stdexcept>
+#include <string>
+#include <vector>
+
 namespace pgwarden::cli {
+
+// repmgr's "following problems with command line parameters detected" lines for `options`
+// (without their "  " indent): -D and -S where repmgr ignores them, and the getopt options
+// repmgr 5.3 still takes but no longer uses (-C, --check-upstream-config, and
+// --disable/--enable-wal-receiver outside `node control`).
+std::vector<std::string> command_line_warnings(const CliOptions& options);
+
+// repmgr's "The following command line errors were encountered:" report, whole, for main to
+// print as it is (exit 1): thrown once repmgr.conf is read, as repmgr checks after reading it.
+struct CommandLineErrors : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
 
 // The repmgr.conf values the command line overrides, replaced in `config`: -b's pg_bindir, as
 // repmgr's runtime options win over the file. -D/--pgdata gets repmgr's warnings: repmgr 5.3
 // reads it only for a standby clone without a repmgr.conf, which pgwarden always has.
+// Throws CommandLineErrors for the option combinations repmgr refuses for every command (more
+// than one of --csv, --nagios and --optformat).
 void apply_config_overrides(const CliOptions& options, config::RepmgrConfig& config);
 
 // --log-to-file: from now on log lines go where repmgr.conf sends repmgrd's (log_facility's
@@ -18,5 +36,10 @@ void apply_config_overrides(const CliOptions& options, config::RepmgrConfig& con
 // repmgrd runs it as a promote or follow command. Throws config::ConfigError on a bad
 // log_facility or a log_file that cannot be opened.
 void log_to_config_file(const config::RepmgrConfig& config);
+
+// --dump-config: repmgr.conf's values as `repmgr --dump-config` prints them, "key|value" lines
+// (repmgr's defaults when there is no -f and no repmgr.conf anywhere, as repmgr's). As repmgr,
+// it takes no command: with one it refuses, exit 1. Throws config::ConfigError on a bad file.
+int dump_config(const CliOptions& options);
 
 }  // namespace pgwarden::cli

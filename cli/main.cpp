@@ -1,6 +1,7 @@
 // pgwarden: the repmgr-compatible command line. Commands live in commands/, one file per group.
 #include "cli_options.hpp"
 #include "command_registry.hpp"
+#include "global_options.hpp"
 #include "model/exit_codes.hpp"
 
 #include "config/config_error.hpp"
@@ -51,9 +52,33 @@ void print_usage() {
         "  -q, --quiet             log errors only\n"
         "  --log-to-file           log where repmgr.conf's log_file/log_facility say\n"
         "  --conninfo-file=FILE    read -d/--dbname's conninfo from FILE (a password in it\n"
-        "                          stays out of ps)\n";
+        "                          stays out of ps)\n"
+        "  --dump-config           print repmgr.conf's values as \"key|value\" lines (repmgr's\n"
+        "                          defaults for the rest), then exit\n"
+        "  -C, --remote-config-file=FILE, --check-upstream-config\n"
+        "                          taken and warned about, as repmgr 5.3 does\n";
     text += "\n\"pgwarden COMMAND --help\" shows a command's options.\n";
     std::fputs(text.c_str(), stdout);
+}
+
+// Runs a command, turning what escapes it into repmgr's message and exit code.
+template <typename Fn>
+int guarded(Fn&& fn) {
+    try {
+        return fn();
+    } catch (const cli::CommandLineErrors& e) {
+        std::fputs(e.what(), stderr);
+        return model::kErrBadConfig;
+    } catch (const config::ConfigError& e) {
+        log::error("{}", e.what());
+        return model::kErrBadConfig;
+    } catch (const pg::PgError& e) {
+        log::error("{}", e.what());
+        return model::kErrDbConn;
+    } catch (const std::exception& e) {
+        log::error("{}", e.what());
+        return model::kErrInternal;
+    }
 }
 
 }  // namespace
@@ -84,6 +109,8 @@ int main(int argc, char* argv[]) {
         std::printf("%d\n", kRepmgrVersionNumber);
         return model::kSuccess;
     }
+    if (options.dump_config)
+        return guarded([&] { return cli::dump_config(options); });
     if (options.words.empty()) {
         print_usage();
         return options.help ? model::kSuccess : model::kErrBadConfig;
@@ -101,16 +128,5 @@ int main(int argc, char* argv[]) {
         std::fputs(command->help.c_str(), stdout);
         return model::kSuccess;
     }
-    try {
-        return command->run(options);
-    } catch (const config::ConfigError& e) {
-        log::error("{}", e.what());
-        return model::kErrBadConfig;
-    } catch (const pg::PgError& e) {
-        log::error("{}", e.what());
-        return model::kErrDbConn;
-    } catch (const std::exception& e) {
-        log::error("{}", e.what());
-        return model::kErrInternal;
-    }
+    return guarded([&] { return command->run(options); });
 }

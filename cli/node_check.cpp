@@ -31,6 +31,15 @@ std::string_view check_status_name(CheckStatus status) {
     return "UNKNOWN";
 }
 
+namespace {
+
+// "--status=OK --lag=0": repmgr prints the separating space even when there are no details.
+std::string status_optformat(CheckStatus status, const std::string& details) {
+    return fmt::format("--status={} {}\n", check_status_name(status), details);
+}
+
+}  // namespace
+
 CheckResult check_role(const NodeFacts& facts) {
     CheckResult r{"Server role", CheckStatus::ok, "", "", true};
     const auto role = cluster::role_from_recovery(facts.in_recovery);
@@ -56,11 +65,13 @@ CheckResult check_role(const NodeFacts& facts) {
 CheckResult check_replication_lag(const NodeFacts& facts) {
     CheckResult r{"Replication lag", CheckStatus::ok, "", "", true, false};
     std::string nagios_details;
+    std::string optformat_details;
     if (cluster::role_from_recovery(facts.in_recovery) == cluster::Role::primary) {
         r.details = facts.type == model::NodeType::witness ? "N/A - node is witness"
                                                            : "N/A - node is primary";
         nagios_details =
             fmt::format("0 seconds | lag=0;{};{}", facts.lag_warning, facts.lag_critical);
+        optformat_details = "--lag=0";
     } else if (!facts.lag_seconds) {
         r.status = CheckStatus::unknown;
         r.details = nagios_details = "unable to query replication lag";
@@ -68,25 +79,30 @@ CheckResult check_replication_lag(const NodeFacts& facts) {
         const int lag = *facts.lag_seconds;
         nagios_details = fmt::format("{} seconds | lag={};{};{}", lag, lag, facts.lag_warning,
                                      facts.lag_critical);
+        optformat_details = fmt::format("--lag={}", lag);
         if (lag >= facts.lag_critical) {
             r.status = CheckStatus::critical;
             // repmgr's text has the unmatched parenthesis.
             r.details = fmt::format("{} seconds, critical threshold: {})", lag, facts.lag_critical);
+            optformat_details += fmt::format(" --threshold={}", facts.lag_critical);
         } else if (lag > facts.lag_warning) {
             r.status = CheckStatus::warning;
             r.details = fmt::format("{} seconds, warning threshold: {})", lag, facts.lag_warning);
+            optformat_details += fmt::format(" --threshold={}", facts.lag_warning);
         } else {
             r.details = fmt::format("{} seconds", lag);
         }
     }
     r.nagios =
         fmt::format("REPMGR_REPLICATION_LAG {}: {}\n", check_status_name(r.status), nagios_details);
+    r.optformat = status_optformat(r.status, optformat_details);
     return r;
 }
 
 CheckResult check_archive_ready(const NodeFacts& facts) {
     CheckResult r{"WAL archiving", CheckStatus::ok, "", "", true, false};
     std::string nagios_details;
+    std::string optformat_details;
     if (!facts.ready_archive_files) {
         r.status = CheckStatus::unknown;
         r.details = nagios_details = "unable to check archive_status directory";
@@ -95,20 +111,24 @@ CheckResult check_archive_ready(const NodeFacts& facts) {
         nagios_details =
             fmt::format("{} pending archive ready files | files={};{};{}", files, files,
                         facts.archive_ready_warning, facts.archive_ready_critical);
+        optformat_details = fmt::format("--files={}", files);
         if (files > facts.archive_ready_critical) {
             r.status = CheckStatus::critical;
             r.details = fmt::format("{} pending archive ready files, critical threshold: {}", files,
                                     facts.archive_ready_critical);
+            optformat_details += fmt::format(" --threshold={}", facts.archive_ready_critical);
         } else if (files > facts.archive_ready_warning) {
             r.status = CheckStatus::warning;
             r.details = fmt::format("{} pending archive ready files (threshold: {})", files,
                                     facts.archive_ready_warning);
+            optformat_details += fmt::format(" --threshold={}", facts.archive_ready_warning);
         } else {
             r.details = fmt::format("{} pending archive ready files", files);
         }
     }
     r.nagios =
         fmt::format("REPMGR_ARCHIVE_READY {}: {}\n", check_status_name(r.status), nagios_details);
+    r.optformat = status_optformat(r.status, optformat_details);
     return r;
 }
 
@@ -236,6 +256,7 @@ CheckResult check_data_directory(const NodeFacts& facts) {
     if (r.status == CheckStatus::critical)
         r.nagios += " | " + nagios_details;
     r.nagios += "\n";
+    r.optformat = fmt::format("--configured-data-directory={}\n", check_status_name(r.status));
     return r;
 }
 
@@ -246,6 +267,7 @@ CheckResult check_repmgrd(const NodeFacts& facts) {
         r.details = facts.daemon_paused ? "repmgrd running but paused" : "repmgrd running";
     }
     r.nagios = fmt::format("REPMGRD {}: {}\n", check_status_name(r.status), r.details);
+    r.optformat = fmt::format("--repmgrd={}\n", check_status_name(r.status));
     return r;
 }
 
@@ -258,6 +280,8 @@ std::vector<CheckResult> check_all(const NodeFacts& facts) {
 std::string format_single_check(const CheckResult& result, CheckOutput output) {
     if (output == CheckOutput::nagios)
         return result.nagios;
+    if (output == CheckOutput::optformat)
+        return result.optformat;
     return fmt::format("{} ({})\n", check_status_name(result.status), result.details);
 }
 
@@ -276,6 +300,11 @@ std::string format_check_overview(const NodeFacts& facts, const std::vector<Chec
             out += "\n";
         }
         return out;
+    }
+    if (output == CheckOutput::optformat) {
+        for (const auto& r : results)
+            out += r.optformat;
+        return out + fmt::format("Node \"{}\":\n", facts.node_name);
     }
     out += fmt::format("Node \"{}\":\n", facts.node_name);
     for (const auto& r : results) {

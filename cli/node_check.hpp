@@ -13,7 +13,8 @@ namespace pgwarden::cli {
 
 // repmgr's CheckStatus; a single check exits with its value (Nagios' convention).
 enum class CheckStatus { ok = 0, warning = 1, critical = 2, unknown = 3 };
-enum class CheckOutput { text, csv, nagios };
+// optformat: repmgr's "--name=VALUE" form, which its switchover reads from another node.
+enum class CheckOutput { text, csv, nagios, optformat };
 
 std::string_view check_status_name(CheckStatus status);  // "OK", "WARNING", ...
 
@@ -65,6 +66,8 @@ struct CheckResult {
     std::string nagios;          // the whole --nagios output, newline included where repmgr has one
     bool in_csv = true;          // repmgr leaves "Upstream connection" out of the CSV overview
     bool details_in_csv = true;  // and the lag and archive details out of its CSV rows
+    // The --optformat output, newline included; empty for the checks repmgr prints nothing for.
+    std::string optformat = {};
 };
 
 CheckResult check_role(const NodeFacts& facts);
@@ -81,9 +84,11 @@ CheckResult check_repmgrd(const NodeFacts& facts);
 // Every check of the overview, in repmgr's order.
 std::vector<CheckResult> check_all(const NodeFacts& facts);
 
-// One check on its own: "OK (details)\n", or its Nagios line.
+// One check on its own: "OK (details)\n", or its Nagios or optformat line.
 std::string format_single_check(const CheckResult& result, CheckOutput output);
-// The overview: "Node \"name\":\n\titem: STATUS (details)\n"... or its CSV form.
+// The overview: "Node \"name\":\n\titem: STATUS (details)\n"... or its CSV form. With
+// --optformat, repmgr lists no item: the checks that have an optformat line print it, in the
+// overview's order, before the bare "Node \"name\":" header.
 std::string format_check_overview(const NodeFacts& facts, const std::vector<CheckResult>& results,
                                   CheckOutput output);
 

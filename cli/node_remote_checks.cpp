@@ -67,24 +67,7 @@ std::string format_shutdown_state(ShutdownState state, model::Lsn checkpoint) {
 }
 
 std::string archive_ready_optformat(const NodeFacts& facts) {
-    const auto status = check_archive_ready(facts).status;
-    std::string details;
-    const int files = facts.ready_archive_files.value_or(0);
-    switch (status) {
-        case CheckStatus::critical:
-            details = fmt::format("--files={} --threshold={}", files, facts.archive_ready_critical);
-            break;
-        case CheckStatus::warning:
-            details = fmt::format("--files={} --threshold={}", files, facts.archive_ready_warning);
-            break;
-        case CheckStatus::ok:
-            details = fmt::format("--files={}", files);
-            break;
-        case CheckStatus::unknown:
-            break;
-    }
-    // repmgr prints the separating space even when there are no details.
-    return fmt::format("--status={} {}\n", check_status_name(status), details);
+    return check_archive_ready(facts).optformat;
 }
 
 int print_shutdown_state(const config::RepmgrConfig& config) {

@@ -23,7 +23,6 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <set>
 
 namespace pgwarden::cli {
 namespace {
@@ -67,8 +66,9 @@ std::vector<DownstreamNode> downstream_of(pg::Connection& conn, int node_id) {
 
 // `with_upstream`: also connect to the upstream to see whether this node streams from it; only
 // the checks that need it do, so an upstream that is down fails no other check (as in repmgr).
+// `output`: only the text form says that the data directory check falls back (as repmgr's).
 NodeFacts gather_facts(pg::Connection& conn, const config::RepmgrConfig& config,
-                       const cluster::NodeRecord& record, bool with_upstream) {
+                       const cluster::NodeRecord& record, bool with_upstream, CheckOutput output) {
     NodeFacts facts;
     facts.node_id = record.node_id;
     facts.node_name = record.node_name;
@@ -112,8 +112,12 @@ NodeFacts gather_facts(pg::Connection& conn, const config::RepmgrConfig& config,
     facts.can_read_settings = cluster::can_read_all_settings(conn);
     if (facts.can_read_settings) {
         facts.actual_data_directory = cluster::data_directory(conn);
-    } else {
+    } else if (output == CheckOutput::text) {
         log::info("connection is not a superuser connection, falling back to simple check");
+        reg::hint(log::Level::info,
+                  fmt::format("provide a superuser with -S/--superuser, or add the \"{}\" user to "
+                              "role \"pg_read_all_settings\" or \"pg_monitor\"",
+                              PQuser(conn.get())));
     }
     facts.configured_is_pg_dir = std::filesystem::exists(config.data_directory + "/PG_VERSION");
 
@@ -132,30 +136,48 @@ NodeFacts gather_facts(pg::Connection& conn, const config::RepmgrConfig& config,
 
 // --db-connection: repmgr's diagnostic of the connection parameters libpq used.
 int check_db_connection(const std::string& conninfo, CheckOutput output) {
-    if (output != CheckOutput::text) {
+    if (output == CheckOutput::csv || output == CheckOutput::nagios) {
         log::error("--{} output not provided with --db-connection option",
                    output == CheckOutput::csv ? "csv" : "nagios");
         return model::kErrBadConfig;
     }
     pg::ConnHandle conn(PQconnectdb(conninfo.c_str()));
-    if (conn && PQstatus(conn.get()) == CONNECTION_OK) {
-        std::fputs("OK ()\n", stdout);
-        return static_cast<int>(CheckStatus::ok);
+    const bool ok = conn && PQstatus(conn.get()) == CONNECTION_OK;
+    const CheckStatus status = ok ? CheckStatus::ok : CheckStatus::critical;
+    if (output == CheckOutput::optformat) {
+        std::fputs(fmt::format("--db-connection={}\n", check_status_name(status)).c_str(), stdout);
+        return static_cast<int>(status);
     }
-    std::string details = "connection parameters used:";
-    if (conn) {
-        PQconninfoOption* options = PQconninfo(conn.get());
-        for (auto* option = options; option != nullptr && option->keyword != nullptr; ++option) {
-            if (option->val != nullptr && option->val[0] != '\0') {
-                const std::string_view keyword = option->keyword;
-                details += fmt::format(" {}={}", keyword,
-                                       keyword == "password" ? "********" : option->val);
+    std::string details;
+    if (!ok) {
+        details = "connection parameters used:";
+        if (conn) {
+            PQconninfoOption* options = PQconninfo(conn.get());
+            for (auto* option = options; option != nullptr && option->keyword != nullptr;
+                 ++option) {
+                if (option->val != nullptr && option->val[0] != '\0') {
+                    const std::string_view keyword = option->keyword;
+                    details += fmt::format(" {}={}", keyword,
+                                           keyword == "password" ? "********" : option->val);
+                }
             }
+            PQconninfoFree(options);
         }
-        PQconninfoFree(options);
     }
-    std::fputs(fmt::format("CRITICAL ({})\n", details).c_str(), stdout);
-    return static_cast<int>(CheckStatus::critical);
+    std::fputs(fmt::format("{} ({})\n", check_status_name(status), details).c_str(), stdout);
+    return static_cast<int>(status);
+}
+
+// --has-passfile, which repmgr's switchover asks the demotion candidate: whether its libpq
+// knows the "passfile" connection parameter (9.6 and later), so that a conninfo written for it
+// may carry one. Exit code only, as repmgr's.
+int check_has_passfile() {
+    PQconninfoOption* defaults = PQconndefaults();
+    bool known = false;
+    for (auto* option = defaults; option != nullptr && option->keyword != nullptr; ++option)
+        known = known || std::string_view(option->keyword) == "passfile";
+    PQconninfoFree(defaults);
+    return known ? model::kSuccess : 1;
 }
 
 // repmgr's check_replication_config_owner: the file ALTER SYSTEM writes the replication settings
@@ -201,34 +223,30 @@ constexpr SingleCheck kSingleChecks[] = {
 
 int node_check(const CliOptions& options) {
     const auto config = reg::load_config(options);
-    const CheckOutput output = options.nagios ? CheckOutput::nagios
-                               : options.csv  ? CheckOutput::csv
-                                              : CheckOutput::text;
-    // repmgr's switchover asks these of the other node through ssh.
+    const CheckOutput output = options.nagios      ? CheckOutput::nagios
+                               : options.csv       ? CheckOutput::csv
+                               : options.optformat ? CheckOutput::optformat
+                                                   : CheckOutput::text;
+    // repmgr's switchover asks these of the other node through ssh, before any connection.
+    if (options.has_passfile)
+        return check_has_passfile();
     if (options.checks.count("replication-connection") != 0U)
         return print_replication_connection(config, options.remote_node_id);
-    const bool optformat_supported =
-        options.checks == std::set<std::string>{"replication-config-owner"} ||
-        options.checks == std::set<std::string>{"archive-ready"};
-    if (options.optformat && !optformat_supported) {
-        log::error(
-            "--optformat is only supported with --replication-config-owner and --archive-ready");
-        reg::detail(log::Level::error,
-                    "repmgr uses it internally for switchover; pgwarden has no other use for it");
-        return model::kErrBadConfig;
-    }
     // -S: every check runs as that user, as repmgr's node check does (the data directory check
     // needs a superuser or pg_read_all_settings to compare with the server's own setting).
     // --db-connection lists the options repmgr's replacement adds.
     const auto local = reg::local_conninfo(config, options.superuser);
-    if (!local)
+    if (!local) {
+        if (output == CheckOutput::optformat)
+            std::fputs("--error=CONNINFO_PARSE\n", stdout);
         return model::kErrBadConfig;
+    }
     const std::string& conninfo = *local;
     if (options.checks.count("db-connection") != 0U)
         return check_db_connection(conninfo, output);
 
     // With --optformat the caller is a remote repmgr reading stdout: the error goes there too.
-    if (options.optformat && !cluster::try_connect(conninfo)) {
+    if (output == CheckOutput::optformat && !cluster::try_connect(conninfo)) {
         std::fputs("--error=DB_CONNECTION\n", stdout);
         return model::kErrDbConn;
     }
@@ -237,11 +255,6 @@ int node_check(const CliOptions& options) {
     if (!record) {
         log::error("no record found for node {}", config.node_id);
         return model::kErrBadConfig;
-    }
-    if (options.optformat && options.checks.count("archive-ready") != 0U) {
-        const auto facts = gather_facts(conn, config, *record, false);
-        std::fputs(archive_ready_optformat(facts).c_str(), stdout);
-        return static_cast<int>(check_archive_ready(facts).status);
     }
 
     for (const auto& single : kSingleChecks) {
@@ -252,12 +265,12 @@ int node_check(const CliOptions& options) {
             return model::kErrBadConfig;
         }
         const bool with_upstream = std::string_view(single.flag) == "upstream";
-        const auto result = single.fn(gather_facts(conn, config, *record, with_upstream));
+        const auto result = single.fn(gather_facts(conn, config, *record, with_upstream, output));
         std::fputs(format_single_check(result, output).c_str(), stdout);
         return static_cast<int>(result.status);
     }
     if (options.checks.count("replication-config-owner") != 0U) {
-        if (!options.optformat) {
+        if (output != CheckOutput::optformat) {
             log::error("--replication-config-owner option can only be used with --optformat");
             return model::kErrBadConfig;
         }
@@ -272,7 +285,7 @@ int node_check(const CliOptions& options) {
         reg::hint(log::Level::error, "execute \"repmgr node --help\" for details");
         return model::kErrBadConfig;
     }
-    const auto facts = gather_facts(conn, config, *record, true);
+    const auto facts = gather_facts(conn, config, *record, true, output);
     const auto results = check_all(facts);
     std::fputs(format_check_overview(facts, results, output).c_str(), stdout);
     for (const auto& result : results) {
@@ -395,18 +408,46 @@ const CommandRegistration reg_node_check{
      "    --replication-config-owner --optformat\n"
      "                              postgresql.auto.conf belongs to the data directory's owner\n"
      "                              (prints --replication-config-owner=OK|CRITICAL)\n"
-     "    --archive-ready --optformat\n"
-     "                              as --archive-ready, printed --status=OK --files=N (for\n"
-     "                              repmgr's switchover)\n"
      "    --replication-connection --remote-node-id=N\n"
      "                              node N can be reached over the replication protocol\n"
-     "                              (prints --connection=OK|BAD|UNKNOWN|CONNECTION_ERROR)\n\n"
+     "                              (prints --connection=OK|BAD|UNKNOWN|CONNECTION_ERROR)\n"
+     "    --has-passfile            exit 0 when libpq knows the \"passfile\" parameter, else 1\n"
+     "                              (no output; repmgr's switchover asks it)\n\n"
      "Connection:\n"
      "    -S, --superuser=USER      connect as USER (a superuser) instead of conninfo's user\n\n"
-     "Output:\n"
+     "Output (one of):\n"
      "    --nagios                  Nagios plugin format (one check only)\n"
-     "    --csv                     CSV (all checks only)\n",
+     "    --csv                     CSV (all checks only)\n"
+     "    --optformat               repmgr's name=VALUE form, for its switchover:\n"
+     "                              --archive-ready: --status=OK --files=N [--threshold=N]\n"
+     "                              --replication-lag: --status=OK --lag=N [--threshold=N]\n"
+     "                              --data-directory-config: --configured-data-directory=OK\n"
+     "                              --repmgrd: --repmgrd=OK; --db-connection: --db-connection=OK\n"
+     "                              (the other checks print nothing, as repmgr's; the exit code\n"
+     "                              is the check's). A failed connection prints\n"
+     "                              --error=DB_CONNECTION (exit 6).\n",
      &node_check}};
+
+// repmgr's `node control` is its own testing command ("not documented; use at own risk"):
+// refused by name rather than reported unknown.
+int node_control(const CliOptions& options) {
+    reg::load_config(options);
+    log::error(
+        "\"node control\" (--disable-wal-receiver / --enable-wal-receiver) is not "
+        "supported by pgwarden");
+    reg::hint(log::Level::error,
+              "it is repmgr's undocumented testing command; pgwardend stops and restarts WAL "
+              "receivers itself when standby_disconnect_on_failover is set");
+    return model::kErrBadConfig;
+}
+
+const CommandRegistration reg_node_control{
+    {{"node", "control"},
+     "repmgr's undocumented testing command (refused)",
+     "pgwarden node control: refused\n\n"
+     "repmgr 5.3's \"node control --disable-wal-receiver|--enable-wal-receiver\" is its own\n"
+     "testing command, undocumented; pgwarden refuses it by name (exit 1).\n",
+     &node_control}};
 
 }  // namespace
 }  // namespace pgwarden::cli

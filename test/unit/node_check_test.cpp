@@ -1,31 +1,12 @@
 // repmgr 5.3's node check and node status wording, statuses and forms, from facts alone.
 #include "node_check.hpp"
+#include "node_facts_fixture.hpp"
 
 #include <catch2/catch.hpp>
 
 using namespace pgwarden::cli;
 
-namespace {
-
-NodeFacts standby_facts() {
-    NodeFacts facts;
-    facts.node_id = 2;
-    facts.node_name = "node2";
-    facts.type = pgwarden::model::NodeType::standby;
-    facts.in_recovery = true;
-    facts.lag_seconds = 0;
-    facts.ready_archive_files = 0;
-    facts.upstream_name = "node1";
-    facts.upstream_id = 1;
-    facts.attached_to_upstream = true;
-    facts.configured_data_directory = "/srv/pg/data";
-    facts.can_read_settings = true;
-    facts.actual_data_directory = "/srv/pg/data";
-    facts.configured_is_pg_dir = true;
-    return facts;
-}
-
-}  // namespace
+using pgwarden::cli::test::standby_facts;
 
 TEST_CASE("replication lag is OK, WARNING above the warning and CRITICAL from the critical mark",
           "[node-check]") {
