@@ -1,4 +1,5 @@
-// Which hosts the probe and the daemon look up themselves, and the conninfo that hands libpq the addresses.
+// Which hosts the probe and the daemon look up themselves, and the conninfo that hands libpq the
+// addresses.
 #include "pg/host_addresses.hpp"
 #include "text/conninfo.hpp"
 
