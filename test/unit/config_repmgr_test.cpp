@@ -1,226 +1,48 @@
-// repmgr.conf as typed settings: repmgr 5.3.3's defaults, value rules, required keys and
-// warnings (finding the file: config_repmgr_locate_test.cpp).
+// repmgr.conf's value rules, required keys, cross-checks and warnings (the defaults, a typical
+// file and the shipped samples: config_repmgr_defaults_test.cpp; finding the file:
+// config_repmgr_locate_test.cpp).
 #include "config/repmgr_config.hpp"
 
+#include "config_repmgr_fixture.hpp"
 #include "temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
-
-#include <filesystem>
-#include <fstream>
-#include <random>
 #include <string>
 #include <vector>
 
-namespace fs = std::filesystem;
 using namespace pgwarden::config;
-using pgwarden::test::TempDir;
+using namespace pgwarden::test;
 
 namespace {
 
-const std::string kFile = "/etc/repmgr.conf";
-const std::string kRequired =
-    "node_id=1\n"
-    "node_name='node1'\n"
-    "conninfo='host=node1 user=repmgr dbname=repmgr connect_timeout=2'\n"
-    "data_directory='/var/lib/postgresql/15/main'\n";
-
-RepmgrConfig from_text(const std::string& text) {
-    ParseOptions options;
-    options.collect_errors = true;
-    return build_repmgr_config(parse_pg_conf_text(text, kFile, options), kFile);
-}
-
 std::string error_of(const std::string& text) {
     try {
-        from_text(text);
+        repmgr_conf_from_text(text);
     } catch (const ConfigError& e) {
         return e.what();
     }
     return "(no error)";
 }
 
-// `repmgr -f FILE --dump-config` of kRequired, from Debian 12's repmgr 5.3.3.
-constexpr const char* kRepmgrDump = R"(node_id|1
-node_name|node1
-conninfo|host=node1 user=repmgr dbname=repmgr connect_timeout=2
-replication_user|
-data_directory|/var/lib/postgresql/15/main
-config_directory|
-pg_bindir|
-repmgr_bindir|
-replication_type|physical
-log_level|
-log_facility|
-log_file|
-log_status_interval|300
-use_replication_slots|false
-pg_basebackup_options|
-restore_command|
-tablespace_mapping|
-recovery_min_apply_delay|
-archive_cleanup_command|
-use_primary_conninfo_password|false
-passfile|
-promote_check_timeout|60
-promote_check_interval|1
-primary_follow_timeout|60
-standby_follow_timeout|30
-standby_follow_restart|false
-shutdown_check_timeout|60
-standby_reconnect_timeout|60
-wal_receive_check_timeout|30
-node_rejoin_timeout|60
-archive_ready_warning|16
-archive_ready_critical|128
-replication_lag_warning|300
-replication_lag_critical|600
-witness_sync_interval|15
-failover|manual
-location|default
-priority|100
-promote_command|
-follow_command|
-monitor_interval_secs|2
-reconnect_attempts|6
-reconnect_interval|10
-monitoring_history|false
-degraded_monitoring_timeout|-1
-async_query_timeout|60
-primary_notification_timeout|60
-repmgrd_standby_startup_timeout|60
-repmgrd_pid_file|
-repmgrd_exit_on_inactive_node|false
-standby_disconnect_on_failover|false
-sibling_nodes_disconnect_timeout|30
-connection_check_type|ping
-primary_visibility_consensus|false
-always_promote|false
-failover_validation_command|
-election_rerun_interval|15
-child_nodes_check_interval|5
-child_nodes_disconnect_min_count|-1
-child_nodes_connected_min_count|-1
-child_nodes_connected_include_witness|false
-child_nodes_disconnect_timeout|30
-child_nodes_disconnect_command|
-pg_ctl_options|
-service_start_command|
-service_stop_command|
-service_restart_command|
-service_reload_command|
-service_promote_command|
-repmgrd_service_start_command|
-repmgrd_service_stop_command|
-event_notification_command|
-event_notifications|
-barman_host|
-barman_server|
-barman_config|
-rsync_options|
-ssh_options|-q -o ConnectTimeout=10
-reconnect_loop_sync|false
-promote_delay|0
-failover_delay|0
-connection_check_query|SELECT 1
-)";
-
-fs::path source_dir() {
-    return fs::path(__FILE__).parent_path().parent_path().parent_path();
-}
-
 }  // namespace
-
-TEST_CASE("defaults and key order match repmgr 5.3.3's --dump-config") {
-    const auto config = from_text(kRequired);
-    CHECK(dump_repmgr_config(config) == kRepmgrDump);
-    CHECK(config.warnings.empty());
-    CHECK(config.config_file == kFile);
-}
-
-TEST_CASE("a repmgr.conf as users write it is read into typed settings") {
-    TempDir dir;
-    const std::string path = dir.write(
-        "repmgr.conf",
-        "# node1\n"
-        "node_id=1\n"
-        "node_name='node1'\n"
-        "conninfo='host=node1 user=repmgr dbname=repmgr connect_timeout=2'\n"
-        "data_directory='/var/lib/postgresql/15/main/'\n"
-        "pg_bindir='/usr/lib/postgresql/15/bin'\n"
-        "use_replication_slots=yes\n"
-        "failover=automatic\n"
-        "priority=90\n"
-        "location='dc1'\n"
-        "promote_command='/usr/bin/repmgr standby promote -f /etc/repmgr.conf --log-to-file'\n"
-        "follow_command='/usr/bin/repmgr standby follow -f /etc/repmgr.conf --log-to-file "
-        "--upstream-node-id=%n'\n"
-        "monitor_interval_secs=2\n"
-        "connection_check_type='query'\n"
-        "reconnect_attempts=4\n"
-        "reconnect_interval=5\n"
-        "monitoring_history=on\n"
-        "log_level='NOTICE'\n"
-        "log_file='/var/log/postgresql/repmgr.log'\n"
-        "event_notifications='repmgrd_failover_promote, repmgrd_failover_follow'\n");
-    const auto config = load_repmgr_conf(path);
-    CHECK(config.node_id == 1);
-    CHECK(config.node_name == "node1");
-    CHECK(config.conninfo == "host=node1 user=repmgr dbname=repmgr connect_timeout=2");
-    CHECK(config.data_directory == "/var/lib/postgresql/15/main");  // trailing '/' dropped
-    CHECK(config.use_replication_slots);
-    CHECK(config.failover == FailoverMode::automatic);
-    CHECK(config.priority == 90);
-    CHECK(config.location == "dc1");
-    CHECK(config.promote_command ==
-          "/usr/bin/repmgr standby promote -f /etc/repmgr.conf --log-to-file");
-    CHECK(config.follow_command ==
-          "/usr/bin/repmgr standby follow -f /etc/repmgr.conf --log-to-file --upstream-node-id=%n");
-    CHECK(config.connection_check_type == ConnectionCheckType::query);
-    CHECK(config.reconnect_attempts == 4);
-    CHECK(config.reconnect_interval == 5);
-    CHECK(config.monitoring_history);
-    CHECK(config.log_level == pgwarden::log::Level::notice);
-    CHECK(config.log_file == "/var/log/postgresql/repmgr.log");
-    CHECK(config.event_notifications ==
-          std::vector<std::string>{"repmgrd_failover_promote", "repmgrd_failover_follow"});
-    CHECK(config.warnings.empty());
-    CHECK(config.config_file == path);
-    CHECK_NOTHROW(check_repmgrd_requirements(config));
-}
-
-TEST_CASE("the shipped repmgr.conf samples (Debian, PGDG) load without a warning") {
-    for (const char* sample : {"etc/repmgr.conf.sample", "etc/repmgr.conf.pgdg.sample"}) {
-        INFO(sample);
-        const auto config = load_repmgr_conf((source_dir() / sample).string());
-        CHECK(config.warnings.empty());
-        CHECK(config.node_id == 1);
-        CHECK(config.failover == FailoverMode::automatic);
-        CHECK(config.conninfo.find("connect_timeout=2") != std::string::npos);
-        CHECK_NOTHROW(check_repmgrd_requirements(config));
-    }
-    const auto pgdg = load_repmgr_conf((source_dir() / "etc/repmgr.conf.pgdg.sample").string());
-    CHECK(pgdg.data_directory == "/var/lib/pgsql/12/data");
-    CHECK(pgdg.pg_bindir == "/usr/pgsql-12/bin");
-    CHECK(pgdg.repmgrd_pid_file == "/run/repmgr/repmgrd-12.pid");
-}
 
 TEST_CASE("booleans read as repmgr reads them, any case, nothing else") {
     for (const char* yes : {"on", "ON", "true", "True", "yes", "YES", "1"}) {
         INFO(yes);
-        CHECK(from_text(kRequired + "monitoring_history = '" + yes + "'\n").monitoring_history);
+        CHECK(repmgr_conf_from_text(kRequiredRepmgrConf + "monitoring_history = '" + yes + "'\n")
+                  .monitoring_history);
     }
     for (const char* no : {"off", "false", "No", "0"}) {
         INFO(no);
         CHECK_FALSE(
-            from_text(kRequired + "monitoring_history = '" + no + "'\n").monitoring_history);
+            repmgr_conf_from_text(kRequiredRepmgrConf + "monitoring_history = '" + no + "'\n")
+                .monitoring_history);
     }
     for (const char* bad : {"t", "of", " on", "", "2", "maybe"}) {
         INFO(bad);
         CHECK_THAT(
-            error_of(kRequired + "monitoring_history = '" + bad + "'\n"),
+            error_of(kRequiredRepmgrConf + "monitoring_history = '" + bad + "'\n"),
             Catch::Equals("/etc/repmgr.conf:5: invalid value for parameter "
                           "\"monitoring_history\": \"" +
                           std::string(bad) + "\" (expected on/off, true/false, yes/no or 1/0)"));
@@ -284,24 +106,26 @@ TEST_CASE("integers are checked against repmgr's minimums and the timeouts' maxi
     for (const auto& c : cases) {
         INFO(c.line);
         if (c.message.empty())
-            CHECK_NOTHROW(from_text(kRequired + c.line + "\n"));
+            CHECK_NOTHROW(repmgr_conf_from_text(kRequiredRepmgrConf + c.line + "\n"));
         else
-            CHECK(error_of(kRequired + c.line + "\n") == c.message);
+            CHECK(error_of(kRequiredRepmgrConf + c.line + "\n") == c.message);
     }
 }
 
 // A value in seconds that becomes milliseconds (statement_timeout, an int in PostgreSQL) or is
 // added to another must stay below INT_MAX / 1000, or it would overflow there.
 TEST_CASE("async_query_timeout and the follow timeouts may reach 2147483 seconds, and add up") {
-    const auto config = from_text(kRequired +
-                                  "async_query_timeout=2147483\nprimary_follow_timeout=2147483\n"
-                                  "standby_follow_timeout=2147483\n");
+    const auto config =
+        repmgr_conf_from_text(kRequiredRepmgrConf +
+                              "async_query_timeout=2147483\nprimary_follow_timeout=2147483\n"
+                              "standby_follow_timeout=2147483\n");
     CHECK(config.async_query_timeout == 2147483);
     CHECK(config.primary_follow_timeout + config.standby_follow_timeout == 4294966);
 }
 
 TEST_CASE("text after a number is ignored as repmgr does, with a warning") {
-    const auto config = from_text(kRequired + "reconnect_attempts=5s\nreconnect_interval=0x10\n");
+    const auto config = repmgr_conf_from_text(kRequiredRepmgrConf +
+                                              "reconnect_attempts=5s\nreconnect_interval=0x10\n");
     CHECK(config.reconnect_attempts == 5);
     CHECK(config.reconnect_interval == 0);
     REQUIRE(config.warnings.size() == 2);
@@ -311,30 +135,33 @@ TEST_CASE("text after a number is ignored as repmgr does, with a warning") {
 }
 
 TEST_CASE("failover and connection_check_type take repmgr's words") {
-    CHECK(from_text(kRequired + "failover=manual\n").failover == FailoverMode::manual);
-    CHECK(from_text(kRequired + "connection_check_type=CONNECTION\n").connection_check_type ==
-          ConnectionCheckType::connection);
-    CHECK(from_text(kRequired + "connection_check_type=ping\n").connection_check_type ==
-          ConnectionCheckType::ping);
-    CHECK(error_of(kRequired + "failover=Automatic\n") ==
+    CHECK(repmgr_conf_from_text(kRequiredRepmgrConf + "failover=manual\n").failover ==
+          FailoverMode::manual);
+    CHECK(repmgr_conf_from_text(kRequiredRepmgrConf + "connection_check_type=CONNECTION\n")
+              .connection_check_type == ConnectionCheckType::connection);
+    CHECK(repmgr_conf_from_text(kRequiredRepmgrConf + "connection_check_type=ping\n")
+              .connection_check_type == ConnectionCheckType::ping);
+    CHECK(error_of(kRequiredRepmgrConf + "failover=Automatic\n") ==
           "/etc/repmgr.conf:5: invalid value for parameter \"failover\": \"Automatic\" (expected "
           "\"automatic\" or \"manual\", in lower case)");
-    CHECK(error_of(kRequired + "failover=auto\n") ==
+    CHECK(error_of(kRequiredRepmgrConf + "failover=auto\n") ==
           "/etc/repmgr.conf:5: invalid value for parameter \"failover\": \"auto\" (expected "
           "\"automatic\" or \"manual\")");
-    CHECK(error_of(kRequired + "connection_check_type=tcp\n") ==
+    CHECK(error_of(kRequiredRepmgrConf + "connection_check_type=tcp\n") ==
           "/etc/repmgr.conf:5: invalid value for parameter \"connection_check_type\": \"tcp\" "
           "(expected \"ping\", \"connection\" or \"query\")");
-    CHECK(from_text(kRequired + "replication_type=PHYSICAL\n").replication_type == "physical");
-    CHECK(error_of(kRequired + "replication_type=bdr\n") ==
+    CHECK(repmgr_conf_from_text(kRequiredRepmgrConf + "replication_type=PHYSICAL\n")
+              .replication_type == "physical");
+    CHECK(error_of(kRequiredRepmgrConf + "replication_type=bdr\n") ==
           "/etc/repmgr.conf:5: invalid value for parameter \"replication_type\": \"bdr\" (expected "
           "\"physical\")");
 }
 
 TEST_CASE("a bad log_level is a warning and the program's default stays, as in repmgr") {
-    CHECK(from_text(kRequired + "log_level=debug\n").log_level == pgwarden::log::Level::debug);
-    CHECK_FALSE(from_text(kRequired).log_level.has_value());
-    const auto config = from_text(kRequired + "log_level=ERR\n");
+    CHECK(repmgr_conf_from_text(kRequiredRepmgrConf + "log_level=debug\n").log_level ==
+          pgwarden::log::Level::debug);
+    CHECK_FALSE(repmgr_conf_from_text(kRequiredRepmgrConf).log_level.has_value());
+    const auto config = repmgr_conf_from_text(kRequiredRepmgrConf + "log_level=ERR\n");
     CHECK_FALSE(config.log_level.has_value());
     REQUIRE(config.warnings.size() == 1);
     CHECK(config.warnings[0] ==
@@ -354,7 +181,7 @@ TEST_CASE("missing required parameters are all reported together") {
 
 TEST_CASE("syntax errors and value errors come back in one message") {
     try {
-        from_text(
+        repmgr_conf_from_text(
             "node_id=abc\nnode_name=\"n\"\nconninfo='host=a'\ndata_directory='/d'\n"
             "monitoring_history=maybe\n");
         FAIL("no error");
@@ -373,23 +200,24 @@ TEST_CASE("syntax errors and value errors come back in one message") {
 
 TEST_CASE("node_name is at most 63 characters, strings at most 1023") {
     const std::string name63(63, 'n');
-    CHECK(
-        from_text("node_id=1\nnode_name='" + name63 + "'\nconninfo='host=a'\ndata_directory='/d'\n")
-            .node_name == name63);
+    CHECK(repmgr_conf_from_text("node_id=1\nnode_name='" + name63 +
+                                "'\nconninfo='host=a'\ndata_directory='/d'\n")
+              .node_name == name63);
     CHECK(error_of("node_id=1\nnode_name='" + name63 +
                    "x'\nconninfo='host=a'\ndata_directory='/d'\n") ==
           "/etc/repmgr.conf:2: invalid value for parameter \"node_name\": 64 characters long (at "
           "most 63 allowed)");
-    CHECK(error_of(kRequired + "location='" + std::string(1024, 'l') + "'\n") ==
+    CHECK(error_of(kRequiredRepmgrConf + "location='" + std::string(1024, 'l') + "'\n") ==
           "/etc/repmgr.conf:5: invalid value for parameter \"location\": 1024 characters long (at "
           "most 1023 allowed)");
 }
 
 TEST_CASE("unknown and retired parameters are warnings, not failures") {
-    const auto config = from_text(kRequired +
-                                  "foo=bar\nNODE_ID=3\ncluster=test\nnode=1\nloglevel=INFO\n"
-                                  "logfacility=STDERR\nlogfile='/x'\nupstream_node=2\n"
-                                  "master_reponse_timeout=60\nretry_promote_interval_secs=300\n");
+    const auto config =
+        repmgr_conf_from_text(kRequiredRepmgrConf +
+                              "foo=bar\nNODE_ID=3\ncluster=test\nnode=1\nloglevel=INFO\n"
+                              "logfacility=STDERR\nlogfile='/x'\nupstream_node=2\n"
+                              "master_reponse_timeout=60\nretry_promote_interval_secs=300\n");
     CHECK(config.node_id == 1);
     const std::vector<std::string> expected = {
         "/etc/repmgr.conf:5: unknown parameter \"foo\" ignored",
@@ -413,68 +241,72 @@ TEST_CASE("libpq must understand every conninfo keyword") {
     CHECK(error_of("node_id=1\nnode_name='n'\nconninfo='hostx=a'\ndata_directory='/d'\n") ==
           "/etc/repmgr.conf:3: invalid value for parameter \"conninfo\": invalid connection "
           "option \"hostx\"");
-    CHECK_NOTHROW(
-        from_text("node_id=1\nnode_name='n'\ndata_directory='/d'\n"
-                  "conninfo='postgresql://repmgr@node1:5432/repmgr?connect_timeout=2'\n"));
+    CHECK_NOTHROW(repmgr_conf_from_text(
+        "node_id=1\nnode_name='n'\ndata_directory='/d'\n"
+        "conninfo='postgresql://repmgr@node1:5432/repmgr?connect_timeout=2'\n"));
 }
 
 TEST_CASE("related settings are checked against each other, naming where each came from") {
-    CHECK(error_of(kRequired + "archive_ready_warning=200\n") ==
+    CHECK(error_of(kRequiredRepmgrConf + "archive_ready_warning=200\n") ==
           "/etc/repmgr.conf: \"archive_ready_critical\" (128, default) must be greater than "
           "\"archive_ready_warning\" (200, /etc/repmgr.conf:5)");
-    CHECK(error_of(kRequired + "replication_lag_critical=300\n") ==
+    CHECK(error_of(kRequiredRepmgrConf + "replication_lag_critical=300\n") ==
           "/etc/repmgr.conf: \"replication_lag_critical\" (300, /etc/repmgr.conf:5) must be "
           "greater than \"replication_lag_warning\" (300, default)");
-    CHECK(error_of(kRequired + "standby_reconnect_timeout=30\n") ==
+    CHECK(error_of(kRequiredRepmgrConf + "standby_reconnect_timeout=30\n") ==
           "/etc/repmgr.conf: \"standby_reconnect_timeout\" (30, /etc/repmgr.conf:5) must be equal "
           "to or greater than \"node_rejoin_timeout\" (60, default)");
-    CHECK_NOTHROW(from_text(kRequired + "standby_reconnect_timeout=30\nnode_rejoin_timeout=30\n"));
-    CHECK_THAT(error_of(kRequired + "barman_host=backup1\n"),
+    CHECK_NOTHROW(repmgr_conf_from_text(kRequiredRepmgrConf +
+                                        "standby_reconnect_timeout=30\nnode_rejoin_timeout=30\n"));
+    CHECK_THAT(error_of(kRequiredRepmgrConf + "barman_host=backup1\n"),
                Catch::StartsWith("/etc/repmgr.conf: \"barman_host\" and \"barman_server\" must be "
                                  "set together"));
-    CHECK_NOTHROW(from_text(kRequired + "barman_host=backup1\nbarman_server=main\n"));
+    CHECK_NOTHROW(
+        repmgr_conf_from_text(kRequiredRepmgrConf + "barman_host=backup1\nbarman_server=main\n"));
 }
 
 TEST_CASE("repmgrd_standby_startup_timeout falls back to standby_reconnect_timeout") {
-    CHECK(from_text(kRequired + "standby_reconnect_timeout=90\n").repmgrd_standby_startup_timeout ==
-          90);
-    CHECK(from_text(kRequired + "repmgrd_standby_startup_timeout=5\n")
+    CHECK(repmgr_conf_from_text(kRequiredRepmgrConf + "standby_reconnect_timeout=90\n")
+              .repmgrd_standby_startup_timeout == 90);
+    CHECK(repmgr_conf_from_text(kRequiredRepmgrConf + "repmgrd_standby_startup_timeout=5\n")
               .repmgrd_standby_startup_timeout == 5);
 }
 
 TEST_CASE("list-like keys add up, and for everything else the last setting wins") {
-    const auto config = from_text(kRequired +
-                                  "priority=1\npriority=2\n"
-                                  "event_notifications='a, b,,c'\nevent_notifications='d'\n"
-                                  "tablespace_mapping='/old/a=/new/a/'\n"
-                                  "tablespace_mapping='/old/with\\\\=sign=/new/b'\n");
+    const auto config =
+        repmgr_conf_from_text(kRequiredRepmgrConf +
+                              "priority=1\npriority=2\n"
+                              "event_notifications='a, b,,c'\nevent_notifications='d'\n"
+                              "tablespace_mapping='/old/a=/new/a/'\n"
+                              "tablespace_mapping='/old/with\\\\=sign=/new/b'\n");
     CHECK(config.priority == 2);
     CHECK(config.event_notifications == std::vector<std::string>{"a", "b", "c", "d"});
     REQUIRE(config.tablespace_mapping.size() == 2);
     CHECK(config.tablespace_mapping[0].new_dir == "/new/a");
     CHECK(config.tablespace_mapping[1].old_dir == "/old/with=sign");
-    CHECK_THAT(error_of(kRequired + "tablespace_mapping='/a'\n"),
+    CHECK_THAT(error_of(kRequiredRepmgrConf + "tablespace_mapping='/a'\n"),
                Catch::EndsWith("(expected OLDDIR=NEWDIR)"));
-    CHECK_THAT(error_of(kRequired + "tablespace_mapping='/a=/b=/c'\n"),
+    CHECK_THAT(error_of(kRequiredRepmgrConf + "tablespace_mapping='/a=/b=/c'\n"),
                Catch::Contains("with one '='"));
 }
 
 TEST_CASE("recovery_min_apply_delay takes a duration with repmgr's units") {
     for (const char* good : {"5min", "10s", "300", "1h", "2d", "250ms", ""}) {
         INFO(good);
-        CHECK(from_text(kRequired + "recovery_min_apply_delay='" + good + "'\n")
-                  .recovery_min_apply_delay == good);
+        CHECK(
+            repmgr_conf_from_text(kRequiredRepmgrConf + "recovery_min_apply_delay='" + good + "'\n")
+                .recovery_min_apply_delay == good);
     }
-    CHECK(error_of(kRequired + "recovery_min_apply_delay='5x'\n") ==
+    CHECK(error_of(kRequiredRepmgrConf + "recovery_min_apply_delay='5x'\n") ==
           "/etc/repmgr.conf:5: invalid value for parameter \"recovery_min_apply_delay\": \"5x\" "
           "(expected an integer followed by one of ms, s, min, h or d)");
-    CHECK_THAT(error_of(kRequired + "recovery_min_apply_delay=-1\n"),
+    CHECK_THAT(error_of(kRequiredRepmgrConf + "recovery_min_apply_delay=-1\n"),
                Catch::EndsWith("(expected a duration >= 0)"));
 }
 
 TEST_CASE("paths are canonicalized as repmgr does") {
-    const auto config =
-        from_text(kRequired + "log_file='a/../b//c/'\npg_bindir='/usr/lib/x/./bin/'\n");
+    const auto config = repmgr_conf_from_text(
+        kRequiredRepmgrConf + "log_file='a/../b//c/'\npg_bindir='/usr/lib/x/./bin/'\n");
     CHECK(config.log_file == "b/c");
     CHECK(config.pg_bindir == "/usr/lib/x/bin");
 }
@@ -482,8 +314,8 @@ TEST_CASE("paths are canonicalized as repmgr does") {
 TEST_CASE("every raw key remembers its value, file and line") {
     TempDir dir;
     dir.write("conf.d/prio.conf", "priority = 7\n");
-    const std::string path =
-        dir.write("repmgr.conf", kRequired + "priority = 5\ninclude_dir 'conf.d'\nfoo = 'x'\n");
+    const std::string path = dir.write(
+        "repmgr.conf", kRequiredRepmgrConf + "priority = 5\ninclude_dir 'conf.d'\nfoo = 'x'\n");
     const auto config = load_repmgr_conf(path);
     CHECK(config.priority == 7);
     REQUIRE(config.raw.count("priority") == 1);
@@ -497,9 +329,10 @@ TEST_CASE("every raw key remembers its value, file and line") {
 }
 
 TEST_CASE("repmgrd needs promote and follow commands when failover is automatic") {
-    const auto config = from_text(kRequired + "failover=automatic\nfollow_command='x %n'\n");
+    const auto config =
+        repmgr_conf_from_text(kRequiredRepmgrConf + "failover=automatic\nfollow_command='x %n'\n");
     CHECK_THROWS_WITH(check_repmgrd_requirements(config),
                       "/etc/repmgr.conf: required parameter \"promote_command\" was not found "
                       "(failover=automatic needs it; set failover=manual to run without)");
-    CHECK_NOTHROW(check_repmgrd_requirements(from_text(kRequired)));
+    CHECK_NOTHROW(check_repmgrd_requirements(repmgr_conf_from_text(kRequiredRepmgrConf)));
 }
