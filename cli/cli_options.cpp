@@ -1,6 +1,8 @@
 #include "cli_options.hpp"
 
 #include "config/conninfo_file.hpp"
+#include "config/libpq_conninfo.hpp"
+#include "config/repmgr_values.hpp"
 
 #include <fmt/format.h>
 #include <boost/program_options.hpp>
@@ -13,6 +15,24 @@ namespace pgwarden::cli {
 namespace po = boost::program_options;
 
 namespace {
+
+// Checked here, before a clone of hours: a bad value would be written into the clone's
+// configuration (a standby that refuses to start) or leave it without its upstream.
+void check_upstream_conninfo(const std::string& conninfo) {
+    if (conninfo.empty())
+        throw std::runtime_error("--upstream-conninfo needs a conninfo string");
+    if (const auto parsed = config::parse_libpq_conninfo(conninfo); parsed.error)
+        throw std::runtime_error(fmt::format("invalid --upstream-conninfo: {}", *parsed.error));
+}
+
+void check_recovery_min_apply_delay(const std::string& delay) {
+    if (delay.empty())
+        throw std::runtime_error("--recovery-min-apply-delay needs a value");
+    if (const auto expected = config::check_time_with_unit(delay))
+        throw std::runtime_error(
+            fmt::format("invalid value provided for \"--recovery-min-apply-delay\": \"{}\" ({})",
+                        delay, *expected));
+}
 
 // node check's flags, each naming one check.
 constexpr const char* kNodeChecks[] = {"role",
@@ -217,8 +237,12 @@ CliOptions parse_cli_options(int argc, const char* const argv[]) {
         options.copy_external_config_files_to = *where == "samepath" ? "samepath" : "pgdata";
     }
     options.upstream_conninfo = text("upstream-conninfo");
+    if (options.upstream_conninfo)
+        check_upstream_conninfo(*options.upstream_conninfo);
     options.replication_user = text("replication-user");
     options.recovery_min_apply_delay = text("recovery-min-apply-delay");
+    if (options.recovery_min_apply_delay)
+        check_recovery_min_apply_delay(*options.recovery_min_apply_delay);
     options.replication_conf_only = flag("replication-conf-only") || flag("recovery-conf-only");
     options.verify_backup = flag("verify-backup");
     options.without_barman = flag("without-barman");

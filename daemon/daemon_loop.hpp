@@ -118,6 +118,7 @@ class DaemonLoop {
     void watch_upstream();
     // Drops the watch: its name lookup, its connection and its deadline.
     void stop_watching_upstream();
+    void connect_upstream_watch(const std::string& conninfo);
     void on_upstream_checked(const CheckResult& check, const LocalCheck& local,
                              const cluster::NodeRecord& upstream);
     void on_followed(const cluster::NodeRecord& primary);

@@ -38,30 +38,37 @@ void DaemonLoop::watch_upstream() {
                 stop_watching_upstream();
                 return;
             }
-            upstream_watch_.async_connect(conninfo, [this, alive](const std::string& error) {
-                if (!*alive)
-                    return;
-                watch_connecting_ = false;
-                watch_timer_.cancel();
-                if (!error.empty()) {
-                    log::debug("upstream watch connection failed: {}", error);
-                    return;
-                }
-                upstream_watch_.on_broken([this, alive](const std::string& why) {
-                    if (!*alive || stopping_ || !standby_ || !upstream_ ||
-                        standby_->state() != failover::StandbyState::monitoring)
-                        return;
-                    guarded("the upstream watch", [this, &why] {
-                        log::warning("connection to upstream node {} lost: {}",
-                                     model::describe(*upstream_), why);
-                        ++check_generation_;
-                        feed({failover::Observed::upstream_lost, 0,
-                              fmt::format("unable to connect to upstream node {}",
-                                          model::describe(*upstream_))});
-                    });
-                });
+            // The resolver's completion runs outside any guarded handler: a throw from the
+            // connect (no memory, no epoll slot) must cost this attempt (its deadline still
+            // resets the watch), not the daemon.
+            guarded("the upstream watch", [&] { connect_upstream_watch(conninfo); });
+        });
+}
+
+void DaemonLoop::connect_upstream_watch(const std::string& conninfo) {
+    upstream_watch_.async_connect(conninfo, [this, alive = alive_](const std::string& error) {
+        if (!*alive)
+            return;
+        watch_connecting_ = false;
+        watch_timer_.cancel();
+        if (!error.empty()) {
+            log::debug("upstream watch connection failed: {}", error);
+            return;
+        }
+        upstream_watch_.on_broken([this, alive](const std::string& why) {
+            if (!*alive || stopping_ || !standby_ || !upstream_ ||
+                standby_->state() != failover::StandbyState::monitoring)
+                return;
+            guarded("the upstream watch", [this, &why] {
+                log::warning("connection to upstream node {} lost: {}", model::describe(*upstream_),
+                             why);
+                ++check_generation_;
+                feed({failover::Observed::upstream_lost, 0,
+                      fmt::format("unable to connect to upstream node {}",
+                                  model::describe(*upstream_))});
             });
         });
+    });
 }
 
 void DaemonLoop::stop_watching_upstream() {
