@@ -7,6 +7,16 @@ PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 say() { echo "${LOG_PREFIX:-demo}: $*"; }
 die() { echo "${LOG_PREFIX:-demo}: error: $*" >&2; exit 1; }
 
+# Benchmarks measure what ships: a binary built with ASan/UBSan (scripts/test's tree) is several
+# times slower and would make every figure wrong.
+refuse_sanitized() {
+    local bin
+    for bin in "$@"; do
+        ! grep -q -a -m1 __asan_init "$bin" ||
+            die "$bin is built with sanitizers (scripts/test's tree): build a plain tree, e.g. PGWARDEN_BUILD_DIR=build-plain scripts/setup, and point the benchmark at it"
+    done
+}
+
 # as_postgres CMD...: run CMD as the postgres OS user (PostgreSQL refuses to run as root), from /
 # since the caller's directory (a clone in /root, say) may be closed to that user.
 as_postgres() { (cd / && runuser -u postgres -- "$@"); }

@@ -28,6 +28,7 @@ setup_limit=60 failover_limit=60
 for f in "$build_dir/daemon/pgwardend" "$build_dir/cli/pgwarden" "$repmgr_bin" "$repmgrd_bin"; do
     [[ -x $f ]] || die "$f is missing (build first: cmake --build $build_dir)"
 done
+refuse_sanitized "$build_dir/daemon/pgwardend" "$build_dir/cli/pgwarden"
 
 work=$(mktemp -d /var/tmp/pgwarden-failover-bench.XXXXXX)
 chmod 755 "$work"

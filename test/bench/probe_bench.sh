@@ -18,6 +18,7 @@ for tool in wrk socat psql; do
     command -v "$tool" >/dev/null || die "$tool is missing: apt-get install wrk socat postgresql-15"
 done
 [[ -x $probe_bin ]] || die "no probe at $probe_bin: build it (scripts/setup) or set PGWARDEN_PROBE_BIN"
+refuse_sanitized "$probe_bin"
 
 work=$(mktemp -d /var/tmp/pgwarden-bench.XXXXXX)
 chmod 755 "$work"
