@@ -108,8 +108,9 @@ int main(int argc, char* argv[]) {
     const int checks_per_server = argc > 1 ? std::atoi(argv[1]) : 2000;
 #if defined(__SANITIZE_ADDRESS__)
     // The probe of a sanitized tree (scripts/test's) is several times slower: no figure to print.
-    std::fprintf(stderr, "built with sanitizers (scripts/test's tree): build a plain tree, e.g. "
-                         "PGWARDEN_BUILD_DIR=build-plain scripts/setup\n");
+    std::fprintf(stderr,
+                 "built with sanitizers (scripts/test's tree): build a plain tree, e.g. "
+                 "PGWARDEN_BUILD_DIR=build-plain scripts/setup\n");
     return 1;
 #endif
     if (raise_own_fd_limit() < 16000) {
