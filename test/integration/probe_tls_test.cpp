@@ -69,6 +69,13 @@ void copy_over(const std::string& from, const std::string& to) {
     std::filesystem::copy_file(from, to, std::filesystem::copy_options::overwrite_existing);
 }
 
+std::size_t occurrences(const std::string& text, const std::string& needle) {
+    std::size_t count = 0;
+    for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
+        ++count;
+    return count;
+}
+
 // A cluster with what its probes' TLS needs: our CA, the probes' certificate and a client's it
 // signed, and a stranger's client certificate from another CA.
 struct TlsCluster {
@@ -262,4 +269,34 @@ TEST_CASE("the probe refuses to start on a TLS file it cannot read, naming it", 
     CHECK(result.exit_code == 1);
     CHECK_THAT(result.err, Catch::Contains(fmt::format("--keyfile \"{}\"", missing)) &&
                                Catch::Contains("No such file"));
+}
+
+TEST_CASE(
+    "a failed TLS handshake is warned about once, naming the client and OpenSSL's reason, "
+    "until a handshake succeeds",
+    "[probe][tls]") {
+    TlsCluster tls(1);
+    auto probe = tls.probe(1, "required");
+    const std::string failed = "HTTPS connection from 127.0.0.1 closed: TLS handshake failed: ";
+    const std::string warned = "[WARNING] " + failed;
+    const auto count = [&](const std::string& needle) {
+        return occurrences(probe.process().log_contents(), needle);
+    };
+
+    // No certificate, then a plain HTTP check (HAProxy without check-ssl), then a stranger's.
+    CHECK(tls.curl(probe, "/primary", std::nullopt) == 0);
+    CHECK(probe.get("/primary", 5s).status == 0);
+    CHECK(tls.curl(probe, "/primary", tls.stranger) == 0);
+    CHECK(tls.curl(probe, "/primary", std::nullopt) == 0);
+    CHECK(wait_until([&] { return count(failed) == 4; }, 10s));
+    INFO(probe.process().log_contents());
+    CHECK(count(warned) == 1);
+    CHECK(count(warned + "peer did not return a certificate") == 1);
+    CHECK(count("check-ssl") == 1);
+
+    // A handshake that succeeds ends the episode: the next failure warns again.
+    CHECK(tls.curl(probe, "/primary", tls.client) == 200);
+    CHECK(tls.curl(probe, "/primary", tls.stranger) == 0);
+    CHECK(wait_until([&] { return count(warned) == 2; }, 10s));
+    CHECK(count(warned + "certificate verify failed") == 1);
 }
