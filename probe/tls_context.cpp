@@ -1,5 +1,7 @@
 #include "tls_context.hpp"
 
+#include "certificate_validity.hpp"
+
 #include "config/text_file.hpp"
 
 #include <fmt/format.h>
@@ -146,6 +148,24 @@ std::shared_ptr<TlsContext> make_tls_context(const TlsSettings& settings) {
     }
     context->set_verify_mode(verify_mode(settings.verify_client));
     return context;
+}
+
+LoadedTls load_tls_context(const TlsSettings& settings) {
+    LoadedTls loaded;
+    try {
+        loaded.context = make_tls_context(settings);
+    } catch (const std::exception& e) {
+        loaded.error = e.what();
+        return loaded;
+    }
+    const X509* certificate = SSL_CTX_get0_certificate(loaded.context->native_handle());
+    if (certificate == nullptr)
+        return loaded;
+    if (const auto validity = validity_of(*certificate)) {
+        if (auto warning = validity_warning(settings.certfile, *validity, CertificateClock::now()))
+            loaded.warnings.push_back(std::move(*warning));
+    }
+    return loaded;
 }
 
 }  // namespace pgwarden::probe

@@ -22,12 +22,17 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// curl's status for https://127.0.0.1:PORT/PATH, trusting `ca`, with `client`'s certificate
-// if given; 0 when no HTTP answer came (refused handshake, closed connection).
+// curl's status for https://127.0.0.1:PORT/PATH, trusting `ca` (empty: any certificate), with
+// `client`'s certificate if given; 0 when no HTTP answer came (refused handshake, closed
+// connection).
 int curl_status(int port, const std::string& path, const std::string& ca,
                 const std::optional<IssuedCert>& client) {
-    std::vector<std::string> argv = {"curl",         "-sS",        "-o", "/dev/null", "-w",
-                                     "%{http_code}", "--max-time", "5",  "--cacert",  ca};
+    std::vector<std::string> argv = {"curl", "-sS",          "-o",         "/dev/null",
+                                     "-w",   "%{http_code}", "--max-time", "5"};
+    if (ca.empty())
+        argv.push_back("--insecure");
+    else
+        argv.insert(argv.end(), {"--cacert", ca});
     if (client)
         argv.insert(argv.end(), {"--cert", client->cert, "--key", client->key});
     argv.push_back(fmt::format("https://127.0.0.1:{}{}", port, path));
@@ -299,4 +304,45 @@ TEST_CASE(
     CHECK(tls.curl(probe, "/primary", tls.stranger) == 0);
     CHECK(wait_until([&] { return count(warned) == 2; }, 10s));
     CHECK(count(warned + "certificate verify failed") == 1);
+}
+
+TEST_CASE(
+    "an expired certificate is served with a warning naming the file and its notAfter, at "
+    "start and on SIGHUP",
+    "[probe][tls]") {
+    TlsCluster tls(1);
+    const auto& dir = tls.cluster.dir();
+    const auto expired = tls.pki.issue_server_dated("expired", "probe-expired", 0x4001,
+                                                    {"20200101000000Z", "20210102030405Z"});
+    const IssuedCert live{dir + "/live.crt", dir + "/live.key", ""};
+    copy_over(expired.cert, live.cert);
+    copy_over(expired.key, live.key);
+    // Clients that verify it refuse it: ready once curl, trusting anything, is answered.
+    ProbeProcess probe(tls.cluster.node(1).conninfo(), probe_log(tls.cluster, 1),
+                       tls_args(live, tls.pki.ca_cert(), "none"),
+                       [](int port) { return curl_status(port, "/liveness", "", {}) == 200; });
+    const auto warning = fmt::format(
+        "[WARNING] the certificate in certfile \"{}\" expired on 2021-01-02 03:04:05 UTC "
+        "(notAfter)",
+        live.cert);
+    const auto count = [&](const std::string& needle) {
+        return occurrences(probe.process().log_contents(), needle);
+    };
+    CHECK(count(warning) == 1);
+    CHECK(curl_status(probe.port(), "/primary", "", {}) == 200);
+    CHECK(tls.curl(probe, "/primary", std::nullopt) == 0);  // curl verifies, and refuses it
+
+    ::kill(probe.process().pid(), SIGHUP);
+    CHECK(wait_until([&] { return count("reloaded on SIGHUP") == 1; }, 10s));
+    CHECK(count(warning) == 2);
+
+    // Renewed: served without a word.
+    copy_over(tls.server.cert, live.cert);
+    copy_over(tls.server.key, live.key);
+    ::kill(probe.process().pid(), SIGHUP);
+    CHECK(wait_until([&] { return count("reloaded on SIGHUP") == 2; }, 10s));
+    INFO(probe.process().log_contents());
+    CHECK(count(warning) == 2);
+    CHECK(count("[WARNING] the certificate in certfile") == 2);
+    CHECK(tls.curl(probe, "/primary", std::nullopt) == 200);
 }
