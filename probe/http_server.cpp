@@ -89,10 +89,8 @@ std::optional<ConnectionId> admit(ServerShared& shared, const boost::asio::ip::a
     if (const auto* refusal = std::get_if<Refusal>(&admission)) {
         if (shared.metrics)
             shared.metrics->count_rejected_connection();
-        if (shared.refusing != *refusal) {
-            shared.refusing = *refusal;
+        if (shared.refusing.begins(*refusal))
             log::warning("{}", refusal_warning(*refusal, shared, source));
-        }
         return std::nullopt;
     }
     const auto& admitted = std::get<Admitted>(admission);
@@ -104,9 +102,31 @@ std::optional<ConnectionId> admit(ServerShared& shared, const boost::asio::ip::a
                 session->evict();
         }
     } else {
-        shared.refusing.reset();
+        shared.refusing.end();
     }
     return admitted.id;
+}
+
+void handshake_failed(ServerShared& shared, const boost::asio::ip::address& peer,
+                      const beast::error_code& ec) {
+    if (shared.metrics)
+        shared.metrics->count_failed_handshake();
+    if (!shared.failing_handshakes.begins()) {
+        log::debug("HTTPS connection from {} closed: TLS handshake failed: {}", peer.to_string(),
+                   ec.message());
+        return;
+    }
+    // At the default level, or a HAProxy without check-ssl (or with a client certificate our
+    // cafile did not sign) would mark every node down with nothing in our log to say why.
+    log::warning(
+        "HTTPS connection from {} closed: TLS handshake failed: {}; further failures are only "
+        "counted (pgwarden_probe_tls_handshakes_failed_total) until a handshake succeeds; is it "
+        "a HAProxy check without check-ssl, or with a client certificate cafile did not sign?",
+        peer.to_string(), ec.message());
+}
+
+void handshake_succeeded(ServerShared& shared) {
+    shared.failing_handshakes.end();
 }
 
 Response make_response(Reply reply, unsigned version, bool keep_alive) {
@@ -259,8 +279,7 @@ void HttpServer::do_accept() {
 void HttpServer::on_accept(const boost::system::error_code& ec, tcp::socket socket) {
     if (ec) {
         if (out_of_resources(ec)) {
-            if (!accept_failing_) {
-                accept_failing_ = true;
+            if (accept_failing_.begins()) {
                 log::warning(
                     "cannot accept HTTP connections on {}: {}; retrying every {} ms (raise "
                     "LimitNOFILE or lower max_connections)",
@@ -277,7 +296,7 @@ void HttpServer::on_accept(const boost::system::error_code& ec, tcp::socket sock
         log::debug("HTTP accept failed: {}", ec.message());  // e.g. the client reset first
         return do_accept();
     }
-    accept_failing_ = false;
+    accept_failing_.end();
     try {
         boost::system::error_code ec_peer;
         const auto peer = socket.remote_endpoint(ec_peer);

@@ -7,6 +7,7 @@
 #include "routing.hpp"
 #include "server_limits.hpp"
 #include "tls_context.hpp"
+#include "warning_episode.hpp"
 
 #include "log/log.hpp"
 
@@ -59,8 +60,9 @@ struct ServerShared {
     RoleSource* roles = nullptr;  // null once the server is destroyed
     Metrics* metrics = nullptr;   // null once the server is destroyed
     bool stopped = false;
-    std::optional<Refusal> refusing;  // one warning per episode of refusals for one reason
-    std::size_t open = 0;             // sessions alive, evicted ones until they are destroyed
+    WarningEpisode<Refusal> refusing;     // ends with a connection admitted without reaping
+    WarningEpisode<> failing_handshakes;  // ends with a TLS handshake that succeeds
+    std::size_t open = 0;                 // sessions alive, evicted ones until they are destroyed
     std::map<ConnectionId, std::weak_ptr<SessionBase>> sessions;
     // Null: plain HTTP. Replaced on reload; a session keeps the one it was accepted with.
     std::shared_ptr<TlsContext> tls;
@@ -78,6 +80,12 @@ inline constexpr bool kIsTls<beast::ssl_stream<Next>> = true;
 // Admits a new connection from `source` (reaping an idle one if the policy says so), or says
 // why not after counting and logging the refusal.
 std::optional<ConnectionId> admit(ServerShared& shared, const boost::asio::ip::address& source);
+
+// A TLS handshake with `peer` failed (counted; a warning if it starts an episode), or one
+// succeeded (the episode, if any, is over).
+void handshake_failed(ServerShared& shared, const boost::asio::ip::address& peer,
+                      const beast::error_code& ec);
+void handshake_succeeded(ServerShared& shared);
 
 using Response = http::response<http::string_body>;
 
@@ -102,12 +110,13 @@ template <class Stream>
 class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
   public:
     Session(Stream&& stream, std::shared_ptr<ServerShared> shared, ConnectionId id,
-            std::shared_ptr<TlsContext> tls = nullptr)
+            const boost::asio::ip::address& peer, std::shared_ptr<TlsContext> tls = nullptr)
         : tls_(std::move(tls)),
           stream_(std::move(stream)),
           timer_(stream_.get_executor()),
           shared_(std::move(shared)),
           id_(id),
+          peer_(peer),
           opened_(PolicyClock::now()) {
         ++shared_->open;
         if (shared_->metrics)
@@ -268,11 +277,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         if (ec) {
             // A client without a certificate our CA signed, when one is required, ends here:
             // no HTTP answer at all, as Patroni's verify_client required.
-            log::debug("HTTPS connection closed: TLS handshake failed: {}", ec.message());
-            if (shared_->metrics)
-                shared_->metrics->count_failed_handshake();
+            handshake_failed(*shared_, peer_, ec);
             return close_now();
         }
+        handshake_succeeded(*shared_);
         do_read();
     }
 
@@ -379,6 +387,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     net::steady_timer timer_;
     std::shared_ptr<ServerShared> shared_;
     const ConnectionId id_;
+    const boost::asio::ip::address peer_;
     const PolicyClock::time_point opened_;
     std::size_t answered_ = 0;  // responses sent or being sent
     beast::flat_buffer buffer_;
@@ -401,7 +410,8 @@ void start_session(Stream stream, const std::shared_ptr<ServerShared>& shared,
         beast::get_lowest_layer(stream).close();
         return;
     }
-    std::make_shared<Session<Stream>>(std::move(stream), shared, *id, std::move(tls))->run();
+    std::make_shared<Session<Stream>>(std::move(stream), shared, *id, source, std::move(tls))
+        ->run();
 }
 
 }  // namespace detail
@@ -450,7 +460,7 @@ class HttpServer {
     boost::asio::ip::tcp::acceptor acceptor_;
     boost::asio::steady_timer accept_retry_;
     std::shared_ptr<detail::ServerShared> shared_;
-    bool accept_failing_ = false;  // one warning per streak of failed accepts
+    WarningEpisode<> accept_failing_;  // ends with an accepted connection
 };
 
 }  // namespace pgwarden::probe

@@ -56,16 +56,13 @@ std::vector<asio::ip::tcp::endpoint> listen_endpoints(const std::string& listen,
     return {{address, port}};
 }
 
-// The TLS context of the settings' files, or null for plain HTTP; "" or why it failed.
-std::shared_ptr<probe::TlsContext> load_tls(const probe::TlsSettings& tls, std::string& error) {
-    if (!tls.enabled())
-        return nullptr;
-    try {
-        return probe::make_tls_context(tls);
-    } catch (const std::exception& e) {
-        error = e.what();
-        return nullptr;
-    }
+// The TLS context of the settings' files, its warnings logged; null with the error when the files
+// cannot be used.
+probe::LoadedTls load_tls(const probe::TlsSettings& tls) {
+    auto loaded = probe::load_tls_context(tls);
+    for (const auto& warning : loaded.warnings)
+        log::warning("{}", warning);
+    return loaded;
 }
 
 // On SIGHUP: new connections get the files as they are now; if they cannot be used, the
@@ -73,12 +70,13 @@ std::shared_ptr<probe::TlsContext> load_tls(const probe::TlsSettings& tls, std::
 void reload_tls(const probe::TlsSettings& tls, probe::HttpServer& server) {
     if (!tls.enabled())
         return;
-    std::string error;
-    if (auto context = load_tls(tls, error)) {
-        server.use_tls(std::move(context));
+    auto loaded = load_tls(tls);
+    if (loaded.context) {
+        server.use_tls(std::move(loaded.context));
         log::info("TLS certificate, key and CA files reloaded on SIGHUP");
     } else {
-        log::error("TLS files not reloaded on SIGHUP, still serving the previous ones: {}", error);
+        log::error("TLS files not reloaded on SIGHUP, still serving the previous ones: {}",
+                   loaded.error);
     }
 }
 
@@ -97,11 +95,14 @@ int run(const probe::ProbeSettings& settings) {
     limits.admission.max_connections = fds.max_connections;
     log::debug("file descriptor limit {} for at most {} HTTP connections", fds.soft,
                fds.max_connections);
-    std::string tls_error;
-    auto tls = load_tls(settings.tls, tls_error);
-    if (!tls_error.empty()) {
-        log::error("{}", tls_error);
-        return model::kErrBadConfig;
+    std::shared_ptr<probe::TlsContext> tls;  // null: plain HTTP
+    if (settings.tls.enabled()) {
+        auto loaded = load_tls(settings.tls);
+        if (!loaded.context) {
+            log::error("{}", loaded.error);
+            return model::kErrBadConfig;
+        }
+        tls = std::move(loaded.context);
     }
 
     asio::io_context io(1);

@@ -1,5 +1,7 @@
 #include "tls_context.hpp"
 
+#include "certificate_validity.hpp"
+
 #include "config/text_file.hpp"
 
 #include <fmt/format.h>
@@ -20,6 +22,9 @@ namespace {
 
 // OpenSSL's PEM passphrases are at most this long (PEM_BUFSIZE); more is not a passphrase.
 constexpr std::size_t kMaxPasswordBytes = 1024;
+// Certificates, keys and passphrase files are small; the limit only stops a wrong path to a huge
+// file.
+constexpr std::size_t kMaxFileBytes = 1024 * 1024;
 // Sessions resumed with a client certificate need one (OpenSSL refuses them otherwise), and
 // HAProxy resumes its check sessions.
 constexpr std::string_view kSessionIdContext = "pgwarden-probe";
@@ -40,18 +45,23 @@ std::string read_whole(std::string_view option, const std::string& path, std::si
 }
 
 void check_readable(std::string_view option, const std::string& path) {
-    // Certificates and keys are small; the limit only stops a wrong path to a huge file.
-    constexpr std::size_t kMaxPemBytes = 1024 * 1024;
-    read_whole(option, path, kMaxPemBytes);
+    read_whole(option, path, kMaxFileBytes);
 }
 
-// The passphrase file's first line: an editor's trailing newline is not part of it.
+// The passphrase file's first line: an editor's trailing newline is not part of it, nor are the
+// lines after it (a comment, a note on where the key came from).
 std::string read_password_file(const std::string& path) {
-    auto text = read_whole("keyfile-password-file", path, kMaxPasswordBytes + 2);
+    auto text = read_whole("keyfile-password-file", path, kMaxFileBytes);
     if (const auto end = text.find_first_of("\r\n"); end != std::string::npos)
         text.resize(end);
     if (text.empty())
         fail("keyfile-password-file", path, "its first line is empty");
+    if (text.size() > kMaxPasswordBytes) {
+        fail("keyfile-password-file", path,
+             fmt::format("its first line is {} bytes long, but a key's passphrase is at most {} "
+                         "(OpenSSL's limit)",
+                         text.size(), kMaxPasswordBytes));
+    }
     return text;
 }
 
@@ -85,6 +95,9 @@ std::shared_ptr<TlsContext> make_tls_context(const TlsSettings& settings) {
     if (SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1)
         throw std::runtime_error("OpenSSL refuses TLS 1.2 as the lowest TLS version");
     context->set_options(TlsContext::default_workarounds | TlsContext::no_compression);
+    // TLS 1.2 renegotiation: a client could make us redo the costly half of a handshake as often
+    // as it likes on one connection, and nothing here needs it.
+    SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION);
     SSL_CTX_set_session_id_context(native,
                                    reinterpret_cast<const unsigned char*>(kSessionIdContext.data()),
                                    static_cast<unsigned>(kSessionIdContext.size()));
@@ -135,6 +148,24 @@ std::shared_ptr<TlsContext> make_tls_context(const TlsSettings& settings) {
     }
     context->set_verify_mode(verify_mode(settings.verify_client));
     return context;
+}
+
+LoadedTls load_tls_context(const TlsSettings& settings) {
+    LoadedTls loaded;
+    try {
+        loaded.context = make_tls_context(settings);
+    } catch (const std::exception& e) {
+        loaded.error = e.what();
+        return loaded;
+    }
+    const X509* certificate = SSL_CTX_get0_certificate(loaded.context->native_handle());
+    if (certificate == nullptr)
+        return loaded;
+    if (const auto validity = validity_of(*certificate)) {
+        if (auto warning = validity_warning(settings.certfile, *validity, CertificateClock::now()))
+            loaded.warnings.push_back(std::move(*warning));
+    }
+    return loaded;
 }
 
 }  // namespace pgwarden::probe

@@ -7,6 +7,8 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace pgwarden::probe {
 
@@ -17,5 +19,16 @@ using TlsContext = boost::asio::ssl::context;
 // OpenSSL's reason. Never prompts for a passphrase: without keyfile-password an encrypted key
 // fails to load.
 std::shared_ptr<TlsContext> make_tls_context(const TlsSettings& settings);
+
+struct LoadedTls {
+    std::shared_ptr<TlsContext> context;  // null: the files cannot be used, and `error` says why
+    std::string error;
+    // Served anyway, but probably not meant: a certificate outside its validity period.
+    std::vector<std::string> warnings;
+};
+
+// make_tls_context's context with what is wrong with the certificate it serves, or its error:
+// start-up and SIGHUP's reload both use it, and decide on the context, not the error's text.
+LoadedTls load_tls_context(const TlsSettings& settings);
 
 }  // namespace pgwarden::probe

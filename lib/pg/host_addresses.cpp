@@ -4,6 +4,8 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 namespace pgwarden::pg {
@@ -50,6 +52,13 @@ HostLookup plan_lookup(std::string_view conninfo) {
     if (!host || host->empty())
         return lookup;
     lookup.hosts = split_commas(*host);
+    // libpq: one port for all hosts, or one per host.
+    const auto port = parsed.value_of("port");
+    if (const auto ports = port ? split_commas(*port).size() : 0;
+        ports > 1 && ports != lookup.hosts.size()) {
+        lookup.error =
+            fmt::format("could not match {} port numbers to {} hosts", ports, lookup.hosts.size());
+    }
     for (const auto& h : lookup.hosts) {
         // libpq: a leading '/' or '@' is a socket directory (or abstract socket), not a host.
         const bool socket = h.empty() || h.front() == '/' || h.front() == '@';
@@ -65,7 +74,7 @@ std::optional<std::string> with_host_addresses(
     const auto port_value = parsed.value_of("port");
     const auto ports = port_value ? split_commas(*port_value) : std::vector<std::string>{};
     if (ports.size() > 1 && ports.size() != lookup.hosts.size())
-        return std::nullopt;  // libpq rejects it with its own message
+        return std::nullopt;  // plan_lookup said why
     std::vector<std::string> hosts, hostaddrs, out_ports;
     for (std::size_t i = 0; i < lookup.hosts.size(); ++i) {
         // libpq: one port for all hosts, or one per host.

@@ -14,6 +14,9 @@ namespace pgwarden::pg {
 struct HostLookup {
     std::vector<std::string> hosts;  // host=, split on commas ("" for an empty entry)
     std::vector<bool> needs_dns;     // per host: a name, not an IP literal or a socket directory
+    // Set: no lookup can make the conninfo work, and this says why in libpq's words ("could not
+    // match 2 port numbers to 3 hosts"), so nobody waits for DNS to learn it.
+    std::string error;
     bool any() const;
 };
 

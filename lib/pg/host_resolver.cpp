@@ -28,15 +28,17 @@ void HostResolver::resolve(const std::string& conninfo, Handler done) {
     auto lookup = std::make_shared<Lookup>(io_, conninfo, std::move(done));
     lookup->plan = plan_lookup(conninfo);
     current_ = lookup;
-    const bool stuck = busy_ && *busy_;
-    if (!lookup->plan.any() || stuck) {
+    std::string error = lookup->plan.error;
+    if (error.empty() && busy_ && *busy_)
+        error = "an earlier DNS lookup of the conninfo's host is still running";
+    if (!lookup->plan.any() || !error.empty()) {
         // Answered later, and only if still wanted, like a real lookup.
-        asio::post(io_, [this, alive = alive_, lookup, stuck] {
+        asio::post(io_, [this, alive = alive_, lookup, error = std::move(error)] {
             if (!*alive || current_ != lookup)
                 return;
             current_.reset();
-            if (stuck)
-                lookup->done({}, "an earlier DNS lookup of the conninfo's host is still running");
+            if (!error.empty())
+                lookup->done({}, error);
             else
                 lookup->done(lookup->conninfo, {});
         });
@@ -61,7 +63,9 @@ void HostResolver::next_host(const std::shared_ptr<Lookup>& lookup) {
         if (result)
             lookup->done(*result, {});
         else
-            lookup->done({}, fmt::format("cannot resolve the host names: {}", lookup->errors));
+            lookup->done({}, fmt::format("cannot resolve the host names: {}",
+                                         lookup->errors.empty() ? "no host name has an address"
+                                                                : lookup->errors));
         return;
     }
     *busy_ = true;

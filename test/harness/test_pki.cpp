@@ -77,8 +77,13 @@ IssuedCert TestPki::issue_client(const std::string& file_stem, const std::string
     return issue(file_stem, common_name, serial, "client_ext");
 }
 
+IssuedCert TestPki::issue_server_dated(const std::string& file_stem, const std::string& common_name,
+                                       long serial, const Dates& dates) const {
+    return issue(file_stem, common_name, serial, "server_ext", &dates);
+}
+
 IssuedCert TestPki::issue(const std::string& file_stem, const std::string& common_name, long serial,
-                          const char* extensions) const {
+                          const char* extensions, const Dates* dates) const {
     const auto base = fmt::format("{}/{}", dir_, file_stem);
     IssuedCert issued{base + ".crt", base + ".key", base + ".pem"};
     const auto request = base + ".csr";
@@ -87,12 +92,45 @@ IssuedCert TestPki::issue(const std::string& file_stem, const std::string& commo
     argv.insert(argv.end(), {"-keyout", issued.key, "-out", request, "-subj", "/CN=" + common_name,
                              "-config", config_});
     run_checked(argv, 30s);
-    run_checked({"openssl", "x509", "-req", "-in", request, "-CA", ca_cert_, "-CAkey", ca_key_,
-                 "-set_serial", std::to_string(serial), "-days", "2", "-extfile", config_,
-                 "-extensions", extensions, "-out", issued.cert},
-                30s);
+    if (dates) {
+        sign_dated(file_stem, request, serial, extensions, *dates, issued.cert);
+    } else {
+        run_checked({"openssl", "x509", "-req", "-in", request, "-CA", ca_cert_, "-CAkey", ca_key_,
+                     "-set_serial", std::to_string(serial), "-days", "2", "-extfile", config_,
+                     "-extensions", extensions, "-out", issued.cert},
+                    30s);
+    }
     write_file(issued.pem, read_all(issued.cert) + read_all(issued.key));
     return issued;
+}
+
+void TestPki::sign_dated(const std::string& file_stem, const std::string& request, long serial,
+                         const char* extensions, const Dates& dates,
+                         const std::string& cert) const {
+    // `openssl ca` keeps a database and a serial file: this certificate's own, so issuing
+    // twice never meets an earlier one.
+    const auto base = fmt::format("{}/{}", dir_, file_stem);
+    const auto config = base + "-ca.cnf";
+    write_file(base + "-index.txt", "");
+    write_file(base + ".srl", fmt::format("{:04X}\n", serial));
+    write_file(config, fmt::format(R"([ca]
+default_ca = dated
+[dated]
+database = {0}-index.txt
+serial = {0}.srl
+new_certs_dir = {1}
+default_md = sha256
+policy = any_name
+unique_subject = no
+[any_name]
+commonName = supplied
+)",
+                                   base, dir_));
+    run_checked({"openssl",  "ca",     "-batch",      "-notext",        "-config",  config,
+                 "-cert",    ca_cert_, "-keyfile",    ca_key_,          "-in",      request,
+                 "-out",     cert,     "-startdate",  dates.not_before, "-enddate", dates.not_after,
+                 "-extfile", config_,  "-extensions", extensions},
+                30s);
 }
 
 }  // namespace pgwarden::test

@@ -26,9 +26,21 @@ class TestPki {
     IssuedCert issue_client(const std::string& file_stem, const std::string& common_name,
                             long serial) const;
 
+    // Dates for issue_server_dated, as `openssl ca` takes them: "YYYYMMDDHHMMSSZ".
+    struct Dates {
+        std::string not_before;
+        std::string not_after;
+    };
+    // A server certificate valid only between `dates`: an expired one, or one not yet valid.
+    IssuedCert issue_server_dated(const std::string& file_stem, const std::string& common_name,
+                                  long serial, const Dates& dates) const;
+
   private:
     IssuedCert issue(const std::string& file_stem, const std::string& common_name, long serial,
-                     const char* extensions) const;
+                     const char* extensions, const Dates* dates = nullptr) const;
+    // Signs `request` as `openssl ca` does, the one CLI that sets both dates.
+    void sign_dated(const std::string& file_stem, const std::string& request, long serial,
+                    const char* extensions, const Dates& dates, const std::string& cert) const;
 
     std::string dir_;
     std::string config_;

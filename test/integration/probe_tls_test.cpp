@@ -22,12 +22,17 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// curl's status for https://127.0.0.1:PORT/PATH, trusting `ca`, with `client`'s certificate
-// if given; 0 when no HTTP answer came (refused handshake, closed connection).
+// curl's status for https://127.0.0.1:PORT/PATH, trusting `ca` (empty: any certificate), with
+// `client`'s certificate if given; 0 when no HTTP answer came (refused handshake, closed
+// connection).
 int curl_status(int port, const std::string& path, const std::string& ca,
                 const std::optional<IssuedCert>& client) {
-    std::vector<std::string> argv = {"curl",         "-sS",        "-o", "/dev/null", "-w",
-                                     "%{http_code}", "--max-time", "5",  "--cacert",  ca};
+    std::vector<std::string> argv = {"curl", "-sS",          "-o",         "/dev/null",
+                                     "-w",   "%{http_code}", "--max-time", "5"};
+    if (ca.empty())
+        argv.push_back("--insecure");
+    else
+        argv.insert(argv.end(), {"--cacert", ca});
     if (client)
         argv.insert(argv.end(), {"--cert", client->cert, "--key", client->key});
     argv.push_back(fmt::format("https://127.0.0.1:{}{}", port, path));
@@ -67,6 +72,13 @@ std::string served_certificate(int port, const std::string& dir, const std::stri
 
 void copy_over(const std::string& from, const std::string& to) {
     std::filesystem::copy_file(from, to, std::filesystem::copy_options::overwrite_existing);
+}
+
+std::size_t occurrences(const std::string& text, const std::string& needle) {
+    std::size_t count = 0;
+    for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
+        ++count;
+    return count;
 }
 
 // A cluster with what its probes' TLS needs: our CA, the probes' certificate and a client's it
@@ -262,4 +274,75 @@ TEST_CASE("the probe refuses to start on a TLS file it cannot read, naming it", 
     CHECK(result.exit_code == 1);
     CHECK_THAT(result.err, Catch::Contains(fmt::format("--keyfile \"{}\"", missing)) &&
                                Catch::Contains("No such file"));
+}
+
+TEST_CASE(
+    "a failed TLS handshake is warned about once, naming the client and OpenSSL's reason, "
+    "until a handshake succeeds",
+    "[probe][tls]") {
+    TlsCluster tls(1);
+    auto probe = tls.probe(1, "required");
+    const std::string failed = "HTTPS connection from 127.0.0.1 closed: TLS handshake failed: ";
+    const std::string warned = "[WARNING] " + failed;
+    const auto count = [&](const std::string& needle) {
+        return occurrences(probe.process().log_contents(), needle);
+    };
+
+    // No certificate, then a plain HTTP check (HAProxy without check-ssl), then a stranger's.
+    CHECK(tls.curl(probe, "/primary", std::nullopt) == 0);
+    CHECK(probe.get("/primary", 5s).status == 0);
+    CHECK(tls.curl(probe, "/primary", tls.stranger) == 0);
+    CHECK(tls.curl(probe, "/primary", std::nullopt) == 0);
+    CHECK(wait_until([&] { return count(failed) == 4; }, 10s));
+    INFO(probe.process().log_contents());
+    CHECK(count(warned) == 1);
+    CHECK(count(warned + "peer did not return a certificate") == 1);
+    CHECK(count("check-ssl") == 1);
+
+    // A handshake that succeeds ends the episode: the next failure warns again.
+    CHECK(tls.curl(probe, "/primary", tls.client) == 200);
+    CHECK(tls.curl(probe, "/primary", tls.stranger) == 0);
+    CHECK(wait_until([&] { return count(warned) == 2; }, 10s));
+    CHECK(count(warned + "certificate verify failed") == 1);
+}
+
+TEST_CASE(
+    "an expired certificate is served with a warning naming the file and its notAfter, at "
+    "start and on SIGHUP",
+    "[probe][tls]") {
+    TlsCluster tls(1);
+    const auto& dir = tls.cluster.dir();
+    const auto expired = tls.pki.issue_server_dated("expired", "probe-expired", 0x4001,
+                                                    {"20200101000000Z", "20210102030405Z"});
+    const IssuedCert live{dir + "/live.crt", dir + "/live.key", ""};
+    copy_over(expired.cert, live.cert);
+    copy_over(expired.key, live.key);
+    // Clients that verify it refuse it: ready once curl, trusting anything, is answered.
+    ProbeProcess probe(tls.cluster.node(1).conninfo(), probe_log(tls.cluster, 1),
+                       tls_args(live, tls.pki.ca_cert(), "none"),
+                       [](int port) { return curl_status(port, "/liveness", "", {}) == 200; });
+    const auto warning = fmt::format(
+        "[WARNING] the certificate in certfile \"{}\" expired on 2021-01-02 03:04:05 UTC "
+        "(notAfter)",
+        live.cert);
+    const auto count = [&](const std::string& needle) {
+        return occurrences(probe.process().log_contents(), needle);
+    };
+    CHECK(count(warning) == 1);
+    CHECK(curl_status(probe.port(), "/primary", "", {}) == 200);
+    CHECK(tls.curl(probe, "/primary", std::nullopt) == 0);  // curl verifies, and refuses it
+
+    ::kill(probe.process().pid(), SIGHUP);
+    CHECK(wait_until([&] { return count("reloaded on SIGHUP") == 1; }, 10s));
+    CHECK(count(warning) == 2);
+
+    // Renewed: served without a word.
+    copy_over(tls.server.cert, live.cert);
+    copy_over(tls.server.key, live.key);
+    ::kill(probe.process().pid(), SIGHUP);
+    CHECK(wait_until([&] { return count("reloaded on SIGHUP") == 2; }, 10s));
+    INFO(probe.process().log_contents());
+    CHECK(count(warning) == 2);
+    CHECK(count("[WARNING] the certificate in certfile") == 2);
+    CHECK(tls.curl(probe, "/primary", std::nullopt) == 200);
 }

@@ -19,6 +19,17 @@ TEST_CASE("only host names are looked up: not IP literals, sockets, or a given h
     CHECK(pg::plan_lookup("postgresql://db1.example:5433/postgres").any());
 }
 
+TEST_CASE("a port list that matches neither one port nor one per host is an error of the plan",
+          "[pg][dns]") {
+    CHECK(pg::plan_lookup("host=a.example,b.example,c.example port=1,2").error ==
+          "could not match 2 port numbers to 3 hosts");
+    CHECK(pg::plan_lookup("host=a.example port=1,2").error ==
+          "could not match 2 port numbers to 1 hosts");
+    CHECK(pg::plan_lookup("host=a.example,b.example port=1").error.empty());
+    CHECK(pg::plan_lookup("host=a.example,b.example port=1,2").error.empty());
+    CHECK(pg::plan_lookup("host=a.example,b.example").error.empty());
+}
+
 TEST_CASE("resolved hosts become one hostaddr entry per address, ports following", "[pg][dns]") {
     const std::string conninfo =
         "host=db1.example,10.0.0.2 port=5432,5433 user=repmgr password='p w' connect_timeout=2";

@@ -41,3 +41,21 @@ TEST_CASE("a cancelled lookup, or one whose resolver is gone, never answers", "[
     io.run();
     CHECK(answers == 1);
 }
+
+TEST_CASE(
+    "a conninfo whose port count does not match its host count is refused with libpq's "
+    "reason, before any lookup",
+    "[pg][dns]") {
+    boost::asio::io_context io;
+    pg::HostResolver resolver(io);
+    std::optional<std::string> error;
+    // localhost comes from /etc/hosts: the lookups would succeed, and gave an empty reason.
+    resolver.resolve("host=localhost,localhost,localhost port=5432,5433",
+                     [&](const std::string& out, const std::string& why) {
+                         CHECK(out.empty());
+                         error = why;
+                     });
+    io.run();
+    REQUIRE(error);
+    CHECK(*error == "could not match 2 port numbers to 3 hosts");
+}

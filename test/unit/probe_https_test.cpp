@@ -12,6 +12,9 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include <fmt/format.h>
+
+#include <fstream>
 #include <memory>
 
 using namespace pgwarden::probe_http_world;
@@ -43,24 +46,25 @@ struct TlsHarness : Harness {
         tls.cafile = tls.certfile;
         tls.verify_client = probe::VerifyClient::required;
         context = probe::make_tls_context(tls);
-        client_context.set_verify_mode(ssl::verify_peer);
-        client_context.add_certificate_authority(net::buffer(std::string_view(pem::kCert)));
+        for (auto* client : {&client_context, &client_with_certificate}) {
+            client->set_verify_mode(ssl::verify_peer);
+            client->add_certificate_authority(net::buffer(std::string_view(pem::kCert)));
+        }
+        client_with_certificate.use_certificate(net::buffer(std::string_view(pem::kCert)),
+                                                ssl::context::pem);
+        client_with_certificate.use_private_key(net::buffer(std::string_view(pem::kKey)),
+                                                ssl::context::pem);
     }
 
     // A TCP-level connection to a new TLS session; the client's TLS is the test's to start.
     std::unique_ptr<TlsTestStream> connect_tls(bool with_certificate) {
-        if (with_certificate) {
-            client_context.use_certificate(net::buffer(std::string_view(pem::kCert)),
-                                           ssl::context::pem);
-            client_context.use_private_key(net::buffer(std::string_view(pem::kKey)),
-                                           ssl::context::pem);
-        }
         beast::test::stream server_end(io);
         beast::test::stream client_end(io);
         server_end.connect(client_end);
         server.accept_on(TlsTestStream(LayeredTestStream(std::move(server_end)), *context));
-        return std::make_unique<TlsTestStream>(LayeredTestStream(std::move(client_end)),
-                                               client_context);
+        return std::make_unique<TlsTestStream>(
+            LayeredTestStream(std::move(client_end)),
+            with_certificate ? client_with_certificate : client_context);
     }
 
     beast::error_code handshake(TlsTestStream& client) {
@@ -86,7 +90,8 @@ struct TlsHarness : Harness {
 
     pgwarden::test::TempDir dir;
     std::shared_ptr<probe::TlsContext> context;
-    ssl::context client_context{ssl::context::tls_client};
+    ssl::context client_context{ssl::context::tls_client};  // without a certificate
+    ssl::context client_with_certificate{ssl::context::tls_client};
 };
 
 }  // namespace
@@ -144,4 +149,47 @@ TEST_CASE("the TLS handshake and the first request share one read_timeout", "[pr
     // Past 200 ms since the connection came: closed, though only ~120 ms since the handshake.
     h.io.run_for(std::chrono::milliseconds(120));
     CHECK(h.server.open_connections() == 0);
+}
+
+TEST_CASE(
+    "a failed TLS handshake warns once per episode, naming the client and OpenSSL's reason, "
+    "and again after a handshake succeeds",
+    "[probe][http][tls]") {
+    namespace log = pgwarden::log;
+    TlsHarness h;
+    const auto log_path = h.dir.path("probe.log");
+    const auto level = log::level();
+    log::set_style(log::Style::daemon);
+    log::set_level(log::Level::info);  // the probe's default: DEBUG lines are not seen
+    REQUIRE_FALSE(log::open_file(log_path));
+    const auto fail_one = [&] {
+        auto client = h.connect_tls(false);
+        h.handshake(*client);
+        h.get(*client, "/primary");
+    };
+    fail_one();
+    fail_one();
+    fail_one();
+    {
+        auto client = h.connect_tls(true);
+        CHECK_FALSE(h.handshake(*client));
+        h.pump();
+    }
+    fail_one();
+    log::open_file("");
+    log::set_level(level);
+
+    std::ifstream in(log_path);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);)
+        lines.push_back(line);
+    INFO(fmt::format("{}", fmt::join(lines, "\n")));
+    REQUIRE(lines.size() == 2);
+    for (const auto& line : lines) {
+        CHECK_THAT(line, Catch::Contains("[WARNING] HTTPS connection from 127.0.0.1 closed: TLS "
+                                         "handshake failed: peer did not return a certificate"));
+        CHECK_THAT(line, Catch::Contains("check-ssl"));
+    }
+    CHECK_THAT(h.metrics.render(),
+               Catch::Contains("pgwarden_probe_tls_handshakes_failed_total 4\n"));
 }
