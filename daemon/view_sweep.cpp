@@ -3,7 +3,6 @@
 #include "cluster_io.hpp"
 
 #include "log/log.hpp"
-#include "text/conninfo.hpp"
 #include "text/keepalives.hpp"
 #include "text/parse_number.hpp"
 
@@ -28,8 +27,6 @@ constexpr const char* kNodesSql =
     "       (SELECT s.setting FROM pg_catalog.pg_settings s"
     "         WHERE s.name = 'track_activity_query_size')"
     "  FROM repmgr.nodes n ORDER BY n.node_id";
-
-constexpr const char* kSweepName = "pgwardend sweep";
 
 std::chrono::seconds conversation_limit_for(const std::string& conninfo) {
     const auto connect = std::chrono::seconds(text::connect_timeout_secs(conninfo, 2));
@@ -63,10 +60,8 @@ void NodeConversation::run(const std::string& conninfo, const std::string& sql,
     cancel();
     done_ = std::move(done);
     keep_open_ = keep_open;
-    // Named apart from the daemon's other sessions, so a DBA (and a test counting the upstream
-    // watch) can tell the sweep's short visits.
-    const auto full =
-        daemon_conninfo(text::with_default(conninfo, "fallback_application_name", kSweepName));
+    // Named as the daemon's other sessions (node_views.hpp says why).
+    const auto full = daemon_conninfo(conninfo);
     arm(std::min(limit, conversation_limit_for(full)));
     resolver_.resolve(full, [this, alive = alive_, attempt = attempt_, sql](
                                 const std::string& resolved, const std::string& error) {
@@ -277,18 +272,8 @@ void ViewSweep::publish() {
         view_.query(out.query, limit, published);
         return;
     }
-    // The session takes its name by SET: a conninfo's own application_name would win over a
-    // default, and readers find the view by this name.
     view_conninfo_ = config_.conninfo;
-    const auto set_name =
-        fmt::format("SET application_name TO '{}'", cluster::kViewApplicationName);
-    view_.run(
-        view_conninfo_, set_name, limit,
-        [this, alive = alive_, query = out.query, limit, published](bool, pg::Result result) {
-            if (*alive && result && !stopped_)
-                view_.query(query, limit, published);
-        },
-        true);
+    view_.run(view_conninfo_, out.query, limit, published, true);
 }
 
 }  // namespace pgwarden::daemon

@@ -165,11 +165,14 @@ Publication publication(const ViewRow& own, const std::vector<ViewRow>& relayed,
 }
 
 std::string published_views_sql() {
+    std::string prefix;  // as an SQL literal's content: its quote doubled
+    for (const char c : kPrefix)
+        prefix += c == '\'' ? std::string("''") : std::string(1, c);
     return fmt::format(
         "SELECT query, pg_catalog.floor(pg_catalog.date_part('epoch', pg_catalog.now()))::bigint"
         "  FROM pg_catalog.pg_stat_activity"
-        " WHERE application_name = '{}' AND state = 'idle'",
-        kViewApplicationName);
+        " WHERE backend_type = 'client backend' AND state = 'idle' AND query LIKE '{}%'",
+        prefix);
 }
 
 }  // namespace pgwarden::cluster

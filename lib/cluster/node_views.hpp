@@ -1,8 +1,10 @@
 // Pure: the view each pgwardend publishes of which nodes it reaches, for `cluster matrix` and
 // `cluster crosscheck` without ssh. It lives in pg_stat_activity, not in a table, so a
-// partitioned side and a hot standby can read it: the daemon's session (application_name
-// kViewApplicationName) runs a constant SELECT whose text is the view, and an idle session shows
-// its last query. A daemon that dies takes its view with it.
+// partitioned side and a hot standby can read it: a session of the daemon runs a constant SELECT
+// whose text is the view, and an idle session shows its last query. A daemon that dies takes its
+// view with it. The session is named as the daemon's others (pgwardend), not apart: a fence's
+// session kill and a switchover's drain spare only that name, and the drain would otherwise
+// wait its whole time for a session that never leaves; readers find it by its text.
 #pragma once
 
 #include <cstdint>
@@ -19,7 +21,6 @@ inline constexpr int kSeenUp = 0;
 inline constexpr int kSeenDown = -1;
 inline constexpr int kSeenUnknown = -2;
 
-inline constexpr const char* kViewApplicationName = "pgwardend view";
 // Three of the daemon's sweeps (view_sweep.hpp): a row that missed as many is not the node's
 // view any more but a memory of it.
 inline constexpr std::int64_t kViewFreshSecs = 30;

@@ -25,8 +25,8 @@ constexpr auto kViewsTimeout = 30s;
 std::string views_on(DaemonCluster& dc, int i) {
     try {
         return dc.cluster().psql(i,
-                                 "SELECT query FROM pg_stat_activity"
-                                 " WHERE application_name = 'pgwardend view' AND state = 'idle'");
+                                 "SELECT query FROM pg_stat_activity WHERE state = 'idle'"
+                                 " AND query LIKE 'SELECT ''pgwarden-view v1 %'");
     } catch (const std::exception&) {
         return {};
     }

@@ -26,6 +26,9 @@ TEST_CASE("a published view reads back as the rows written", "[cluster][views]")
     // A node that saw no nodes (an empty repmgr.nodes) still says when it looked.
     const ViewRow empty{4, 17, {}};
     CHECK(parse_view_query(view_query({empty})).rows == std::vector<ViewRow>{empty});
+
+    // Readers find the session by that text, its quote doubled in the pattern.
+    CHECK_THAT(published_views_sql(), Catch::Contains("LIKE 'SELECT ''pgwarden-view v1 %'"));
 }
 
 TEST_CASE("text that is not a whole view is no view, and says why", "[cluster][views]") {
