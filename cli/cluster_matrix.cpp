@@ -81,6 +81,27 @@ void set_row(Matrix& matrix, const cluster::ViewRow& row) {
         set_seen(matrix, row.viewer, seen, status);
 }
 
+std::optional<cluster::ViewRow> published_row(const Published& published, int viewer) {
+    if (const auto own = published.find(viewer); own != published.end())
+        if (auto row = cluster::newest_row_of(own->second, viewer))
+            return row;
+    std::vector<cluster::ViewRow> relayed;
+    for (const auto& [node, rows] : published)
+        relayed.insert(relayed.end(), rows.begin(), rows.end());
+    return cluster::newest_row_of(relayed, viewer);
+}
+
+std::optional<std::vector<cluster::ViewRow>> published_matrix(const Published& published,
+                                                              int executor) {
+    const auto rows = published.find(executor);
+    if (rows == published.end() || !cluster::newest_row_of(rows->second, executor))
+        return std::nullopt;
+    std::vector<cluster::ViewRow> matrix;
+    for (const auto& row : rows->second)
+        matrix.push_back(row.viewer == executor ? row : *published_row(published, row.viewer));
+    return matrix;
+}
+
 bool read_show_csv(Matrix& matrix, int viewer, std::string_view output,
                    std::vector<std::string>& problems) {
     bool parsed = true;

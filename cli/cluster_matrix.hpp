@@ -5,6 +5,8 @@
 
 #include "cluster/node_views.hpp"
 
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +32,17 @@ void set_seen(Matrix& matrix, int viewer, int seen, int status);
 // What `row.viewer` saw of each node, as its daemon published it; nodes not in the matrix are
 // ignored, nodes it did not see stay as they were.
 void set_row(Matrix& matrix, const cluster::ViewRow& row);
+
+// The fresh rows each node publishes (its daemon's own and those it relays), by the node they
+// were read on.
+using Published = std::map<int, std::vector<cluster::ViewRow>>;
+// Node `viewer`'s row: as it publishes it, else the newest copy another node relays.
+std::optional<cluster::ViewRow> published_row(const Published& published, int viewer);
+// Node `executor`'s matrix as its daemon publishes it: its own row, and each node's it relays
+// (so it reached that node) as the newest copy read anywhere, since a relay is up to a sweep
+// older than the node's own. Nothing when it publishes no fresh row of its own.
+std::optional<std::vector<cluster::ViewRow>> published_matrix(const Published& published,
+                                                              int executor);
 
 // `cluster show --csv` from node `viewer` ("id,availability,recovery" lines), one line per node
 // as repmgr reads it. False when a line does not parse; `problems` then has repmgr's warnings.

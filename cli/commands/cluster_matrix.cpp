@@ -27,7 +27,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <map>
 #include <sstream>
 #include <vector>
 
@@ -138,20 +137,6 @@ std::vector<cluster::ViewRow> published_rows(pg::Connection& conn, int node_id) 
     return rows;
 }
 
-// The rows each node publishes, by the node they were read on.
-using Published = std::map<int, std::vector<cluster::ViewRow>>;
-
-// Node `viewer`'s row: as it publishes it, else the newest copy another node relays.
-std::optional<cluster::ViewRow> published_row(const Published& published, int viewer) {
-    if (const auto own = published.find(viewer); own != published.end())
-        if (auto row = cluster::newest_row_of(own->second, viewer))
-            return row;
-    std::vector<cluster::ViewRow> relayed;
-    for (const auto& [node, rows] : published)
-        relayed.insert(relayed.end(), rows.begin(), rows.end());
-    return cluster::newest_row_of(relayed, viewer);
-}
-
 // What every node publishes, and whether it accepted a connection with its conninfo (the check
 // `cluster show` makes).
 std::pair<Published, std::vector<bool>> read_published(
@@ -164,20 +149,6 @@ std::pair<Published, std::vector<bool>> read_published(
             read.first[node.node_id] = published_rows(*conn, node.node_id);
     }
     return read;
-}
-
-// Node `executor`'s matrix as its daemon publishes it: its own row, and each node's it relays
-// (so it reached that node) as the newest copy read anywhere, since a relay is up to a sweep
-// older than the node's own. Nothing when it publishes no fresh row of its own.
-std::optional<std::vector<cluster::ViewRow>> published_matrix(const Published& published,
-                                                              int executor) {
-    const auto rows = published.find(executor);
-    if (rows == published.end() || !cluster::newest_row_of(rows->second, executor))
-        return std::nullopt;
-    std::vector<cluster::ViewRow> matrix;
-    for (const auto& row : rows->second)
-        matrix.push_back(row.viewer == executor ? row : *published_row(published, row.viewer));
-    return matrix;
 }
 
 bool no_output(const std::string& output) {
