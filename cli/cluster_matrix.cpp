@@ -52,6 +52,11 @@ std::optional<std::size_t> index_of(const Matrix& matrix, int id) {
     return static_cast<std::size_t>(it - matrix.ids.begin());
 }
 
+Matrix* matrix_of(Cube& cube, int executor) {
+    const auto at = cube.empty() ? std::nullopt : index_of(cube.front(), executor);
+    return !at || *at >= cube.size() ? nullptr : &cube[*at];
+}
+
 char cell_mark(int status) {
     return status == kSeenUp ? '*' : status == kSeenDown ? 'x' : '?';
 }
@@ -69,6 +74,32 @@ void set_seen(Matrix& matrix, int viewer, int seen, int status) {
     const auto column = index_of(matrix, seen);
     if (row && column)
         matrix.status[*row][*column] = status;
+}
+
+void set_row(Matrix& matrix, const cluster::ViewRow& row) {
+    for (const auto& [seen, status] : row.seen)
+        set_seen(matrix, row.viewer, seen, status);
+}
+
+std::optional<cluster::ViewRow> published_row(const Published& published, int viewer) {
+    if (const auto own = published.find(viewer); own != published.end())
+        if (auto row = cluster::newest_row_of(own->second, viewer))
+            return row;
+    std::vector<cluster::ViewRow> relayed;
+    for (const auto& [node, rows] : published)
+        relayed.insert(relayed.end(), rows.begin(), rows.end());
+    return cluster::newest_row_of(relayed, viewer);
+}
+
+std::optional<std::vector<cluster::ViewRow>> published_matrix(const Published& published,
+                                                              int executor) {
+    const auto rows = published.find(executor);
+    if (rows == published.end() || !cluster::newest_row_of(rows->second, executor))
+        return std::nullopt;
+    std::vector<cluster::ViewRow> matrix;
+    for (const auto& row : rows->second)
+        matrix.push_back(row.viewer == executor ? row : *published_row(published, row.viewer));
+    return matrix;
 }
 
 bool read_show_csv(Matrix& matrix, int viewer, std::string_view output,
@@ -94,11 +125,16 @@ bool read_show_csv(Matrix& matrix, int viewer, std::string_view output,
     return parsed;
 }
 
+void read_published_matrix(Cube& cube, int executor, const std::vector<cluster::ViewRow>& rows) {
+    if (Matrix* matrix = matrix_of(cube, executor))
+        for (const auto& row : rows)
+            set_row(*matrix, row);
+}
+
 bool read_matrix_csv(Cube& cube, int executor, std::string_view output) {
-    const auto at = cube.empty() ? std::nullopt : index_of(cube.front(), executor);
-    if (!at || *at >= cube.size())
+    Matrix* matrix = matrix_of(cube, executor);
+    if (!matrix)
         return true;
-    Matrix* matrix = &cube[*at];
     bool parsed = true;
     std::optional<std::pair<int, int>> last;
     std::string_view rest = output;

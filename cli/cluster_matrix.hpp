@@ -3,15 +3,19 @@
 // `cluster matrix` printed, and shown as repmgr's table or CSV.
 #pragma once
 
+#include "cluster/node_views.hpp"
+
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace pgwarden::cli {
 
-inline constexpr int kSeenUp = 0;
-inline constexpr int kSeenDown = -1;
-inline constexpr int kSeenUnknown = -2;
+inline constexpr int kSeenUp = cluster::kSeenUp;
+inline constexpr int kSeenDown = cluster::kSeenDown;
+inline constexpr int kSeenUnknown = cluster::kSeenUnknown;
 
 // status[i][j]: what node ids[i] sees of node ids[j].
 struct Matrix {
@@ -25,6 +29,21 @@ Matrix empty_matrix(const std::vector<int>& ids, const std::vector<std::string>&
 // Sets what `viewer` sees of `seen`; ids not in the matrix are ignored, as repmgr does.
 void set_seen(Matrix& matrix, int viewer, int seen, int status);
 
+// What `row.viewer` saw of each node, as its daemon published it; nodes not in the matrix are
+// ignored, nodes it did not see stay as they were.
+void set_row(Matrix& matrix, const cluster::ViewRow& row);
+
+// The fresh rows each node publishes (its daemon's own and those it relays), by the node they
+// were read on.
+using Published = std::map<int, std::vector<cluster::ViewRow>>;
+// Node `viewer`'s row: as it publishes it, else the newest copy another node relays.
+std::optional<cluster::ViewRow> published_row(const Published& published, int viewer);
+// Node `executor`'s matrix as its daemon publishes it: its own row, and each node's it relays
+// (so it reached that node) as the newest copy read anywhere, since a relay is up to a sweep
+// older than the node's own. Nothing when it publishes no fresh row of its own.
+std::optional<std::vector<cluster::ViewRow>> published_matrix(const Published& published,
+                                                              int executor);
+
 // `cluster show --csv` from node `viewer` ("id,availability,recovery" lines), one line per node
 // as repmgr reads it. False when a line does not parse; `problems` then has repmgr's warnings.
 bool read_show_csv(Matrix& matrix, int viewer, std::string_view output,
@@ -35,6 +54,8 @@ using Cube = std::vector<Matrix>;
 // `cluster matrix --csv` ("viewer,seen,status" lines) as node `executor` printed it. False when
 // a line does not parse.
 bool read_matrix_csv(Cube& cube, int executor, std::string_view output);
+// Node `executor`'s matrix as its daemon published it (its row and those it relays).
+void read_published_matrix(Cube& cube, int executor, const std::vector<cluster::ViewRow>& rows);
 // Each cell the best any node saw it: up if any saw it up, else down if any saw it down.
 Matrix cross_check(const Cube& cube);
 

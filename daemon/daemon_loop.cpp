@@ -149,6 +149,7 @@ void DaemonLoop::start() {
             ? fmt::format("monitoring cluster primary {}", model::describe(self_))
             : fmt::format("monitoring connection to upstream node {}", model::describe(*upstream_));
     record("repmgrd_start", true, detail);
+    view_sweep_.start();
     if (hooks_.notify)
         hooks_.notify("READY=1\nSTATUS=" + detail);
     log_status_later();
@@ -290,6 +291,7 @@ void DaemonLoop::stop(int code, const std::string& why) {
     timer_.cancel();
     status_timer_.cancel();
     stop_watching_upstream();
+    view_sweep_.stop();
     asio::post(workers_, [this, alive = alive_, config, row] {
         try {
             record_daemon_event(config, row);

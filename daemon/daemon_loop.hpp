@@ -14,6 +14,7 @@
 #include "fencing_settings.hpp"
 #include "startup.hpp"
 #include "sync_management_io.hpp"
+#include "view_sweep.hpp"
 
 #include "cluster/node_record.hpp"
 #include "config/repmgr_config.hpp"
@@ -244,6 +245,7 @@ class DaemonLoop {
     failover::TimePoint upstream_settled_at_{};
     bool stopping_ = false;
     int exit_code_ = 0;
+    ViewSweep view_sweep_{io_, config_};  // what this node reaches, for cluster matrix
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
     // Set by stop(), read by the long jobs (a switchover's hand-over) on the workers: the
     // destructor joins them.

@@ -1,7 +1,10 @@
-// `pgwarden cluster matrix|crosscheck`: how every node sees every other, as repmgr 5.3 finds out.
-// matrix: this node connects to each node, and each reachable one runs `cluster show --csv`
-// through ssh; crosscheck: each node runs `cluster matrix --csv` (through ssh, this one locally)
-// and the views are merged. The remote program is pgwarden, in repmgr_bindir (as repmgr's is).
+// `pgwarden cluster matrix|crosscheck`: how every node sees every other, as repmgr 5.3 finds out,
+// but first through the database where pgwardend runs (cluster/node_views.hpp): each daemon
+// publishes what it reaches, and relays what the nodes it reaches publish, in its node's
+// pg_stat_activity. matrix: this node connects to each node; a node's row is its published view,
+// else one relayed by another node, else its `cluster show --csv` through ssh; crosscheck: each
+// node's published matrix, else its `cluster matrix --csv` (through ssh, this one locally), and
+// the views are merged. The remote program is pgwarden, in repmgr_bindir (as repmgr's is).
 #include "../cluster_matrix.hpp"
 #include "../cli_options.hpp"
 #include "../cluster_status.hpp"
@@ -11,8 +14,10 @@
 #include "model/exit_codes.hpp"
 
 #include "cluster/connect.hpp"
+#include "cluster/node_views.hpp"
 #include "exec/shell.hpp"
 #include "log/log.hpp"
+#include "text/parse_number.hpp"
 
 #include <fmt/format.h>
 
@@ -109,6 +114,43 @@ std::optional<Nodes> registered_nodes(const CliOptions& options) {
     return nodes;
 }
 
+// The fresh rows `node_id` publishes (its daemon's own and those it relays), fresh by that node's
+// clock; none where no daemon publishes, or the view cannot be read (another role's session
+// without pg_read_all_stats, track_activities off).
+std::vector<cluster::ViewRow> published_rows(pg::Connection& conn, int node_id) {
+    std::vector<cluster::ViewRow> rows;
+    try {
+        const auto result = conn.exec(cluster::published_views_sql());
+        for (int i = 0; i < result.rows(); ++i) {
+            const auto now = text::parse_number<std::int64_t>(result.value(i, 1));
+            const auto parsed = cluster::parse_view_query(result.value(i, 0));
+            if (!now || !parsed.error.empty()) {
+                log::debug("node {} publishes no view: {}", node_id, parsed.error);
+                continue;
+            }
+            const auto fresh = cluster::fresh_rows(parsed.rows, *now);
+            rows.insert(rows.end(), fresh.begin(), fresh.end());
+        }
+    } catch (const pg::PgError& e) {
+        log::debug("the views node {} publishes cannot be read: {}", node_id, e.what());
+    }
+    return rows;
+}
+
+// What every node publishes, and whether it accepted a connection with its conninfo (the check
+// `cluster show` makes).
+std::pair<Published, std::vector<bool>> read_published(
+    const std::vector<cluster::NodeRecord>& records) {
+    std::pair<Published, std::vector<bool>> read;
+    for (const auto& node : records) {
+        auto conn = cluster::try_connect(node.conninfo);
+        read.second.push_back(conn.has_value());
+        if (conn)
+            read.first[node.node_id] = published_rows(*conn, node.node_id);
+    }
+    return read;
+}
+
 bool no_output(const std::string& output) {
     return output.empty() || output.front() == '\n';
 }
@@ -134,10 +176,20 @@ int cluster_matrix(const CliOptions& options) {
     auto matrix = nodes->empty;
     std::vector<std::string> warnings;
     int error = model::kSuccess;
-    for (const auto& node : nodes->records) {
-        const bool up = cluster::try_connect(node.conninfo).has_value();
-        set_seen(matrix, config.node_id, node.node_id, up ? kSeenUp : kSeenDown);
-        if (!up || node.node_id == config.node_id)
+    const auto [published, up] = read_published(nodes->records);
+    for (std::size_t i = 0; i < nodes->records.size(); ++i)
+        set_seen(matrix, config.node_id, nodes->records[i].node_id, up[i] ? kSeenUp : kSeenDown);
+    for (std::size_t i = 0; i < nodes->records.size(); ++i) {
+        const auto& node = nodes->records[i];
+        if (node.node_id == config.node_id)
+            continue;
+        if (const auto row = published_row(published, node.node_id)) {
+            log::debug("node {}'s row is the view its daemon published at {}", node.node_id,
+                       row->at);
+            set_row(matrix, *row);
+            continue;
+        }
+        if (!up[i])
             continue;
         const auto command =
             over_ssh(node, config, options, remote_command(node, config, options, "cluster show"));
@@ -166,7 +218,14 @@ int cluster_crosscheck(const CliOptions& options) {
     // repmgr's index of "this node" does not advance past a node it could not reach, so the
     // node after one is asked through ssh even when it is this one.
     std::size_t asked = 0;
+    const auto published = read_published(nodes->records).first;
     for (const auto& node : nodes->records) {
+        if (const auto matrix = published_matrix(published, node.node_id)) {
+            log::debug("node {}'s matrix is the one its daemon published", node.node_id);
+            read_published_matrix(cube, node.node_id, *matrix);
+            ++asked;
+            continue;
+        }
         const auto command = remote_command(node, config, options, "cluster matrix");
         std::string output;
         if (nodes->empty.ids[asked] == config.node_id) {
@@ -195,9 +254,11 @@ constexpr const char* kMatrixHelp =
     "pgwarden cluster matrix: how this node and every reachable node see each node\n\n"
     "Usage:\n"
     "    pgwarden [OPTIONS] cluster matrix [--csv]\n\n"
-    "This node connects to every registered node; each one it reaches runs\n"
-    "\"pgwarden -f <its config_file> cluster show --csv\" through ssh (ssh_options, -R user;\n"
-    "pgwarden in repmgr_bindir or on PATH). '*' seen up, 'x' seen down, '?' not known.\n\n"
+    "This node connects to every registered node. A node's row is the view its pgwardend\n"
+    "publishes (at most 30 s old), else a copy another node's pgwardend relays; else, when\n"
+    "this node reaches it, the node runs \"pgwarden -f <its config_file> cluster show --csv\"\n"
+    "through ssh (ssh_options, -R user; pgwarden in repmgr_bindir or on PATH).\n"
+    "'*' seen up, 'x' seen down, '?' not known.\n\n"
     "Options:\n"
     "    --csv        emit output as CSV: viewer id,seen id,status (0 up, -1 down, -2 unknown)\n"
     "    -R USER      the ssh user on the other nodes\n"
@@ -209,8 +270,9 @@ constexpr const char* kCrosscheckHelp =
     "pgwarden cluster crosscheck: every node's view of every node, merged\n\n"
     "Usage:\n"
     "    pgwarden [OPTIONS] cluster crosscheck [--csv]\n\n"
-    "Every registered node runs \"pgwarden -f <its config_file> cluster matrix --csv\" (this\n"
-    "one locally, the others through ssh); a node counts as up when any node saw it up.\n\n"
+    "Every registered node's matrix: the one its pgwardend publishes (at most 30 s old), else\n"
+    "the node runs \"pgwarden -f <its config_file> cluster matrix --csv\" (this one locally,\n"
+    "the others through ssh); a node counts as up when any node saw it up.\n\n"
     "Options:\n"
     "    --csv        emit output as CSV: node id,node id,status (0 up, -1 down, -2 unknown)\n"
     "    -R USER      the ssh user on the other nodes\n"
