@@ -166,7 +166,11 @@ TEST_CASE("standby switchover refuses on the primary and checks everything in --
 
 TEST_CASE("standby switchover refuses while a sibling standby is not attached", "[switchover]") {
     DaemonCluster dc;
-    dc.start_daemons();
+    // No daemon on node3: its own would record standby_failure and mark it inactive as soon as
+    // its server stops, and an inactive node is no sibling (as in repmgr), so the switchover
+    // would go ahead. The case here is an active sibling that is not streaming.
+    dc.start_daemon(1);
+    dc.start_daemon(2);
     dc.cluster().stop(3);
     const auto refused =
         run_command({cli_bin(), "-f", dc.conf(2), "standby", "switchover"}, 60s, true);
