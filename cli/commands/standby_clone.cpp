@@ -168,9 +168,16 @@ int clone(const CliOptions& options) {
         log::error("unable to connect to source node");
         return model::kErrDbConn;
     }
-    if (options.verify_backup &&
-        !standby::verify_backup_supported(PQserverVersion(source_conn->get())))
-        return model::kErrBadConfig;
+    // pg_verifybackup is looked for before anything is copied: repmgr finds it missing only
+    // after the whole backup.
+    std::optional<std::string> verifier;
+    if (options.verify_backup) {
+        if (!standby::verify_backup_supported(PQserverVersion(source_conn->get())))
+            return model::kErrBadConfig;
+        verifier = standby::verify_program(config);
+        if (!verifier)
+            return model::kErrBadConfig;
+    }
 
     // The upstream: --upstream-node-id, else the registered primary.
     std::vector<cluster::NodeRecord> nodes;
@@ -324,8 +331,8 @@ int clone(const CliOptions& options) {
     }
     // Verified before anything in the copy changes, as repmgr: the manifest lists what
     // pg_basebackup wrote, not the configuration copied in or the replication settings.
-    if (options.verify_backup) {
-        if (const int verified = standby::verify_clone(config, data_dir); verified != 0)
+    if (verifier) {
+        if (const int verified = standby::verify_clone(*verifier, data_dir); verified != 0)
             return verified;
     }
     if (config_copy.into_data_directory && !config_copy.files.empty()) {
