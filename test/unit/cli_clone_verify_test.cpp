@@ -26,7 +26,8 @@ TEST_CASE("pg_verifybackup named by a path is found only where that path exists"
 TEST_CASE("a bare pg_verifybackup is the first executable one in PATH") {
     ScratchDir first;
     ScratchDir second;
-    first.write("pg_verifybackup", "#!/bin/sh\n", fs::perms::owner_read);  // not executable: skipped
+    first.write("pg_verifybackup", "#!/bin/sh\n",
+                fs::perms::owner_read);  // not executable: skipped
     const auto program = second.write("pg_verifybackup", "#!/bin/sh\n", fs::perms::owner_all);
     const auto path_list = first.path.string() + ":" + second.path.string();
     CHECK(find_program("pg_verifybackup", path_list) == program);
