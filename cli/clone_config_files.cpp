@@ -1,11 +1,10 @@
 // standby clone --copy-external-config-files: which files, where they go, and the copy over SSH.
 #include "clone_config_files.hpp"
 
+#include "clone_privileges.hpp"
 #include "outcome_detail.hpp"
 #include "standby_actions.hpp"
 #include "standby_siblings.hpp"
-
-#include "cluster/server_settings.hpp"
 
 #include "exec/shell.hpp"
 #include "exec/shell_quote.hpp"
@@ -14,7 +13,9 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -22,6 +23,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <system_error>
 
 namespace pgwarden::cli::standby {
 namespace {
@@ -36,9 +38,16 @@ std::vector<ConfigFile> files_of(pg::Connection& source, const std::string& sql,
     for (int row = 0; row < rows.rows(); ++row) {
         std::string path(rows.value(row, 0));
         const bool inside = inside_directory(path, data_directory);
-        files.push_back({std::move(path), inside});
+        files.push_back({std::move(path), inside, {}});
     }
     return files;
+}
+
+std::string read_whole_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    return bytes.str();
 }
 
 // The file's mode (octal) on the first line, then its bytes: one SSH login per file, and the
@@ -63,33 +72,24 @@ std::optional<std::pair<mode_t, std::string>> mode_and_contents(const std::strin
     return std::make_pair(mode, fetched.substr(newline + 1));
 }
 
-// One file from the source host to `destination`, through a temporary file beside it so that a
-// failed copy leaves the destination as it was. False, after the reason, when it did not work.
-bool copy_one(const std::string& remote_path, const std::string& destination,
-              const ConfigCopyPlan& plan, const config::RepmgrConfig& config) {
-    std::error_code ec;
-    // A data directory made here is made as pg_basebackup makes one: a server refuses to start
-    // in a directory others can read.
-    if (fs::create_directories(fs::path(destination).parent_path(), ec) && plan.into_data_directory)
-        fs::permissions(plan.data_directory, fs::perms::owner_all, ec);
-    const std::string tmp = destination + ".pgwarden.tmp";
+// One file from the source host into `staged`, a path in the plan's staging directory, with its
+// mode. False, after the reason, when it could not be fetched. Only the fetch runs through SSH:
+// what this host cannot write is place_config_file's to report.
+bool fetch_one(const std::string& remote_path, const std::string& staged,
+               const ConfigCopyPlan& plan, const config::RepmgrConfig& config) {
     const std::string command = ssh_command(plan.host, config, {.remote_user = plan.remote_user},
                                             remote_read(remote_path)) +
-                                " > " + text::shell_quote(tmp);
-    log::info("copying \"{}\" from host \"{}\" to \"{}\":\n  {}", remote_path, plan.host,
-              destination, command);
+                                " > " + text::shell_quote(staged);
+    log::info("copying \"{}\" from host \"{}\":\n  {}", remote_path, plan.host, command);
     const auto outcome = exec::run_shell(
         command, std::chrono::duration_cast<std::chrono::milliseconds>(kConfigCopyTimeout),
         Level::error);
     std::optional<std::pair<mode_t, std::string>> fetched;
-    if (outcome.ok()) {
-        std::ifstream in(tmp, std::ios::binary);
-        std::stringstream bytes;
-        bytes << in.rdbuf();
-        fetched = mode_and_contents(bytes.str());
-    }
+    if (outcome.ok())
+        fetched = mode_and_contents(read_whole_file(staged));
+    std::error_code ec;
     if (!fetched) {
-        fs::remove(tmp, ec);
+        fs::remove(staged, ec);
         detail(Level::error,
                outcome.ok()
                    ? fmt::format("no file mode came first in what \"{}\" sent", remote_path)
@@ -97,20 +97,37 @@ bool copy_one(const std::string& remote_path, const std::string& destination,
                                     fmt::format("{} seconds", kConfigCopyTimeout.count())));
         return false;
     }
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out << fetched->second;
-        if (!out.flush()) {
-            log::warning("could not write \"{}\"", tmp);
-            fs::remove(tmp, ec);
-            return false;
-        }
+    std::ofstream(staged, std::ios::binary | std::ios::trunc) << fetched->second;
+    if (read_whole_file(staged) != fetched->second ||
+        ::chmod(staged.c_str(), fetched->first) != 0) {
+        detail(Level::error, fmt::format("unable to write file \"{}\"", staged));
+        fs::remove(staged, ec);
+        return false;
     }
-    if (::chmod(tmp.c_str(), fetched->first) != 0 ||
-        std::rename(tmp.c_str(), destination.c_str()) != 0) {
-        detail(Level::error,
-               fmt::format("could not put \"{}\" in place: {}", destination, std::strerror(errno)));
-        fs::remove(tmp, ec);
+    return true;
+}
+
+// repmgr's error for a file that could not be copied; true when the clone goes on anyway (-F).
+bool copy_failed(const ConfigFile& file, const ConfigCopyPlan& plan) {
+    log::error("standby clone: unable to copy config file \"{}\"",
+               fs::path(file.path).filename().string());
+    hint(Level::error, "see preceding messages for details");
+    return plan.force;
+}
+
+// The `index`th file of the plan: fetched into the staging directory unless it is there already,
+// then put at `destination`. False after the reason and repmgr's error, -F or not.
+bool copy_file_to(ConfigCopyPlan& plan, std::size_t index, const std::string& destination,
+                  const config::RepmgrConfig& config) {
+    auto& file = plan.files[index];
+    if (file.staged.empty()) {
+        const auto staged = fmt::format("{}/{}", plan.staging->path(), index);
+        if (!fetch_one(file.path, staged, plan, config))
+            return false;
+        file.staged = staged;
+    }
+    if (auto failure = place_config_file(file.staged, destination)) {
+        detail(Level::error, *failure);
         return false;
     }
     return true;
@@ -150,28 +167,64 @@ std::string config_file_destination(const std::string& source_path, bool into_da
     return (fs::path(data_directory) / fs::path(source_path).filename()).string();
 }
 
-int copy_config_files(const ConfigCopyPlan& plan, const config::RepmgrConfig& config, bool trial) {
-    log::notice("copying external configuration files from upstream node \"{}\"",
-                plan.upstream_host);
-    for (const auto& file : plan.files) {
-        // pg_basebackup copies what lies inside the data directory.
-        if (file.in_data_directory)
-            continue;
-        const std::string destination =
-            config_file_destination(file.path, plan.into_data_directory, plan.data_directory);
-        if (!copy_one(file.path, destination, plan, config)) {
-            log::error("standby clone: unable to copy config file \"{}\"",
-                       fs::path(file.path).filename().string());
-            hint(Level::error, "see preceding messages for details");
-            if (!plan.force)
-                return model::kErrBadRsync;
-            continue;
+std::optional<std::pair<std::string, std::string>> same_name_files(
+    const std::vector<ConfigFile>& files) {
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        for (std::size_t j = i + 1; j < files.size(); ++j) {
+            if (!files[i].in_data_directory && !files[j].in_data_directory &&
+                fs::path(files[i].path).filename() == fs::path(files[j].path).filename())
+                return std::make_pair(files[i].path, files[j].path);
         }
-        std::error_code ec;
-        if (trial && !fs::remove(destination, ec) && ec)
-            log::warning("unable to delete {}", destination);
     }
-    return model::kSuccess;
+    return std::nullopt;
+}
+
+std::optional<std::string> place_config_file(const std::string& staged,
+                                             const std::string& destination) {
+    if (auto failure = make_directory(fs::path(destination).parent_path().string()))
+        return failure;
+    std::error_code ec;
+    const auto perms = fs::status(staged, ec).permissions();
+    if (ec)
+        return fmt::format("unable to read \"{}\": {}", staged, ec.message());
+    // As rsync leaves a file that has the contents and mode already (samepath on the source
+    // host itself): a directory this host may read but not write is no failure then.
+    std::error_code same_ec;
+    if (fs::status(destination, same_ec).permissions() == perms && !same_ec &&
+        read_whole_file(destination) == read_whole_file(staged))
+        return std::nullopt;
+    const std::string tmp = destination + ".pgwarden.tmp";
+    fs::copy_file(staged, tmp, fs::copy_options::overwrite_existing, ec);
+    if (!ec)
+        fs::permissions(tmp, perms, ec);
+    if (!ec)
+        fs::rename(tmp, destination, ec);
+    if (!ec)
+        return std::nullopt;
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    return fmt::format("unable to write \"{}\": {}", destination, ec.message());
+}
+
+std::optional<std::string> make_directory(const std::string& dir) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (!ec)
+        return std::nullopt;
+    return fmt::format("unable to create directory \"{}\": {}", dir, ec.message());
+}
+
+StagingDirectory::StagingDirectory() {
+    std::string pattern = (fs::temp_directory_path() / "pgwarden-clone-config-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr)
+        throw std::system_error(errno, std::generic_category(),
+                                fmt::format("unable to create directory \"{}\"", pattern));
+    path_ = std::move(pattern);
+}
+
+StagingDirectory::~StagingDirectory() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
 }
 
 std::optional<int> prepare_config_copy(pg::Connection& source, const ConninfoParams& source_params,
@@ -179,34 +232,33 @@ std::optional<int> prepare_config_copy(pg::Connection& source, const ConninfoPar
                                        const config::RepmgrConfig& config, ConfigCopyPlan& plan) {
     // pg_settings shows where a setting comes from only to a session that reads every setting.
     std::optional<pg::Connection> privileged;
-    pg::Connection* reader = &source;
-    if (!cluster::can_read_all_settings(source)) {
-        if (!options.superuser) {
-            log::error(
-                "--copy-external-config-files requires a user with permission to read "
-                "the data directory on the source node");
-            hint(Level::error,
-                 "connect as a superuser or a member of \"pg_read_all_settings\", or provide "
-                 "one with -S/--superuser");
-            return model::kErrBadConfig;
-        }
-        auto as_superuser = source_params;
-        set_param(as_superuser, "user", *options.superuser);
-        privileged = try_connect(format_conninfo(as_superuser), Level::error);
-        if (!privileged) {
-            log::error("unable to connect to the source node as superuser \"{}\"",
-                       *options.superuser);
-            return model::kErrDbConn;
-        }
-        reader = &*privileged;
-    }
+    if (auto stop = open_settings_reader(source, source_params, options.superuser, privileged))
+        return stop;
     try {
-        plan.files = config_file_locations(*reader);
+        plan.files = config_file_locations(privileged ? *privileged : source);
     } catch (const pg::PgError& e) {
         log::error("unable to retrieve configuration file locations");
         detail(Level::error, e.what());
         log::notice("unable to proceed without establishing configuration file locations");
         return model::kErrBadConfig;
+    }
+    // repmgr copies both, the second over the first, without a word. ERR_BAD_CONFIG, as for
+    // every clone repmgr refuses before it copies anything (unreachable SSH, unknown
+    // tablespace mappings); ERR_BAD_RSYNC would say a copy was tried and failed.
+    if (plan.into_data_directory) {
+        if (const auto same = same_name_files(plan.files)) {
+            const auto name = fs::path(same->first).filename().string();
+            log::error(
+                "external configuration files \"{}\" and \"{}\" have the same file name \"{}\"",
+                same->first, same->second, name);
+            detail(Level::error,
+                   fmt::format("--copy-external-config-files=pgdata would copy both to \"{}\"",
+                               config_file_destination(same->first, true, plan.data_directory)));
+            hint(Level::error,
+                 "use --copy-external-config-files=samepath, or give one of them another name "
+                 "on the source node");
+            return model::kErrBadConfig;
+        }
     }
     bool external = false;
     for (const auto& file : plan.files)
@@ -234,9 +286,49 @@ std::optional<int> prepare_config_copy(pg::Connection& source, const ConninfoPar
         }
         return std::nullopt;
     }
-    if (const int rc = copy_config_files(plan, config, plan.into_data_directory); rc != 0)
-        return rc;
+    try {
+        plan.staging = std::make_unique<StagingDirectory>();
+    } catch (const std::system_error& e) {
+        log::error("unable to make a directory for the external configuration files");
+        detail(Level::error, e.what());
+        return model::kErrBadRsync;
+    }
+    log::notice("copying external configuration files from upstream node \"{}\"",
+                plan.upstream_host);
+    for (std::size_t i = 0; i < plan.files.size(); ++i) {
+        // pg_basebackup copies what lies inside the data directory.
+        if (plan.files[i].in_data_directory)
+            continue;
+        // samepath: to the file's own path now, as repmgr; pgdata: fetched only, for
+        // install_config_files to put in place once pg_basebackup has made the data directory.
+        const bool copied =
+            plan.into_data_directory
+                ? fetch_one(plan.files[i].path, fmt::format("{}/{}", plan.staging->path(), i), plan,
+                            config)
+                : copy_file_to(plan, i, plan.files[i].path, config);
+        if (plan.into_data_directory && copied)
+            plan.files[i].staged = fmt::format("{}/{}", plan.staging->path(), i);
+        if (!copied && !copy_failed(plan.files[i], plan))
+            return model::kErrBadRsync;
+    }
     return std::nullopt;
+}
+
+int install_config_files(ConfigCopyPlan& plan, const config::RepmgrConfig& config) {
+    log::notice("copying external configuration files from upstream node \"{}\"",
+                plan.upstream_host);
+    for (std::size_t i = 0; i < plan.files.size(); ++i) {
+        if (plan.files[i].in_data_directory)
+            continue;
+        // A file that could not be fetched before the backup (-F) is tried once more, as repmgr
+        // copies every file again after the backup.
+        const auto destination =
+            config_file_destination(plan.files[i].path, true, plan.data_directory);
+        if (!copy_file_to(plan, i, destination, config) && !copy_failed(plan.files[i], plan))
+            return model::kErrBadRsync;
+    }
+    plan.staging.reset();
+    return model::kSuccess;
 }
 
 }  // namespace pgwarden::cli::standby

@@ -4,6 +4,13 @@
 // does not copy, fetched over SSH to the same path (samepath) or into the clone's data directory
 // (pgdata). repmgr runs rsync; pgwarden runs `cat` through the same ssh command line as its other
 // remote calls (ssh_options, -R), so neither side needs rsync.
+//
+// repmgr's pgdata mode copies into the target directory before the backup as a trial, deletes
+// the copies, and copies again after it; with -F that trial writes into (and deletes from) the
+// old data directory before it is emptied, so a clone that stops in between leaves it damaged.
+// pgwarden fetches the files once before the backup into a private directory of its own and puts
+// them into the data directory after pg_basebackup made it: the same files in the same place.
+// samepath files go from there to their own paths before the backup, as repmgr's do.
 #pragma once
 
 #include "cli_options.hpp"
@@ -13,8 +20,10 @@
 #include "pg/connection.hpp"
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace pgwarden::cli::standby {
@@ -25,6 +34,23 @@ inline constexpr std::chrono::seconds kConfigCopyTimeout{60};
 struct ConfigFile {
     std::string path;  // on the source host
     bool in_data_directory = false;
+    std::string staged;  // the fetched copy in ConfigCopyPlan::staging; empty: not fetched
+};
+
+// A directory of mode 0700 in the system's temporary directory, removed with its contents when
+// this goes away. Not beside the data directory: that may be a mount point whose parent this user
+// cannot write.
+class StagingDirectory {
+  public:
+    // Throws std::system_error when the directory cannot be made.
+    StagingDirectory();
+    ~StagingDirectory();
+    StagingDirectory(const StagingDirectory&) = delete;
+    StagingDirectory& operator=(const StagingDirectory&) = delete;
+    const std::string& path() const { return path_; }
+
+  private:
+    std::string path_;
 };
 
 // repmgr's get_configuration_file_locations: every file a setting comes from (pg_settings'
@@ -42,6 +68,21 @@ bool inside_directory(const std::string& path, const std::string& data_directory
 std::string config_file_destination(const std::string& source_path, bool into_data_directory,
                                     const std::string& data_directory);
 
+// The first two files outside the data directory that share a file name, which pgdata mode
+// would copy to one path, the second over the first.
+std::optional<std::pair<std::string, std::string>> same_name_files(
+    const std::vector<ConfigFile>& files);
+
+// Puts the fetched file `staged` at `destination` with its mode, making the directories it
+// needs, through a temporary file beside it so that a failure leaves the destination as it was;
+// leaves a destination that has the contents and mode already. The reason (what, where, errno's
+// text) when it cannot.
+std::optional<std::string> place_config_file(const std::string& staged,
+                                             const std::string& destination);
+
+// Makes `dir` and its parents; the reason (the directory and errno's text) when that fails.
+std::optional<std::string> make_directory(const std::string& dir);
+
 struct ConfigCopyPlan {
     std::string host;                  // -h: the host the files are read from
     std::string upstream_host;         // only names the host in the log, as repmgr's message does
@@ -50,20 +91,21 @@ struct ConfigCopyPlan {
     std::string data_directory;        // the clone's
     bool force = false;                // -F: a file that cannot be copied is no reason to stop
     std::vector<ConfigFile> files;
+    std::unique_ptr<StagingDirectory> staging;  // where the fetched files wait
 };
 
-// Copies the files of `plan` outside the source's data directory. Returns 0, or ERR_BAD_RSYNC
-// (after repmgr's error naming the file) when one cannot be copied and -F was not given.
-// `trial`: each copy is removed again, to learn before the backup that copying works.
-int copy_config_files(const ConfigCopyPlan& plan, const config::RepmgrConfig& config, bool trial);
-
 // The part before the backup, as repmgr: finds the files (as -S/--superuser when the source user
-// cannot read every setting), and when some lie outside the source's data directory checks SSH
-// to the source host and copies them: for good (samepath), or once and removed again (pgdata),
-// so that a copy that cannot work stops the clone before the backup. Fills plan.files. Returns an
-// exit code when the clone must stop.
+// cannot read every setting), refuses two of one name in pgdata mode, and when some lie outside
+// the source's data directory checks SSH to the source host and copies them: for good
+// (samepath), or into plan.staging (pgdata), so that a copy that cannot work stops the clone
+// before the backup. Fills plan.files. Returns an exit code when the clone must stop.
 std::optional<int> prepare_config_copy(pg::Connection& source, const ConninfoParams& source_params,
                                        const CliOptions& options,
                                        const config::RepmgrConfig& config, ConfigCopyPlan& plan);
+
+// pgdata, after pg_basebackup: moves the staged files into the data directory, and fetches again
+// any that could not be fetched before (-F). Returns 0, or ERR_BAD_RSYNC (after repmgr's error
+// naming the file) when one cannot be put in place and -F was not given.
+int install_config_files(ConfigCopyPlan& plan, const config::RepmgrConfig& config);
 
 }  // namespace pgwarden::cli::standby

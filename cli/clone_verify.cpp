@@ -10,6 +10,11 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 
 namespace pgwarden::cli::standby {
@@ -26,16 +31,36 @@ bool verify_backup_supported(int server_version_num) {
     return false;
 }
 
-int verify_clone(const config::RepmgrConfig& config, const std::string& data_dir) {
-    const std::string program = pg_program(config, "pg_verifybackup");
+std::optional<std::string> find_program(const std::string& program, std::string_view path_list) {
     std::error_code ec;
-    // A bare name is looked up in PATH by the shell; a path must be there (repmgr's stat check).
-    if (program.find('/') != std::string::npos && !fs::exists(program, ec)) {
-        log::error("unable to find expected binary \"{}\"", program);
-        detail(Level::error, "No such file or directory");
-        hint(Level::error, "set \"pg_bindir\" in repmgr.conf to the PostgreSQL 13+ programs");
-        return model::kErrBadConfig;
+    if (program.find('/') != std::string::npos)
+        return fs::exists(program, ec) ? std::optional<std::string>(program) : std::nullopt;
+    while (true) {
+        const auto colon = path_list.find(':');
+        // An empty PATH entry is the current directory, as for the shell.
+        const std::string dir(path_list.substr(0, colon));
+        const auto candidate = (fs::path(dir.empty() ? "." : dir) / program).string();
+        if (fs::is_regular_file(candidate, ec) && ::access(candidate.c_str(), X_OK) == 0)
+            return candidate;
+        if (colon == std::string_view::npos)
+            return std::nullopt;
+        path_list.remove_prefix(colon + 1);
     }
+}
+
+std::optional<std::string> verify_program(const config::RepmgrConfig& config) {
+    const std::string program = pg_program(config, "pg_verifybackup");
+    const char* path = std::getenv("PATH");
+    if (auto found = find_program(program, path != nullptr ? path : ""))
+        return found;
+    log::error("unable to find expected binary \"{}\"", program);
+    detail(Level::error, std::strerror(ENOENT));
+    hint(Level::error, "set \"pg_bindir\" in repmgr.conf to the PostgreSQL 13+ programs");
+    return std::nullopt;
+}
+
+int verify_clone(const std::string& program, const std::string& data_dir) {
+    std::error_code ec;
     if (!fs::exists(fs::path(data_dir) / "backup_manifest", ec)) {
         log::error("unable to verify backup");
         detail(Level::error,

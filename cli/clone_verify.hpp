@@ -5,7 +5,9 @@
 #include "config/repmgr_config.hpp"
 
 #include <chrono>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace pgwarden::cli::standby {
 
@@ -18,9 +20,19 @@ inline constexpr std::chrono::hours kVerifyBackupTimeout{12};
 // False, after repmgr's error, when the source is older than PostgreSQL 13.
 bool verify_backup_supported(int server_version_num);
 
-// pg_verifybackup DATA_DIR (pg_bindir's, as pg_basebackup). Returns repmgr's exit code: 0 when
-// verified, ERR_BAD_CONFIG when the program is missing, ERR_BAD_BASEBACKUP when the clone has no
-// manifest or does not verify, or verification outlasts kVerifyBackupTimeout.
-int verify_clone(const config::RepmgrConfig& config, const std::string& data_dir);
+// Where `program` (a pg_program answer) is: itself when it names a path and exists, else the
+// first directory of `path_list` (PATH's form, ':'-separated) with an executable file of that
+// name; nullopt when there is none.
+std::optional<std::string> find_program(const std::string& program, std::string_view path_list);
+
+// pg_verifybackup as pg_program finds it, when it is there; otherwise nullopt after repmgr's
+// "unable to find expected binary" error. repmgr looks only after the whole backup; asked before
+// anything is copied, a missing program costs nothing.
+std::optional<std::string> verify_program(const config::RepmgrConfig& config);
+
+// `program` (verify_program's) DATA_DIR. Returns repmgr's exit code: 0 when verified,
+// ERR_BAD_BASEBACKUP when the clone has no manifest or does not verify, or verification outlasts
+// kVerifyBackupTimeout.
+int verify_clone(const std::string& program, const std::string& data_dir);
 
 }  // namespace pgwarden::cli::standby

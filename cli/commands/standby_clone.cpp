@@ -4,6 +4,7 @@
 // use_replication_slots, and the standby_clone event; with repmgr's tablespace_mapping,
 // --copy-external-config-files and --verify-backup.
 #include "clone_config_files.hpp"
+#include "clone_privileges.hpp"
 #include "clone_tablespaces.hpp"
 #include "clone_verify.hpp"
 #include "command_registry.hpp"
@@ -168,9 +169,16 @@ int clone(const CliOptions& options) {
         log::error("unable to connect to source node");
         return model::kErrDbConn;
     }
-    if (options.verify_backup &&
-        !standby::verify_backup_supported(PQserverVersion(source_conn->get())))
-        return model::kErrBadConfig;
+    // pg_verifybackup is looked for before anything is copied: repmgr finds it missing only
+    // after the whole backup.
+    std::optional<std::string> verifier;
+    if (options.verify_backup) {
+        if (!standby::verify_backup_supported(PQserverVersion(source_conn->get())))
+            return model::kErrBadConfig;
+        verifier = standby::verify_program(config);
+        if (!verifier)
+            return model::kErrBadConfig;
+    }
 
     // The upstream: --upstream-node-id, else the registered primary.
     std::vector<cluster::NodeRecord> nodes;
@@ -224,9 +232,15 @@ int clone(const CliOptions& options) {
         return model::kErrBadConfig;
     log::notice("checking replication connections can be made to the source server ({} required)",
                 kWalSendersNeeded);
+    // The replication connections are made as repmgr makes them: as --replication-user, else
+    // the upstream record's repluser (so -U need not have REPLICATION), else as -U for the
+    // check and this node's own replication user for pg_basebackup.
+    std::optional<std::string> replication_as = options.replication_user;
+    if (!replication_as && upstream && !upstream->repluser.empty())
+        replication_as = upstream->repluser;
     auto replication_check = source;
-    if (options.replication_user)
-        standby::set_param(replication_check, "user", *options.replication_user);
+    if (replication_as)
+        standby::set_param(replication_check, "user", *replication_as);
     if (!cluster::identify_system(standby::format_conninfo(replication_check))) {
         log::error("unable to establish a replication connection to the source node");
         hint(Level::error,
@@ -272,14 +286,31 @@ int clone(const CliOptions& options) {
     standby::BasebackupPlan plan;
     plan.pg_basebackup = standby::pg_program(config, "pg_basebackup");
     plan.data_directory = data_dir;
-    plan.source = source;
+    plan.source = replication_check;
+    if (!replication_as) {
+        const std::string own =
+            config.replication_user.empty()
+                ? standby::get_param(standby::parse_conninfo(config.conninfo), "user").value_or("")
+                : config.replication_user;
+        if (!own.empty())
+            standby::set_param(plan.source, "user", own);
+    }
     plan.fast_checkpoint = options.fast_checkpoint;
     plan.slot_name = backup_slot;
     plan.tablespace_mapping = config.tablespace_mapping;
     plan.extra_options = config.pg_basebackup_options;
     const auto argv = standby::basebackup_argv(plan);
 
+    const std::string slot_where = upstream ? fmt::format("upstream node {}", upstream->node_id)
+                                            : std::string("the source node");
+    const std::string upstream_repluser = upstream ? upstream->repluser : std::string();
     if (options.dry_run) {
+        if (settings.primary_slot_name &&
+            !standby::create_clone_slot(*source_conn, *settings.primary_slot_name, slot_where,
+                                        options, upstream_repluser, true)) {
+            log::error("prerequisites not met for creating a replication slot on {}", slot_where);
+            return model::kErrBadConfig;
+        }
         log::info("would execute:\n  {}", joined(argv));
         log::info("all prerequisites for \"standby clone\" are met");
         return model::kSuccess;
@@ -297,12 +328,8 @@ int clone(const CliOptions& options) {
             }
             slot_conn = &*upstream_conn;
         }
-        log::info("creating replication slot as user \"{}\"",
-                  standby::get_param(standby::parse_conninfo(slot_conn->conninfo()), "user")
-                      .value_or(""));
-        if (!standby::ensure_slot(*slot_conn, *settings.primary_slot_name,
-                                  upstream ? fmt::format("upstream node {}", upstream->node_id)
-                                           : std::string("the source node")))
+        if (!standby::create_clone_slot(*slot_conn, *settings.primary_slot_name, slot_where,
+                                        options, upstream_repluser, false))
             return model::kErrBadConfig;
     }
 
@@ -324,12 +351,12 @@ int clone(const CliOptions& options) {
     }
     // Verified before anything in the copy changes, as repmgr: the manifest lists what
     // pg_basebackup wrote, not the configuration copied in or the replication settings.
-    if (options.verify_backup) {
-        if (const int verified = standby::verify_clone(config, data_dir); verified != 0)
+    if (verifier) {
+        if (const int verified = standby::verify_clone(*verifier, data_dir); verified != 0)
             return verified;
     }
     if (config_copy.into_data_directory && !config_copy.files.empty()) {
-        if (const int copied = standby::copy_config_files(config_copy, config, false); copied != 0)
+        if (const int copied = standby::install_config_files(config_copy, config); copied != 0)
             return copied;
     }
     standby::write_replication_config(config, settings);
@@ -386,7 +413,8 @@ const CommandRegistration kRegistration{
      "                          (ssh_options, -R) to the same path (default) or into\n"
      "                          data_directory\n"
      "  -R, --remote-user=USER  the SSH user on the source host (default: ssh's)\n"
-     "  -S, --superuser=USER    reads the file locations when the -U user cannot\n"
+     "  -S, --superuser=USER    reads the file locations, and creates the slot, when the -U\n"
+     "                          user may not (superuser, pg_read_all_settings, REPLICATION)\n"
      "  --verify-backup         run pg_verifybackup on the copy (PostgreSQL 13+)\n"
      "  --without-barman        clone with pg_basebackup even when barman_host is set\n"
      "\n"

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -16,7 +17,7 @@ namespace fs = std::filesystem;
 
 Clone run_clone(const PgCluster& cluster, bool repmgr, const std::string& label,
                 const std::vector<std::string>& options, const std::string& extra_conf,
-                int upstream) {
+                int upstream, const std::string& user) {
     const std::string dir =
         fmt::format("{}/clone-{}-{}", cluster.dir(), label, repmgr ? "repmgr" : "pgwarden");
     fs::create_directories(dir);
@@ -32,6 +33,9 @@ Clone run_clone(const PgCluster& cluster, bool repmgr, const std::string& label,
     }
     give_to_postgres(conf);
     std::vector<std::string> args = standby_clone_args(cluster, upstream);
+    const auto user_flag = std::find(args.begin(), args.end(), "-U");
+    if (user_flag != args.end() && user_flag + 1 != args.end())
+        *(user_flag + 1) = user;
     args.insert(args.end(), options.begin(), options.end());
     return {repmgr ? run_repmgr(conf, args) : run_pgwarden(conf, args), dir, data_dir};
 }

@@ -19,10 +19,11 @@ struct Clone {
     std::string describe() const { return result.describe() + "\n" + result.err; }
 };
 
-// `standby clone` of node `upstream` (standby_clone_args, then `options`) as node 2 ("node2",
-// on a free port), by repmgr or pgwarden, with `extra_conf` lines in its repmgr.conf.
+// `standby clone` of node `upstream` (standby_clone_args, with -U `user`, then `options`) as
+// node 2 ("node2", on a free port), by repmgr or pgwarden, with `extra_conf` lines in its
+// repmgr.conf.
 Clone run_clone(const PgCluster& cluster, bool repmgr, const std::string& label,
                 const std::vector<std::string>& options, const std::string& extra_conf,
-                int upstream = 1);
+                int upstream = 1, const std::string& user = "postgres");
 
 }  // namespace pgwarden::test

@@ -3,6 +3,7 @@
 // Debian's /etc/postgresql/15/main/), cloned by each program with the files copied to the same
 // path or into the clone's data directory. repmgr copies with rsync (told here to use the same
 // ssh options), pgwarden with ssh; the files they leave must be the same.
+#include "clone_config_source.hpp"
 #include "clone_run.hpp"
 #include "pg_cluster.hpp"
 #include "postgres_user.hpp"
@@ -11,12 +12,9 @@
 #include "sshd.hpp"
 
 #include <fmt/format.h>
-#include <sys/stat.h>
 #include <catch2/catch.hpp>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -26,50 +24,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string contents(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream bytes;
-    bytes << in.rdbuf();
-    return bytes.str();
-}
-
-unsigned mode_of(const std::string& path) {
-    struct stat st {};
-    return ::stat(path.c_str(), &st) == 0 ? (st.st_mode & 07777U) : 0U;
-}
-
-// node1 of `cluster` reads work_mem from <cluster>/etc/extra.conf (an include of its
-// postgresql.conf) and its hba_file from <cluster>/etc/pg_hba.conf, mode 0640. Returns the dir.
-std::string move_config_out(PgCluster& cluster) {
-    const std::string etc = cluster.dir() + "/etc";
-    fs::create_directories(etc);
-    const auto& data_dir = cluster.node(1).data_dir;
-    std::ofstream(etc + "/extra.conf") << "# outside the data directory\nwork_mem = '7MB'\n";
-    fs::copy_file(data_dir + "/pg_hba.conf", etc + "/pg_hba.conf");
-    std::ofstream(etc + "/pg_hba.conf", std::ios::app) << "# the external pg_hba.conf\n";
-    for (const char* file : {"/extra.conf", "/pg_hba.conf"}) {
-        give_to_postgres(etc + file);
-        ::chmod((etc + file).c_str(), 0640);
-    }
-    give_to_postgres(etc);
-    std::ofstream(data_dir + "/postgresql.conf", std::ios::app)
-        << fmt::format("include '{}/extra.conf'\n", etc);
-    cluster.psql(1, fmt::format("ALTER SYSTEM SET hba_file = '{}/pg_hba.conf'", etc));
-    cluster.restart(1);
-    REQUIRE(cluster.psql(1, "SHOW hba_file") == etc + "/pg_hba.conf");
-    REQUIRE(cluster.psql(1, "SHOW work_mem") == "7MB");
-    return etc;
-}
-
-// What the clones' repmgr.conf say about SSH: ssh_options for both (the SSH check, pgwarden's
-// copy); rsync_options for repmgr's rsync, whose default --rsh=ssh would not reach this sshd.
-std::string ssh_conf(const std::string& ssh_options) {
-    return fmt::format(
-        "ssh_options='{0}'\nrsync_options='--archive --checksum --rsh=\"ssh -o Batchmode=yes "
-        "{0}\"'\n",
-        ssh_options);
-}
-
 }  // namespace
 
 TEST_CASE("standby clone --copy-external-config-files copies what repmgr copies, where it does",
@@ -78,9 +32,9 @@ TEST_CASE("standby clone --copy-external-config-files copies what repmgr copies,
     PgCluster cluster(1, with_repmgr_library());
     require_ok(run_repmgr(write_conf(cluster, 1), {"primary", "register"}));
     const std::string etc = move_config_out(cluster);
-    const std::string conf = ssh_conf(sshd.ssh_options());
-    const std::string extra = contents(etc + "/extra.conf");
-    const std::string hba = contents(etc + "/pg_hba.conf");
+    const std::string conf = clone_ssh_conf(sshd.ssh_options());
+    const std::string extra = file_contents(etc + "/extra.conf");
+    const std::string hba = file_contents(etc + "/pg_hba.conf");
 
     // pgdata: the files land in the clone's data directory under their own names, with their
     // mode; the data directory's own postgresql.conf (pg_basebackup's copy) stays. The data
@@ -95,10 +49,10 @@ TEST_CASE("standby clone --copy-external-config-files copies what repmgr copies,
             run_clone(cluster, repmgr, "pgdata", {"--copy-external-config-files=pgdata"}, conf);
         INFO(clone.describe() << "\nsshd:\n" << sshd.log_tail());
         REQUIRE(clone.result.exit_code == 0);
-        CHECK(contents(clone.data_dir + "/extra.conf") == extra);
-        CHECK(contents(clone.data_dir + "/pg_hba.conf") == hba);
-        CHECK(mode_of(clone.data_dir + "/extra.conf") == 0640);
-        CHECK(contents(clone.data_dir + "/postgresql.conf").find("include '" + etc) !=
+        CHECK(file_contents(clone.data_dir + "/extra.conf") == extra);
+        CHECK(file_contents(clone.data_dir + "/pg_hba.conf") == hba);
+        CHECK(file_mode(clone.data_dir + "/extra.conf") == 0640);
+        CHECK(file_contents(clone.data_dir + "/postgresql.conf").find("include '" + etc) !=
               std::string::npos);
         CHECK(
             clone.result.err.find("NOTICE: copying external configuration files from upstream node "
@@ -107,8 +61,8 @@ TEST_CASE("standby clone --copy-external-config-files copies what repmgr copies,
     }
 
     // Into a data directory that does not exist yet, repmgr's rsync fails (it makes no parent
-    // directory: ERR_BAD_RSYNC before the backup); pgwarden makes the data directory as
-    // pg_basebackup would (mode 0700, or the server will not start in it) and copies.
+    // directory: ERR_BAD_RSYNC before the backup); pgwarden keeps the files aside until
+    // pg_basebackup has made the data directory (mode 0700, or the server will not start in it).
     {
         const auto theirs =
             run_clone(cluster, true, "pgdata-new", {"--copy-external-config-files=pgdata"}, conf);
@@ -120,8 +74,8 @@ TEST_CASE("standby clone --copy-external-config-files copies what repmgr copies,
             run_clone(cluster, false, "pgdata-new", {"--copy-external-config-files=pgdata"}, conf);
         INFO(ours.describe());
         REQUIRE(ours.result.exit_code == 0);
-        CHECK(contents(ours.data_dir + "/pg_hba.conf") == hba);
-        CHECK(mode_of(ours.data_dir) == 0700);
+        CHECK(file_contents(ours.data_dir + "/pg_hba.conf") == hba);
+        CHECK(file_mode(ours.data_dir) == 0700);
     }
 
     // samepath (the default): the same path on this host, which on the loopback is the file
@@ -131,9 +85,9 @@ TEST_CASE("standby clone --copy-external-config-files copies what repmgr copies,
             run_clone(cluster, repmgr, "samepath", {"--copy-external-config-files"}, conf);
         INFO(clone.describe() << "\nsshd:\n" << sshd.log_tail());
         REQUIRE(clone.result.exit_code == 0);
-        CHECK(contents(etc + "/extra.conf") == extra);
-        CHECK(contents(etc + "/pg_hba.conf") == hba);
-        CHECK(mode_of(etc + "/pg_hba.conf") == 0640);
+        CHECK(file_contents(etc + "/extra.conf") == extra);
+        CHECK(file_contents(etc + "/pg_hba.conf") == hba);
+        CHECK(file_mode(etc + "/pg_hba.conf") == 0640);
         CHECK_FALSE(fs::exists(clone.data_dir + "/extra.conf"));
     }
 
@@ -150,7 +104,7 @@ TEST_CASE("standby clone --copy-external-config-files copies what repmgr copies,
     }
 
     // SSH that does not log in stops both before the backup.
-    const std::string refused_conf = ssh_conf(sshd.ssh_options_with(sshd.unauthorized_key()));
+    const std::string refused_conf = clone_ssh_conf(sshd.ssh_options_with(sshd.unauthorized_key()));
     for (const bool repmgr : {true, false}) {
         const auto clone =
             run_clone(cluster, repmgr, "no-ssh", {"--copy-external-config-files"}, refused_conf);

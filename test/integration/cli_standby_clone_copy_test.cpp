@@ -155,22 +155,23 @@ TEST_CASE("standby clone --verify-backup verifies the copy with pg_verifybackup 
         std::string conf;
         int exit_code;
         const char* message;
+        bool pgwarden_copies;  // whether pgwarden gets as far as the backup
     };
     const std::vector<Failing> failing = {
         // pg_basebackup told not to write a manifest: nothing to verify against.
         {"no-manifest", "pg_basebackup_options='--no-manifest'\n", 14,
-         "ERROR: unable to verify backup\n"},
+         "ERROR: unable to verify backup\n", true},
         // pg_verifybackup finds the copy damaged.
         {"damaged",
          fmt::format("pg_bindir='{}'\n",
                      bindir_with_verifybackup(cluster, "bin-damaged",
                                               "echo 'pg_verifybackup: error: checksum "
                                               "mismatch for file \"base/1/1259\"' >&2; exit 1")),
-         14, "ERROR: unable to verify backup\n"},
+         14, "ERROR: unable to verify backup\n", true},
         // No pg_verifybackup where pg_bindir says the programs are.
         {"missing",
          fmt::format("pg_bindir='{}'\n", bindir_with_verifybackup(cluster, "bin-missing", "")), 1,
-         "ERROR: unable to find expected binary \""},
+         "ERROR: unable to find expected binary \"", false},
     };
     for (const auto& f : failing) {
         for (const bool repmgr : {true, false}) {
@@ -181,6 +182,8 @@ TEST_CASE("standby clone --verify-backup verifies the copy with pg_verifybackup 
             CHECK(clone.result.err.find(f.message) != std::string::npos);
             // The replication settings are never written into a copy that did not verify.
             CHECK_FALSE(fs::exists(clone.data_dir + "/standby.signal"));
+            // repmgr looks for pg_verifybackup after the whole backup; pgwarden before it.
+            CHECK(fs::exists(clone.data_dir + "/PG_VERSION") == (repmgr || f.pgwarden_copies));
         }
     }
 }
