@@ -33,6 +33,10 @@ TEST_CASE("a successful command is ok", "[exec]") {
     CHECK(outcome.exit_code == 0);
 }
 
+// The commands below sleep 30 s unless killed: finishing well before that proves the kill,
+// with room for a loaded machine (a tighter bound measured the machine, not the code).
+constexpr auto kWellBeforeSleepEnds = 20s;
+
 TEST_CASE("a command past its time limit is killed with its children", "[exec]") {
     const auto start = std::chrono::steady_clock::now();
     const auto outcome = run_shell("sleep 30 & sleep 30; echo never", 300ms);
@@ -40,7 +44,7 @@ TEST_CASE("a command past its time limit is killed with its children", "[exec]")
     CHECK(outcome.timed_out);
     CHECK_FALSE(outcome.ok());
     CHECK(outcome.output.find("never") == std::string::npos);
-    CHECK(took < 5s);
+    CHECK(took < kWellBeforeSleepEnds);
 }
 
 TEST_CASE("a command ignoring SIGTERM is killed after the grace period", "[exec]") {
@@ -49,7 +53,7 @@ TEST_CASE("a command ignoring SIGTERM is killed after the grace period", "[exec]
     const auto took = std::chrono::steady_clock::now() - start;
     CHECK(outcome.timed_out);
     CHECK(outcome.exit_code == 128 + 9);
-    CHECK(took < kKillGrace + 3s);
+    CHECK(took < kWellBeforeSleepEnds);
 }
 
 namespace {
@@ -148,7 +152,7 @@ TEST_CASE("a command ignoring SIGTERM is killed and reaped at its limit, leaving
     CHECK(outcome.timed_out);
     CHECK(outcome.exit_code == 128 + 9);
     CHECK(took >= 300ms + kKillGrace);
-    CHECK(took < 300ms + kKillGrace + 2s);
+    CHECK(took < kWellBeforeSleepEnds);
     const auto shell_pid = first_line_pid(outcome.output);
     const auto child_pid = first_line_pid(outcome.output.substr(outcome.output.find('\n') + 1));
     CHECK(reaped(shell_pid));

@@ -104,6 +104,18 @@ struct Harness {
         io.poll();
     }
 
+    // Runs handlers, timers included, until `done` holds or `limit` passes (a loaded machine may
+    // run a timer late, never early); whether `done` held.
+    template <typename Done>
+    bool run_until(Done done, std::chrono::milliseconds limit = std::chrono::seconds(5)) {
+        const auto deadline = std::chrono::steady_clock::now() + limit;
+        while (!done() && std::chrono::steady_clock::now() < deadline) {
+            io.restart();
+            io.run_for(std::chrono::milliseconds(10));
+        }
+        return done();
+    }
+
     // A connection whose server end is handed to the server; the test keeps the client end.
     beast::test::stream connect(
         const boost::asio::ip::address& source = boost::asio::ip::address_v4::loopback()) {

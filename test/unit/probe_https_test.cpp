@@ -132,8 +132,7 @@ TEST_CASE("a TLS client that never sends its handshake is closed at read_timeout
     auto client = h.connect_tls(true);
     h.pump();
     CHECK(h.server.open_connections() == 1);
-    h.io.run_for(std::chrono::milliseconds(300));
-    CHECK(h.server.open_connections() == 0);
+    CHECK(h.run_until([&] { return h.server.open_connections() == 0; }));
     CHECK(closed_by_server(client->next_layer()));
 }
 
