@@ -216,7 +216,8 @@ CliOptions parse_cli_options(int argc, const char* const argv[]) {
     options.event = text("event");
     options.fast_checkpoint = flag("fast-checkpoint");
     options.capital_w = flag("-W");
-    options.wait = flag("wait") || options.capital_w;
+    options.wait_given = flag("wait");
+    options.wait = options.wait_given || options.capital_w;
     if (const auto wait = text("wait"); wait && !wait->empty())
         options.wait_seconds = non_negative("--wait", *wait);
     options.siblings_follow = flag("siblings-follow");

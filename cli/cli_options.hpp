@@ -51,7 +51,8 @@ struct CliOptions {
 
     // standby clone / register / follow
     bool fast_checkpoint = false;
-    bool wait = false;  // -w, -W or --wait[=SECS]: standby follow's "wait for a primary"
+    bool wait = false;        // -w, -W or --wait[=SECS]: standby follow's "wait for a primary"
+    bool wait_given = false;  // -w/--wait itself: repmgr's "wait provided" (-W is its --no-wait)
     // -W alone: standby follow's --wait in repmgr's help, but --no-wait to repmgr's getopt, and
     // so for node rejoin and daemon start|stop.
     bool capital_w = false;

@@ -4,8 +4,6 @@
 #include "log/log.hpp"
 #include "model/exit_codes.hpp"
 
-#include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -13,96 +11,45 @@
 
 namespace pgwarden::cli {
 
-namespace {
-
-bool starts_with(const std::vector<std::string>& words, const std::vector<std::string>& command) {
-    return words.size() >= command.size() &&
-           std::equal(command.begin(), command.end(), words.begin());
-}
-
-bool one_of(const std::vector<std::string>& words,
-            const std::vector<std::vector<std::string>>& commands) {
-    return std::any_of(commands.begin(), commands.end(),
-                       [&](const auto& command) { return starts_with(words, command); });
-}
-
-// The commands repmgr 5.3 accepts -D/--pgdata for (check_cli_parameters); the rest warn.
-// None of them reads it when a repmgr.conf is given: they run on data_directory.
-bool accepts_pgdata(const std::vector<std::string>& words) {
-    return one_of(words, {{"standby", "clone"}, {"standby", "follow"}, {"node", "service"}});
-}
-
-// The commands repmgr 5.3 reads -S/--superuser for; the rest say it is ignored.
-bool accepts_superuser(const std::vector<std::string>& words) {
-    return one_of(words, {{"standby", "clone"},
-                          {"standby", "switchover"},
-                          {"node", "check"},
-                          {"node", "rejoin"},
-                          {"node", "service"}});
-}
-
-// repmgr's action_name(): "NODE CHECK"; `master` is repmgr's PRIMARY, and repmgr 4's
-// `daemon status|pause|unpause` are its SERVICE ones.
-std::string action_name(const std::vector<std::string>& words) {
-    const bool service =
-        one_of(words, {{"daemon", "status"}, {"daemon", "pause"}, {"daemon", "unpause"}});
-    std::string name;
-    for (std::size_t i = 0; i < words.size() && i < 2; ++i) {
-        std::string word = i == 0 && words[i] == "master" ? "primary" : words[i];
-        if (i == 0 && service)
-            word = "service";
-        for (auto& c : word)
-            c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-        name += (name.empty() ? "" : " ") + word;
-    }
-    return name;
-}
-
-}  // namespace
-
 std::vector<std::string> command_line_warnings(const CliOptions& options) {
-    std::vector<std::string> warnings;
-    // repmgr 5.3 still takes these two, and says so, from its getopt loop.
+    return command_line_problems(options, false).warnings;
+}
+
+CommandLineProblems command_line_problems(const CliOptions& options, bool barman_host_set) {
+    CommandLineProblems problems;
+    // repmgr 5.3 still takes these two, and says so, from its getopt loop: before the rest.
     if (options.remote_config_file)
-        warnings.emplace_back("--remote-config-file is no longer required");
+        problems.warnings.emplace_back("--remote-config-file is no longer required");
     if (options.check_upstream_config)
-        warnings.emplace_back("--check-upstream-config is deprecated; use --dry-run instead");
-    // repmgr's clone takes -D as its destination only without a repmgr.conf, which pgwarden
-    // always reads; so, as repmgr's with one, it says -D is ignored.
-    if (options.pgdata) {
-        if (starts_with(options.words, {"standby", "clone"}))
-            warnings.emplace_back(
-                "-D/--pgdata will be ignored if a repmgr configuration file is provided");
-        else if (!accepts_pgdata(options.words))
-            warnings.push_back("-D/--pgdata not required when executing " +
-                               action_name(options.words));
+        problems.warnings.emplace_back(
+            "--check-upstream-config is deprecated; use --dry-run instead");
+    if (const auto action = repmgr_action(options.words)) {
+        auto checked = check_cli_parameters(*action, given_options(options, barman_host_set));
+        problems.errors = std::move(checked.errors);
+        problems.warnings.insert(problems.warnings.end(), checked.warnings.begin(),
+                                 checked.warnings.end());
     }
-    if (options.superuser && !accepts_superuser(options.words))
-        warnings.push_back("--superuser ignored when executing " + action_name(options.words));
-    if ((options.disable_wal_receiver || options.enable_wal_receiver) &&
-        !starts_with(options.words, {"node", "control"}))
-        warnings.push_back(
-            "--disable-wal-receiver / --enable-wal-receiver not effective when executing " +
-            action_name(options.words));
-    return warnings;
+    return problems;
 }
 
 void apply_config_overrides(const CliOptions& options, config::RepmgrConfig& config) {
-    if (int{options.csv} + int{options.nagios} + int{options.optformat} > 1) {
+    const auto problems = command_line_problems(options, !config.barman_host.empty());
+    if (!problems.errors.empty()) {
+        std::string text = "The following command line errors were encountered:\n";
+        for (const auto& error : problems.errors)
+            text += "  " + error + "\n";
         const std::string group = options.words.empty() ? "" : options.words.front();
-        throw CommandLineErrors(
-            "The following command line errors were encountered:\n"
-            "  only one of --csv, --nagios and --optformat can be used\n"
-            "Try \"pgwarden --help\" or \"pgwarden " +
-            group + " --help\" for more information.\n");
+        text +=
+            "Try \"pgwarden --help\" or \"pgwarden " + group + " --help\" for more information.\n";
+        throw CommandLineErrors(text);
     }
     if (options.pg_bindir)
         config.pg_bindir = *options.pg_bindir;
-    const auto warnings = command_line_warnings(options);
-    if (warnings.empty() || options.terse)
+    if (problems.warnings.empty() || options.terse)
         return;
-    log::warning("following problems with command line parameters detected:");
-    for (const auto& warning : warnings)
+    // repmgr prints these before its logger takes -L or -q, so neither silences them.
+    log::write(log::Level::warning, "following problems with command line parameters detected:");
+    for (const auto& warning : problems.warnings)
         std::fprintf(stderr, "  %s\n", warning.c_str());
 }
 

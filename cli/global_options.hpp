@@ -3,6 +3,7 @@
 #pragma once
 
 #include "cli_options.hpp"
+#include "option_applicability.hpp"
 
 #include "config/repmgr_config.hpp"
 
@@ -13,10 +14,13 @@
 namespace pgwarden::cli {
 
 // repmgr's "following problems with command line parameters detected" lines for `options`
-// (without their "  " indent): -D and -S where repmgr ignores them, and the getopt options
-// repmgr 5.3 still takes but no longer uses (-C, --check-upstream-config, and
-// --disable/--enable-wal-receiver outside `node control`).
+// (without their "  " indent): the getopt options repmgr 5.3 still takes but no longer uses
+// (-C, --check-upstream-config), then check_cli_parameters()'s warnings (option_applicability).
 std::vector<std::string> command_line_warnings(const CliOptions& options);
+
+// The errors and warnings repmgr 5.3 gives for `options` once repmgr.conf is read;
+// `barman_host_set`: repmgr.conf names a barman_host (standby clone's Barman mode).
+CommandLineProblems command_line_problems(const CliOptions& options, bool barman_host_set);
 
 // repmgr's "The following command line errors were encountered:" report, whole, for main to
 // print as it is (exit 1): thrown once repmgr.conf is read, as repmgr checks after reading it.
@@ -27,8 +31,8 @@ struct CommandLineErrors : std::runtime_error {
 // The repmgr.conf values the command line overrides, replaced in `config`: -b's pg_bindir, as
 // repmgr's runtime options win over the file. -D/--pgdata gets repmgr's warnings: repmgr 5.3
 // reads it only for a standby clone without a repmgr.conf, which pgwarden always has.
-// Throws CommandLineErrors for the option combinations repmgr refuses for every command (more
-// than one of --csv, --nagios and --optformat).
+// Throws CommandLineErrors when repmgr refuses the command line (command_line_problems' errors),
+// else prints its warnings (unless -t).
 void apply_config_overrides(const CliOptions& options, config::RepmgrConfig& config);
 
 // --log-to-file: from now on log lines go where repmgr.conf sends repmgrd's (log_facility's

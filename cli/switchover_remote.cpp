@@ -12,6 +12,7 @@
 #include "exec/shell_quote.hpp"
 #include "failover/handover.hpp"
 #include "log/log.hpp"
+#include "model/exit_codes.hpp"
 
 #include <fmt/format.h>
 
@@ -26,6 +27,8 @@ using log::Level;
 constexpr auto kPoll = std::chrono::milliseconds(200);
 // Past its own waits, what a remote command may take (ssh's ConnectTimeout included).
 constexpr std::chrono::seconds kRemoteMargin{30};
+// ssh's own exit status when it could not run the command at all.
+constexpr int kSshFailed = 255;
 
 std::string describe_node(const cluster::NodeRecord& node) {
     return fmt::format("\"{}\" (ID: {})", node.node_name, node.node_id);
@@ -40,11 +43,20 @@ void name_session(pg::Connection& conn, const std::string& name) {
 class DaemonRemote final : public Remote {
   public:
     DaemonRemote(const config::RepmgrConfig& config, cluster::NodeRecord primary,
-                 pg::Connection& primary_conn, failover::HandoverRequest request)
+                 pg::Connection& primary_conn, failover::HandoverRequest request,
+                 std::string session_conninfo)
         : config_(config),
           primary_(std::move(primary)),
           primary_conn_(primary_conn),
-          request_(std::move(request)) {}
+          request_(std::move(request)),
+          session_conninfo_(std::move(session_conninfo)) {}
+
+    std::optional<int> check_superuser(const std::string& user) override {
+        // No SSH: the daemon checkpoints and stops its server with its own connection.
+        log::debug("pgwardend on node {} stops it itself; \"{}\" is not needed there",
+                   describe_node(primary_), user);
+        return std::nullopt;
+    }
 
     void describe_stop() override {
         log::info(
@@ -71,8 +83,9 @@ class DaemonRemote final : public Remote {
         } catch (const pg::PgError& e) {
             log::debug("unable to name this session: {}", e.what());
         }
-        // Named after connecting: a conninfo of its own may carry an application_name.
-        marker_ = cluster::try_connect(config_.conninfo);
+        // Named after connecting: a conninfo of its own may carry an application_name. As -S's
+        // user when given, as repmgr promotes through its superuser connection.
+        marker_ = cluster::try_connect(session_conninfo_);
         try {
             if (marker_)
                 name_session(*marker_, failover::marker_name(request_.id, false));
@@ -174,6 +187,7 @@ class DaemonRemote final : public Remote {
     cluster::NodeRecord primary_;
     pg::Connection& primary_conn_;
     failover::HandoverRequest request_;
+    std::string session_conninfo_;
     std::optional<pg::Connection> marker_;
     std::string detail_;
 };
@@ -191,10 +205,39 @@ class SshRemote final : public Remote {
                   command({"node", "service", "--action=stop", "--checkpoint"}));
     }
 
+    std::optional<int> check_superuser(const std::string& user) override {
+        const std::vector<std::string> check = {"node", "check", "--db-connection",
+                                                "--superuser=" + user};
+        auto optformat = check;
+        optformat.insert(optformat.end(), {"--optformat", "-LINFO"});
+        const auto host = standby::host_of(primary_);
+        const auto line = standby::ssh_command(
+            host, config_, ssh_options(),
+            standby::remote_pgwarden(primary_, config_, optformat) + " 2>/dev/null");
+        log::debug("executing:\n  {}", line);
+        const auto outcome = exec::run_shell(line, kRemoteMargin, Level::debug);
+        if (!outcome.error.empty() || outcome.timed_out || outcome.exit_code == kSshFailed) {
+            log::error("unable to execute \"pgwarden node check --db-connection\" on \"{}\":",
+                       host);
+            reg::detail(Level::error, outcome.error.empty() ? outcome.output : outcome.error);
+            return model::kErrBadConfig;
+        }
+        if (outcome.output.find("--db-connection=OK") == std::string::npos) {
+            log::error("unable to connect locally as superuser \"{}\" on node {}", user,
+                       describe_node(primary_));
+            reg::hint(Level::error, fmt::format("diagnose with:\n  {}", command(check)));
+            return model::kErrDbConn;
+        }
+        return std::nullopt;
+    }
+
     StopOutcome stop() override {
         log::notice("stopping current primary node {}", describe_node(primary_));
-        run({"node", "service", "--action=stop", "--checkpoint"},
-            std::chrono::seconds(config_.shutdown_check_timeout));
+        // The CHECKPOINT before the stop needs a superuser there: -S's, as repmgr passes it.
+        std::vector<std::string> args = {"node", "service", "--action=stop", "--checkpoint"};
+        if (options_.superuser)
+            args.push_back("--superuser=" + *options_.superuser);
+        run(args, std::chrono::seconds(config_.shutdown_check_timeout));
         return {true, {}};
     }
 
@@ -259,7 +302,10 @@ std::unique_ptr<Remote> make_remote(const CliOptions& options, const config::Rep
         request.drain = std::chrono::seconds(drain_secs);
         request.force_rewind = options.force_rewind;
         request.config_files = options.config_files.value_or("");
-        remote = std::make_unique<DaemonRemote>(config, primary, primary_conn, request);
+        const auto session = reg::local_conninfo(config, options.superuser);
+        if (!session)
+            return nullptr;
+        remote = std::make_unique<DaemonRemote>(config, primary, primary_conn, request, *session);
         log::at(options.dry_run ? Level::info : Level::debug,
                 "pgwardend runs on node {}: it is asked through the database, without SSH",
                 describe_node(primary));

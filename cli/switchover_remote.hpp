@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace pgwarden::cli::switchover {
@@ -31,7 +32,11 @@ class Remote {
     virtual void describe_stop() = 0;
     // Drains and stops the primary; returns once the stop is under way (or refused).
     virtual StopOutcome stop() = 0;
-    // The session pg_promote() goes through (the daemon watches it: see handover.hpp).
+    // -S/--superuser on the old primary, as repmgr checks it before the stop: an exit code when
+    // that user cannot connect there as a superuser.
+    virtual std::optional<int> check_superuser(const std::string& user) = 0;
+    // The session pg_promote() goes through (the daemon watches it: see handover.hpp); `local`
+    // is this node's session to use otherwise (-S's, when given).
     virtual pg::Connection& decision_session(pg::Connection& local) = 0;
     // After a failure past the stop: the old primary is started again as the primary.
     virtual void restart_as_primary() = 0;

@@ -25,15 +25,8 @@ int cluster_event(const CliOptions& options) {
                      *options.limit);
         return model::kErrBadConfig;
     }
-    if (options.limit && options.all)
-        log::warning(
-            "following problems with command line parameters detected:\n"
-            "  --limit provided, ignoring --all");
-    if (options.node_id && options.node_name)
-        log::warning(
-            "following problems with command line parameters detected:\n"
-            "  --node-id provided, ignoring --node-name");
-
+    // repmgr's "--limit provided, ignoring --all" and "--node-id provided, ignoring --node-name"
+    // are among load_config's command line warnings (option_applicability).
     const auto config = reg::load_config(options);
     auto conn = cluster::connect_local(config);
 

@@ -10,6 +10,7 @@
 #include "standby_siblings.hpp"
 #include "switchover_pause.hpp"
 #include "switchover_remote.hpp"
+#include "switchover_superuser.hpp"
 #include "switchover_wal.hpp"
 
 #include "cluster/daemon_state_store.hpp"
@@ -205,8 +206,10 @@ std::optional<int> check_missing_siblings(pg::Connection& primary_conn,
 }
 
 // The part after the checks: everything from the pause on. `remote` reaches the old primary.
+// `superuser`: -S's session on this node, if given.
 int carry_out(const CliOptions& options, Sides& sides, pg::Connection& local,
-              switchover::Remote& remote, const std::vector<cluster::NodeRecord>& siblings,
+              pg::Connection* superuser, switchover::Remote& remote,
+              const std::vector<cluster::NodeRecord>& siblings,
               const standby::SiblingPlan& sibling_plan) {
     const auto& config = sides.config;
     std::optional<pg::Connection> primary_for_flags;
@@ -318,8 +321,11 @@ int carry_out(const CliOptions& options, Sides& sides, pg::Connection& local,
         return !replay.wal_pending;
     });
 
-    // 3. Promote, through the session the old primary's daemon watches.
-    if (const int code = standby::promote_local_node(remote.decision_session(local), config,
+    // 3. Promote, through the session the old primary's daemon watches; as repmgr, through -S's
+    // session from PostgreSQL 12 on, where pg_promote() needs a superuser (or a grant).
+    pg::Connection& promoter =
+        superuser != nullptr && PQserverVersion(local.get()) >= 120000 ? *superuser : local;
+    if (const int code = standby::promote_local_node(remote.decision_session(promoter), config,
                                                      sides.local, sides.nodes);
         code != model::kSuccess) {
         // Promoted all the same (its bookkeeping failed, or it finished late): starting the old
@@ -328,6 +334,9 @@ int carry_out(const CliOptions& options, Sides& sides, pg::Connection& local,
             return give_back("the promotion failed");
         log::warning("this node is the primary although its promotion reported a failure");
     }
+
+    if (options.force_rewind)
+        switchover::checkpoint_for_rewind(config, superuser, local);
 
     // 4. The old primary rejoins as this node's standby.
     remote.rejoin(sides.local, !received);
@@ -402,6 +411,9 @@ int run_switchover(const CliOptions& options) {
         log::notice("checking switchover on node {} in --dry-run mode", describe_node(sides.local));
     else
         log::notice("executing switchover on node {}", describe_node(sides.local));
+    auto superuser = switchover::check_local_superuser(options, config, *local);
+    if (superuser.refused)
+        return *superuser.refused;
 
     if (cluster::query_role(*local) != cluster::Role::standby) {
         log::error("switchover must be executed from the standby node to be promoted");
@@ -445,6 +457,9 @@ int run_switchover(const CliOptions& options) {
                                           options.drain_timeout.value_or(kDefaultDrainSecs));
     if (!remote)
         return model::kErrBadConfig;
+    if (options.superuser)
+        if (const auto code = remote->check_superuser(*options.superuser))
+            return *code;
 
     if (const auto code = check_archive(primary->conn, sides, options.force, options.dry_run))
         return *code;
@@ -459,7 +474,8 @@ int run_switchover(const CliOptions& options) {
     standby::SiblingPlan sibling_plan{siblings, {}, 0, 0, 0};
     if (!standby::check_siblings(sibling_plan, config, sibling_options))
         return model::kErrBadConfig;
-    return carry_out(options, sides, *local, *remote, siblings, sibling_plan);
+    return carry_out(options, sides, *local, superuser.conn ? &*superuser.conn : nullptr, *remote,
+                     siblings, sibling_plan);
 }
 
 const CommandRegistration kRegistration{
@@ -488,6 +504,9 @@ const CommandRegistration kRegistration{
      "  --repmgrd-no-pause       do not pause the daemons\n"
      "  --repmgrd-force-unpause  unpause every daemon afterwards, also those paused before\n"
      "  -R, --remote-user        the SSH user on the other nodes\n"
+     "  -S, --superuser=USER     a superuser, if the repmgr user is not one: checked on both\n"
+     "                           nodes first, then used to promote, for the CHECKPOINT before\n"
+     "                           the old primary stops (over SSH) and the one pg_rewind needs\n"
      "  -F, --force              go on past failed checks where repmgr allows it\n"
      "\n"
      "Exit codes: 0 success, 1 bad configuration or a refused check, 6 no connection,\n"

@@ -8,6 +8,8 @@
 
 #include <chrono>
 #include <fstream>
+#include <iterator>
+#include <stdexcept>
 
 namespace pgwarden::test {
 
@@ -26,6 +28,24 @@ std::string write_conf(const PgCluster& cluster, int i, const std::string& extra
         i, i, cluster.node(i).conninfo(), cluster.node(i).data_dir, extra);
     out.close();
     give_to_postgres(path);
+    return path;
+}
+
+std::string write_conf_as_reader(const PgCluster& cluster, int i, const std::string& role) {
+    cluster.psql(1, fmt::format("CREATE ROLE {0} LOGIN; GRANT USAGE ON SCHEMA repmgr TO {0}; "
+                                "GRANT SELECT ON ALL TABLES IN SCHEMA repmgr TO {0}",
+                                role));
+    const std::string path = write_conf(cluster, i, "", fmt::format("{}{}.conf", role, i));
+    std::string text;
+    {
+        std::ifstream in(path);
+        text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    const std::string user = "user=postgres";
+    const auto at = text.find(user);
+    if (at == std::string::npos)
+        throw std::runtime_error("no " + user + " in " + path);
+    std::ofstream(path) << text.replace(at, user.size(), "user=" + role);
     return path;
 }
 

@@ -15,6 +15,11 @@ namespace pgwarden::test {
 std::string write_conf(const PgCluster& cluster, int i, const std::string& extra = "",
                        const std::string& file = "");
 
+// A role `role` (created on node 1) that may log in and read repmgr's metadata but is no
+// superuser, and node i's repmgr.conf connecting as it, as <cluster dir>/<role><i>.conf: for the
+// checks that say what a non-superuser repmgr user cannot do. Returns its path.
+std::string write_conf_as_reader(const PgCluster& cluster, int i, const std::string& role);
+
 // `pgwarden -f conf args...` / `repmgr -f conf args...` as the postgres OS user, 60 s at most.
 CommandResult run_pgwarden(const std::string& conf, std::vector<std::string> args);
 CommandResult run_repmgr(const std::string& conf, std::vector<std::string> args);

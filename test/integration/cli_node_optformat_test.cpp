@@ -99,22 +99,11 @@ TEST_CASE(
     "the superuser option makes node check's data directory and connection checks a superuser's",
     "[cli][node][optformat]") {
     RepmgrCluster rc(2);
-    // repmgr's metadata readable, the server's settings not (no pg_read_all_settings).
-    rc.cluster.psql(1,
-                    "CREATE ROLE checker LOGIN; GRANT USAGE ON SCHEMA repmgr TO checker; "
-                    "GRANT SELECT ON ALL TABLES IN SCHEMA repmgr TO checker");
+    // repmgr's metadata readable, the server's settings not (no pg_read_all_settings): node2's
+    // checks as a user who may not read data_directory: repmgr's simple check, and the full one
+    // with -S.
+    const std::string conf = write_conf_as_reader(rc.cluster, 2, "checker");
     rc.cluster.wait_streaming(2, 1);
-    // node2's checks as a user who may not read data_directory: repmgr's simple check, and the
-    // full one with -S.
-    const std::string conf = write_conf(rc.cluster, 2, "", "checker2.conf");
-    {
-        std::ifstream in(conf);
-        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        const auto at = text.find("user=postgres");
-        REQUIRE(at != std::string::npos);
-        text.replace(at, 13, "user=checker");
-        std::ofstream(conf) << text;
-    }
     // Without -S, repmgr says why the check is the simple one, in the text form only.
     require_same_conf(conf, check("--data-directory-config"), Streams::out_and_err);
     require_same_conf(conf, check("--data-directory-config", {"--nagios"}), Streams::out_and_err);

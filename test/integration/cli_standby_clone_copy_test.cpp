@@ -199,7 +199,11 @@ TEST_CASE("standby clone refuses Barman mode by its repmgr.conf key and takes --
     const auto refused = run_clone(cluster, false, "barman", {}, barman);
     INFO(refused.describe());
     CHECK(refused.result.exit_code == 1);
-    CHECK(refused.result.err.rfind("ERROR: cloning from Barman (\"barman_host\" is set in "
+    // First repmgr's warning about what only pg_basebackup reads (the clone's -c), as repmgr's.
+    CHECK(refused.result.err.rfind("WARNING: following problems with command line parameters "
+                                   "detected:\n"
+                                   "  -c/--fast-checkpoint has no effect in Barman mode\n"
+                                   "ERROR: cloning from Barman (\"barman_host\" is set in "
                                    "repmgr.conf) is not supported by pgwarden standby clone\n"
                                    "HINT: use --without-barman",
                                    0) == 0);

@@ -64,9 +64,15 @@ TEST_CASE("standby switchover over SSH without pgwardend, and the real repmgr sw
     rc.cluster.psql(1, "CREATE TABLE ssh_rows AS SELECT generate_series(1, 50) AS id");
     rc.cluster.wait_caught_up(2, 1);
 
-    const auto there = rc.pgwarden(2, {"standby", "switchover"});
+    // -S as repmgr reads it: checked on both nodes, passed to the old primary's stop, and the
+    // CHECKPOINT --force-rewind needs on the new primary.
+    const auto there =
+        rc.pgwarden(2, {"standby", "switchover", "--superuser=postgres", "--force-rewind"});
     INFO(there.out << there.err << "\nsshd:\n" << sshd.log_tail());
     CHECK(there.exit_code == 0);
+    CHECK(there.err.find("NOTICE: issuing CHECKPOINT on node \"node2\" (ID: 2) \n") !=
+          std::string::npos);
+    CHECK(there.err.find("no superuser connection available") == std::string::npos);
     CHECK(there.err.find("SSH connection to host") == std::string::npos);  // said only in dry runs
     CHECK(there.err.find("current primary has been cleanly shut down at location") !=
           std::string::npos);

@@ -98,17 +98,20 @@ TEST_CASE("the getopt options repmgr 5.3 takes but no longer uses are warned abo
     CHECK(command_line_warnings(options) ==
           std::vector<std::string>{
               "-D/--pgdata will be ignored if a repmgr configuration file is provided"});
-    // -S where repmgr reads it, and where it does not (repmgr 4's daemon status is SERVICE's).
+    // -S where repmgr reads it, and where it does not (repmgr 4's daemon status is SERVICE's;
+    // repmgr 5.3.3 says "--superuser ignored when executing NODE REJOIN", measured).
     options.pgdata.reset();
     options.superuser = "postgres";
     for (const auto& words : std::vector<std::vector<std::string>>{{"standby", "clone"},
                                                                    {"standby", "switchover"},
                                                                    {"node", "check"},
-                                                                   {"node", "rejoin"},
                                                                    {"node", "service"}}) {
         options.words = words;
         CHECK(command_line_warnings(options).empty());
     }
+    options.words = {"node", "rejoin"};
+    CHECK(command_line_warnings(options) ==
+          std::vector<std::string>{"--superuser ignored when executing NODE REJOIN"});
     options.words = {"daemon", "status"};
     CHECK(command_line_warnings(options) ==
           std::vector<std::string>{"--superuser ignored when executing SERVICE STATUS"});
