@@ -3,6 +3,7 @@
 #include "config/conninfo_file.hpp"
 #include "config/libpq_conninfo.hpp"
 #include "config/repmgr_values.hpp"
+#include "option_applicability.hpp"
 
 #include <fmt/format.h>
 #include <boost/program_options.hpp>
@@ -273,6 +274,8 @@ CliOptions parse_cli_options(int argc, const char* const argv[]) {
         if (flag(check))
             options.checks.insert(check);
     }
+    // repmgr forgets these in check_cli_parameters(), before any command reads them.
+    discard_ignored_options(options);
     return options;
 }
 

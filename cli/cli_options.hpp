@@ -34,6 +34,9 @@ struct CliOptions {
     std::optional<std::string> dbname;  // -d (a conninfo for some commands, as repmgr)
     std::optional<int> node_id;
     std::optional<std::string> node_name;
+    // given, but dropped where repmgr drops them (discard_ignored_options); still warned about
+    bool node_id_discarded = false;
+    bool node_name_discarded = false;
     std::optional<int> upstream_node_id;
 
     // output

@@ -51,12 +51,8 @@ std::string as_rejoin(std::string text) {
 
 ParsedOptions parse_rejoin_options(const CliOptions& cli) {
     ParsedOptions parsed;
-    if (!cli.dbname && !cli.host) {
-        parsed.errors.push_back(
-            "database connection parameters for an available node must be provided when "
-            "executing NODE REJOIN");
-        return parsed;
-    }
+    // Without any of -d/-h/-p/-U, check_cli_parameters() (option_applicability) has refused it;
+    // -p or -U alone is a node on the local socket, as repmgr connects by its parameters.
     standby::ConninfoParams params;
     try {
         params = standby::source_params(cli);

@@ -75,6 +75,9 @@ const Where kEvery = except({});
 
 enum class Severity { warning, error };
 
+// What repmgr clears in its runtime options along with the warning.
+enum class Discard { nothing, node_id, node_name };
+
 // One of repmgr's checks: when `applies` to what was given and the action is covered, the
 // message (its "{}" the action's name) is added to the errors or the warnings.
 struct Rule {
@@ -82,6 +85,7 @@ struct Rule {
     Where where;
     Severity severity;
     const char* message;
+    Discard discards = Discard::nothing;
 };
 
 constexpr Severity W = Severity::warning;
@@ -136,12 +140,12 @@ const std::vector<Rule>& rules() {
         {[](const G& g) { return g.node_id; },
          except({A::primary_unregister, A::standby_unregister, A::witness_unregister,
                  A::cluster_cleanup, A::cluster_event, A::cluster_matrix, A::cluster_crosscheck}),
-         W, "--node-id not required when executing {}"},
+         W, "--node-id not required when executing {}", Discard::node_id},
         {[](const G& g) { return g.node_name && g.node_id; },
          only({A::standby_unregister, A::cluster_event}), W,
-         "--node-id provided, ignoring --node-name"},
+         "--node-id provided, ignoring --node-name", Discard::node_name},
         {[](const G& g) { return g.node_name; }, except({A::standby_unregister, A::cluster_event}),
-         W, "--node-name not required when executing {}"},
+         W, "--node-name not required when executing {}", Discard::node_name},
         {[](const G& g) { return g.upstream_node_id; },
          except({A::standby_clone, A::standby_register, A::standby_follow}), W,
          "--upstream-node-id will be ignored when executing {}"},
@@ -303,8 +307,8 @@ GivenOptions given_options(const CliOptions& options, bool barman_host_set) {
     g.connection_param = options.host || options.port || options.user || options.dbname;
     g.host_param = options.host || dbname_names_host(options.dbname);
     g.pgdata = options.pgdata.has_value();
-    g.node_id = options.node_id.has_value();
-    g.node_name = options.node_name.has_value();
+    g.node_id = options.node_id.has_value() || options.node_id_discarded;
+    g.node_name = options.node_name.has_value() || options.node_name_discarded;
     g.upstream_node_id = options.upstream_node_id.has_value();
     g.replication_user = options.replication_user.has_value();
     g.superuser = options.superuser.has_value();
@@ -343,8 +347,26 @@ CommandLineProblems check_cli_parameters(Action action, const GivenOptions& give
             continue;
         auto& list = rule.severity == Severity::error ? problems.errors : problems.warnings;
         list.push_back(fmt::format(fmt::runtime(rule.message), action_name(action)));
+        problems.discard_node_id |= rule.discards == Discard::node_id;
+        problems.discard_node_name |= rule.discards == Discard::node_name;
     }
     return problems;
+}
+
+void discard_ignored_options(CliOptions& options) {
+    const auto action = repmgr_action(options.words);
+    if (!action)
+        return;
+    // Barman mode changes no discard, and repmgr.conf is not read yet.
+    const auto problems = check_cli_parameters(*action, given_options(options, false));
+    if (problems.discard_node_id && options.node_id) {
+        options.node_id.reset();
+        options.node_id_discarded = true;
+    }
+    if (problems.discard_node_name && options.node_name) {
+        options.node_name.reset();
+        options.node_name_discarded = true;
+    }
 }
 
 }  // namespace pgwarden::cli

@@ -91,9 +91,17 @@ GivenOptions given_options(const CliOptions& options, bool barman_host_set);
 struct CommandLineProblems {
     std::vector<std::string> errors;    // repmgr refuses the command line (exit 1)
     std::vector<std::string> warnings;  // repmgr goes ahead, unless -t, after saying so
+    // Where repmgr warns that --node-id / --node-name is not required it also forgets it, so the
+    // command runs as if it had not been given (e.g. standby register for the local node).
+    bool discard_node_id = false;
+    bool discard_node_name = false;
 };
 
 // repmgr's check_cli_parameters() for `action`, in its order.
 CommandLineProblems check_cli_parameters(Action action, const GivenOptions& given);
+
+// Drops from `options` the --node-id / --node-name repmgr forgets for their command, keeping in
+// node_id_discarded / node_name_discarded that they were given, for the warnings.
+void discard_ignored_options(CliOptions& options);
 
 }  // namespace pgwarden::cli

@@ -232,11 +232,12 @@ int command_line_errors(const std::vector<std::string>& errors) {
 }
 
 int node_rejoin(const CliOptions& cli) {
+    // repmgr's check_cli_parameters() (in load_config) refuses a missing connection first.
+    const auto config = standby::load_config(cli);
     const auto parsed = rejoin::parse_rejoin_options(cli);
     if (!parsed.options)
         return command_line_errors(parsed.errors);
     const auto& options = *parsed.options;
-    const auto config = standby::load_config(cli);
     // repmgr's log_verbose lines: -v, and --dry-run, which is there to show them.
     const bool verbose = cli.verbose || options.dry_run;
 

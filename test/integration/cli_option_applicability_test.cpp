@@ -132,6 +132,9 @@ TEST_CASE("options a command does not read are warned about or refused as repmgr
         {"daemon", "status", "-d", "x", "--superuser=postgres", "--no-wait"},
         {"-t", "witness", "register", "-S", "x"},
         {"node", "rejoin", "-S", "foo", "-h", "127.0.0.1", "-p", "1", "--dry-run", "--all"},
+        // -p or -U alone is enough for node rejoin (both then fail on the missing pg_control).
+        {"node", "rejoin", "-p", "1", "--dry-run", "--all"},
+        {"node", "rejoin", "-U", "repmgr", "--all"},
         {"-q", "service", "pause", "--node-name", "x", "--event", "e"},
         {"-L", "ERROR", "primary", "register", "--replication-user", "u", "--detail"},
         {"standby", "clone", "-h", "127.0.0.1", "-p", "1", "--dry-run", "--upstream-conninfo",
@@ -144,6 +147,7 @@ TEST_CASE("options a command does not read are warned about or refused as repmgr
         {"witness", "register", "--node-id", "2"},
         {"node", "control", "--disable-wal-receiver", "--enable-wal-receiver"},
         {"daemon", "start", "--wait", "--no-wait"},
+        {"node", "rejoin", "--all", "--force-rewind"},
         {"cluster", "show", "--csv", "--optformat", "--nagios"},
     };
     for (const auto& args : lines)

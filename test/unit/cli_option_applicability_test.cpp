@@ -334,3 +334,45 @@ TEST_CASE("the getopt warnings come before check_cli_parameters' and errors stay
                                        "--detail is not effective when executing CLUSTER SHOW"});
     CHECK(problems.errors == Strings{"only one of --csv, --nagios and --optformat can be used"});
 }
+
+namespace {
+
+CliOptions parse(std::vector<const char*> args) {
+    args.insert(args.begin(), "pgwarden");
+    return parse_cli_options(static_cast<int>(args.size()), args.data());
+}
+
+}  // namespace
+
+TEST_CASE("--node-id and --node-name are dropped where repmgr warns they are not required",
+          "[cli][options]") {
+    // standby register would otherwise register node 5 instead of the local node.
+    auto options = parse({"standby", "register", "--node-id", "5", "--node-name", "x"});
+    CHECK_FALSE(options.node_id);
+    CHECK_FALSE(options.node_name);
+    CHECK(command_line_problems(options, false).warnings ==
+          Strings{"--node-id not required when executing STANDBY REGISTER",
+                  "--node-name not required when executing STANDBY REGISTER"});
+    // node status: its own warning, then the general one, which is where repmgr clears it.
+    options = parse({"node", "status", "--node-id", "5"});
+    CHECK_FALSE(options.node_id);
+    CHECK(command_line_problems(options, false).warnings ==
+          Strings{"--node-id will be ignored; \"repmgr node status\" can only be executed on "
+                  "the local node",
+                  "--node-id not required when executing NODE STATUS"});
+    // Where they are read they stay; --node-id wins over --node-name.
+    options = parse({"cluster", "event", "--node-id", "5", "--node-name", "x"});
+    CHECK(options.node_id == 5);
+    CHECK_FALSE(options.node_name);
+    CHECK(command_line_problems(options, false).warnings ==
+          Strings{"--node-id provided, ignoring --node-name"});
+    options = parse({"standby", "unregister", "--node-name", "x"});
+    CHECK(options.node_name == "x");
+    CHECK(command_line_problems(options, false).warnings.empty());
+    options = parse({"primary", "unregister", "--node-id", "5", "--node-name", "x"});
+    CHECK(options.node_id == 5);
+    CHECK_FALSE(options.node_name);
+    // Without a command repmgr knows nothing is dropped.
+    options = parse({"--node-id", "5"});
+    CHECK(options.node_id == 5);
+}

@@ -51,13 +51,15 @@ pgwarden::failover::AttachFacts diverged() {
 
 }  // namespace
 
-TEST_CASE("node rejoin needs the connection to a node of the cluster") {
-    const auto parsed = parse_rejoin_options(parse({"node", "rejoin"}));
-    CHECK_FALSE(parsed.options);
-    REQUIRE(parsed.errors.size() == 1);
-    CHECK(parsed.errors[0] ==
-          "database connection parameters for an available node must be provided when "
-          "executing NODE REJOIN");
+TEST_CASE("node rejoin takes -p or -U alone, as repmgr connects by its parameters") {
+    // Nothing of -d/-h/-p/-U is check_cli_parameters()'s to refuse (option_applicability).
+    const auto port = parse_rejoin_options(parse({"node", "rejoin", "-p", "5433"}));
+    REQUIRE(port.options);
+    CHECK(port.errors.empty());
+    CHECK(port.options->source_conninfo == "port=5433");
+    const auto user = parse_rejoin_options(parse({"node", "rejoin", "-U", "repmgr"}));
+    REQUIRE(user.options);
+    CHECK(user.options->source_conninfo == "user=repmgr");
 }
 
 TEST_CASE("node rejoin reads --force-rewind, --config-files, --config-archive-dir and -W") {
