@@ -15,7 +15,8 @@ std::vector<std::string> command_line_warnings(const CliOptions& options) {
     return command_line_problems(options, false).warnings;
 }
 
-CommandLineProblems command_line_problems(const CliOptions& options, bool barman_host_set) {
+CommandLineProblems command_line_problems(const CliOptions& options, bool barman_host_set,
+                                          bool config_directory_set) {
     CommandLineProblems problems;
     // repmgr 5.3 still takes these two, and says so, from its getopt loop: before the rest.
     if (options.remote_config_file)
@@ -24,7 +25,9 @@ CommandLineProblems command_line_problems(const CliOptions& options, bool barman
         problems.warnings.emplace_back(
             "--check-upstream-config is deprecated; use --dry-run instead");
     if (const auto action = repmgr_action(options.words)) {
-        auto checked = check_cli_parameters(*action, given_options(options, barman_host_set));
+        auto given = given_options(options, barman_host_set);
+        given.config_directory = config_directory_set;
+        auto checked = check_cli_parameters(*action, given);
         problems.errors = std::move(checked.errors);
         problems.warnings.insert(problems.warnings.end(), checked.warnings.begin(),
                                  checked.warnings.end());
@@ -33,7 +36,8 @@ CommandLineProblems command_line_problems(const CliOptions& options, bool barman
 }
 
 void apply_config_overrides(const CliOptions& options, config::RepmgrConfig& config) {
-    const auto problems = command_line_problems(options, !config.barman_host.empty());
+    const auto problems = command_line_problems(options, !config.barman_host.empty(),
+                                                !config.config_directory.empty());
     if (!problems.errors.empty()) {
         std::string text = "The following command line errors were encountered:\n";
         for (const auto& error : problems.errors)

@@ -19,8 +19,10 @@ namespace pgwarden::cli {
 std::vector<std::string> command_line_warnings(const CliOptions& options);
 
 // The errors and warnings repmgr 5.3 gives for `options` once repmgr.conf is read;
-// `barman_host_set`: repmgr.conf names a barman_host (standby clone's Barman mode).
-CommandLineProblems command_line_problems(const CliOptions& options, bool barman_host_set);
+// `barman_host_set`: repmgr.conf names a barman_host (standby clone's Barman mode);
+// `config_directory_set`: it names a config_directory (standby clone warns).
+CommandLineProblems command_line_problems(const CliOptions& options, bool barman_host_set,
+                                          bool config_directory_set = false);
 
 // repmgr's "The following command line errors were encountered:" report, whole, for main to
 // print as it is (exit 1): thrown once repmgr.conf is read, as repmgr checks after reading it.

@@ -94,8 +94,6 @@ constexpr Severity E = Severity::error;
 // check_cli_parameters() in repmgr 5.3.3's order: first what single actions require, then each
 // option where repmgr does not read it. The options repmgr has no rule for (e.g. -k, --checkpoint,
 // --list-actions, --config-archive-dir, --recovery-min-apply-delay) are never warned about.
-// standby clone's "config_directory set in repmgr.conf, but --copy-external-config-files not
-// provided" is left to the clone, which prints it itself.
 const std::vector<Rule>& rules() {
     const auto clone = only({A::standby_clone});
     static const std::vector<Rule> table = {
@@ -116,6 +114,10 @@ const std::vector<Rule>& rules() {
          clone, W, "--replication-user ineffective when specifying --upstream-conninfo"},
         {[](const G& g) { return !g.barman_mode && g.no_upstream_connection; }, clone, W,
          "--no-upstream-connection only effective in Barman mode"},
+        // in either mode: the files outside the data directory are not copied unless asked
+        {[](const G& g) { return g.config_directory && !g.copy_external_config_files; }, clone, W,
+         "\"config_directory\" set in repmgr.conf, but --copy-external-config-files not "
+         "provided"},
         {[](const G& g) { return !g.host_param; }, only({A::witness_register}), E,
          "host name for the source node must be provided with -h/--host when executing {}"},
         {[](const G& g) { return g.node_id; }, only({A::node_status}), W,

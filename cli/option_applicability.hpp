@@ -83,6 +83,7 @@ struct GivenOptions {
     bool fast_checkpoint = false;
     bool upstream_conninfo = false;
     bool no_upstream_connection = false;
+    bool config_directory = false;  // repmgr.conf sets config_directory
 };
 
 // `options` as the rules read them; `barman_host_set`: repmgr.conf names a barman_host.

@@ -148,16 +148,14 @@ int clone(const CliOptions& options) {
     const std::string& data_dir = config.data_directory;
     if (refuse_barman_mode(config, options))
         return model::kErrBadConfig;
-    if (!config.config_directory.empty() && !options.copy_external_config_files)
-        log::warning(
-            "\"config_directory\" set in repmgr.conf, but --copy-external-config-files not "
-            "provided");
-    if (!options.host) {
-        log::error("no host provided for the source node");
-        hint(Level::error, "use -h/--host to name the node to clone from");
-        return model::kErrBadConfig;
-    }
     const ConninfoParams source = standby::source_params(options);
+    // The source host as repmgr names it: -d's hostaddr, else -h's host, else -d's host (repmgr
+    // takes either from -d's conninfo, hostaddr last); check_cli_parameters has refused a
+    // command line that gives none.
+    std::string source_host = standby::get_param(source, "hostaddr").value_or("");
+    if (source_host.empty())
+        source_host = standby::get_param(source, "host").value_or("");
+    const std::string source_port = standby::get_param(source, "port").value_or(kDefaultPort);
     const std::string source_conninfo = standby::format_conninfo(source);
     log::notice("destination directory \"{}\" provided", data_dir);
     log::info("connecting to source node");
@@ -257,10 +255,10 @@ int clone(const CliOptions& options) {
 
     standby::ConfigCopyPlan config_copy;
     if (options.copy_external_config_files) {
-        config_copy.host = *options.host;
+        config_copy.host = source_host;
         config_copy.upstream_host =
             standby::get_param(standby::parse_conninfo(settings.primary_conninfo), "host")
-                .value_or(*options.host);
+                .value_or(source_host);
         config_copy.remote_user = options.remote_user.value_or("");
         config_copy.into_data_directory = options.copy_external_config_files_to == "pgdata";
         config_copy.data_directory = data_dir;
@@ -369,7 +367,7 @@ int clone(const CliOptions& options) {
         primary_conn = std::move(primary->conn);
     const auto details =
         fmt::format("cloned from host \"{}\", port {}; backup method: pg_basebackup; --force: {}",
-                    *options.host, options.port.value_or(kDefaultPort), options.force ? "Y" : "N");
+                    source_host, source_port, options.force ? "Y" : "N");
     cluster::record_event(primary_conn ? &*primary_conn : nullptr, config,
                           {config.node_id, "standby_clone", true, details, {}, {}, {}});
 
@@ -387,7 +385,7 @@ const CommandRegistration kRegistration{
      "clone a PostgreSQL data directory from another node",
      "pgwarden standby clone: copy a node with pg_basebackup, as \"repmgr standby clone\".\n"
      "\n"
-     "Usage: pgwarden [-f repmgr.conf] standby clone -h HOST [-p PORT] [-U USER] [-d DBNAME]\n"
+     "Usage: pgwarden [-f repmgr.conf] standby clone [-h HOST] [-p PORT] [-U USER] [-d DBNAME]\n"
      "       [--upstream-node-id N] [-c|--fast-checkpoint] [--dry-run] [-F|--force]\n"
      "\n"
      "Runs pg_basebackup (pg_bindir, else pg_config --bindir, else the newest /usr/pgsql-NN/bin\n"
@@ -396,7 +394,8 @@ const CommandRegistration kRegistration{
      "upstream node's registered conninfo. With use_replication_slots, creates\n"
      "repmgr_slot_<node_id> on the upstream first.\n"
      "\n"
-     "  -h, -p, -U, -d          the node to clone from (-d may be a conninfo string)\n"
+     "  -h, -p, -U, -d          the node to clone from (-d may be a conninfo string, its host\n"
+     "                          standing in for -h)\n"
      "  --upstream-node-id N    the node to stream from (default: the registered primary)\n"
      "  -c, --fast-checkpoint   ask the source for an immediate checkpoint\n"
      "  --dry-run               check the prerequisites only; nothing is copied or created\n"

@@ -26,4 +26,9 @@ Clone run_clone(const PgCluster& cluster, bool repmgr, const std::string& label,
                 const std::vector<std::string>& options, const std::string& extra_conf,
                 int upstream = 1, const std::string& user = "postgres");
 
+// `standby clone` as node 2, as run_clone, but with the whole command line `args` (the source's
+// connection options and the command words included).
+Clone run_clone_args(const PgCluster& cluster, bool repmgr, const std::string& label,
+                     const std::vector<std::string>& args, const std::string& extra_conf);
+
 }  // namespace pgwarden::test

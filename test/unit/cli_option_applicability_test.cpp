@@ -74,6 +74,29 @@ const std::vector<Case>& cases() {
          {"-D/--pgdata will be ignored if a repmgr configuration file is provided",
           "--replication-user ineffective when specifying --upstream-conninfo",
           "--no-upstream-connection only effective in Barman mode"}},
+        {"clone with config_directory, in either mode, after the mode's lines",
+         A::standby_clone,
+         [](auto& g) { g.config_directory = g.no_upstream_connection = true; },
+         {"--no-upstream-connection only effective in Barman mode",
+          "\"config_directory\" set in repmgr.conf, but --copy-external-config-files not "
+          "provided"}},
+        {"clone with config_directory in Barman mode",
+         A::standby_clone,
+         [](auto& g) { g.config_directory = g.barman_mode = g.fast_checkpoint = true; },
+         {"-c/--fast-checkpoint has no effect in Barman mode",
+          "\"config_directory\" set in repmgr.conf, but --copy-external-config-files not "
+          "provided"}},
+        {"clone with config_directory and --copy-external-config-files",
+         A::standby_clone,
+         [](auto& g) { g.config_directory = g.copy_external_config_files = true; },
+         {}},
+        {"config_directory where only the clone reads it",
+         A::standby_register,
+         [](auto& g) {
+             g.connection_param = false;
+             g.config_directory = true;
+         },
+         {}},
         {"witness register without -h",
          A::witness_register,
          [](auto& g) { g.host_param = false; },
@@ -333,6 +356,16 @@ TEST_CASE("the getopt warnings come before check_cli_parameters' and errors stay
                                        "instead",
                                        "--detail is not effective when executing CLUSTER SHOW"});
     CHECK(problems.errors == Strings{"only one of --csv, --nagios and --optformat can be used"});
+    // repmgr.conf's config_directory reaches the rules: a clone without
+    // --copy-external-config-files is warned.
+    CliOptions clone;
+    clone.words = {"standby", "clone"};
+    clone.dbname = "host=db1 dbname=postgres";
+    CHECK(command_line_problems(clone, false, false).warnings.empty());
+    CHECK(command_line_problems(clone, false, true).warnings ==
+          Strings{"\"config_directory\" set in repmgr.conf, but --copy-external-config-files not "
+                  "provided"});
+    CHECK(command_line_problems(clone, false, true).errors.empty());
 }
 
 namespace {
