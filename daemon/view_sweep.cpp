@@ -7,6 +7,7 @@
 #include "text/parse_number.hpp"
 
 #include <fmt/format.h>
+#include <boost/asio/post.hpp>
 
 #include <algorithm>
 
@@ -126,7 +127,7 @@ void NodeConversation::cancel() {
 }
 
 ViewSweep::ViewSweep(asio::io_context& io, const config::RepmgrConfig& config)
-    : io_(io), config_(config), timer_(io), list_(io), view_(io) {}
+    : config_(config), timer_(io), list_(sweep_io_), view_(sweep_io_) {}
 
 template <typename Handler>
 void ViewSweep::safely(Handler handler) {
@@ -139,14 +140,45 @@ void ViewSweep::safely(Handler handler) {
 }
 
 void ViewSweep::start() {
+    if (thread_.joinable())
+        return;
     stopped_ = false;
-    sweep();
+    work_.emplace(sweep_io_.get_executor());
+    thread_ = std::thread([this] { run_thread(); });
+    post_sweep();
+}
+
+void ViewSweep::run_thread() {
+    // A throw that escapes a handler (one safely() does not wrap: a connect's socket
+    // registration, an allocation) is logged, and the thread goes on with the next sweep.
+    for (;;) {
+        try {
+            sweep_io_.run();
+            return;
+        } catch (const std::exception& e) {
+            log::error("internal error in the view sweep (the sweep is dropped): {}", e.what());
+            running_ = false;
+        }
+    }
 }
 
 void ViewSweep::stop() {
+    if (!thread_.joinable())
+        return;
     stopped_ = true;
-    running_ = false;
     timer_.cancel();
+    // The conversations are the sweep thread's: it cancels them, then ends its loop. A name
+    // lookup hung in getaddrinfo stays with Asio's resolver thread (README: DNS).
+    asio::post(sweep_io_, [this] {
+        cancel_all();
+        sweep_io_.stop();
+    });
+    work_.reset();
+    thread_.join();
+}
+
+void ViewSweep::cancel_all() {
+    running_ = false;
     list_.cancel();
     for (auto& [id, node] : nodes_)
         node->cancel();
@@ -155,22 +187,29 @@ void ViewSweep::stop() {
 
 void ViewSweep::later() {
     timer_.expires_after(kSweepInterval);
-    timer_.async_wait([this, alive = alive_](const boost::system::error_code& ec) {
-        if (ec || !*alive || stopped_)
+    timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (ec || stopped_)
             return;
-        sweep();
+        post_sweep();
     });
 }
 
-void ViewSweep::sweep() {
+void ViewSweep::post_sweep() {
     later();
+    asio::post(sweep_io_, [this, settings = Settings{config_.node_id, config_.conninfo}] {
+        safely([&] { sweep(settings); });
+    });
+}
+
+void ViewSweep::sweep(Settings settings) {
     if (running_) {
         log::debug("view sweep: the previous sweep is still running, this one is skipped");
         return;
     }
     running_ = true;
-    own_ = {config_.node_id, epoch_now(), {}};
-    list_.run(config_.conninfo, kNodesSql, kMaxConnect + kStatementBound,
+    settings_ = std::move(settings);
+    own_ = {settings_.node_id, epoch_now(), {}};
+    list_.run(settings_.conninfo, kNodesSql, kMaxConnect + kStatementBound,
               [this](bool connected, pg::Result result) {
                   safely([&] { on_nodes(connected, result); });
               });
@@ -204,7 +243,7 @@ void ViewSweep::on_nodes(bool connected, const pg::Result& result) {
     for (std::size_t i = 0; i < ids_.size(); ++i) {
         auto& node = nodes_[ids_[i]];
         if (!node)
-            node = std::make_unique<NodeConversation>(io_);
+            node = std::make_unique<NodeConversation>(sweep_io_);
         node->run(conninfos[i], sql, kMaxConnect + kStatementBound,
                   [this, id = ids_[i]](bool up, pg::Result views) {
                       safely([&] { on_node(id, views, up); });
@@ -218,7 +257,7 @@ void ViewSweep::on_node(int node_id, const pg::Result& result, bool connected) {
     own_.seen.emplace_back(node_id, connected ? cluster::kSeenUp : cluster::kSeenDown);
     // What a reached node publishes of itself is relayed, so crosscheck has its row even where
     // it cannot reach that node; a row it relays from others is not relayed again.
-    for (int row = 0; result && node_id != config_.node_id && row < result.rows(); ++row) {
+    for (int row = 0; result && node_id != settings_.node_id && row < result.rows(); ++row) {
         const auto now = text::parse_number<std::int64_t>(result.value(row, 1));
         const auto parsed = cluster::parse_view_query(result.value(row, 0));
         if (!now || !parsed.error.empty()) {
@@ -268,11 +307,11 @@ void ViewSweep::publish() {
     };
     if (view_.busy())
         return;  // the last one is still on its way: this one waits for the next sweep
-    if (view_.connected() && view_conninfo_ == config_.conninfo) {
+    if (view_.connected() && view_conninfo_ == settings_.conninfo) {
         view_.query(out.query, limit, published);
         return;
     }
-    view_conninfo_ = config_.conninfo;
+    view_conninfo_ = settings_.conninfo;
     view_.run(view_conninfo_, out.query, limit, published, true);
 }
 

@@ -9,6 +9,7 @@
 #include "pg/async_connection.hpp"
 #include "pg/host_resolver.hpp"
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -17,7 +18,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace pgwarden::daemon {
@@ -68,38 +71,56 @@ class NodeConversation {
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
+// The sweep runs on a thread and io_context of its own: its name lookups (Asio's resolver runs
+// one at a time per io_context) and handlers can then never hold up the failover loop's, e.g.
+// the upstream watch's lookup behind a node name whose DNS server does not answer, and a throw
+// in it is logged there and costs that sweep only. The loop's timer starts each sweep with the
+// settings it reads from the loop's config, so a reload takes effect at the next one.
 class ViewSweep {
   public:
-    // `config`: the loop's, read at every sweep (a reload takes effect at the next one).
     ViewSweep(boost::asio::io_context& io, const config::RepmgrConfig& config);
-    ~ViewSweep() { *alive_ = false; }
+    ~ViewSweep() { stop(); }
     ViewSweep(const ViewSweep&) = delete;
     ViewSweep& operator=(const ViewSweep&) = delete;
 
-    // The first sweep now, then one every kSweepInterval.
+    // The first sweep now, then one every kSweepInterval. On the loop's thread.
     void start();
-    // Ends the sweeps and the view's session: the view is gone with the daemon.
+    // Ends the sweeps, their thread and the view's session: the view is gone with the daemon.
+    // On the loop's thread.
     void stop();
 
   private:
+    struct Settings {
+        int node_id = 0;
+        std::string conninfo;
+    };
+    // On the loop's thread.
     void later();
-    void sweep();
+    void post_sweep();
+    // The rest on the sweep's thread.
+    void run_thread();
+    void sweep(Settings settings);
     void on_nodes(bool connected, const pg::Result& result);
     void on_node(int node_id, const pg::Result& result, bool connected);
     void publish();
+    void cancel_all();
     // A throw in a sweep's handler costs the sweep, never the daemon's failover monitoring.
     template <typename Handler>
     void safely(Handler handler);
 
-    boost::asio::io_context& io_;
-    const config::RepmgrConfig& config_;
-    boost::asio::steady_timer timer_;
+    const config::RepmgrConfig& config_;  // read on the loop's thread only
+    boost::asio::steady_timer timer_;     // the loop's
+    std::thread thread_;
+    // Everything below belongs to the sweep's thread.
+    boost::asio::io_context sweep_io_;
+    std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
     NodeConversation list_;  // repmgr.nodes and track_activity_query_size, on the local node
     std::map<int, std::unique_ptr<NodeConversation>> nodes_;  // kept: a hung lookup stays one
     NodeConversation view_;  // the local session whose last query is the view
     std::string view_conninfo_;
 
     // The sweep in progress.
+    Settings settings_;
     bool running_ = false;
     std::vector<int> ids_;
     std::size_t pending_ = 0;
@@ -109,8 +130,7 @@ class ViewSweep {
     // Said once until it changes, not every 10 s.
     bool said_relayed_dropped_ = false;
     bool said_unfit_ = false;
-    bool stopped_ = true;
-    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+    bool stopped_ = true;  // the loop's
 };
 
 }  // namespace pgwarden::daemon
