@@ -171,7 +171,8 @@ std::string published_views_sql() {
     return fmt::format(
         "SELECT query, pg_catalog.floor(pg_catalog.date_part('epoch', pg_catalog.now()))::bigint"
         "  FROM pg_catalog.pg_stat_activity"
-        " WHERE backend_type = 'client backend' AND state = 'idle' AND query LIKE '{}%'",
+        " WHERE backend_type = 'client backend' AND state = 'idle' AND query LIKE '{}%'"
+        "   AND usename = current_user",
         prefix);
 }
 

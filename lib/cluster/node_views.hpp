@@ -69,6 +69,8 @@ Publication publication(const ViewRow& own, const std::vector<ViewRow>& relayed,
 
 // The published views on one server, and that server's clock: columns query and now (epoch
 // seconds). Readable on a hot standby by the daemon's role, a superuser or pg_read_all_stats.
+// Only sessions of the reading role (repmgr.nodes' user, as the daemons'): any other role that
+// can log in could otherwise publish a forged view by leaving such a SELECT idle.
 std::string published_views_sql();
 
 }  // namespace pgwarden::cluster

@@ -29,6 +29,7 @@ TEST_CASE("a published view reads back as the rows written", "[cluster][views]")
 
     // Readers find the session by that text, its quote doubled in the pattern.
     CHECK_THAT(published_views_sql(), Catch::Contains("LIKE 'SELECT ''pgwarden-view v1 %'"));
+    CHECK_THAT(published_views_sql(), Catch::Contains("usename = current_user"));
 }
 
 TEST_CASE("text that is not a whole view is no view, and says why", "[cluster][views]") {
