@@ -153,8 +153,17 @@ ConninfoParams replication_settings_lines(const ReplicationSettings& settings) {
 std::vector<std::string> basebackup_argv(const BasebackupPlan& plan) {
     std::vector<std::string> argv = {plan.pg_basebackup, "-l", "repmgr base backup", "-D",
                                      plan.data_directory};
-    const std::pair<const char*, const char*> flags[] = {
-        {"host", "-h"}, {"port", "-p"}, {"user", "-U"}};
+    // A source named by hostaddr alone (-d 'hostaddr=10.0.0.5 ...') is cloned from that address:
+    // without a -h, pg_basebackup would take this machine's socket, after -F emptied the
+    // directory.
+    auto host = get_param(plan.source, "host");
+    if (!host)
+        host = get_param(plan.source, "hostaddr");
+    if (host) {
+        argv.emplace_back("-h");
+        argv.push_back(*host);
+    }
+    const std::pair<const char*, const char*> flags[] = {{"port", "-p"}, {"user", "-U"}};
     for (const auto& [key, flag] : flags) {
         if (auto value = get_param(plan.source, key)) {
             argv.emplace_back(flag);

@@ -80,6 +80,20 @@ TEST_CASE("the base backup runs as repmgr runs it with the slot and the extra op
                                    "--label=my label"});
 }
 
+TEST_CASE("a source given by hostaddr alone is backed up from that address, not the local socket") {
+    BasebackupPlan plan;
+    plan.pg_basebackup = "pg_basebackup";
+    plan.data_directory = "/data";
+    plan.source = {{"hostaddr", "10.0.0.5"}, {"user", "repmgr"}};
+    CHECK(basebackup_argv(plan) ==
+          std::vector<std::string>{"pg_basebackup", "-l", "repmgr base backup", "-D", "/data", "-h",
+                                   "10.0.0.5", "-U", "repmgr", "-X", "stream"});
+    // With both, host is what pg_basebackup is given, as before.
+    plan.source = {{"host", "db1"}, {"hostaddr", "10.0.0.5"}};
+    CHECK(basebackup_argv(plan)[5] == "-h");
+    CHECK(basebackup_argv(plan)[6] == "db1");
+}
+
 TEST_CASE("each tablespace_mapping becomes a -T before -X, with '=' in a directory escaped") {
     BasebackupPlan plan;
     plan.pg_basebackup = "pg_basebackup";
