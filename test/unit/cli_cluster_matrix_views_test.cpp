@@ -21,7 +21,7 @@ const ViewRow kRow3Relayed{3, 96, {{1, kSeenUp}, {2, kSeenUp}, {3, kSeenUp}}};
 
 }  // namespace
 
-TEST_CASE("a published row fills its viewer's row; unknown nodes and cells are left alone",
+TEST_CASE("a published row fills its viewer's row, and unknown nodes and cells are left alone",
           "[cli][matrix][views]") {
     auto m = three();
     set_row(m, ViewRow{2, 1, {{1, kSeenUp}, {9, kSeenDown}, {3, kSeenDown}}});

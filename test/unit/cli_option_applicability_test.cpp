@@ -377,8 +377,9 @@ CliOptions parse(std::vector<const char*> args) {
 
 }  // namespace
 
-TEST_CASE("--node-id and --node-name are dropped where repmgr warns they are not required",
-          "[cli][options]") {
+TEST_CASE(
+    "the options --node-id and --node-name are dropped where repmgr warns they are not required",
+    "[cli][options]") {
     // standby register would otherwise register node 5 instead of the local node.
     auto options = parse({"standby", "register", "--node-id", "5", "--node-name", "x"});
     CHECK_FALSE(options.node_id);
