@@ -7,13 +7,13 @@ PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 say() { echo "${LOG_PREFIX:-demo}: $*"; }
 die() { echo "${LOG_PREFIX:-demo}: error: $*" >&2; exit 1; }
 
-# Benchmarks measure what ships: a binary built with ASan/UBSan (scripts/test's tree) is several
+# Benchmarks measure what ships: a binary built with ASan/UBSan (PGWARDEN_SANITIZE=1) is several
 # times slower and would make every figure wrong.
 refuse_sanitized() {
     local bin
     for bin in "$@"; do
         ! grep -q -a -m1 __asan_init "$bin" ||
-            die "$bin is built with sanitizers (scripts/test's tree): build a plain tree, e.g. PGWARDEN_BUILD_DIR=build-plain scripts/setup, and point the benchmark at it"
+            die "$bin is built with sanitizers (PGWARDEN_SANITIZE=1): build a plain tree, e.g. PGWARDEN_BUILD_DIR=build-plain scripts/setup, and point the benchmark at it"
     done
 }
 

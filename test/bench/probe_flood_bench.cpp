@@ -107,9 +107,9 @@ ChildProcess start_nginx(const std::string& dir, int port) {
 int main(int argc, char* argv[]) {
     const int checks_per_server = argc > 1 ? std::atoi(argv[1]) : 2000;
 #if defined(__SANITIZE_ADDRESS__)
-    // The probe of a sanitized tree (scripts/test's) is several times slower: no figure to print.
+    // A sanitized probe (PGWARDEN_SANITIZE=1) is several times slower: no figure to print.
     std::fprintf(stderr,
-                 "built with sanitizers (scripts/test's tree): build a plain tree, e.g. "
+                 "built with sanitizers (PGWARDEN_SANITIZE=1): build a plain tree, e.g. "
                  "PGWARDEN_BUILD_DIR=build-plain scripts/setup\n");
     return 1;
 #endif
