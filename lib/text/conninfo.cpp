@@ -59,8 +59,9 @@ std::size_t secret_end(std::string_view text, std::size_t pos, bool uri_paramete
     const std::size_t start = pos;
     while (pos < text.size() && !is_space(text[pos]) && !(uri_parameter && text[pos] == '&'))
         pos += (!uri_parameter && text[pos] == '\\' && pos + 1 < text.size()) ? 2 : 1;
+    // A value of quotes and punctuation alone is all password: leaving it would leak it whole.
     const std::size_t quote = text.substr(start, pos - start).rfind('"');
-    if (quote != std::string_view::npos &&
+    if (quote != std::string_view::npos && quote > 0 &&
         text.substr(start + quote, pos - start - quote).find_first_not_of("\"':,.;)") ==
             std::string_view::npos)
         return start + quote;

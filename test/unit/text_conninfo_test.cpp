@@ -58,6 +58,11 @@ TEST_CASE("a password in a conninfo is masked wherever it appears", "[conninfo]"
          "see http://a password=******** password=********"},
         {"postgresql://a password=x b:c@h", "postgresql://a password=******** b:********@h"},
         {"ftp://u:pw@h", "ftp://u:pw@h"},
+        // A password of quotes and punctuation alone is masked too, though it reads like the
+        // end of a quoted conninfo (found by fuzzing).
+        {"password=\" host=a", "password=******** host=a"},
+        {"password=\"), host=a", "password=******** host=a"},
+        {"\"host=a password=x\"", "\"host=a password=********\""},
     };
     for (const auto& c : cases) {
         INFO(c.input);
