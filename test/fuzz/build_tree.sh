@@ -1,7 +1,7 @@
-#!/usr/bin/env bash
-# Configures and builds the fuzz tree: clang, ASan + UBSan + libFuzzer, the fuzz targets only
-# (each compiles just the code it feeds, test/fuzz/CMakeLists.txt), optimized as PGWARDEN_SANITIZE
-# does (-Og, which clang treats as -O1): a few dozen files, and more inputs per second.
+# Configures and builds the sanitized clang tree: ASan + UBSan (+ libFuzzer for the fuzz targets),
+# only the targets asked for: the fuzz targets (each compiles just the code it feeds,
+# test/fuzz/CMakeLists.txt) and unit_tests (all of lib/ and the binaries' cores, in unity batches).
+# Optimized as PGWARDEN_SANITIZE does (-Og, which clang treats as -O1), the tests' own files at -O0.
 # Usage: build_tree.sh SOURCE_DIR TREE_DIR LAUNCHER TARGET...   (LAUNCHER: ccache or "")
 set -euo pipefail
 source_dir=$1 tree=$2 launcher=$3
@@ -22,7 +22,7 @@ cmake "${args[@]}" >"$tree.configure.log" 2>&1 || { cat "$tree.configure.log" >&
 start=$SECONDS
 cmake --build "$tree" -j"$(nproc 2>/dev/null || echo 2)" --target "$@" >"$tree.build.log" 2>&1 || {
     grep -E -B2 -A12 'error:|Error [0-9]' "$tree.build.log" | head -n 120 >&2
-    echo "the fuzz tree did not build (all of it in $tree.build.log)" >&2
+    echo "the sanitized clang tree did not build (all of it in $tree.build.log)" >&2
     exit 1
 }
 echo "built $* in $tree in $((SECONDS - start)) s"
