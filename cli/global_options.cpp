@@ -35,17 +35,21 @@ CommandLineProblems command_line_problems(const CliOptions& options, bool barman
     return problems;
 }
 
+std::string command_line_errors_text(const std::vector<std::string>& errors,
+                                     const std::string& group) {
+    std::string text = "The following command line errors were encountered:\n";
+    for (const auto& error : errors)
+        text += "  " + error + "\n";
+    return text + "Try \"pgwarden --help\" or \"pgwarden " + group +
+           " --help\" for more information.\n";
+}
+
 void apply_config_overrides(const CliOptions& options, config::RepmgrConfig& config) {
     const auto problems = command_line_problems(options, !config.barman_host.empty(),
                                                 !config.config_directory.empty());
     if (!problems.errors.empty()) {
-        std::string text = "The following command line errors were encountered:\n";
-        for (const auto& error : problems.errors)
-            text += "  " + error + "\n";
-        const std::string group = options.words.empty() ? "" : options.words.front();
-        text +=
-            "Try \"pgwarden --help\" or \"pgwarden " + group + " --help\" for more information.\n";
-        throw CommandLineErrors(text);
+        throw CommandLineErrors(command_line_errors_text(
+            problems.errors, options.words.empty() ? "" : options.words.front()));
     }
     if (options.pg_bindir)
         config.pg_bindir = *options.pg_bindir;

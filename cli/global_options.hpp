@@ -30,6 +30,11 @@ struct CommandLineErrors : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// That report's text for `errors`, ending in repmgr's hint at `pgwarden --help` and at the
+// command group's (`group`, e.g. "node") --help.
+std::string command_line_errors_text(const std::vector<std::string>& errors,
+                                     const std::string& group);
+
 // The repmgr.conf values the command line overrides, replaced in `config`: -b's pg_bindir, as
 // repmgr's runtime options win over the file. -D/--pgdata gets repmgr's warnings: repmgr 5.3
 // reads it only for a standby clone without a repmgr.conf, which pgwarden always has.

@@ -16,12 +16,15 @@ ConninfoParams source_params(const CliOptions& options) {
         else
             params.emplace_back("dbname", *options.dbname);
     }
-    if (options.host)
-        set_param(params, "host", *options.host);
-    if (options.port)
-        set_param(params, "port", *options.port);
-    if (options.user)
-        set_param(params, "user", *options.user);
+    // repmgr: "the conninfo settings take priority" over -h/-p/-U, where they are not empty.
+    const auto set_unless_given = [&params](const char* key,
+                                            const std::optional<std::string>& value) {
+        if (value && get_param(params, key).value_or("").empty())
+            set_param(params, key, *value);
+    };
+    set_unless_given("host", options.host);
+    set_unless_given("port", options.port);
+    set_unless_given("user", options.user);
     return params;
 }
 

@@ -12,7 +12,8 @@ namespace pgwarden::cli::standby {
 // True when -d's value is a conninfo (key=value or URI) rather than a database name.
 bool is_conninfo_text(const std::string& value);
 
-// The connection keywords -d, -h, -p and -U give, -h/-p/-U winning over -d's own.
+// The connection keywords -d, -h, -p and -U give; a conninfo in -d wins over -h/-p/-U, as in
+// repmgr.
 // Throws std::invalid_argument when -d is a conninfo libpq cannot parse.
 ConninfoParams source_params(const CliOptions& options);
 

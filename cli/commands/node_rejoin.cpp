@@ -3,6 +3,7 @@
 // with --force-rewind where the timelines diverged), write standby.signal and primary_conninfo,
 // start it, record it as a standby of the primary and record node_rejoin.
 #include "command_registry.hpp"
+#include "global_options.hpp"
 #include "model/exit_codes.hpp"
 #include "node_rejoin_plan.hpp"
 #include "rejoin_data_directory.hpp"
@@ -223,11 +224,7 @@ Join wait_for_join(const config::RepmgrConfig& config, RejoinTarget& target) {
 }
 
 int command_line_errors(const std::vector<std::string>& errors) {
-    std::string text = "The following command line errors were encountered:\n";
-    for (const auto& error : errors)
-        text += fmt::format("  {}\n", error);
-    text += "Try \"pgwarden --help\" or \"pgwarden node rejoin --help\" for more information.\n";
-    std::fputs(text.c_str(), stderr);
+    std::fputs(command_line_errors_text(errors, "node").c_str(), stderr);
     return model::kErrBadConfig;
 }
 
@@ -423,7 +420,7 @@ int node_rejoin(const CliOptions& cli) {
     return model::kSuccess;
 }
 
-const CommandRegistration kRegistration{
+const CommandRegistration reg_node_rejoin{
     {{"node", "rejoin"},
      "make a stopped former primary a standby of the current primary",
      "pgwarden node rejoin: rejoin a dormant (stopped) node, as \"repmgr node rejoin\".\n"

@@ -100,6 +100,19 @@ TEST_CASE("a database name and -h/-p/-U make the conninfo of the rejoin source")
     CHECK(parsed.options->source_conninfo == "dbname=repmgr host=node2 port=5433 user=repmgr");
 }
 
+TEST_CASE("a -d conninfo wins over -h, -p and -U, as repmgr's conninfo settings take priority") {
+    const auto parsed =
+        parse_rejoin_options(parse({"node", "rejoin", "-h", "node3", "-p", "5434", "-U", "other",
+                                    "-d", "host=node2 port=5433 user=repmgr dbname=repmgr"}));
+    REQUIRE(parsed.options);
+    CHECK(parsed.options->source_conninfo == "user=repmgr dbname=repmgr host=node2 port=5433");
+    // What the conninfo leaves out or empty, -h/-p/-U still give.
+    const auto partial = parse_rejoin_options(
+        parse({"node", "rejoin", "-h", "node3", "-p", "5434", "-d", "host='' dbname=repmgr"}));
+    REQUIRE(partial.options);
+    CHECK(partial.options->source_conninfo == "dbname=repmgr host=node3 port=5434");
+}
+
 TEST_CASE("a -d conninfo libpq cannot parse is a command line error") {
     const auto parsed = parse_rejoin_options(parse({"node", "rejoin", "-d", "host='unterminated"}));
     CHECK_FALSE(parsed.options);
