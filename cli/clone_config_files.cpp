@@ -6,6 +6,7 @@
 #include "standby_actions.hpp"
 #include "standby_siblings.hpp"
 
+#include "cluster/server_settings.hpp"
 #include "exec/shell.hpp"
 #include "exec/shell_quote.hpp"
 #include "model/exit_codes.hpp"
@@ -30,18 +31,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using log::Level;
-
-std::vector<ConfigFile> files_of(pg::Connection& source, const std::string& sql,
-                                 const std::string& data_directory) {
-    std::vector<ConfigFile> files;
-    const auto rows = source.exec(sql);
-    for (int row = 0; row < rows.rows(); ++row) {
-        std::string path(rows.value(row, 0));
-        const bool inside = inside_directory(path, data_directory);
-        files.push_back({std::move(path), inside, {}});
-    }
-    return files;
-}
 
 std::string read_whole_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -136,17 +125,12 @@ bool copy_file_to(ConfigCopyPlan& plan, std::size_t index, const std::string& de
 }  // namespace
 
 std::vector<ConfigFile> config_file_locations(pg::Connection& source) {
-    const std::string data_directory(
-        source.exec("SELECT pg_catalog.current_setting('data_directory')").value(0, 0));
-    auto files = files_of(source,
-                          "SELECT DISTINCT sourcefile FROM pg_catalog.pg_settings "
-                          "WHERE sourcefile IS NOT NULL ORDER BY 1",
-                          data_directory);
-    for (auto& file : files_of(source,
-                               "SELECT setting FROM pg_catalog.pg_settings "
-                               "WHERE name IN ('hba_file', 'ident_file') ORDER BY 1",
-                               data_directory))
-        files.push_back(std::move(file));
+    const std::string data_directory = cluster::data_directory(source);
+    std::vector<ConfigFile> files;
+    for (auto& path : cluster::configuration_file_paths(source)) {
+        const bool inside = inside_directory(path, data_directory);
+        files.push_back({std::move(path), inside, {}});
+    }
     return files;
 }
 

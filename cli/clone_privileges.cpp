@@ -4,6 +4,7 @@
 #include "standby_actions.hpp"
 
 #include "cluster/replication_queries.hpp"
+#include "cluster/session_rights.hpp"
 #include "model/exit_codes.hpp"
 #include "text/conninfo.hpp"
 
@@ -47,23 +48,10 @@ bool create_over_replication(PGconn* walsender, const std::string& slot_name) {
 
 }  // namespace
 
-SessionRights session_rights(pg::Connection& conn) {
-    const auto row = conn.exec(
-        "SELECT current_user, rolsuper, rolreplication, "
-        "pg_catalog.pg_has_role(current_user, 'pg_read_all_settings', 'MEMBER') "
-        "FROM pg_catalog.pg_roles WHERE rolname = current_user");
-    SessionRights rights;
-    rights.user = std::string(row.value(0, 0));
-    rights.superuser = row.value(0, 1) == "t";
-    rights.replication = row.value(0, 2) == "t";
-    rights.read_all_settings = rights.superuser || row.value(0, 3) == "t";
-    return rights;
-}
-
 std::optional<int> open_settings_reader(pg::Connection& source, const ConninfoParams& params,
                                         const std::optional<std::string>& superuser,
                                         std::optional<pg::Connection>& out) {
-    const auto rights = session_rights(source);
+    const auto rights = cluster::session_rights(source);
     if (rights.read_all_settings)
         return std::nullopt;
     if (!superuser) {
@@ -82,7 +70,7 @@ std::optional<int> open_settings_reader(pg::Connection& source, const ConninfoPa
         log::error("unable to establish superuser connection as \"{}\"", *superuser);
         return model::kErrBadConfig;
     }
-    if (!session_rights(*out).superuser) {
+    if (!cluster::is_superuser(*out)) {
         log::error("\"{}\" is not a superuser", *superuser);
         out.reset();
         return model::kErrBadConfig;
@@ -109,7 +97,7 @@ SlotCreatorChoice choose_slot_creator(const SessionRights& rights,
 bool create_clone_slot(pg::Connection& conn, const std::string& slot_name, const std::string& where,
                        const CliOptions& options, const std::string& upstream_repluser,
                        bool dry_run) {
-    const auto choice = choose_slot_creator(session_rights(conn), options.superuser,
+    const auto choice = choose_slot_creator(cluster::session_rights(conn), options.superuser,
                                             options.replication_user, upstream_repluser);
     switch (choice.creator) {
         case SlotCreator::none:

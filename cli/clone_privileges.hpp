@@ -8,6 +8,7 @@
 #include "cli_options.hpp"
 #include "standby_decisions.hpp"
 
+#include "cluster/session_rights.hpp"
 #include "pg/connection.hpp"
 
 #include <optional>
@@ -15,16 +16,9 @@
 
 namespace pgwarden::cli::standby {
 
-// The -U user's standing on the source: rolsuper, rolreplication, and pg_read_all_settings
-// (directly or through pg_monitor).
-struct SessionRights {
-    std::string user;
-    bool superuser = false;
-    bool replication = false;
-    bool read_all_settings = false;
-};
-// Throws pg::PgError.
-SessionRights session_rights(pg::Connection& conn);
+// The -U user's standing on the source (superuser, REPLICATION, pg_read_all_settings directly or
+// through pg_monitor) is cluster::session_rights'.
+using cluster::SessionRights;
 
 // The connection that reads the configuration file locations: `source` itself when its user may
 // read every setting, else a new one to the same server as -S/--superuser, which must be a

@@ -7,6 +7,7 @@
 #include "cluster/daemon_state_store.hpp"
 #include "cluster/fence_queries.hpp"
 #include "cluster/replication_queries.hpp"
+#include "cluster/session_settings.hpp"
 #include "cluster/switchover_queries.hpp"
 #include "exec/shell.hpp"
 #include "exec/shell_quote.hpp"
@@ -32,11 +33,6 @@ constexpr int kSshFailed = 255;
 
 std::string describe_node(const cluster::NodeRecord& node) {
     return fmt::format("\"{}\" (ID: {})", node.node_name, node.node_id);
-}
-
-// The application_name the old primary's daemon looks for (handover.hpp).
-void name_session(pg::Connection& conn, const std::string& name) {
-    conn.exec("SELECT pg_catalog.set_config('application_name', $1, false)", {name});
 }
 
 // Through the primary's pgwardend.
@@ -79,7 +75,7 @@ class DaemonRemote final : public Remote {
         // This command's own session on the primary is not one HAProxy routed: the drain must not
         // wait for it.
         try {
-            name_session(primary_conn_, failover::marker_name(request_.id, false));
+            cluster::set_application_name(primary_conn_, failover::marker_name(request_.id, false));
         } catch (const pg::PgError& e) {
             log::debug("unable to name this session: {}", e.what());
         }
@@ -88,7 +84,7 @@ class DaemonRemote final : public Remote {
         marker_ = cluster::try_connect(session_conninfo_);
         try {
             if (marker_)
-                name_session(*marker_, failover::marker_name(request_.id, false));
+                cluster::set_application_name(*marker_, failover::marker_name(request_.id, false));
         } catch (const pg::PgError& e) {
             log::error("unable to name the switchover's session: {}", e.what());
             marker_.reset();
@@ -131,7 +127,7 @@ class DaemonRemote final : public Remote {
         if (!marker_)
             return;
         try {
-            name_session(*marker_, failover::marker_name(request_.id, true));
+            cluster::set_application_name(*marker_, failover::marker_name(request_.id, true));
             log::notice("pgwardend on node {} starts it again", describe_node(primary_));
         } catch (const pg::PgError& e) {
             log::error("unable to tell pgwardend on node {} to start it again: {}",

@@ -4,16 +4,17 @@
 
 #include "cluster/connect.hpp"
 #include "cluster/node_rejoin_queries.hpp"
+#include "cluster/session_rights.hpp"
 #include "config/libpq_conninfo.hpp"
 #include "log/log.hpp"
 #include "model/exit_codes.hpp"
 
 #include <libpq-fe.h>
 
-#include <cstring>
-
 namespace pgwarden::cli::switchover {
 namespace {
+
+using cluster::is_superuser;
 
 using log::Level;
 
@@ -23,11 +24,6 @@ std::string database_of(const std::string& conninfo, const std::string& user) {
 }
 
 }  // namespace
-
-bool is_superuser(const pg::Connection& conn) {
-    const char* value = PQparameterStatus(conn.get(), "is_superuser");
-    return value != nullptr && std::strcmp(value, "on") == 0;
-}
 
 SuperuserCheck check_local_superuser(const CliOptions& options, const config::RepmgrConfig& config,
                                      pg::Connection& local) {

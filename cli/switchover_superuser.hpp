@@ -15,9 +15,6 @@
 
 namespace pgwarden::cli::switchover {
 
-// True when the session's user is a superuser (libpq's is_superuser parameter).
-bool is_superuser(const pg::Connection& conn);
-
 struct SuperuserCheck {
     std::optional<pg::Connection> conn;  // -S's session on this node; nothing without -S
     std::optional<int> refused;          // the exit code when -S cannot be used

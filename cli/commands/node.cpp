@@ -13,6 +13,7 @@
 #include "cluster/node_record.hpp"
 #include "cluster/replication_queries.hpp"
 #include "cluster/server_settings.hpp"
+#include "cluster/session_rights.hpp"
 #include "log/log.hpp"
 
 #include <libpq-fe.h>

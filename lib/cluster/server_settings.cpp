@@ -23,16 +23,22 @@ void reload_configuration(pg::Connection& conn) {
     conn.exec("SELECT pg_catalog.pg_reload_conf()");
 }
 
-bool can_read_all_settings(pg::Connection& conn) {
-    return conn.exec(
-                   "SELECT (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user)"
-                   " OR pg_catalog.pg_has_role(current_user, 'pg_read_all_settings', 'MEMBER')")
-               .value(0, 0) == "t";
-}
-
 std::string data_directory(pg::Connection& conn) {
     return std::string(
         conn.exec("SELECT pg_catalog.current_setting('data_directory')").value(0, 0));
+}
+
+std::vector<std::string> configuration_file_paths(pg::Connection& conn) {
+    std::vector<std::string> paths;
+    for (const char* sql : {"SELECT DISTINCT sourcefile FROM pg_catalog.pg_settings "
+                            "WHERE sourcefile IS NOT NULL ORDER BY 1",
+                            "SELECT setting FROM pg_catalog.pg_settings "
+                            "WHERE name IN ('hba_file', 'ident_file') ORDER BY 1"}) {
+        const auto rows = conn.exec(sql);
+        for (int row = 0; row < rows.rows(); ++row)
+            paths.emplace_back(rows.value(row, 0));
+    }
+    return paths;
 }
 
 }  // namespace pgwarden::cluster

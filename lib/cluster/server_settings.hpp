@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace pgwarden::cluster {
 
@@ -17,9 +18,10 @@ void alter_system(pg::Connection& conn, const std::string& name,
 // pg_reload_conf().
 void reload_configuration(pg::Connection& conn);
 
-// Whether this session may read every setting (superuser or pg_read_all_settings).
-bool can_read_all_settings(pg::Connection& conn);
-// current_setting('data_directory'); needs can_read_all_settings.
+// current_setting('data_directory'); needs can_read_all_settings (session_rights.hpp).
 std::string data_directory(pg::Connection& conn);
+// Every file the server's settings come from (pg_settings.sourcefile, sorted), then its
+// hba_file and ident_file; needs can_read_all_settings.
+std::vector<std::string> configuration_file_paths(pg::Connection& conn);
 
 }  // namespace pgwarden::cluster

@@ -3,6 +3,8 @@
 
 #include "pg/connection.hpp"
 
+#include <string>
+
 namespace pgwarden::cluster {
 
 // This session's commits stop waiting for synchronous standbys (synchronous_commit = local): the
@@ -10,5 +12,8 @@ namespace pgwarden::cluster {
 // attached, right after a promotion) would otherwise wait for them forever. Losing such a row in
 // a crash costs history, never a client's acknowledged data.
 void commit_without_standbys(pg::Connection& conn);
+
+// This session's application_name, as pg_stat_activity shows it to other sessions.
+void set_application_name(pg::Connection& conn, const std::string& name);
 
 }  // namespace pgwarden::cluster
