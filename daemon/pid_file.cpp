@@ -29,7 +29,7 @@ std::string os_error(int error) {
     return std::system_category().message(error);
 }
 
-std::string quoted(const std::string& path) {
+std::string quote_path(const std::string& path) {
     return config::quote_for_message(path);
 }
 
@@ -144,7 +144,7 @@ PidFile::PidFile(std::string path) : path_(std::move(path)), pid_(::getpid()) {
             "could not create PID file {}: {}; check that the directory exists and that this "
             "user may write to it, or choose another path with -p/--pid-file or "
             "repmgrd_pid_file",
-            quoted(path_), os_error(error)));
+            quote_path(path_), os_error(error)));
     }
     struct RemoveTemp {
         const std::string& name;
@@ -166,7 +166,7 @@ PidFile::PidFile(std::string path) : path_(std::move(path)), pid_(::getpid()) {
             throw PidFileError(fmt::format(
                 "could not create PID file {}: {}; check that this user may write to its "
                 "directory, or choose another path with -p/--pid-file or repmgrd_pid_file",
-                quoted(path_), os_error(error)));
+                quote_path(path_), os_error(error)));
         }
 
         const auto text = read_text(path_, error);
@@ -176,7 +176,7 @@ PidFile::PidFile(std::string path) : path_(std::move(path)), pid_(::getpid()) {
             throw PidFileError(fmt::format(
                 "PID file {} exists but could not be read: {}; if pgwardend (or repmgrd) is no "
                 "longer running, remove the file and start again",
-                quoted(path_), os_error(error)));
+                quote_path(path_), os_error(error)));
         }
         const auto old_pid = parse_pid_text(*text);
         // A PID reused by another program (after a reboot, or another user's process in /tmp)
@@ -188,17 +188,17 @@ PidFile::PidFile(std::string path) : path_(std::move(path)), pid_(::getpid()) {
                 "PID file {} holds PID {}, a running process: another pgwardend (or repmgrd) "
                 "seems to be running; stop it first (systemctl stop, or kill -TERM {}), or, if "
                 "PID {} is not a pgwardend or repmgrd, remove the file and start again",
-                quoted(path_), *old_pid, *old_pid, *old_pid));
+                quote_path(path_), *old_pid, *old_pid, *old_pid));
         }
         if (old_pid && *old_pid != pid_ && process_is_running(*old_pid)) {
             log::warning(
                 "PID file {} holds PID {}, which is not a pgwardend or repmgrd; replacing it",
-                quoted(path_), *old_pid);
+                quote_path(path_), *old_pid);
         } else if (old_pid) {
             log::warning("PID file {} holds PID {}, which is no longer running; replacing it",
-                         quoted(path_), *old_pid);
+                         quote_path(path_), *old_pid);
         } else {
-            log::warning("PID file {} holds no PID ({}); replacing it", quoted(path_),
+            log::warning("PID file {} holds no PID ({}); replacing it", quote_path(path_),
                          config::quote_for_message(text->substr(0, 40)));
         }
         replaced_stale_pid_ = old_pid;
@@ -207,7 +207,7 @@ PidFile::PidFile(std::string path) : path_(std::move(path)), pid_(::getpid()) {
             struct stat owner {};
             const bool foreign = ::stat(path_.c_str(), &owner) == 0 && owner.st_uid != ::geteuid();
             throw PidFileError(fmt::format(
-                "stale PID file {} could not be removed: {}; {}", quoted(path_),
+                "stale PID file {} could not be removed: {}; {}", quote_path(path_),
                 os_error(unlink_error),
                 foreign ? fmt::format("it belongs to user ID {}: have it removed, or choose a "
                                       "path of this user's with -p/--pid-file or repmgrd_pid_file",
@@ -218,7 +218,7 @@ PidFile::PidFile(std::string path) : path_(std::move(path)), pid_(::getpid()) {
     throw PidFileError(fmt::format(
         "could not create PID file {}: it reappeared {} times while being replaced; is another "
         "pgwardend starting at the same time?",
-        quoted(path_), kCreateAttempts));
+        quote_path(path_), kCreateAttempts));
 }
 
 PidFile::~PidFile() {

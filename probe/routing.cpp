@@ -2,6 +2,8 @@
 // test/unit/probe_routing_test.cpp.
 #include "routing.hpp"
 
+#include "text/ascii.hpp"
+
 #include <fmt/format.h>
 
 #include <array>
@@ -54,19 +56,8 @@ constexpr std::array<SizeUnit, 6> kUnits{{
     {"tb", 1024ULL * 1024 * 1024 * 1024},
 }};
 
-char ascii_lower(char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (ascii_lower(a[i]) != ascii_lower(b[i]))
-            return false;
-    }
-    return true;
-}
+using text::ascii_lower;
+using text::iequals;
 
 bool is_space(char c) {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';

@@ -89,7 +89,7 @@ int cluster_cleanup(const CliOptions& options) {
     return model::kSuccess;
 }
 
-const CommandRegistration registration{
+const CommandRegistration reg_cluster_cleanup{
     {{"cluster", "cleanup"},
      "purge old records from repmgr.monitoring_history",
      "pgwarden cluster cleanup: purge records from the \"repmgr.monitoring_history\" table\n\n"

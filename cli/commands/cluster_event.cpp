@@ -61,7 +61,7 @@ int cluster_event(const CliOptions& options) {
     return model::kSuccess;
 }
 
-const CommandRegistration registration{
+const CommandRegistration reg_cluster_event{
     {{"cluster", "event"},
      "show the events recorded in repmgr.events",
      "pgwarden cluster event: output a formatted list of cluster events, newest first\n\n"

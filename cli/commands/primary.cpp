@@ -272,22 +272,22 @@ constexpr const char* kUnregisterHelp =
     "  --dry-run            check what would happen, change nothing\n"
     "  -F, --force          unregister even an active or running primary\n";
 
-const CommandRegistration register_registration{
+const CommandRegistration reg_primary_register{
     {{"primary", "register"},
      "initialise the repmgr metadata and register this node as the primary",
      kRegisterHelp,
      &primary_register}};
-const CommandRegistration master_register_registration{
+const CommandRegistration reg_master_register{
     {{"master", "register"}, "alias of \"primary register\"", kRegisterHelp, &primary_register}};
 
-const CommandRegistration unregister_registration{{{"primary", "unregister"},
-                                                   "unregister an inactive primary node",
-                                                   kUnregisterHelp,
-                                                   &primary_unregister}};
-const CommandRegistration master_unregister_registration{{{"master", "unregister"},
-                                                          "alias of \"primary unregister\"",
-                                                          kUnregisterHelp,
-                                                          &primary_unregister}};
+const CommandRegistration reg_primary_unregister{{{"primary", "unregister"},
+                                                  "unregister an inactive primary node",
+                                                  kUnregisterHelp,
+                                                  &primary_unregister}};
+const CommandRegistration reg_master_unregister{{{"master", "unregister"},
+                                                 "alias of \"primary unregister\"",
+                                                 kUnregisterHelp,
+                                                 &primary_unregister}};
 
 }  // namespace
 }  // namespace pgwarden::cli

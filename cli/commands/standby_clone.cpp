@@ -380,7 +380,7 @@ int clone(const CliOptions& options) {
     return model::kSuccess;
 }
 
-const CommandRegistration kRegistration{
+const CommandRegistration reg_standby_clone{
     {{"standby", "clone"},
      "clone a PostgreSQL data directory from another node",
      "pgwarden standby clone: copy a node with pg_basebackup, as \"repmgr standby clone\".\n"

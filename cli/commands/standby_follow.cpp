@@ -291,7 +291,7 @@ int follow(const CliOptions& options) {
     return model::kSuccess;
 }
 
-const CommandRegistration kRegistration{
+const CommandRegistration reg_standby_follow{
     {{"standby", "follow"},
      "attach this standby to the primary (or another node)",
      "pgwarden standby follow: repoint this standby, as \"repmgr standby follow\".\n"

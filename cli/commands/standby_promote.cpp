@@ -117,7 +117,7 @@ int promote(const CliOptions& options) {
     return model::kSuccess;
 }
 
-const CommandRegistration kRegistration{
+const CommandRegistration reg_standby_promote{
     {{"standby", "promote"},
      "promote a standby to primary",
      "pgwarden standby promote: promote this standby to primary, as \"repmgr standby promote\".\n"

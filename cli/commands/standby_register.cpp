@@ -389,7 +389,7 @@ int standby_unregister(const CliOptions& options) {
     return model::kSuccess;
 }
 
-const CommandRegistration register_registration{
+const CommandRegistration reg_standby_register{
     {{"standby", "register"},
      "register this standby in the metadata (written on the primary)",
      "pgwarden standby register: add this standby's record to the metadata on the primary\n\n"
@@ -404,7 +404,7 @@ const CommandRegistration register_registration{
      "  --dry-run             check the prerequisites, change nothing\n",
      &standby_register}};
 
-const CommandRegistration unregister_registration{
+const CommandRegistration reg_standby_unregister{
     {{"standby", "unregister"},
      "remove a standby's record from the metadata",
      "pgwarden standby unregister: remove a standby's record from the metadata on the primary\n\n"

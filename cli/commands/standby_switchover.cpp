@@ -345,7 +345,7 @@ int run_switchover(const CliOptions& options) {
                      siblings, sibling_plan);
 }
 
-const CommandRegistration kRegistration{
+const CommandRegistration reg_standby_switchover{
     {{"standby", "switchover"},
      "promote this standby and demote the current primary to its standby",
      "pgwarden standby switchover: a planned switchover, as \"repmgr standby switchover\".\n"

@@ -252,7 +252,7 @@ int witness_unregister(const CliOptions& options) {
     return model::kSuccess;
 }
 
-const CommandRegistration register_registration{
+const CommandRegistration reg_witness_register{
     {{"witness", "register"},
      "register this node, its own PostgreSQL server, as the cluster's witness",
      "pgwarden witness register: register a witness node\n\n"
@@ -266,7 +266,7 @@ const CommandRegistration register_registration{
      "  -F, --force          overwrite an existing witness record and copy\n",
      &witness_register}};
 
-const CommandRegistration unregister_registration{
+const CommandRegistration reg_witness_unregister{
     {{"witness", "unregister"},
      "unregister a witness node",
      "pgwarden witness unregister: unregister a witness node\n\n"

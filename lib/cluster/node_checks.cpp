@@ -1,18 +1,8 @@
 #include "cluster/node_checks.hpp"
 
-#include <charconv>
+#include "text/parse_number.hpp"
 
 namespace pgwarden::cluster {
-namespace {
-
-// A count or setting; 0 when the server's text does not read as one.
-int to_int(std::string_view text) {
-    int value = 0;
-    std::from_chars(text.data(), text.data() + text.size(), value);
-    return value;
-}
-
-}  // namespace
 
 CheckCounts check_counts(pg::Connection& conn) {
     const auto stats = conn.exec(
@@ -21,7 +11,8 @@ CheckCounts check_counts(pg::Connection& conn) {
         "   WHERE slot_type = 'physical'),"
         " (SELECT pg_catalog.count(*) FROM pg_catalog.pg_replication_slots"
         "   WHERE slot_type = 'physical' AND NOT active)");
-    return {stats.value(0, 0) == "t", to_int(stats.value(0, 1)), to_int(stats.value(0, 2))};
+    return {stats.value(0, 0) == "t", text::number_or_zero(stats.value(0, 1)),
+            text::number_or_zero(stats.value(0, 2))};
 }
 
 std::optional<int> replay_lag_seconds(pg::Connection& standby) {
@@ -32,7 +23,7 @@ std::optional<int> replay_lag_seconds(pg::Connection& standby) {
         " END");
     if (lag.is_null(0, 0))
         return std::nullopt;
-    return to_int(lag.value(0, 0));
+    return text::number_or_zero(lag.value(0, 0));
 }
 
 ServerOverview server_overview(pg::Connection& conn) {
@@ -58,11 +49,11 @@ ServerOverview server_overview(pg::Connection& conn) {
     overview.in_recovery = row.value(0, 2) == "t";
     overview.archive_mode = row.value(0, 3);
     overview.archive_command = row.value(0, 4);
-    overview.max_wal_senders = to_int(row.value(0, 5));
-    overview.attached_wal_receivers = to_int(row.value(0, 6));
-    overview.max_replication_slots = to_int(row.value(0, 7));
-    overview.active_physical_slots = to_int(row.value(0, 8));
-    overview.inactive_physical_slots = to_int(row.value(0, 9));
+    overview.max_wal_senders = text::number_or_zero(row.value(0, 5));
+    overview.attached_wal_receivers = text::number_or_zero(row.value(0, 6));
+    overview.max_replication_slots = text::number_or_zero(row.value(0, 7));
+    overview.active_physical_slots = text::number_or_zero(row.value(0, 8));
+    overview.inactive_physical_slots = text::number_or_zero(row.value(0, 9));
     return overview;
 }
 
@@ -84,7 +75,8 @@ StandbyReplay standby_replay(pg::Connection& standby) {
         "   THEN 0 WHEN pg_catalog.pg_last_xact_replay_timestamp() IS NULL THEN 0"
         "   ELSE EXTRACT(epoch FROM pg_catalog.clock_timestamp()"
         "     - pg_catalog.pg_last_xact_replay_timestamp())::int END");
-    return {std::string(repl.value(0, 0)), std::string(repl.value(0, 1)), to_int(repl.value(0, 2))};
+    return {std::string(repl.value(0, 0)), std::string(repl.value(0, 1)),
+            text::number_or_zero(repl.value(0, 2))};
 }
 
 std::vector<MissingSlot> standbys_missing_slots(pg::Connection& conn, int node_id) {
@@ -96,7 +88,7 @@ std::vector<MissingSlot> standbys_missing_slots(pg::Connection& conn, int node_i
         {std::to_string(node_id)});
     std::vector<MissingSlot> slots;
     for (int row = 0; row < rows.rows(); ++row) {
-        slots.push_back({std::string(rows.value(row, 0)), to_int(rows.value(row, 1)),
+        slots.push_back({std::string(rows.value(row, 0)), text::number_or_zero(rows.value(row, 1)),
                          std::string(rows.value(row, 2))});
     }
     return slots;

@@ -1,5 +1,7 @@
 #include "cluster/node_record.hpp"
 
+#include "text/parse_number.hpp"
+
 #include <fmt/format.h>
 
 #include <charconv>
@@ -20,25 +22,19 @@ NodeType to_type(std::string_view text, std::string_view node_id) {
         node_id, text));
 }
 
-int to_int(std::string_view text) {
-    int value = 0;
-    std::from_chars(text.data(), text.data() + text.size(), value);
-    return value;
-}
-
 std::vector<NodeRecord> read_rows(const pg::Result& result) {
     std::vector<NodeRecord> nodes;
     nodes.reserve(static_cast<std::size_t>(result.rows()));
     for (int row = 0; row < result.rows(); ++row) {
         NodeRecord node;
-        node.node_id = to_int(result.value(row, 0));
+        node.node_id = text::number_or_zero(result.value(row, 0));
         if (!result.is_null(row, 1))
-            node.upstream_node_id = to_int(result.value(row, 1));
+            node.upstream_node_id = text::number_or_zero(result.value(row, 1));
         node.active = result.value(row, 2) == "t";
         node.node_name = result.value(row, 3);
         node.type = to_type(result.value(row, 4), result.value(row, 0));
         node.location = result.value(row, 5);
-        node.priority = to_int(result.value(row, 6));
+        node.priority = text::number_or_zero(result.value(row, 6));
         node.conninfo = result.value(row, 7);
         node.repluser = result.value(row, 8);
         if (!result.is_null(row, 9))
@@ -82,7 +78,7 @@ std::vector<DownstreamRecord> load_downstream(pg::Connection& conn, int node_id)
         {std::to_string(node_id)});
     std::vector<DownstreamRecord> nodes;
     for (int row = 0; row < rows.rows(); ++row) {
-        nodes.push_back({to_int(rows.value(row, 0)), std::string(rows.value(row, 1)),
+        nodes.push_back({text::number_or_zero(rows.value(row, 0)), std::string(rows.value(row, 1)),
                          model::parse_node_type(rows.value(row, 2))});
     }
     return nodes;

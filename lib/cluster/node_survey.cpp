@@ -7,10 +7,6 @@
 namespace pgwarden::cluster {
 namespace {
 
-std::optional<int> to_int(std::string_view text) {
-    return text::parse_number<int>(text);
-}
-
 // The single value of a one-row answer; nothing when it failed or is NULL.
 std::optional<std::string> single(PGconn* conn, const char* sql) {
     const auto result = try_exec(conn, sql);
@@ -40,7 +36,7 @@ std::optional<int> checkpoint_timeline(PGconn* conn) {
     const auto tli = try_exec(conn, "SELECT timeline_id FROM pg_catalog.pg_control_checkpoint()");
     if (!tli || tli.rows() != 1)
         return std::nullopt;
-    return to_int(tli.value(0, 0));
+    return text::parse_number<int>(tli.value(0, 0));
 }
 
 bool replay_paused_with_wal_pending(PGconn* conn) {
@@ -79,7 +75,7 @@ OwnRecordAnswer own_record(PGconn* conn, int node_id) {
     OwnRecord own;
     own.type = model::parse_node_type(record.value(0, 0));
     if (!record.is_null(0, 1))
-        own.upstream_node_id = to_int(record.value(0, 1));
+        own.upstream_node_id = text::parse_number<int>(record.value(0, 1));
     own.upstream_node_name = record.value(0, 2);
     answer.record = std::move(own);
     return answer;
@@ -88,7 +84,7 @@ OwnRecordAnswer own_record(PGconn* conn, int node_id) {
 ExtensionDaemonState extension_daemon_state(PGconn* conn, bool witness) {
     ExtensionDaemonState state;
     if (const auto pid = single(conn, "SELECT repmgr.get_repmgrd_pid()"))
-        state.pid = to_int(*pid);
+        state.pid = text::parse_number<int>(*pid);
     state.running = single(conn, "SELECT repmgr.repmgrd_is_running()") == "t";
     state.paused = single(conn, "SELECT repmgr.repmgrd_is_paused()") == "t";
     const char* last_seen_sql =
@@ -96,7 +92,7 @@ ExtensionDaemonState extension_daemon_state(PGconn* conn, bool witness) {
                 : "SELECT CASE WHEN pg_catalog.pg_is_in_recovery() IS FALSE THEN -1"
                   " ELSE repmgr.get_upstream_last_seen() END";
     if (const auto seen = single(conn, last_seen_sql))
-        state.upstream_last_seen = to_int(*seen);
+        state.upstream_last_seen = text::parse_number<int>(*seen);
     return state;
 }
 

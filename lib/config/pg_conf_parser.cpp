@@ -2,6 +2,8 @@
 
 #include "config/pg_conf_lexer.hpp"
 
+#include "text/ascii.hpp"
+
 #include <fmt/format.h>
 
 #include <fcntl.h>
@@ -91,12 +93,7 @@ bool is_blank(std::string_view s) {
     return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
+using text::iequals;
 
 // ---------------------------------------------------------------------------------------------
 // Messages

@@ -2,6 +2,8 @@
 
 #include "config/libpq_conninfo.hpp"
 
+#include "text/ascii.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -172,12 +174,7 @@ const Setting* find_setting(std::string_view name) {
     return it == std::end(kSettings) ? nullptr : &*it;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
+using text::iequals;
 
 // Reads the entries into a RepmgrConfig, collecting every problem rather than stopping at one.
 class Builder {

@@ -1,5 +1,7 @@
 #include "config/repmgr_values.hpp"
 
+#include "text/ascii.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -13,12 +15,7 @@
 namespace pgwarden::config {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
+using text::iequals;
 
 bool is_blank(std::string_view s) {
     return std::all_of(s.begin(), s.end(),

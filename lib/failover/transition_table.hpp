@@ -27,10 +27,15 @@ struct Row {
     const char* why;  // one sentence, for the debug log and the printed policy
 };
 
+// Names of states and events: function pointers, so that an overloaded name (one per machine)
+// resolves by the table's types.
+template <typename T>
+using NameOf = std::string_view (*)(T);
+
 // Runs one step over `table`. `state_name` and `event_name` name states and events for the notes.
-template <typename Step, typename State, typename Event, typename StateName, typename EventName>
+template <typename Step, typename State, typename Event>
 void run_rows(const std::vector<Row<Step, State, Event>>& table, Step& step, Event on,
-              Event routine, StateName state_name, EventName event_name) {
+              Event routine, NameOf<State> state_name, NameOf<Event> event_name) {
     const State from = step.state();
     bool matched = false;
     for (const auto& row : table) {
@@ -50,9 +55,9 @@ void run_rows(const std::vector<Row<Step, State, Event>>& table, Step& step, Eve
 }
 
 // The table as text, one row a line: state, event, guard, target, why.
-template <typename Step, typename State, typename Event, typename StateName, typename EventName>
+template <typename Step, typename State, typename Event>
 std::string print_rows(std::string_view title, const std::vector<Row<Step, State, Event>>& table,
-                       StateName state_name, EventName event_name) {
+                       NameOf<State> state_name, NameOf<Event> event_name) {
     std::string out = fmt::format("{}\n", title);
     out +=
         fmt::format("  {:<28} {:<23} {:<36} {:<28} {}\n", "STATE", "EVENT", "WHEN", "NEXT", "WHY");

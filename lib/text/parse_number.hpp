@@ -27,4 +27,9 @@ bool parse_number_into(std::string_view text, Int& out) {
     return parsed.has_value();
 }
 
+// A number the server wrote (an integer column of a SQL result, never malformed there), or 0.
+inline int number_or_zero(std::string_view text) {
+    return parse_number<int>(text).value_or(0);
+}
+
 }  // namespace pgwarden::text
