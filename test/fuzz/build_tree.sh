@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # Configures and builds the sanitized clang tree: ASan + UBSan (+ libFuzzer for the fuzz targets),
 # only the targets asked for: the fuzz targets (each compiles just the code it feeds,
 # test/fuzz/CMakeLists.txt) and unit_tests (all of lib/ and the binaries' cores, in unity batches).
