@@ -2,6 +2,7 @@
 // runs.
 #include "pg_cluster.hpp"
 
+#include "initdb_template.hpp"
 #include "log_file.hpp"
 #include "ports.hpp"
 #include "postgres_user.hpp"
@@ -187,14 +188,18 @@ PgNode& PgCluster::make_node() {
 
 void PgCluster::init_primary() {
     const PgNode& primary = make_node();
-    std::vector<std::string> argv = {
-        pg_bin("initdb"), "-D", primary.data_dir, "-A",         "trust",     "-U",
-        "postgres",       "-E", "UTF8",           "--locale=C", "--no-sync", "--no-instructions"};
+    std::vector<std::string> argv = {pg_bin("initdb"), "-A",
+                                     "trust",          "-U",
+                                     "postgres",       "-E",
+                                     "UTF8",           "--locale=C",
+                                     "--no-sync",      "--no-instructions"};
     if (options_.data_checksums)
         argv.push_back("--data-checksums");
-    auto result = run_command(argv, kInitdbTimeout, true);
-    if (!result.ok())
-        fail(1, result.describe());
+    try {
+        make_data_directory(primary.data_dir, argv, kInitdbTimeout);
+    } catch (const std::runtime_error& e) {
+        fail(1, e.what());
+    }
 
     std::string conf = fmt::format(kTestConf, fmt::arg("socket_dir", dir_));
     for (const auto& line : options_.extra_conf)
