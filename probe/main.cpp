@@ -67,11 +67,13 @@ probe::LoadedTls load_tls(const probe::TlsSettings& tls) {
 
 // On SIGHUP: new connections get the files as they are now; if they cannot be used, the
 // listener keeps the certificate it has rather than stopping to answer HAProxy.
-void reload_tls(const probe::TlsSettings& tls, probe::HttpServer& server) {
+void reload_tls(const probe::TlsSettings& tls, probe::HttpServer& server,
+                std::shared_ptr<probe::TlsContext>& served) {
     if (!tls.enabled())
         return;
     auto loaded = load_tls(tls);
     if (loaded.context) {
+        served = loaded.context;
         server.use_tls(std::move(loaded.context));
         log::info("TLS certificate, key and CA files reloaded on SIGHUP");
     } else {
@@ -142,6 +144,7 @@ int run(const probe::ProbeSettings& settings) {
     asio::signal_set stop_signals(io, SIGTERM, SIGINT);
     asio::signal_set reopen_signal(io, SIGHUP);
     asio::steady_timer grace(io);
+    asio::steady_timer validity_timer(io);
     stop_signals.async_wait([&](const boost::system::error_code& ec, int signal_number) {
         if (ec)
             return;
@@ -150,6 +153,7 @@ int run(const probe::ProbeSettings& settings) {
         checker.stop();
         accept.stop();
         reopen_signal.cancel();
+        validity_timer.cancel();
         // Answers in flight get a moment to be written; then everything stops.
         grace.expires_after(kShutdownGrace);
         grace.async_wait([&io](const boost::system::error_code&) { io.stop(); });
@@ -162,11 +166,24 @@ int run(const probe::ProbeSettings& settings) {
             if (auto error = log::open_file(settings.log_file))
                 log::error("{}", *error);
             log::info("log file reopened on SIGHUP");
-            reload_tls(settings.tls, *server);
+            reload_tls(settings.tls, *server, tls);
             wait_hup();
         });
     };
     wait_hup();
+    // A certificate that was fine at start-up expires while it is served: say so in time.
+    std::function<void()> recheck_validity = [&] {
+        validity_timer.expires_after(probe::kValidityRecheck);
+        validity_timer.async_wait([&](const boost::system::error_code& ec) {
+            if (ec)
+                return;
+            if (auto warning = probe::certificate_warning(*tls, settings.tls.certfile))
+                log::warning("{}", *warning);
+            recheck_validity();
+        });
+    };
+    if (tls)
+        recheck_validity();
 
     io.run();
     log::notice("pgwarden-probe stopped");

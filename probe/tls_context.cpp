@@ -158,14 +158,22 @@ LoadedTls load_tls_context(const TlsSettings& settings) {
         loaded.error = e.what();
         return loaded;
     }
-    const X509* certificate = SSL_CTX_get0_certificate(loaded.context->native_handle());
-    if (certificate == nullptr)
-        return loaded;
-    if (const auto validity = validity_of(*certificate)) {
-        if (auto warning = validity_warning(settings.certfile, *validity, CertificateClock::now()))
-            loaded.warnings.push_back(std::move(*warning));
-    }
+    if (auto warning = certificate_warning(*loaded.context, settings.certfile))
+        loaded.warnings.push_back(std::move(*warning));
     return loaded;
+}
+
+std::optional<std::string> certificate_warning(const TlsContext& context,
+                                               std::string_view certfile) {
+    // Asio's native_handle() is not const; OpenSSL's getter only reads.
+    const X509* certificate =
+        SSL_CTX_get0_certificate(const_cast<TlsContext&>(context).native_handle());
+    if (certificate == nullptr)
+        return std::nullopt;
+    const auto validity = validity_of(*certificate);
+    if (!validity)
+        return std::nullopt;
+    return validity_warning(certfile, *validity, CertificateClock::now());
 }
 
 }  // namespace pgwarden::probe

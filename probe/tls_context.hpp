@@ -6,8 +6,11 @@
 
 #include <boost/asio/ssl/context.hpp>
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace pgwarden::probe {
@@ -30,5 +33,11 @@ struct LoadedTls {
 // make_tls_context's context with what is wrong with the certificate it serves, or its error:
 // start-up and SIGHUP's reload both use it, and decide on the context, not the error's text.
 LoadedTls load_tls_context(const TlsSettings& settings);
+
+// What is wrong now with the certificate `context` serves (validity_warning), if anything: a
+// certificate expires while it is served, so the probe asks again every kValidityRecheck.
+std::optional<std::string> certificate_warning(const TlsContext& context,
+                                               std::string_view certfile);
+constexpr std::chrono::hours kValidityRecheck{6};
 
 }  // namespace pgwarden::probe

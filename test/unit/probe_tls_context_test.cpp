@@ -120,6 +120,12 @@ TEST_CASE(
     CHECK(future.context != nullptr);
     REQUIRE(future.warnings.size() == 1);
     CHECK_THAT(future.warnings[0], Catch::Contains("not valid before 2120-01-02 03:04:05 UTC"));
+
+    // What the probe asks every kValidityRecheck of the context it serves.
+    CHECK_FALSE(certificate_warning(*good.context, "probe.crt"));
+    const auto later = certificate_warning(*expired.context, expired_tls.certfile);
+    REQUIRE(later);
+    CHECK(*later == expired.warnings[0]);
 }
 
 TEST_CASE("TLS files that cannot be used give no context and the reason, never a throw",
