@@ -111,7 +111,7 @@ void handshake_failed(ServerShared& shared, const boost::asio::ip::address& peer
                       const beast::error_code& ec) {
     if (shared.metrics)
         shared.metrics->count_failed_handshake();
-    if (!shared.failing_handshakes.begins()) {
+    if (!shared.failing_handshakes.begins(peer)) {
         log::debug("HTTPS connection from {} closed: TLS handshake failed: {}", peer.to_string(),
                    ec.message());
         return;
@@ -120,13 +120,14 @@ void handshake_failed(ServerShared& shared, const boost::asio::ip::address& peer
     // cafile did not sign) would mark every node down with nothing in our log to say why.
     log::warning(
         "HTTPS connection from {} closed: TLS handshake failed: {}; further failures are only "
-        "counted (pgwarden_probe_tls_handshakes_failed_total) until a handshake succeeds; is it "
+        "counted (pgwarden_probe_tls_handshakes_failed_total) until a handshake of theirs "
+        "succeeds; is it "
         "a HAProxy check without check-ssl, or with a client certificate cafile did not sign?",
         peer.to_string(), ec.message());
 }
 
-void handshake_succeeded(ServerShared& shared) {
-    shared.failing_handshakes.end();
+void handshake_succeeded(ServerShared& shared, const boost::asio::ip::address& peer) {
+    shared.failing_handshakes.end(peer);
 }
 
 Response make_response(Reply reply, unsigned version, bool keep_alive) {

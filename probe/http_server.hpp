@@ -49,6 +49,10 @@ class SessionBase {
     virtual void evict() = 0;
 };
 
+// Clients whose failed TLS handshakes are followed one by one (PeerEpisodes): more than a site's
+// HAProxies and monitors; beyond them, failures are only counted.
+constexpr std::size_t kHandshakeEpisodePeers = 64;
+
 // What the server and its sessions share. Sessions own it, so one that outlives the server (its
 // last handler is destroyed with the io_context) finds null pointers rather than dead objects.
 struct ServerShared {
@@ -60,9 +64,10 @@ struct ServerShared {
     RoleSource* roles = nullptr;  // null once the server is destroyed
     Metrics* metrics = nullptr;   // null once the server is destroyed
     bool stopped = false;
-    WarningEpisode<Refusal> refusing;     // ends with a connection admitted without reaping
-    WarningEpisode<> failing_handshakes;  // ends with a TLS handshake that succeeds
-    std::size_t open = 0;                 // sessions alive, evicted ones until they are destroyed
+    WarningEpisode<Refusal> refusing;  // ends with a connection admitted without reaping
+    // A peer's ends with a TLS handshake of that peer that succeeds.
+    PeerEpisodes<boost::asio::ip::address> failing_handshakes{kHandshakeEpisodePeers};
+    std::size_t open = 0;  // sessions alive, evicted ones until they are destroyed
     std::map<ConnectionId, std::weak_ptr<SessionBase>> sessions;
     // Null: plain HTTP. Replaced on reload; a session keeps the one it was accepted with.
     std::shared_ptr<TlsContext> tls;
@@ -85,7 +90,7 @@ std::optional<ConnectionId> admit(ServerShared& shared, const boost::asio::ip::a
 // succeeded (the episode, if any, is over).
 void handshake_failed(ServerShared& shared, const boost::asio::ip::address& peer,
                       const beast::error_code& ec);
-void handshake_succeeded(ServerShared& shared);
+void handshake_succeeded(ServerShared& shared, const boost::asio::ip::address& peer);
 
 using Response = http::response<http::string_body>;
 
@@ -280,7 +285,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
             handshake_failed(*shared_, peer_, ec);
             return close_now();
         }
-        handshake_succeeded(*shared_);
+        handshake_succeeded(*shared_, peer_);
         do_read();
     }
 

@@ -17,6 +17,7 @@
 #include "cluster/node_views.hpp"
 #include "exec/shell.hpp"
 #include "log/log.hpp"
+#include "text/conninfo.hpp"
 #include "text/parse_number.hpp"
 
 #include <fmt/format.h>
@@ -39,6 +40,9 @@ using log::Level;
 // other node in turn, over ssh (ConnectTimeout=10 by default) as well.
 constexpr std::chrono::seconds kShowTimeout{60};
 constexpr std::chrono::seconds kMatrixTimeout{300};
+// Without a connect_timeout of its own, a conninfo to a node behind a partition (what the matrix
+// is run to diagnose) would wait for TCP's own give-up, minutes, for each such node.
+constexpr const char* kViewConnectTimeout = "5";
 
 struct Captured {
     std::string out;
@@ -143,7 +147,8 @@ std::pair<Published, std::vector<bool>> read_published(
     const std::vector<cluster::NodeRecord>& records) {
     std::pair<Published, std::vector<bool>> read;
     for (const auto& node : records) {
-        auto conn = cluster::try_connect(node.conninfo);
+        auto conn = cluster::try_connect(
+            text::with_default(node.conninfo, "connect_timeout", kViewConnectTimeout));
         read.second.push_back(conn.has_value());
         if (conn)
             read.first[node.node_id] = published_rows(*conn, node.node_id);

@@ -278,7 +278,7 @@ TEST_CASE("the probe refuses to start on a TLS file it cannot read, naming it", 
 
 TEST_CASE(
     "a failed TLS handshake is warned about once, naming the client and OpenSSL's reason, "
-    "until a handshake succeeds",
+    "until a handshake from that client succeeds",
     "[probe][tls]") {
     TlsCluster tls(1);
     auto probe = tls.probe(1, "required");

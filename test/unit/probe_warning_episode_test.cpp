@@ -35,3 +35,23 @@ TEST_CASE("trouble for another reason starts an episode of its own", "[probe][ep
     refusing.end();
     CHECK(refusing.begins(Refusal::source_full));
 }
+
+TEST_CASE("a peer's trouble warns once while other peers succeed, and again after its own success",
+          "[probe][episode]") {
+    pgwarden::probe::PeerEpisodes<int> handshakes(2);
+    CHECK(handshakes.begins(7));  // a client without a certificate
+    handshakes.end(1);            // HAProxy's checks succeed in between
+    CHECK_FALSE(handshakes.begins(7));
+    handshakes.end(1);
+    CHECK_FALSE(handshakes.begins(7));
+    CHECK(handshakes.ongoing(7));
+    CHECK(handshakes.begins(8));  // another bad client warns on its own
+    // Past max_peers, a third only counts; once one episode ends there is room again.
+    CHECK_FALSE(handshakes.begins(9));
+    CHECK_FALSE(handshakes.ongoing(9));
+    handshakes.end(7);
+    CHECK(handshakes.begins(9));
+    CHECK_FALSE(handshakes.begins(7));  // full again: 8 and 9
+    handshakes.end(8);
+    CHECK(handshakes.begins(7));
+}
