@@ -1,5 +1,7 @@
 #include "failover/sync_management.hpp"
 
+#include "text/ascii.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -12,8 +14,7 @@ namespace {
 
 std::string key_of(std::string_view name) {
     std::string key(name);
-    std::transform(key.begin(), key.end(), key.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(key.begin(), key.end(), key.begin(), text::ascii_lower);
     return key;
 }
 

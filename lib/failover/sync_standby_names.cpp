@@ -1,5 +1,6 @@
 #include "failover/sync_standby_names.hpp"
 
+#include "text/ascii.hpp"
 #include "text/parse_number.hpp"
 
 #include <fmt/format.h>
@@ -132,10 +133,7 @@ std::string quote_if_needed(const std::string& name) {
 }  // namespace
 
 bool same_standby_name(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
+    return text::iequals(a, b);
 }
 
 std::optional<SyncStandbyNames> parse_sync_standby_names(std::string_view text,

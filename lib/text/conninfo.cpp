@@ -3,6 +3,8 @@
 // rejected exactly as libpq would, without linking libpq; masking and defaults use it or scan.
 #include "text/conninfo.hpp"
 
+#include "text/ascii.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -18,13 +20,7 @@ bool is_space(char c) {
 }
 
 bool iequals_at(std::string_view text, std::size_t pos, std::string_view word) {
-    if (pos + word.size() > text.size())
-        return false;
-    for (std::size_t i = 0; i < word.size(); ++i) {
-        if (std::tolower(static_cast<unsigned char>(text[pos + i])) != word[i])
-            return false;
-    }
-    return true;
+    return pos + word.size() <= text.size() && iequals(text.substr(pos, word.size()), word);
 }
 
 bool is_word_char(char c) {
