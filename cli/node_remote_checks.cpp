@@ -70,6 +70,22 @@ std::string archive_ready_optformat(const NodeFacts& facts) {
     return check_archive_ready(facts).optformat;
 }
 
+RemoteCheckAnswer db_connection_answer(const std::string& output) {
+    constexpr std::string_view kVerdict = "--db-connection=";
+    // Only a whole line that starts with the verdict: a log line can quote the option.
+    for (std::size_t start = 0; start < output.size();) {
+        auto end = output.find('\n', start);
+        if (end == std::string::npos)
+            end = output.size();
+        const std::string_view line(output.data() + start, end - start);
+        if (line.substr(0, kVerdict.size()) == kVerdict)
+            return line.substr(kVerdict.size()) == "OK" ? RemoteCheckAnswer::ok
+                                                        : RemoteCheckAnswer::failed;
+        start = end + 1;
+    }
+    return RemoteCheckAnswer::none;
+}
+
 int print_shutdown_state(const config::RepmgrConfig& config) {
     const bool pg_dir = std::filesystem::exists(config.data_directory + "/PG_VERSION");
     if (!pg_dir)

@@ -3,6 +3,7 @@
 //   node status --is-shutdown-cleanly            --state=UP|SHUTDOWN --last-checkpoint-lsn=X/Y|...
 //   node check --archive-ready --optformat       --status=OK --files=0 [--threshold=N]
 //   node check --replication-connection --remote-node-id=N    --connection=OK|BAD|...
+//   node check --db-connection --optformat       --db-connection=OK|CRITICAL
 #pragma once
 
 #include "node_check.hpp"
@@ -28,6 +29,12 @@ std::string format_shutdown_state(ShutdownState state, model::Lsn checkpoint);
 
 // Pure: the --archive-ready --optformat line, by check_archive_ready's verdict.
 std::string archive_ready_optformat(const NodeFacts& facts);
+
+// What the other node's `node check --db-connection --optformat` printed: its verdict, or none
+// when no such check ran there (no pgwarden on that host, or one too old to know the option), so
+// that a missing binary is not reported as a failed superuser login.
+enum class RemoteCheckAnswer { ok, failed, none };
+RemoteCheckAnswer db_connection_answer(const std::string& output);
 
 // The commands: print their line on stdout and return the exit code (always 0, as repmgr's).
 int print_shutdown_state(const config::RepmgrConfig& config);

@@ -1,5 +1,6 @@
 #include "switchover_remote.hpp"
 
+#include "node_remote_checks.hpp"
 #include "register_support.hpp"
 #include "standby_siblings.hpp"
 
@@ -207,22 +208,34 @@ class SshRemote final : public Remote {
         auto optformat = check;
         optformat.insert(optformat.end(), {"--optformat", "-LINFO"});
         const auto host = standby::host_of(primary_);
-        const auto line = standby::ssh_command(
-            host, config_, ssh_options(),
-            standby::remote_pgwarden(primary_, config_, optformat) + " 2>/dev/null");
+        // Its stderr too: where no check ran, what the remote shell said is the diagnosis.
+        const auto line =
+            standby::ssh_command(host, config_, ssh_options(),
+                                 standby::remote_pgwarden(primary_, config_, optformat) + " 2>&1");
         log::debug("executing:\n  {}", line);
         const auto outcome = exec::run_shell(line, kRemoteMargin, Level::debug);
-        if (!outcome.error.empty() || outcome.timed_out || outcome.exit_code == kSshFailed) {
-            log::error("unable to execute \"pgwarden node check --db-connection\" on \"{}\":",
-                       host);
-            reg::detail(Level::error, outcome.error.empty() ? outcome.output : outcome.error);
-            return model::kErrBadConfig;
-        }
-        if (outcome.output.find("--db-connection=OK") == std::string::npos) {
+        const auto answer = db_connection_answer(outcome.output);
+        if (answer == RemoteCheckAnswer::failed) {
             log::error("unable to connect locally as superuser \"{}\" on node {}", user,
                        describe_node(primary_));
             reg::hint(Level::error, fmt::format("diagnose with:\n  {}", command(check)));
             return model::kErrDbConn;
+        }
+        if (answer == RemoteCheckAnswer::none) {
+            log::error("unable to execute \"pgwarden node check --db-connection\" on \"{}\":",
+                       host);
+            reg::detail(
+                Level::error,
+                !outcome.error.empty() ? outcome.error
+                : outcome.timed_out
+                    ? fmt::format("no answer within {} seconds", kRemoteMargin.count())
+                    : fmt::format("exit code {}, output: {}", outcome.exit_code, outcome.output));
+            // ssh ran the command: the program there did not know the check.
+            if (outcome.error.empty() && !outcome.timed_out && outcome.exit_code != kSshFailed)
+                reg::hint(Level::error,
+                          "pgwarden there must be this version or newer (\"pgwarden --version\" "
+                          "on both nodes)");
+            return model::kErrBadConfig;
         }
         return std::nullopt;
     }

@@ -5,6 +5,7 @@
 #include "pg_cluster.hpp"
 #include "postgres_user.hpp"
 #include "repmgr_cluster.hpp"
+#include "repmgr_conf.hpp"
 #include "sshd.hpp"
 
 #include <fmt/format.h>
@@ -63,6 +64,23 @@ TEST_CASE("standby switchover over SSH without pgwardend, and the real repmgr sw
     prepare(rc, sshd);
     rc.cluster.psql(1, "CREATE TABLE ssh_rows AS SELECT generate_series(1, 50) AS id");
     rc.cluster.wait_caught_up(2, 1);
+
+    // A remote host whose repmgr_bindir holds no pgwarden: the superuser check there never ran,
+    // which is not a failed superuser login.
+    const std::string no_pgwarden = rc.cluster.dir() + "/bin-without-pgwarden";
+    fs::create_directories(no_pgwarden);
+    const std::string elsewhere = rc.conf(2) + ".elsewhere";
+    fs::copy_file(rc.conf(2), elsewhere);
+    std::ofstream(elsewhere, std::ios::app) << fmt::format("repmgr_bindir='{}'\n", no_pgwarden);
+    give_to_postgres(elsewhere);
+    const auto missing =
+        run_pgwarden(elsewhere, {"standby", "switchover", "--dry-run", "--superuser=postgres"});
+    INFO(missing.out << missing.err);
+    CHECK(missing.exit_code == 1);
+    CHECK(missing.err.find("unable to execute \"pgwarden node check --db-connection\"") !=
+          std::string::npos);
+    CHECK(missing.err.find(no_pgwarden + "/pgwarden") != std::string::npos);  // the shell's words
+    CHECK(missing.err.find("unable to connect locally as superuser") == std::string::npos);
 
     // -S as repmgr reads it: checked on both nodes, passed to the old primary's stop, and the
     // CHECKPOINT --force-rewind needs on the new primary.

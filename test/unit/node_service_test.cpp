@@ -135,3 +135,17 @@ TEST_CASE("node check --archive-ready --optformat gives the files and the thresh
         CHECK(archive_ready_optformat(facts) == expected);
     }
 }
+
+TEST_CASE("the remote superuser check's verdict is read from its own line only", "[cli][node]") {
+    using pgwarden::cli::db_connection_answer;
+    using pgwarden::cli::RemoteCheckAnswer;
+    CHECK(db_connection_answer("--db-connection=OK\n") == RemoteCheckAnswer::ok);
+    CHECK(db_connection_answer("INFO: connecting\n--db-connection=OK") == RemoteCheckAnswer::ok);
+    CHECK(db_connection_answer("--db-connection=CRITICAL\n") == RemoteCheckAnswer::failed);
+    CHECK(db_connection_answer("--db-connection=OKAY\n") == RemoteCheckAnswer::failed);
+    // No check ran: the program is missing, or too old to know the option.
+    CHECK(db_connection_answer("") == RemoteCheckAnswer::none);
+    CHECK(db_connection_answer("sh: 1: /usr/bin/pgwarden: not found\n") == RemoteCheckAnswer::none);
+    CHECK(db_connection_answer("ERROR: unrecognised option \"--db-connection=OK\"\n") ==
+          RemoteCheckAnswer::none);
+}
