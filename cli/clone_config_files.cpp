@@ -48,7 +48,7 @@ std::string remote_read(const std::string& path) {
 
 // Splits what remote_read printed into the mode and the contents; nullopt when the first line is
 // no mode.
-std::optional<std::pair<mode_t, std::string>> mode_and_contents(const std::string& fetched) {
+std::optional<FetchedFile> mode_and_contents(const std::string& fetched) {
     const auto newline = fetched.find('\n');
     if (newline == std::string::npos || newline == 0 || newline > 4)
         return std::nullopt;
@@ -58,14 +58,47 @@ std::optional<std::pair<mode_t, std::string>> mode_and_contents(const std::strin
             return std::nullopt;
         mode = mode * 8 + static_cast<mode_t>(fetched[i] - '0');
     }
-    return std::make_pair(mode, fetched.substr(newline + 1));
+    return FetchedFile{mode, fetched.substr(newline + 1)};
 }
 
-// One file from the source host into `staged`, a path in the plan's staging directory, with its
-// mode. False, after the reason, when it could not be fetched. Only the fetch runs through SSH:
-// what this host cannot write is place_config_file's to report.
-bool fetch_one(const std::string& remote_path, const std::string& staged,
-               const ConfigCopyPlan& plan, const config::RepmgrConfig& config) {
+// A directory of mode 0700 in the system's temporary directory for what one fetch's ssh writes,
+// removed with it when this goes away. Not beside the data directory: that may be a mount point
+// whose parent this user cannot write.
+class StagingDirectory {
+  public:
+    // Throws std::system_error when the directory cannot be made.
+    StagingDirectory() {
+        std::string pattern = (fs::temp_directory_path() / "pgwarden-clone-config-XXXXXX").string();
+        if (::mkdtemp(pattern.data()) == nullptr)
+            throw std::system_error(errno, std::generic_category(),
+                                    fmt::format("unable to create directory \"{}\"", pattern));
+        path_ = std::move(pattern);
+    }
+    ~StagingDirectory() {
+        std::error_code ec;
+        fs::remove_all(path_, ec);
+    }
+    StagingDirectory(const StagingDirectory&) = delete;
+    StagingDirectory& operator=(const StagingDirectory&) = delete;
+    const std::string& path() const { return path_; }
+
+  private:
+    std::string path_;
+};
+
+// One file from the source host with its mode; nullopt, after the reason, when it could not be
+// fetched. Only the fetch runs through SSH: what this host cannot write is place_config_file's
+// to report.
+std::optional<FetchedFile> fetch_file(const std::string& remote_path, const ConfigCopyPlan& plan,
+                                      const config::RepmgrConfig& config) {
+    std::optional<StagingDirectory> staging;
+    try {
+        staging.emplace();
+    } catch (const std::system_error& e) {
+        detail(Level::error, e.what());
+        return std::nullopt;
+    }
+    const std::string staged = staging->path() + "/file";
     const std::string command = ssh_command(plan.host, config, {.remote_user = plan.remote_user},
                                             remote_read(remote_path)) +
                                 " > " + text::shell_quote(staged);
@@ -73,27 +106,16 @@ bool fetch_one(const std::string& remote_path, const std::string& staged,
     const auto outcome = exec::run_shell(
         command, std::chrono::duration_cast<std::chrono::milliseconds>(kConfigCopyTimeout),
         Level::error);
-    std::optional<std::pair<mode_t, std::string>> fetched;
+    std::optional<FetchedFile> fetched;
     if (outcome.ok())
         fetched = mode_and_contents(read_whole_file(staged));
-    std::error_code ec;
-    if (!fetched) {
-        fs::remove(staged, ec);
+    if (!fetched)
         detail(Level::error,
                outcome.ok()
                    ? fmt::format("no file mode came first in what \"{}\" sent", remote_path)
                    : outcome_detail(outcome, "the SSH command",
                                     fmt::format("{} seconds", kConfigCopyTimeout.count())));
-        return false;
-    }
-    std::ofstream(staged, std::ios::binary | std::ios::trunc) << fetched->second;
-    if (read_whole_file(staged) != fetched->second ||
-        ::chmod(staged.c_str(), fetched->first) != 0) {
-        detail(Level::error, fmt::format("unable to write file \"{}\"", staged));
-        fs::remove(staged, ec);
-        return false;
-    }
-    return true;
+    return fetched;
 }
 
 // repmgr's error for a file that could not be copied; true when the clone goes on anyway (-F).
@@ -104,22 +126,21 @@ bool copy_failed(const ConfigFile& file, const ConfigCopyPlan& plan) {
     return plan.force;
 }
 
-// The `index`th file of the plan: fetched into the staging directory unless it is there already,
-// then put at `destination`. False after the reason and repmgr's error, -F or not.
-bool copy_file_to(ConfigCopyPlan& plan, std::size_t index, const std::string& destination,
-                  const config::RepmgrConfig& config) {
-    auto& file = plan.files[index];
-    if (file.staged.empty()) {
-        const auto staged = fmt::format("{}/{}", plan.staging->path(), index);
-        if (!fetch_one(file.path, staged, plan, config))
-            return false;
-        file.staged = staged;
-    }
-    if (auto failure = place_config_file(file.staged, destination)) {
+// Puts the file's last fetched copy at `destination`; false after the reason.
+bool place_fetched(const ConfigFile& file, const std::string& destination) {
+    if (auto failure = place_config_file(*file.fetched, destination)) {
         detail(Level::error, *failure);
         return false;
     }
     return true;
+}
+
+bool has_external_files(const ConfigCopyPlan& plan) {
+    for (const auto& file : plan.files) {
+        if (!file.in_data_directory)
+            return true;
+    }
+    return false;
 }
 
 }  // namespace
@@ -163,31 +184,37 @@ std::optional<std::pair<std::string, std::string>> same_name_files(
     return std::nullopt;
 }
 
-std::optional<std::string> place_config_file(const std::string& staged,
+std::optional<std::string> place_config_file(const FetchedFile& file,
                                              const std::string& destination) {
     if (auto failure = make_directory(fs::path(destination).parent_path().string()))
         return failure;
-    std::error_code ec;
-    const auto perms = fs::status(staged, ec).permissions();
-    if (ec)
-        return fmt::format("unable to read \"{}\": {}", staged, ec.message());
+    const auto perms = static_cast<fs::perms>(file.mode) & fs::perms::mask;
     // As rsync leaves a file that has the contents and mode already (samepath on the source
     // host itself): a directory this host may read but not write is no failure then.
     std::error_code same_ec;
     if (fs::status(destination, same_ec).permissions() == perms && !same_ec &&
-        read_whole_file(destination) == read_whole_file(staged))
+        read_whole_file(destination) == file.contents)
         return std::nullopt;
     const std::string tmp = destination + ".pgwarden.tmp";
-    fs::copy_file(staged, tmp, fs::copy_options::overwrite_existing, ec);
-    if (!ec)
-        fs::permissions(tmp, perms, ec);
-    if (!ec)
-        fs::rename(tmp, destination, ec);
-    if (!ec)
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int error = fd < 0 ? errno : 0;
+    for (std::size_t done = 0; error == 0 && done < file.contents.size();) {
+        const auto wrote = ::write(fd, file.contents.data() + done, file.contents.size() - done);
+        if (wrote < 0 && errno != EINTR)
+            error = errno;
+        else if (wrote > 0)
+            done += static_cast<std::size_t>(wrote);
+    }
+    if (error == 0 && ::fchmod(fd, file.mode & 07777) != 0)
+        error = errno;
+    if (fd >= 0 && ::close(fd) != 0 && error == 0)
+        error = errno;
+    if (error == 0 && ::rename(tmp.c_str(), destination.c_str()) != 0)
+        error = errno;
+    if (error == 0)
         return std::nullopt;
-    std::error_code ignored;
-    fs::remove(tmp, ignored);
-    return fmt::format("unable to write \"{}\": {}", destination, ec.message());
+    ::unlink(tmp.c_str());
+    return fmt::format("unable to write \"{}\": {}", destination, std::strerror(error));
 }
 
 std::optional<std::string> make_directory(const std::string& dir) {
@@ -196,19 +223,6 @@ std::optional<std::string> make_directory(const std::string& dir) {
     if (!ec)
         return std::nullopt;
     return fmt::format("unable to create directory \"{}\": {}", dir, ec.message());
-}
-
-StagingDirectory::StagingDirectory() {
-    std::string pattern = (fs::temp_directory_path() / "pgwarden-clone-config-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr)
-        throw std::system_error(errno, std::generic_category(),
-                                fmt::format("unable to create directory \"{}\"", pattern));
-    path_ = std::move(pattern);
-}
-
-StagingDirectory::~StagingDirectory() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
 }
 
 std::optional<int> prepare_config_copy(pg::Connection& source, const ConninfoParams& source_params,
@@ -244,10 +258,7 @@ std::optional<int> prepare_config_copy(pg::Connection& source, const ConninfoPar
             return model::kErrBadConfig;
         }
     }
-    bool external = false;
-    for (const auto& file : plan.files)
-        external = external || !file.in_data_directory;
-    if (!external)
+    if (!has_external_files(plan))
         return std::nullopt;
 
     const auto checking = fmt::format(
@@ -270,48 +281,44 @@ std::optional<int> prepare_config_copy(pg::Connection& source, const ConninfoPar
         }
         return std::nullopt;
     }
-    try {
-        plan.staging = std::make_unique<StagingDirectory>();
-    } catch (const std::system_error& e) {
-        log::error("unable to make a directory for the external configuration files");
-        detail(Level::error, e.what());
-        return model::kErrBadRsync;
-    }
     log::notice("copying external configuration files from upstream node \"{}\"",
                 plan.upstream_host);
-    for (std::size_t i = 0; i < plan.files.size(); ++i) {
+    for (auto& file : plan.files) {
         // pg_basebackup copies what lies inside the data directory.
-        if (plan.files[i].in_data_directory)
+        if (file.in_data_directory)
             continue;
-        // samepath: to the file's own path now, as repmgr; pgdata: fetched only, for
-        // install_config_files to put in place once pg_basebackup has made the data directory.
+        // samepath: to the file's own path now, as repmgr's trial copy; pgdata: fetched only,
+        // for the data directory pg_basebackup has yet to make.
+        file.fetched = fetch_file(file.path, plan, config);
         const bool copied =
-            plan.into_data_directory
-                ? fetch_one(plan.files[i].path, fmt::format("{}/{}", plan.staging->path(), i), plan,
-                            config)
-                : copy_file_to(plan, i, plan.files[i].path, config);
-        if (plan.into_data_directory && copied)
-            plan.files[i].staged = fmt::format("{}/{}", plan.staging->path(), i);
-        if (!copied && !copy_failed(plan.files[i], plan))
+            file.fetched && (plan.into_data_directory || place_fetched(file, file.path));
+        if (!copied && !copy_failed(file, plan))
             return model::kErrBadRsync;
     }
     return std::nullopt;
 }
 
 int install_config_files(ConfigCopyPlan& plan, const config::RepmgrConfig& config) {
+    if (!has_external_files(plan))
+        return model::kSuccess;
     log::notice("copying external configuration files from upstream node \"{}\"",
                 plan.upstream_host);
-    for (std::size_t i = 0; i < plan.files.size(); ++i) {
-        if (plan.files[i].in_data_directory)
+    for (auto& file : plan.files) {
+        if (file.in_data_directory)
             continue;
-        // A file that could not be fetched before the backup (-F) is tried once more, as repmgr
-        // copies every file again after the backup.
+        // Fetched again, as repmgr copies every file again after the backup: a file changed
+        // while the backup ran is copied as it is now.
+        if (auto now = fetch_file(file.path, plan, config)) {
+            file.fetched = std::move(now);
+        } else if (file.fetched) {
+            log::warning("\"{}\" is copied as it was before the backup", file.path);
+        }
         const auto destination =
-            config_file_destination(plan.files[i].path, true, plan.data_directory);
-        if (!copy_file_to(plan, i, destination, config) && !copy_failed(plan.files[i], plan))
+            config_file_destination(file.path, plan.into_data_directory, plan.data_directory);
+        const bool copied = file.fetched && place_fetched(file, destination);
+        if (!copied && !copy_failed(file, plan))
             return model::kErrBadRsync;
     }
-    plan.staging.reset();
     return model::kSuccess;
 }
 

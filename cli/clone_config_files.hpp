@@ -8,9 +8,11 @@
 // repmgr's pgdata mode copies into the target directory before the backup as a trial, deletes
 // the copies, and copies again after it; with -F that trial writes into (and deletes from) the
 // old data directory before it is emptied, so a clone that stops in between leaves it damaged.
-// pgwarden fetches the files once before the backup into a private directory of its own and puts
-// them into the data directory after pg_basebackup made it: the same files in the same place.
-// samepath files go from there to their own paths before the backup, as repmgr's do.
+// pgwarden's trial before the backup fetches every file (and puts samepath files in place, as
+// repmgr's does), so a copy that cannot work stops the clone before the backup; after
+// pg_basebackup it fetches them again, as repmgr copies them again, and puts them in place: the
+// files as they are when the clone ends. Fetched files are kept in memory: nothing of them
+// stays on disk outside their destinations, even when the clone is killed during the backup.
 #pragma once
 
 #include "cli_options.hpp"
@@ -19,8 +21,9 @@
 #include "config/repmgr_config.hpp"
 #include "pg/connection.hpp"
 
+#include <sys/types.h>
+
 #include <chrono>
-#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -31,26 +34,16 @@ namespace pgwarden::cli::standby {
 // One file's transfer is a few kilobytes; the bound covers a slow SSH login.
 inline constexpr std::chrono::seconds kConfigCopyTimeout{60};
 
+// A configuration file as fetched: its mode on the source host and its bytes.
+struct FetchedFile {
+    mode_t mode = 0;
+    std::string contents;
+};
+
 struct ConfigFile {
     std::string path;  // on the source host
     bool in_data_directory = false;
-    std::string staged;  // the fetched copy in ConfigCopyPlan::staging; empty: not fetched
-};
-
-// A directory of mode 0700 in the system's temporary directory, removed with its contents when
-// this goes away. Not beside the data directory: that may be a mount point whose parent this user
-// cannot write.
-class StagingDirectory {
-  public:
-    // Throws std::system_error when the directory cannot be made.
-    StagingDirectory();
-    ~StagingDirectory();
-    StagingDirectory(const StagingDirectory&) = delete;
-    StagingDirectory& operator=(const StagingDirectory&) = delete;
-    const std::string& path() const { return path_; }
-
-  private:
-    std::string path_;
+    std::optional<FetchedFile> fetched;  // the last copy fetched; none yet, or it failed
 };
 
 // repmgr's get_configuration_file_locations: every file a setting comes from (pg_settings'
@@ -73,11 +66,11 @@ std::string config_file_destination(const std::string& source_path, bool into_da
 std::optional<std::pair<std::string, std::string>> same_name_files(
     const std::vector<ConfigFile>& files);
 
-// Puts the fetched file `staged` at `destination` with its mode, making the directories it
-// needs, through a temporary file beside it so that a failure leaves the destination as it was;
-// leaves a destination that has the contents and mode already. The reason (what, where, errno's
-// text) when it cannot.
-std::optional<std::string> place_config_file(const std::string& staged,
+// Puts `file` at `destination` with its mode, making the directories it needs, through a
+// temporary file beside it so that a failure leaves the destination as it was; leaves a
+// destination that has the contents and mode already. The reason (what, where, errno's text)
+// when it cannot.
+std::optional<std::string> place_config_file(const FetchedFile& file,
                                              const std::string& destination);
 
 // Makes `dir` and its parents; the reason (the directory and errno's text) when that fails.
@@ -91,21 +84,21 @@ struct ConfigCopyPlan {
     std::string data_directory;        // the clone's
     bool force = false;                // -F: a file that cannot be copied is no reason to stop
     std::vector<ConfigFile> files;
-    std::unique_ptr<StagingDirectory> staging;  // where the fetched files wait
 };
 
 // The part before the backup, as repmgr: finds the files (as -S/--superuser when the source user
 // cannot read every setting), refuses two of one name in pgdata mode, and when some lie outside
-// the source's data directory checks SSH to the source host and copies them: for good
-// (samepath), or into plan.staging (pgdata), so that a copy that cannot work stops the clone
-// before the backup. Fills plan.files. Returns an exit code when the clone must stop.
+// the source's data directory checks SSH to the source host and fetches them, putting samepath
+// files in place, so that a copy that cannot work stops the clone before the backup. Fills
+// plan.files. Returns an exit code when the clone must stop.
 std::optional<int> prepare_config_copy(pg::Connection& source, const ConninfoParams& source_params,
                                        const CliOptions& options,
                                        const config::RepmgrConfig& config, ConfigCopyPlan& plan);
 
-// pgdata, after pg_basebackup: moves the staged files into the data directory, and fetches again
-// any that could not be fetched before (-F). Returns 0, or ERR_BAD_RSYNC (after repmgr's error
-// naming the file) when one cannot be put in place and -F was not given.
+// After pg_basebackup: fetches every file outside the source's data directory again and puts it
+// at its destination (its own path, or the data directory). A file that cannot be fetched now is
+// put in place as fetched before the backup, with a warning. Returns 0, or ERR_BAD_RSYNC (after
+// repmgr's error naming the file) when one cannot be put in place and -F was not given.
 int install_config_files(ConfigCopyPlan& plan, const config::RepmgrConfig& config);
 
 }  // namespace pgwarden::cli::standby

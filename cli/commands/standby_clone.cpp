@@ -207,10 +207,12 @@ int clone(const CliOptions& options) {
     if (upstream_id)
         log::notice("standby will attach to upstream node {}", *upstream_id);
 
-    std::string repl_user = config.replication_user;
-    if (repl_user.empty())
-        repl_user = standby::get_param(standby::parse_conninfo(config.conninfo), "user")
-                        .value_or(upstream ? upstream->repluser : "");
+    // This node's own replication user: replication_user, else its conninfo's user.
+    const std::optional<std::string> own_user =
+        config.replication_user.empty()
+            ? standby::get_param(standby::parse_conninfo(config.conninfo), "user")
+            : std::optional<std::string>(config.replication_user);
+    std::string repl_user = own_user.value_or(upstream ? upstream->repluser : "");
     // repmgr's --replication-user stands in for the upstream record's repluser when there is no
     // record (-F); with one, it only makes the replication connections the checks open.
     if (options.replication_user && !upstream)
@@ -230,12 +232,14 @@ int clone(const CliOptions& options) {
         return model::kErrBadConfig;
     log::notice("checking replication connections can be made to the source server ({} required)",
                 kWalSendersNeeded);
-    // The replication connections are made as repmgr makes them: as --replication-user, else
-    // the upstream record's repluser (so -U need not have REPLICATION), else as -U for the
-    // check and this node's own replication user for pg_basebackup.
+    // The check opens the replication connection pg_basebackup will, as the same user (as
+    // repmgr): --replication-user, else the upstream record's repluser (so -U need not have
+    // REPLICATION), else this node's own replication user, else -U.
     std::optional<std::string> replication_as = options.replication_user;
     if (!replication_as && upstream && !upstream->repluser.empty())
         replication_as = upstream->repluser;
+    if (!replication_as && own_user && !own_user->empty())
+        replication_as = own_user;
     auto replication_check = source;
     if (replication_as)
         standby::set_param(replication_check, "user", *replication_as);
@@ -285,14 +289,6 @@ int clone(const CliOptions& options) {
     plan.pg_basebackup = standby::pg_program(config, "pg_basebackup");
     plan.data_directory = data_dir;
     plan.source = replication_check;
-    if (!replication_as) {
-        const std::string own =
-            config.replication_user.empty()
-                ? standby::get_param(standby::parse_conninfo(config.conninfo), "user").value_or("")
-                : config.replication_user;
-        if (!own.empty())
-            standby::set_param(plan.source, "user", own);
-    }
     plan.fast_checkpoint = options.fast_checkpoint;
     plan.slot_name = backup_slot;
     plan.tablespace_mapping = config.tablespace_mapping;
@@ -353,7 +349,7 @@ int clone(const CliOptions& options) {
         if (const int verified = standby::verify_clone(*verifier, data_dir); verified != 0)
             return verified;
     }
-    if (config_copy.into_data_directory && !config_copy.files.empty()) {
+    if (options.copy_external_config_files) {
         if (const int copied = standby::install_config_files(config_copy, config); copied != 0)
             return copied;
     }

@@ -96,14 +96,30 @@ TEST_CASE(
         CHECK(file_contents(data_dir + "/PG_VERSION") == "15\n");
     }
 
-    // Carried through, both leave the source's files in place of the old ones.
+    // Carried through, both leave the source's files in place of the old ones, as they are once
+    // the backup is done: pg_basebackup here is a wrapper that changes extra.conf first.
+    const std::string bindir = cluster.dir() + "/bin-changing-extra";
+    fs::create_directories(bindir);
+    for (const auto& program : fs::directory_iterator(PgCluster::kBinDir)) {
+        if (program.path().filename() != "pg_basebackup")
+            fs::create_symlink(program.path(), fs::path(bindir) / program.path().filename());
+    }
+    std::ofstream(bindir + "/pg_basebackup") << fmt::format(
+        "#!/bin/sh\necho '# changed during the backup' >> '{}/extra.conf'\nexec {} \"$@\"\n",
+        source.etc, PgCluster::pg_bin("pg_basebackup"));
+    fs::permissions(bindir + "/pg_basebackup", fs::perms::owner_all | fs::perms::group_read |
+                                                   fs::perms::group_exec | fs::perms::others_read |
+                                                   fs::perms::others_exec);
     for (const bool repmgr : {true, false}) {
         const auto data_dir = data_directory(cluster, "replaced", repmgr, true);
-        const auto clone = run_clone(cluster, repmgr, "replaced",
-                                     {"-F", "--copy-external-config-files=pgdata"}, source.conf);
+        const auto clone =
+            run_clone(cluster, repmgr, "replaced", {"-F", "--copy-external-config-files=pgdata"},
+                      source.conf + fmt::format("pg_bindir='{}'\n", bindir));
         INFO(clone.describe());
         REQUIRE(clone.result.exit_code == 0);
-        CHECK(file_contents(data_dir + "/extra.conf") == source.extra);
+        const auto extra_now = file_contents(source.etc + "/extra.conf");
+        CHECK(extra_now.find("# changed during the backup\n") != std::string::npos);
+        CHECK(file_contents(data_dir + "/extra.conf") == extra_now);
         CHECK(file_contents(data_dir + "/pg_hba.conf") == source.hba);
         CHECK(file_mode(data_dir + "/extra.conf") == 0640);
         CHECK(fs::exists(data_dir + "/standby.signal"));

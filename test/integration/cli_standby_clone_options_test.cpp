@@ -122,6 +122,17 @@ TEST_CASE(
         CHECK(clone.result.exit_code == 1);
         CHECK_FALSE(fs::exists(clone.data_dir + "/PG_VERSION"));
     }
+
+    // No upstream record (-F; repmgr refuses an --upstream-node-id without one at this point):
+    // pg_basebackup would connect as this node's own replication_user, and the check connects as
+    // that user too, so a user that may not replicate stops the clone before the copy.
+    const auto own_user = run_clone(cluster, false, "own-user", {"--upstream-node-id=99", "-F"},
+                                    "replication_user='nobody'\n");
+    INFO(own_user.describe());
+    CHECK(own_user.result.exit_code == 1);
+    CHECK(own_user.result.err.find("unable to establish a replication connection") !=
+          std::string::npos);
+    CHECK(own_user.result.err.find("starting backup") == std::string::npos);
 }
 
 namespace {

@@ -68,17 +68,24 @@ TEST_CASE("a directory that cannot be made is reported by its path and errno's r
 
 TEST_CASE("a fetched configuration file is put in place with its mode, making its directory") {
     ScratchDir dir;
-    const auto staged = dir.write("0", "work_mem = '7MB'\n");
-    fs::permissions(staged, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read);
+    const FetchedFile fetched{0640, "work_mem = '7MB'\n"};
     const auto destination = (dir.path / "etc" / "extra.conf").string();
-    CHECK_FALSE(place_config_file(staged, destination));
+    CHECK_FALSE(place_config_file(fetched, destination));
     CHECK(read(destination) == "work_mem = '7MB'\n");
-    CHECK(fs::status(destination).permissions() == fs::status(staged).permissions());
+    CHECK(fs::status(destination).permissions() ==
+          (fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read));
     CHECK_FALSE(fs::exists(destination + ".pgwarden.tmp"));
+
+    // Over an older copy: the new bytes and mode.
+    const FetchedFile changed{0600, "work_mem = '9MB'\n"};
+    CHECK_FALSE(place_config_file(changed, destination));
+    CHECK(read(destination) == "work_mem = '9MB'\n");
+    CHECK(fs::status(destination).permissions() ==
+          (fs::perms::owner_read | fs::perms::owner_write));
 
     // Where the directory cannot be made, the reason says so (not that a copy command failed).
     const auto blocked = dir.write("blocked", "");
-    const auto failure = place_config_file(staged, blocked + "/extra.conf");
+    const auto failure = place_config_file(fetched, blocked + "/extra.conf");
     REQUIRE(failure);
     CHECK(failure->find("unable to create directory \"" + blocked + "\": Not a directory") == 0);
 }
