@@ -8,7 +8,7 @@ set(build_test "fuzz: the libFuzzer targets and the unit tests build with clang,
 # COST: ctest starts the build early, beside the integration tests.
 add_test(NAME ${build_test}
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/build_tree.sh ${CMAKE_SOURCE_DIR} ${fuzz_tree}
-                 "${CMAKE_CXX_COMPILER_LAUNCHER}" ${PGWARDEN_FUZZ_TARGETS} unit_tests)
+                 "${CMAKE_CXX_COMPILER_LAUNCHER}" fuzz_suite_targets)
 set_tests_properties(${build_test} PROPERTIES LABELS fuzz TIMEOUT 900 COST 8000
                                               FIXTURES_SETUP pgwarden_fuzz_tree)
 

@@ -11,7 +11,7 @@ using namespace pgwarden::cli;
 
 namespace {
 
-std::string error_of(std::vector<const char*> args) {
+std::string command_line_error_of(std::vector<const char*> args) {
     args.insert(args.begin(), "pgwarden");
     try {
         parse_cli_options(static_cast<int>(args.size()), args.data());
@@ -28,23 +28,24 @@ TEST_CASE("clone's --recovery-min-apply-delay takes repmgr's durations and refus
                              "--recovery-min-apply-delay=5min", "--recovery-min-apply-delay=2h",
                              "--recovery-min-apply-delay=1d", "--recovery-min-apply-delay=500ms"}) {
         INFO(good);
-        CHECK(error_of({"standby", "clone", good}) == "(accepted)");
+        CHECK(command_line_error_of({"standby", "clone", good}) == "(accepted)");
     }
-    CHECK(error_of({"standby", "clone", "--recovery-min-apply-delay=5mins"})
+    CHECK(command_line_error_of({"standby", "clone", "--recovery-min-apply-delay=5mins"})
               .find("invalid value provided for \"--recovery-min-apply-delay\": \"5mins\"") == 0);
-    CHECK(error_of({"standby", "clone", "--recovery-min-apply-delay=-1"})
+    CHECK(command_line_error_of({"standby", "clone", "--recovery-min-apply-delay=-1"})
               .find("--recovery-min-apply-delay") != std::string::npos);
-    CHECK(error_of({"standby", "clone", "--recovery-min-apply-delay", ""}) ==
+    CHECK(command_line_error_of({"standby", "clone", "--recovery-min-apply-delay", ""}) ==
           "--recovery-min-apply-delay needs a value");
 }
 
 TEST_CASE("clone's --upstream-conninfo must be a conninfo libpq can read") {
-    CHECK(error_of({"standby", "clone", "--upstream-conninfo=host=node1 port=5432 user=repmgr"}) ==
+    CHECK(command_line_error_of(
+              {"standby", "clone", "--upstream-conninfo=host=node1 port=5432 user=repmgr"}) ==
           "(accepted)");
-    CHECK(error_of({"standby", "clone", "--upstream-conninfo=host='node1"})
+    CHECK(command_line_error_of({"standby", "clone", "--upstream-conninfo=host='node1"})
               .find("invalid --upstream-conninfo: ") == 0);
-    CHECK(error_of({"standby", "clone", "--upstream-conninfo=host=node1 colour=blue"})
+    CHECK(command_line_error_of({"standby", "clone", "--upstream-conninfo=host=node1 colour=blue"})
               .find("invalid --upstream-conninfo: ") == 0);
-    CHECK(error_of({"standby", "clone", "--upstream-conninfo", ""}) ==
+    CHECK(command_line_error_of({"standby", "clone", "--upstream-conninfo", ""}) ==
           "--upstream-conninfo needs a conninfo string");
 }

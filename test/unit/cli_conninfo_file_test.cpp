@@ -1,6 +1,7 @@
 // --conninfo-file: -d's conninfo read from a file (keeps a password out of ps), and the reader
 // the CLI and the probe share.
 #include "cli_options.hpp"
+#include "command_lines.hpp"
 #include "config/config_error.hpp"
 #include "config/conninfo_file.hpp"
 
@@ -16,21 +17,19 @@ using pgwarden::config::read_conninfo_file;
 
 namespace {
 
-pgwarden::cli::CliOptions parse(std::vector<const char*> args) {
-    args.insert(args.begin(), "pgwarden");
-    return parse_cli_options(static_cast<int>(args.size()), args.data());
-}
+using pgwarden::test::pgwarden_args;
 
 }  // namespace
 
 TEST_CASE("the CLI reads the conninfo of -d from --conninfo-file", "[cli]") {
     pgwarden::test::TempDir dir("conninfo");
     const std::string file = dir.write("conninfo", "host=node1 user=repmgr password='a b'\n\n");
-    const auto options = parse({"node", "rejoin", "--conninfo-file", file.c_str()});
+    const auto options = pgwarden_args({"node", "rejoin", "--conninfo-file", file.c_str()});
     REQUIRE(options.dbname);
     CHECK(*options.dbname == "host=node1 user=repmgr password='a b'");
-    CHECK_THROWS_WITH(parse({"node", "rejoin", "-d", "host=x", "--conninfo-file", file.c_str()}),
-                      "give -d/--dbname or --conninfo-file, not both");
+    CHECK_THROWS_WITH(
+        pgwarden_args({"node", "rejoin", "-d", "host=x", "--conninfo-file", file.c_str()}),
+        "give -d/--dbname or --conninfo-file, not both");
 }
 
 TEST_CASE("a conninfo file keeps its inner lines and must be a non-empty regular file",

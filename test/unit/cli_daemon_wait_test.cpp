@@ -1,5 +1,6 @@
 // daemon start|stop's wait, from repmgr 5.3's spellings of -w/--wait[=SECS], --no-wait and -W.
 #include "cli_options.hpp"
+#include "command_lines.hpp"
 #include "daemon_wait.hpp"
 
 #include <catch2/catch.hpp>
@@ -11,10 +12,7 @@ using namespace pgwarden::cli;
 
 namespace {
 
-CliOptions parse(std::vector<const char*> args) {
-    args.insert(args.begin(), "pgwarden");
-    return parse_cli_options(static_cast<int>(args.size()), args.data());
-}
+using pgwarden::test::pgwarden_args;
 
 }  // namespace
 
@@ -35,20 +33,20 @@ TEST_CASE("daemon start waits 15 s unless told a time or not to wait") {
     };
     for (const auto& c : cases) {
         INFO(c.args.back());
-        CHECK(daemon_wait_seconds(parse(c.args)) == c.wait);
+        CHECK(daemon_wait_seconds(pgwarden_args(c.args)) == c.wait);
     }
 }
 
 TEST_CASE("a --wait that is not a number of seconds is refused with repmgr's messages") {
-    CHECK_THROWS_WITH(parse({"daemon", "start", "--wait=-3"}),
+    CHECK_THROWS_WITH(pgwarden_args({"daemon", "start", "--wait=-3"}),
                       "\"--wait\": must be 0 or greater (provided: \"-3\")");
-    CHECK_THROWS_WITH(parse({"daemon", "start", "--wait=abc"}),
+    CHECK_THROWS_WITH(pgwarden_args({"daemon", "start", "--wait=abc"}),
                       "\"--wait\": invalid value (provided: \"abc\")");
 }
 
 TEST_CASE("standby follow still reads -W and --wait as waiting for a primary") {
-    CHECK(parse({"standby", "follow", "-W"}).wait);
-    CHECK(parse({"standby", "follow", "--wait"}).wait);
-    CHECK(parse({"standby", "follow", "-w"}).wait);
-    CHECK_FALSE(parse({"standby", "follow"}).wait);
+    CHECK(pgwarden_args({"standby", "follow", "-W"}).wait);
+    CHECK(pgwarden_args({"standby", "follow", "--wait"}).wait);
+    CHECK(pgwarden_args({"standby", "follow", "-w"}).wait);
+    CHECK_FALSE(pgwarden_args({"standby", "follow"}).wait);
 }

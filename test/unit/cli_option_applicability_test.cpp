@@ -1,5 +1,6 @@
 // repmgr 5.3's check_cli_parameters() rules, one row per rule and side: where an option is
 // read (no word) and where repmgr warns about it or refuses it, with its text.
+#include "command_lines.hpp"
 #include "global_options.hpp"
 #include "option_applicability.hpp"
 
@@ -12,6 +13,8 @@
 using namespace pgwarden::cli;
 
 namespace {
+
+using pgwarden::test::pgwarden_args;
 
 using A = Action;
 using Strings = std::vector<std::string>;
@@ -368,45 +371,38 @@ TEST_CASE("the getopt warnings come before check_cli_parameters' and errors stay
     CHECK(command_line_problems(clone, false, true).errors.empty());
 }
 
-namespace {
-
-CliOptions parse(std::vector<const char*> args) {
-    args.insert(args.begin(), "pgwarden");
-    return parse_cli_options(static_cast<int>(args.size()), args.data());
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE(
     "the options --node-id and --node-name are dropped where repmgr warns they are not required",
     "[cli][options]") {
     // standby register would otherwise register node 5 instead of the local node.
-    auto options = parse({"standby", "register", "--node-id", "5", "--node-name", "x"});
+    auto options = pgwarden_args({"standby", "register", "--node-id", "5", "--node-name", "x"});
     CHECK_FALSE(options.node_id);
     CHECK_FALSE(options.node_name);
     CHECK(command_line_problems(options, false).warnings ==
           Strings{"--node-id not required when executing STANDBY REGISTER",
                   "--node-name not required when executing STANDBY REGISTER"});
     // node status: its own warning, then the general one, which is where repmgr clears it.
-    options = parse({"node", "status", "--node-id", "5"});
+    options = pgwarden_args({"node", "status", "--node-id", "5"});
     CHECK_FALSE(options.node_id);
     CHECK(command_line_problems(options, false).warnings ==
           Strings{"--node-id will be ignored; \"repmgr node status\" can only be executed on "
                   "the local node",
                   "--node-id not required when executing NODE STATUS"});
     // Where they are read they stay; --node-id wins over --node-name.
-    options = parse({"cluster", "event", "--node-id", "5", "--node-name", "x"});
+    options = pgwarden_args({"cluster", "event", "--node-id", "5", "--node-name", "x"});
     CHECK(options.node_id == 5);
     CHECK_FALSE(options.node_name);
     CHECK(command_line_problems(options, false).warnings ==
           Strings{"--node-id provided, ignoring --node-name"});
-    options = parse({"standby", "unregister", "--node-name", "x"});
+    options = pgwarden_args({"standby", "unregister", "--node-name", "x"});
     CHECK(options.node_name == "x");
     CHECK(command_line_problems(options, false).warnings.empty());
-    options = parse({"primary", "unregister", "--node-id", "5", "--node-name", "x"});
+    options = pgwarden_args({"primary", "unregister", "--node-id", "5", "--node-name", "x"});
     CHECK(options.node_id == 5);
     CHECK_FALSE(options.node_name);
     // Without a command repmgr knows nothing is dropped.
-    options = parse({"--node-id", "5"});
+    options = pgwarden_args({"--node-id", "5"});
     CHECK(options.node_id == 5);
 }

@@ -29,7 +29,7 @@ std::vector<TokenKind> kinds_of(std::string_view text) {
     return kinds;
 }
 
-std::string error_of(std::string_view text, const std::string& file = "/etc/repmgr.conf") {
+std::string pg_conf_error_of(std::string_view text, const std::string& file = "/etc/repmgr.conf") {
     try {
         parse_pg_conf_text(text, file);
     } catch (const ConfigError& e) {
@@ -196,12 +196,12 @@ TEST_CASE("malformed lines are reported with file, line and what to do") {
     };
     for (const auto& c : cases) {
         INFO(c.text);
-        CHECK(error_of(c.text) == c.message);
+        CHECK(pg_conf_error_of(c.text) == c.message);
     }
 }
 
 TEST_CASE("every syntax error in a file is reported, one per line") {
-    const std::string message = error_of("a = \"1\"\nb = 2\nc = 'x\nd = 4 5\n", "/r.conf");
+    const std::string message = pg_conf_error_of("a = \"1\"\nb = 2\nc = 'x\nd = 4 5\n", "/r.conf");
     CHECK(message ==
           "/r.conf:1: syntax error near \"\\\"1\\\"\" (double-quoted strings are not allowed; use "
           "single quotes)\n"

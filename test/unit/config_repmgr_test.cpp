@@ -16,7 +16,7 @@ using namespace pgwarden::test;
 
 namespace {
 
-std::string error_of(const std::string& text) {
+std::string repmgr_conf_error_of(const std::string& text) {
     try {
         repmgr_conf_from_text(text);
     } catch (const ConfigError& e) {
@@ -42,7 +42,7 @@ TEST_CASE("booleans read as repmgr reads them, any case, nothing else") {
     for (const char* bad : {"t", "of", " on", "", "2", "maybe"}) {
         INFO(bad);
         CHECK_THAT(
-            error_of(kRequiredRepmgrConf + "monitoring_history = '" + bad + "'\n"),
+            repmgr_conf_error_of(kRequiredRepmgrConf + "monitoring_history = '" + bad + "'\n"),
             Catch::Equals("/etc/repmgr.conf:5: invalid value for parameter "
                           "\"monitoring_history\": \"" +
                           std::string(bad) + "\" (expected on/off, true/false, yes/no or 1/0)"));
@@ -108,7 +108,7 @@ TEST_CASE("integers are checked against repmgr's minimums and the timeouts' maxi
         if (c.message.empty())
             CHECK_NOTHROW(repmgr_conf_from_text(kRequiredRepmgrConf + c.line + "\n"));
         else
-            CHECK(error_of(kRequiredRepmgrConf + c.line + "\n") == c.message);
+            CHECK(repmgr_conf_error_of(kRequiredRepmgrConf + c.line + "\n") == c.message);
     }
 }
 
@@ -141,18 +141,18 @@ TEST_CASE("failover and connection_check_type take repmgr's words") {
               .connection_check_type == ConnectionCheckType::connection);
     CHECK(repmgr_conf_from_text(kRequiredRepmgrConf + "connection_check_type=ping\n")
               .connection_check_type == ConnectionCheckType::ping);
-    CHECK(error_of(kRequiredRepmgrConf + "failover=Automatic\n") ==
+    CHECK(repmgr_conf_error_of(kRequiredRepmgrConf + "failover=Automatic\n") ==
           "/etc/repmgr.conf:5: invalid value for parameter \"failover\": \"Automatic\" (expected "
           "\"automatic\" or \"manual\", in lower case)");
-    CHECK(error_of(kRequiredRepmgrConf + "failover=auto\n") ==
+    CHECK(repmgr_conf_error_of(kRequiredRepmgrConf + "failover=auto\n") ==
           "/etc/repmgr.conf:5: invalid value for parameter \"failover\": \"auto\" (expected "
           "\"automatic\" or \"manual\")");
-    CHECK(error_of(kRequiredRepmgrConf + "connection_check_type=tcp\n") ==
+    CHECK(repmgr_conf_error_of(kRequiredRepmgrConf + "connection_check_type=tcp\n") ==
           "/etc/repmgr.conf:5: invalid value for parameter \"connection_check_type\": \"tcp\" "
           "(expected \"ping\", \"connection\" or \"query\")");
     CHECK(repmgr_conf_from_text(kRequiredRepmgrConf + "replication_type=PHYSICAL\n")
               .replication_type == "physical");
-    CHECK(error_of(kRequiredRepmgrConf + "replication_type=bdr\n") ==
+    CHECK(repmgr_conf_error_of(kRequiredRepmgrConf + "replication_type=bdr\n") ==
           "/etc/repmgr.conf:5: invalid value for parameter \"replication_type\": \"bdr\" (expected "
           "\"physical\")");
 }
@@ -170,13 +170,14 @@ TEST_CASE("a bad log_level is a warning and the program's default stays, as in r
 }
 
 TEST_CASE("missing required parameters are all reported together") {
-    CHECK(error_of("priority=5\n") ==
+    CHECK(repmgr_conf_error_of("priority=5\n") ==
           "/etc/repmgr.conf: required parameter \"node_id\" was not found\n"
           "/etc/repmgr.conf: required parameter \"node_name\" was not found\n"
           "/etc/repmgr.conf: required parameter \"data_directory\" was not found\n"
           "/etc/repmgr.conf: required parameter \"conninfo\" was not found");
-    CHECK(error_of("node_id=1\nnode_name=''\nconninfo='host=a'\ndata_directory='/d'\n") ==
-          "/etc/repmgr.conf:2: required parameter \"node_name\" is empty");
+    CHECK(
+        repmgr_conf_error_of("node_id=1\nnode_name=''\nconninfo='host=a'\ndata_directory='/d'\n") ==
+        "/etc/repmgr.conf:2: required parameter \"node_name\" is empty");
 }
 
 TEST_CASE("syntax errors and value errors come back in one message") {
@@ -203,13 +204,14 @@ TEST_CASE("node_name is at most 63 characters, strings at most 1023") {
     CHECK(repmgr_conf_from_text("node_id=1\nnode_name='" + name63 +
                                 "'\nconninfo='host=a'\ndata_directory='/d'\n")
               .node_name == name63);
-    CHECK(error_of("node_id=1\nnode_name='" + name63 +
-                   "x'\nconninfo='host=a'\ndata_directory='/d'\n") ==
+    CHECK(repmgr_conf_error_of("node_id=1\nnode_name='" + name63 +
+                               "x'\nconninfo='host=a'\ndata_directory='/d'\n") ==
           "/etc/repmgr.conf:2: invalid value for parameter \"node_name\": 64 characters long (at "
           "most 63 allowed)");
-    CHECK(error_of(kRequiredRepmgrConf + "location='" + std::string(1024, 'l') + "'\n") ==
-          "/etc/repmgr.conf:5: invalid value for parameter \"location\": 1024 characters long (at "
-          "most 1023 allowed)");
+    CHECK(
+        repmgr_conf_error_of(kRequiredRepmgrConf + "location='" + std::string(1024, 'l') + "'\n") ==
+        "/etc/repmgr.conf:5: invalid value for parameter \"location\": 1024 characters long (at "
+        "most 1023 allowed)");
 }
 
 TEST_CASE("unknown and retired parameters are warnings, not failures") {
@@ -238,7 +240,8 @@ TEST_CASE("unknown and retired parameters are warnings, not failures") {
 }
 
 TEST_CASE("libpq must understand every conninfo keyword") {
-    CHECK(error_of("node_id=1\nnode_name='n'\nconninfo='hostx=a'\ndata_directory='/d'\n") ==
+    CHECK(repmgr_conf_error_of(
+              "node_id=1\nnode_name='n'\nconninfo='hostx=a'\ndata_directory='/d'\n") ==
           "/etc/repmgr.conf:3: invalid value for parameter \"conninfo\": invalid connection "
           "option \"hostx\"");
     CHECK_NOTHROW(repmgr_conf_from_text(
@@ -247,18 +250,18 @@ TEST_CASE("libpq must understand every conninfo keyword") {
 }
 
 TEST_CASE("related settings are checked against each other, naming where each came from") {
-    CHECK(error_of(kRequiredRepmgrConf + "archive_ready_warning=200\n") ==
+    CHECK(repmgr_conf_error_of(kRequiredRepmgrConf + "archive_ready_warning=200\n") ==
           "/etc/repmgr.conf: \"archive_ready_critical\" (128, default) must be greater than "
           "\"archive_ready_warning\" (200, /etc/repmgr.conf:5)");
-    CHECK(error_of(kRequiredRepmgrConf + "replication_lag_critical=300\n") ==
+    CHECK(repmgr_conf_error_of(kRequiredRepmgrConf + "replication_lag_critical=300\n") ==
           "/etc/repmgr.conf: \"replication_lag_critical\" (300, /etc/repmgr.conf:5) must be "
           "greater than \"replication_lag_warning\" (300, default)");
-    CHECK(error_of(kRequiredRepmgrConf + "standby_reconnect_timeout=30\n") ==
+    CHECK(repmgr_conf_error_of(kRequiredRepmgrConf + "standby_reconnect_timeout=30\n") ==
           "/etc/repmgr.conf: \"standby_reconnect_timeout\" (30, /etc/repmgr.conf:5) must be equal "
           "to or greater than \"node_rejoin_timeout\" (60, default)");
     CHECK_NOTHROW(repmgr_conf_from_text(kRequiredRepmgrConf +
                                         "standby_reconnect_timeout=30\nnode_rejoin_timeout=30\n"));
-    CHECK_THAT(error_of(kRequiredRepmgrConf + "barman_host=backup1\n"),
+    CHECK_THAT(repmgr_conf_error_of(kRequiredRepmgrConf + "barman_host=backup1\n"),
                Catch::StartsWith("/etc/repmgr.conf: \"barman_host\" and \"barman_server\" must be "
                                  "set together"));
     CHECK_NOTHROW(
@@ -284,9 +287,9 @@ TEST_CASE("list-like keys add up, and for everything else the last setting wins"
     REQUIRE(config.tablespace_mapping.size() == 2);
     CHECK(config.tablespace_mapping[0].new_dir == "/new/a");
     CHECK(config.tablespace_mapping[1].old_dir == "/old/with=sign");
-    CHECK_THAT(error_of(kRequiredRepmgrConf + "tablespace_mapping='/a'\n"),
+    CHECK_THAT(repmgr_conf_error_of(kRequiredRepmgrConf + "tablespace_mapping='/a'\n"),
                Catch::EndsWith("(expected OLDDIR=NEWDIR)"));
-    CHECK_THAT(error_of(kRequiredRepmgrConf + "tablespace_mapping='/a=/b=/c'\n"),
+    CHECK_THAT(repmgr_conf_error_of(kRequiredRepmgrConf + "tablespace_mapping='/a=/b=/c'\n"),
                Catch::Contains("with one '='"));
 }
 
@@ -297,10 +300,10 @@ TEST_CASE("recovery_min_apply_delay takes a duration with repmgr's units") {
             repmgr_conf_from_text(kRequiredRepmgrConf + "recovery_min_apply_delay='" + good + "'\n")
                 .recovery_min_apply_delay == good);
     }
-    CHECK(error_of(kRequiredRepmgrConf + "recovery_min_apply_delay='5x'\n") ==
+    CHECK(repmgr_conf_error_of(kRequiredRepmgrConf + "recovery_min_apply_delay='5x'\n") ==
           "/etc/repmgr.conf:5: invalid value for parameter \"recovery_min_apply_delay\": \"5x\" "
           "(expected an integer followed by one of ms, s, min, h or d)");
-    CHECK_THAT(error_of(kRequiredRepmgrConf + "recovery_min_apply_delay=-1\n"),
+    CHECK_THAT(repmgr_conf_error_of(kRequiredRepmgrConf + "recovery_min_apply_delay=-1\n"),
                Catch::EndsWith("(expected a duration >= 0)"));
 }
 

@@ -13,13 +13,13 @@ using pgwarden::daemon::show_pid_file_text;
 
 namespace {
 
-ParseResult parse(std::vector<const char*> args) {
+ParseResult daemon_args(std::vector<const char*> args) {
     args.insert(args.begin(), "/usr/bin/pgwardend");
     return parse_daemon_options(static_cast<int>(args.size()), args.data());
 }
 
 DaemonOptions options_of(std::vector<const char*> args) {
-    const auto result = parse(std::move(args));
+    const auto result = daemon_args(std::move(args));
     if (result.exit)
         FAIL("unexpected exit " << result.exit->code << ": " << result.exit->err);
     REQUIRE(result.options);
@@ -63,7 +63,7 @@ TEST_CASE("the daemonize option takes an optional attached boolean as repmgr rea
 }
 
 TEST_CASE("a value that is not a boolean for --daemonize is refused with exit 1", "[daemon]") {
-    const auto result = parse({"--daemonize=maybe"});
+    const auto result = daemon_args({"--daemonize=maybe"});
     REQUIRE(result.exit);
     CHECK(result.exit->code == 1);
     CHECK(result.exit->out.empty());
@@ -74,7 +74,7 @@ TEST_CASE("a value that is not a boolean for --daemonize is refused with exit 1"
 }
 
 TEST_CASE("a value after a space for --daemonize, or a stray argument, is refused", "[daemon]") {
-    const auto detached = parse({"--daemonize", "false"});
+    const auto detached = daemon_args({"--daemonize", "false"});
     REQUIRE(detached.exit);
     CHECK(detached.exit->code == 1);
     CHECK_THAT(detached.exit->err,
@@ -82,7 +82,7 @@ TEST_CASE("a value after a space for --daemonize, or a stray argument, is refuse
                                "--daemonize=false"));
     for (const auto& args :
          std::vector<std::vector<const char*>>{{"-d", "false"}, {"-f", "/x.conf", "false"}}) {
-        const auto result = parse(args);
+        const auto result = daemon_args(args);
         REQUIRE(result.exit);
         CHECK(result.exit->code == 1);
         CHECK_THAT(result.exit->err,
@@ -122,7 +122,7 @@ TEST_CASE("an unambiguous prefix of a long option is accepted, as getopt_long do
 }
 
 TEST_CASE("an unknown log level is refused and the valid ones are named", "[daemon]") {
-    const auto result = parse({"-L", "LOUD", "--daemonize=perhaps"});
+    const auto result = daemon_args({"-L", "LOUD", "--daemonize=perhaps"});
     REQUIRE(result.exit);
     CHECK(result.exit->code == 1);
     CHECK_THAT(result.exit->err,
@@ -131,7 +131,7 @@ TEST_CASE("an unknown log level is refused and the valid ones are named", "[daem
 }
 
 TEST_CASE("unknown options stop with repmgrd's usage lines and exit 1", "[daemon]") {
-    const auto long_option = parse({"--frobnicate"});
+    const auto long_option = daemon_args({"--frobnicate"});
     REQUIRE(long_option.exit);
     CHECK(long_option.exit->code == 1);
     CHECK(long_option.exit->err ==
@@ -139,19 +139,19 @@ TEST_CASE("unknown options stop with repmgrd's usage lines and exit 1", "[daemon
           "pgwardend: failover daemon for repmgr clusters\n"
           "Run \"pgwardend --help\" to see the options.\n");
 
-    const auto short_option = parse({"-x"});
+    const auto short_option = daemon_args({"-x"});
     REQUIRE(short_option.exit);
     CHECK(short_option.exit->code == 1);
     CHECK_THAT(short_option.exit->err, Catch::StartsWith("pgwardend: unknown option -- 'x'\n"));
 }
 
 TEST_CASE("a missing option value or an empty path is refused", "[daemon]") {
-    const auto missing = parse({"-f"});
+    const auto missing = daemon_args({"-f"});
     REQUIRE(missing.exit);
     CHECK(missing.exit->code == 1);
     CHECK_THAT(missing.exit->err, Catch::Contains("config-file") && Catch::Contains("--help"));
 
-    const auto empty = parse({"-p", ""});
+    const auto empty = daemon_args({"-p", ""});
     REQUIRE(empty.exit);
     CHECK(empty.exit->code == 1);
     CHECK_THAT(empty.exit->err, Catch::Contains("-p/--pid-file: the path is empty"));
@@ -159,7 +159,7 @@ TEST_CASE("a missing option value or an empty path is refused", "[daemon]") {
 
 TEST_CASE("help and version print on stdout and exit 0", "[daemon]") {
     for (const char* flag : {"--help", "-?"}) {
-        const auto result = parse({flag});
+        const auto result = daemon_args({flag});
         REQUIRE(result.exit);
         CHECK(result.exit->code == 0);
         CHECK(result.exit->err.empty());
@@ -167,7 +167,7 @@ TEST_CASE("help and version print on stdout and exit 0", "[daemon]") {
                                          Catch::Contains("--daemonize=false") &&
                                          Catch::Contains("--no-pid-file"));
     }
-    const auto version = parse({"-V"});
+    const auto version = daemon_args({"-V"});
     REQUIRE(version.exit);
     CHECK(version.exit->code == 0);
     CHECK(version.exit->out ==
@@ -175,7 +175,7 @@ TEST_CASE("help and version print on stdout and exit 0", "[daemon]") {
 }
 
 TEST_CASE("pgwardend --describe-policy prints both machines' tables and exits 0", "[daemon]") {
-    const auto result = parse({"--describe-policy"});
+    const auto result = daemon_args({"--describe-policy"});
     REQUIRE(result.exit);
     CHECK(result.exit->code == 0);
     CHECK(result.exit->err.empty());
@@ -185,10 +185,10 @@ TEST_CASE("pgwardend --describe-policy prints both machines' tables and exits 0"
 }
 
 TEST_CASE("help reached before a bad option wins, as getopt reaches it first", "[daemon]") {
-    const auto result = parse({"--help", "--frobnicate"});
+    const auto result = daemon_args({"--help", "--frobnicate"});
     REQUIRE(result.exit);
     CHECK(result.exit->code == 0);
-    const auto bad_first = parse({"--frobnicate", "--help"});
+    const auto bad_first = daemon_args({"--frobnicate", "--help"});
     REQUIRE(bad_first.exit);
     CHECK(bad_first.exit->code == 1);
 }

@@ -1,6 +1,7 @@
 // The pure parts of node rejoin: its options, pg_controldata, the clean-shutdown rule, the
 // attach-or-rewind decision and the --dry-run report, with repmgr 5.3's wording.
 #include "node_rejoin_plan.hpp"
+#include "command_lines.hpp"
 
 #include "model/exit_codes.hpp"
 
@@ -15,10 +16,7 @@ using Kind = Line::Kind;
 
 namespace {
 
-CliOptions parse(std::vector<const char*> args) {
-    args.insert(args.begin(), "pgwarden");
-    return parse_cli_options(static_cast<int>(args.size()), args.data());
-}
+using pgwarden::test::pgwarden_args;
 
 Lsn lsn(const char* text) {
     return parse_lsn(text).value();
@@ -53,20 +51,20 @@ pgwarden::failover::AttachFacts diverged() {
 
 TEST_CASE("node rejoin takes -p or -U alone, as repmgr connects by its parameters") {
     // Nothing of -d/-h/-p/-U is check_cli_parameters()'s to refuse (option_applicability).
-    const auto port = parse_rejoin_options(parse({"node", "rejoin", "-p", "5433"}));
+    const auto port = parse_rejoin_options(pgwarden_args({"node", "rejoin", "-p", "5433"}));
     REQUIRE(port.options);
     CHECK(port.errors.empty());
     CHECK(port.options->source_conninfo == "port=5433");
-    const auto user = parse_rejoin_options(parse({"node", "rejoin", "-U", "repmgr"}));
+    const auto user = parse_rejoin_options(pgwarden_args({"node", "rejoin", "-U", "repmgr"}));
     REQUIRE(user.options);
     CHECK(user.options->source_conninfo == "user=repmgr");
 }
 
 TEST_CASE("node rejoin reads --force-rewind, --config-files, --config-archive-dir and -W") {
     const auto parsed = parse_rejoin_options(
-        parse({"node", "rejoin", "-d", "host=node2 dbname=repmgr", "--force-rewind",
-               "--config-files=postgresql.conf, pg_hba.conf,,", "--config-archive-dir=/var/tmp",
-               "-W", "--dry-run"}));
+        pgwarden_args({"node", "rejoin", "-d", "host=node2 dbname=repmgr", "--force-rewind",
+                       "--config-files=postgresql.conf, pg_hba.conf,,",
+                       "--config-archive-dir=/var/tmp", "-W", "--dry-run"}));
     REQUIRE(parsed.options);
     const auto& o = *parsed.options;
     CHECK(o.source_conninfo == "host=node2 dbname=repmgr");
@@ -79,13 +77,13 @@ TEST_CASE("node rejoin reads --force-rewind, --config-files, --config-archive-di
 }
 
 TEST_CASE("node rejoin waits by default, and --no-wait and a pg_rewind path are understood") {
-    const auto waits = parse_rejoin_options(parse({"node", "rejoin", "-d", "host=a"}));
+    const auto waits = parse_rejoin_options(pgwarden_args({"node", "rejoin", "-d", "host=a"}));
     REQUIRE(waits.options);
     CHECK(waits.options->wait);
     CHECK_FALSE(waits.options->force_rewind);
     CHECK(waits.options->config_archive_dir == "/tmp");
 
-    const auto no_wait = parse_rejoin_options(parse(
+    const auto no_wait = parse_rejoin_options(pgwarden_args(
         {"node", "rejoin", "-d", "host=a", "--no-wait", "--force-rewind=/opt/pg/bin/pg_rewind"}));
     REQUIRE(no_wait.options);
     CHECK_FALSE(no_wait.options->wait);
@@ -94,35 +92,36 @@ TEST_CASE("node rejoin waits by default, and --no-wait and a pg_rewind path are 
 }
 
 TEST_CASE("a database name and -h/-p/-U make the conninfo of the rejoin source") {
-    const auto parsed = parse_rejoin_options(
-        parse({"node", "rejoin", "-d", "repmgr", "-h", "node2", "-p", "5433", "-U", "repmgr"}));
+    const auto parsed = parse_rejoin_options(pgwarden_args(
+        {"node", "rejoin", "-d", "repmgr", "-h", "node2", "-p", "5433", "-U", "repmgr"}));
     REQUIRE(parsed.options);
     CHECK(parsed.options->source_conninfo == "dbname=repmgr host=node2 port=5433 user=repmgr");
 }
 
 TEST_CASE("a -d conninfo wins over -h, -p and -U, as repmgr's conninfo settings take priority") {
-    const auto parsed =
-        parse_rejoin_options(parse({"node", "rejoin", "-h", "node3", "-p", "5434", "-U", "other",
-                                    "-d", "host=node2 port=5433 user=repmgr dbname=repmgr"}));
+    const auto parsed = parse_rejoin_options(
+        pgwarden_args({"node", "rejoin", "-h", "node3", "-p", "5434", "-U", "other", "-d",
+                       "host=node2 port=5433 user=repmgr dbname=repmgr"}));
     REQUIRE(parsed.options);
     CHECK(parsed.options->source_conninfo == "user=repmgr dbname=repmgr host=node2 port=5433");
     // What the conninfo leaves out or empty, -h/-p/-U still give.
-    const auto partial = parse_rejoin_options(
-        parse({"node", "rejoin", "-h", "node3", "-p", "5434", "-d", "host='' dbname=repmgr"}));
+    const auto partial = parse_rejoin_options(pgwarden_args(
+        {"node", "rejoin", "-h", "node3", "-p", "5434", "-d", "host='' dbname=repmgr"}));
     REQUIRE(partial.options);
     CHECK(partial.options->source_conninfo == "dbname=repmgr host=node3 port=5434");
 }
 
 TEST_CASE("a -d conninfo libpq cannot parse is a command line error") {
-    const auto parsed = parse_rejoin_options(parse({"node", "rejoin", "-d", "host='unterminated"}));
+    const auto parsed =
+        parse_rejoin_options(pgwarden_args({"node", "rejoin", "-d", "host='unterminated"}));
     CHECK_FALSE(parsed.options);
     REQUIRE(parsed.errors.size() == 1);
     CHECK(parsed.errors[0].rfind("error parsing conninfo: ", 0) == 0);
 }
 
 TEST_CASE("node rejoin refuses --config-files without --force-rewind") {
-    const auto parsed =
-        parse_rejoin_options(parse({"node", "rejoin", "-d", "host=a", "--config-files=x.conf"}));
+    const auto parsed = parse_rejoin_options(
+        pgwarden_args({"node", "rejoin", "-d", "host=a", "--config-files=x.conf"}));
     CHECK_FALSE(parsed.options);
     CHECK(parsed.errors ==
           std::vector<std::string>{

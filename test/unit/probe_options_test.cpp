@@ -1,3 +1,4 @@
+#include "command_lines.hpp"
 #include "options.hpp"
 #include "temp_dir.hpp"
 
@@ -9,15 +10,12 @@ using pgwarden::probe::parse_command_line;
 
 namespace {
 
-pgwarden::probe::ParsedCommandLine parse(std::vector<const char*> args) {
-    args.insert(args.begin(), {"pgwarden-probe", "--ini", "/dev/null", "--conninfo", "host=x"});
-    return parse_command_line(static_cast<int>(args.size()), args.data());
-}
+using pgwarden::test::probe_args;
 
 }  // namespace
 
 TEST_CASE("probe options default to port 5445 on every address", "[probe][options]") {
-    const auto parsed = parse({});
+    const auto parsed = probe_args({});
     REQUIRE(parsed.settings);
     CHECK(parsed.settings->port == 5445);
     CHECK(parsed.settings->listen == "*");
@@ -35,20 +33,21 @@ TEST_CASE("out-of-range probe numbers are refused instead of wrapped", "[probe][
                                                        {"--accept-check-interval", "999"}};
     for (const auto& args : bad) {
         INFO(args[0] << " " << args[1]);
-        CHECK_THROWS_WITH(parse(args), Catch::Contains(std::string(args[0]) + " must be between"));
+        CHECK_THROWS_WITH(probe_args(args),
+                          Catch::Contains(std::string(args[0]) + " must be between"));
     }
-    CHECK(parse({"--port", "65535"}).settings->port == 65535);
+    CHECK(probe_args({"--port", "65535"}).settings->port == 65535);
 }
 
 TEST_CASE("the accept check runs once a second by default, bounded by the query timeout",
           "[probe][options]") {
-    const auto defaults = parse({});
+    const auto defaults = probe_args({});
     REQUIRE(defaults.settings);
     CHECK(defaults.settings->accept.timing.interval == std::chrono::milliseconds(1000));
     CHECK(defaults.settings->accept.timing.timeout == std::chrono::milliseconds(2000));
     CHECK(defaults.settings->accept.conninfo == "host=x");
 
-    const auto tuned = parse({"--accept-check-interval", "5000", "--query-timeout", "700"});
+    const auto tuned = probe_args({"--accept-check-interval", "5000", "--query-timeout", "700"});
     CHECK(tuned.settings->accept.timing.interval == std::chrono::milliseconds(5000));
     CHECK(tuned.settings->accept.timing.timeout == std::chrono::milliseconds(700));
 }
@@ -66,7 +65,7 @@ TEST_CASE("the accept check interval is read from pgwarden.ini's [probe] section
 
 TEST_CASE("connection limits and the allow list come from the command line or pgwarden.ini",
           "[probe][options]") {
-    const auto defaults = parse({});
+    const auto defaults = probe_args({});
     REQUIRE(defaults.settings);
     const auto& limits = defaults.settings->limits;
     CHECK(limits.admission.max_connections == 512);
@@ -76,16 +75,16 @@ TEST_CASE("connection limits and the allow list come from the command line or pg
     CHECK(limits.keep_alive.max_age == std::chrono::milliseconds(60000));
 
     const auto given =
-        parse({"--max-connections-per-source", "8", "--allow", "10.0.0.0/8, ::1",
-               "--max-requests-per-connection", "5", "--max-connection-age", "1000"});
+        probe_args({"--max-connections-per-source", "8", "--allow", "10.0.0.0/8, ::1",
+                    "--max-requests-per-connection", "5", "--max-connection-age", "1000"});
     REQUIRE(given.settings);
     CHECK(given.settings->limits.admission.max_connections_per_source == 8);
     CHECK(given.settings->limits.admission.allow.size() == 2);
     CHECK(given.settings->limits.keep_alive.max_requests == 5);
     CHECK(given.settings->limits.keep_alive.max_age == std::chrono::milliseconds(1000));
-    CHECK_THROWS_WITH(parse({"--allow", "10.0.0.0/8,haproxy1"}),
+    CHECK_THROWS_WITH(probe_args({"--allow", "10.0.0.0/8,haproxy1"}),
                       Catch::Contains("--allow: \"haproxy1\" is not an address"));
-    CHECK_THROWS_WITH(parse({"--max-connections-per-source", "0"}),
+    CHECK_THROWS_WITH(probe_args({"--max-connections-per-source", "0"}),
                       Catch::Contains("must be between"));
 
     pgwarden::test::TempDir dir;
@@ -110,7 +109,7 @@ TEST_CASE("the probe reads its conninfo from --conninfo-file, keeping a password
     CHECK(parsed.settings->checker.conninfo == "host=db password=s3cret");
     CHECK(parsed.settings->accept.conninfo == "host=db password=s3cret");
 
-    CHECK_THROWS_WITH(parse({"--conninfo-file", file.c_str()}),
+    CHECK_THROWS_WITH(probe_args({"--conninfo-file", file.c_str()}),
                       "give --conninfo or --conninfo-file, not both");
     const std::string missing = dir.path("missing");
     std::vector<const char*> bad = {"pgwarden-probe", "--ini", "/dev/null", "--conninfo-file",

@@ -1,5 +1,6 @@
 // The probe's TLS settings: what goes together (tls_settings.hpp), how the options and
 // pgwarden.ini name them (options.cpp), and the errors that name the file (tls_context.hpp).
+#include "command_lines.hpp"
 #include "options.hpp"
 #include "temp_dir.hpp"
 #include "tls_context.hpp"
@@ -21,10 +22,7 @@ namespace pem = pgwarden::test::pem;
 
 namespace {
 
-ParsedCommandLine parse(std::vector<const char*> args) {
-    args.insert(args.begin(), {"pgwarden-probe", "--ini", "/dev/null", "--conninfo", "host=x"});
-    return parse_command_line(static_cast<int>(args.size()), args.data());
-}
+using pgwarden::test::probe_args;
 
 TlsOptions with_cert() {
     TlsOptions options;
@@ -43,7 +41,7 @@ TlsSettings cert_and_key(const pgwarden::test::TempDir& dir, const char* key) {
 }  // namespace
 
 TEST_CASE("without certfile the probe serves plain HTTP, as before TLS", "[probe][tls]") {
-    const auto parsed = parse({});
+    const auto parsed = probe_args({});
     REQUIRE(parsed.settings);
     CHECK_FALSE(parsed.settings->tls.enabled());
     CHECK(parsed.settings->tls.verify_client == VerifyClient::none);
@@ -166,7 +164,7 @@ TEST_CASE("pgwarden.ini's [probe] takes the TLS settings under Patroni's restapi
 }
 
 TEST_CASE("the help shows every TLS option", "[probe][tls][options]") {
-    const auto help = parse({"--help"}).output;
+    const auto help = probe_args({"--help"}).output;
     for (const char* option :
          {"--certfile", "--keyfile", "--keyfile-password", "--keyfile-password-file", "--cafile",
           "--verify-client", "--ciphers"}) {

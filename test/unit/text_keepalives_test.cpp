@@ -9,7 +9,6 @@ using pgwarden::text::connect_timeout_secs;
 using pgwarden::text::conversation_bound_secs;
 using pgwarden::text::keepalive_settings;
 using pgwarden::text::KeepaliveSettings;
-using pgwarden::text::parse_conninfo;
 using pgwarden::text::silence_budget_secs;
 using pgwarden::text::with_keepalives;
 
@@ -67,7 +66,7 @@ TEST_CASE("keepalive settings are added to a conninfo that sets none", "[keepali
           "host=a port=5432 keepalives='1' keepalives_idle='2' keepalives_interval='1' "
           "keepalives_count='3' tcp_user_timeout='5000'");
     const auto uri = with_keepalives("postgresql://h/db", keepalive_settings(5));
-    const auto parsed = parse_conninfo(uri);
+    const auto parsed = pgwarden::text::parse_conninfo(uri);
     REQUIRE_FALSE(parsed.error);
     CHECK(parsed.value_of("keepalives_idle") == "2");
     CHECK(parsed.value_of("tcp_user_timeout") == "5000");
@@ -76,7 +75,7 @@ TEST_CASE("keepalive settings are added to a conninfo that sets none", "[keepali
 TEST_CASE("keepalive settings the user wrote are kept, one keyword at a time", "[keepalives]") {
     const auto out = with_keepalives(
         "host=a keepalives=0 tcp_user_timeout=60000 keepalives_idle=90", keepalive_settings(5));
-    const auto parsed = parse_conninfo(out);
+    const auto parsed = pgwarden::text::parse_conninfo(out);
     REQUIRE_FALSE(parsed.error);
     CHECK(parsed.value_of("keepalives") == "0");
     CHECK(parsed.value_of("tcp_user_timeout") == "60000");
