@@ -89,11 +89,8 @@ std::string resolve_include(const std::string& including_file, const std::string
     return (fs::path(including_file).parent_path() / target).lexically_normal().string();
 }
 
-bool is_blank(std::string_view s) {
-    return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
-}
-
 using text::iequals;
+using text::is_blank;
 
 // ---------------------------------------------------------------------------------------------
 // Messages

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -16,11 +15,7 @@ namespace pgwarden::config {
 namespace {
 
 using text::iequals;
-
-bool is_blank(std::string_view s) {
-    return std::all_of(s.begin(), s.end(),
-                       [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; });
-}
+using text::is_blank;
 
 }  // namespace
 

@@ -1,5 +1,5 @@
-// Case-insensitive comparison of ASCII words (configuration keywords, HTTP tokens): the
-// locale's tolower would let a Turkish locale change what a keyword means.
+// Case-insensitive comparison of ASCII words (configuration keywords, HTTP tokens), and blank
+// text: the locale's tolower/isspace would let a Turkish locale change what a keyword means.
 #pragma once
 
 #include <string_view>
@@ -18,6 +18,11 @@ constexpr bool iequals(std::string_view a, std::string_view b) {
             return false;
     }
     return true;
+}
+
+// Empty, or only spaces, tabs, newlines, carriage returns, vertical tabs and form feeds.
+constexpr bool is_blank(std::string_view s) {
+    return s.find_first_not_of(" \t\n\r\v\f") == std::string_view::npos;
 }
 
 }  // namespace pgwarden::text
