@@ -110,6 +110,7 @@ hot_standby = on
 wal_receiver_status_interval = '1s'
 wal_retrieve_retry_interval = '1s'
 shared_buffers = '16MB'
+dynamic_shared_memory_type = mmap  # in the data directory: a kill -9 leaves nothing in /dev/shm
 max_connections = 60
 shared_preload_libraries = 'repmgr'
 EOF

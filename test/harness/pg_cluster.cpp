@@ -61,6 +61,7 @@ hot_standby = on
 wal_receiver_status_interval = '1s'     # pg_stat_replication is fresh within a second
 wal_retrieve_retry_interval = '1s'      # a repointed standby reconnects quickly
 shared_buffers = '16MB'
+dynamic_shared_memory_type = mmap       # in the data directory: a kill -9 leaves nothing in /dev/shm
 max_connections = 50
 autovacuum = off
 logging_collector = off                 # stderr goes to pg_ctl -l <node>/postgresql.log

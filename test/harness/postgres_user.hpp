@@ -29,8 +29,10 @@ std::vector<std::string> environment_for(const Identity* identity);
 // files PostgreSQL must write or delete need to be; a no-op otherwise. Throws on failure.
 void give_to_postgres(const std::string& path);
 
-// A new private directory /tmp/<prefix>-XXXXXX (mode 0700) given to postgres, for a test's
-// servers and files; returns its path. Throws (leaving nothing behind) on failure.
+// Where tests put their servers and files: /dev/shm when it is a writable tmpfs, else /tmp.
+const char* scratch_base();
+// A new private directory <scratch_base()>/<prefix>-XXXXXX (mode 0700) given to postgres, for a
+// test's servers and files; returns its path. Throws (leaving nothing behind) on failure.
 std::string make_postgres_dir(const std::string& prefix);
 
 }  // namespace pgwarden::test
