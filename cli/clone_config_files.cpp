@@ -9,18 +9,16 @@
 #include "cluster/server_settings.hpp"
 #include "exec/shell.hpp"
 #include "exec/shell_quote.hpp"
+#include "lease/small_file.hpp"
 #include "model/exit_codes.hpp"
 #include "text/shell_quote.hpp"
 
 #include <fmt/format.h>
 
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -195,26 +193,9 @@ std::optional<std::string> place_config_file(const FetchedFile& file,
     if (fs::status(destination, same_ec).permissions() == perms && !same_ec &&
         read_whole_file(destination) == file.contents)
         return std::nullopt;
-    const std::string tmp = destination + ".pgwarden.tmp";
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    int error = fd < 0 ? errno : 0;
-    for (std::size_t done = 0; error == 0 && done < file.contents.size();) {
-        const auto wrote = ::write(fd, file.contents.data() + done, file.contents.size() - done);
-        if (wrote < 0 && errno != EINTR)
-            error = errno;
-        else if (wrote > 0)
-            done += static_cast<std::size_t>(wrote);
-    }
-    if (error == 0 && ::fchmod(fd, file.mode & 07777) != 0)
-        error = errno;
-    if (fd >= 0 && ::close(fd) != 0 && error == 0)
-        error = errno;
-    if (error == 0 && ::rename(tmp.c_str(), destination.c_str()) != 0)
-        error = errno;
-    if (error == 0)
-        return std::nullopt;
-    ::unlink(tmp.c_str());
-    return fmt::format("unable to write \"{}\": {}", destination, std::strerror(error));
+    if (auto failure = lease::write_file_atomically(destination, file.contents, file.mode))
+        return fmt::format("unable to write \"{}\": {}", destination, *failure);
+    return std::nullopt;
 }
 
 std::optional<std::string> make_directory(const std::string& dir) {

@@ -4,6 +4,7 @@
 #include "standby_decisions.hpp"
 
 #include "cluster/replication_queries.hpp"
+#include "lease/small_file.hpp"
 #include "text/conninfo.hpp"
 
 #include <fmt/format.h>
@@ -150,19 +151,8 @@ std::string read_text_file(const std::string& path) {
 }
 
 void write_text_file(const std::string& path, const std::string& content) {
-    const std::string tmp = path + ".pgwarden.tmp";
-    {
-        std::ofstream out(tmp, std::ios::out | std::ios::trunc);
-        out << content;
-        if (!out.flush())
-            throw std::runtime_error(fmt::format("could not write \"{}\"", tmp));
-    }
-    std::error_code ec;
-    std::filesystem::permissions(tmp, std::filesystem::perms(0600), ec);
-    std::filesystem::rename(tmp, path, ec);
-    if (ec)
-        throw std::runtime_error(
-            fmt::format("could not rename \"{}\" to \"{}\": {}", tmp, path, ec.message()));
+    if (auto failure = lease::write_file_atomically(path, content, 0600))
+        throw std::runtime_error(fmt::format("could not write \"{}\": {}", path, *failure));
 }
 
 }  // namespace pgwarden::cli::standby

@@ -48,7 +48,8 @@ std::optional<std::string> read_small_file(const std::string& path, std::size_t 
     return std::nullopt;
 }
 
-std::optional<std::string> write_file_atomically(const std::string& path, const std::string& text) {
+std::optional<std::string> write_file_atomically(const std::string& path, const std::string& text,
+                                                 unsigned mode) {
     const auto slash = path.rfind('/');
     if (slash != std::string::npos && slash > 0) {
         const std::string directory = path.substr(0, slash);
@@ -56,28 +57,33 @@ std::optional<std::string> write_file_atomically(const std::string& path, const 
             return fmt::format("cannot create {}: {}", directory, errno_text());
     }
     const std::string temporary = fmt::format("{}.{}.new", path, ::getpid());
-    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
         return fmt::format("cannot write {}: {}", temporary, errno_text());
-    std::size_t done = 0;
-    while (done < text.size()) {
+    int error = 0;
+    for (std::size_t done = 0; error == 0 && done < text.size();) {
         const ssize_t wrote = ::write(fd, text.data() + done, text.size() - done);
-        if (wrote < 0 && errno == EINTR)
-            continue;
-        if (wrote < 0) {
-            const auto error = fmt::format("cannot write {}: {}", temporary, errno_text());
-            ::close(fd);
-            ::unlink(temporary.c_str());
-            return error;
-        }
-        done += static_cast<std::size_t>(wrote);
+        if (wrote > 0)
+            done += static_cast<std::size_t>(wrote);
+        else if (wrote == 0)
+            error = EIO;  // a full device may answer 0 for ever: no retry loop without end
+        else if (errno != EINTR)
+            error = errno;
     }
-    ::close(fd);
+    // fchmod, not open's mode: the umask would take bits away from the mode asked for.
+    if (error == 0 && ::fchmod(fd, static_cast<mode_t>(mode & 07777)) != 0)
+        error = errno;
+    if (::close(fd) != 0 && error == 0)
+        error = errno;
+    if (error != 0) {
+        ::unlink(temporary.c_str());
+        return fmt::format("cannot write {}: {}", temporary, std::strerror(error));
+    }
     // rename() replaces the old file in one step: a reader sees the old one or the new one.
     if (::rename(temporary.c_str(), path.c_str()) != 0) {
-        const auto error = fmt::format("cannot replace {}: {}", path, errno_text());
+        const auto failure = fmt::format("cannot replace {}: {}", path, errno_text());
         ::unlink(temporary.c_str());
-        return error;
+        return failure;
     }
     return std::nullopt;
 }

@@ -13,8 +13,10 @@ namespace pgwarden::lease {
 std::optional<std::string> read_small_file(const std::string& path, std::size_t limit,
                                            std::string& out, bool& exists);
 
-// Writes `text` to a temporary file beside `path` and renames it over `path`, creating the
-// directory (mode 0755) when missing. An error message when it could not.
-std::optional<std::string> write_file_atomically(const std::string& path, const std::string& text);
+// Writes `text` to a temporary file beside `path` with permissions `mode` (whatever the umask)
+// and renames it over `path`, creating the directory (mode 0755) when missing. An error message
+// when it could not; the temporary file is gone then.
+std::optional<std::string> write_file_atomically(const std::string& path, const std::string& text,
+                                                 unsigned mode = 0644);
 
 }  // namespace pgwarden::lease

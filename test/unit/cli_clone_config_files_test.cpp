@@ -74,7 +74,8 @@ TEST_CASE("a fetched configuration file is put in place with its mode, making it
     CHECK(read(destination) == "work_mem = '7MB'\n");
     CHECK(fs::status(destination).permissions() ==
           (fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read));
-    CHECK_FALSE(fs::exists(destination + ".pgwarden.tmp"));
+    // Nothing beside it: the temporary copy was renamed into place.
+    CHECK(std::distance(fs::directory_iterator(dir.path / "etc"), fs::directory_iterator()) == 1);
 
     // Over an older copy: the new bytes and mode.
     const FetchedFile changed{0600, "work_mem = '9MB'\n"};
