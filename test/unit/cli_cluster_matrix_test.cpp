@@ -1,21 +1,16 @@
 // cluster matrix / crosscheck's pure part: reading each node's CSV, merging the views, repmgr's
 // table and exit codes.
-#include "cluster_matrix.hpp"
+#include "cluster_matrix_fixture.hpp"
 
 #include <catch2/catch.hpp>
 
 using namespace pgwarden::cli;
+using pgwarden::test::three_node_matrix;
 
-namespace {
-
-Matrix three() {
-    return empty_matrix({1, 2, 3}, {"node1", "node2", "node3"});
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("a node's cluster show --csv fills its row: down is -1, anything else up") {
-    auto m = three();
+    auto m = three_node_matrix();
     std::vector<std::string> problems;
     CHECK(read_show_csv(m, 2, "1,0,0\n2,0,1\n3,-1,-1\n", problems));
     CHECK(problems.empty());
@@ -27,7 +22,7 @@ TEST_CASE("a node's cluster show --csv fills its row: down is -1, anything else 
 }
 
 TEST_CASE("output that is not cluster show's CSV is reported line by line, as repmgr does") {
-    auto m = three();
+    auto m = three_node_matrix();
     std::vector<std::string> problems;
     CHECK_FALSE(read_show_csv(m, 2, "1,0,0\nERROR: boom\n", problems));
     REQUIRE(problems.size() == 2);  // the bad line, then the missing third line
@@ -39,7 +34,7 @@ TEST_CASE("output that is not cluster show's CSV is reported line by line, as re
 }
 
 TEST_CASE("crosscheck takes the best view of each cell over all the nodes' matrices") {
-    Cube cube(3, three());
+    Cube cube(3, three_node_matrix());
     CHECK(read_matrix_csv(cube, 1,
                           "1,1,0\n1,2,0\n1,3,-1\n2,1,-2\n2,2,-2\n2,3,-2\n3,1,-2\n3,2,-2\n"
                           "3,3,-2\n"));
@@ -61,7 +56,7 @@ TEST_CASE("crosscheck takes the best view of each cell over all the nodes' matri
 }
 
 TEST_CASE("exit codes: 25 for a node seen down, unknown counting only in matrix --csv") {
-    auto m = three();
+    auto m = three_node_matrix();
     for (auto& row : m.status)
         row = {0, 0, 0};
     CHECK(matrix_exit_code(m, false, 0) == 0);

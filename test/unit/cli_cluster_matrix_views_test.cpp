@@ -1,17 +1,14 @@
 // cluster matrix / crosscheck through the database, pure part: which published row stands for a
 // node, a node's published matrix, and how both fill repmgr's matrix.
-#include "cluster_matrix.hpp"
+#include "cluster_matrix_fixture.hpp"
 
 #include <catch2/catch.hpp>
 
 using namespace pgwarden::cli;
 using pgwarden::cluster::ViewRow;
+using pgwarden::test::three_node_matrix;
 
 namespace {
-
-Matrix three() {
-    return empty_matrix({1, 2, 3}, {"node1", "node2", "node3"});
-}
 
 const ViewRow kRow1{1, 100, {{1, kSeenUp}, {2, kSeenUp}, {3, kSeenDown}}};
 const ViewRow kRow2{2, 104, {{1, kSeenUp}, {2, kSeenUp}, {3, kSeenDown}}};
@@ -23,7 +20,7 @@ const ViewRow kRow3Relayed{3, 96, {{1, kSeenUp}, {2, kSeenUp}, {3, kSeenUp}}};
 
 TEST_CASE("a published row fills its viewer's row, and unknown nodes and cells are left alone",
           "[cli][matrix][views]") {
-    auto m = three();
+    auto m = three_node_matrix();
     set_row(m, ViewRow{2, 1, {{1, kSeenUp}, {9, kSeenDown}, {3, kSeenDown}}});
     CHECK(m.status[1] == std::vector<int>{kSeenUp, kSeenUnknown, kSeenDown});
     set_row(m, ViewRow{9, 1, {{1, kSeenUp}}});  // a viewer not in repmgr.nodes
@@ -57,7 +54,7 @@ TEST_CASE("a node's published matrix has its rows, relayed ones at their newest 
     CHECK(published_matrix(published, 4) == std::nullopt);
 
     // The crosscheck of those two matrices: node3 down for both, its own row unknown.
-    Cube cube(3, three());
+    Cube cube(3, three_node_matrix());
     read_published_matrix(cube, 1, *published_matrix(published, 1));
     read_published_matrix(cube, 2, *published_matrix(published, 2));
     const auto merged = cross_check(cube);

@@ -3,6 +3,7 @@
 #include "fencing_settings.hpp"
 #include "options.hpp"
 
+#include "config_repmgr_fixture.hpp"
 #include "temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -18,6 +19,7 @@
 namespace fs = std::filesystem;
 namespace po = boost::program_options;
 using namespace pgwarden::config;
+using pgwarden::test::source_dir;
 using pgwarden::test::TempDir;
 
 namespace {
@@ -54,10 +56,6 @@ struct ProbeLikeOptions {
         return vm;
     }
 };
-
-fs::path source_dir() {
-    return fs::path(__FILE__).parent_path().parent_path().parent_path();
-}
 
 std::string error_of(const std::string& path) {
     try {
