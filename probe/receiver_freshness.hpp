@@ -13,7 +13,7 @@
 
 namespace pgwarden::probe {
 
-// What the probe asks: cluster::kNodeStateQuery's columns, then the milliseconds since the WAL
+// What the probe asks: cluster::node_state_query()'s columns, then the milliseconds since the WAL
 // receiver's last message from the primary (pg_stat_wal_receiver.last_msg_receipt_time, on the
 // standby's own clock), wal_receiver_timeout in milliseconds (0: disabled), and the receive lag
 // (Observation::receive_lag_bytes).

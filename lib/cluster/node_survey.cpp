@@ -18,7 +18,7 @@ std::optional<std::string> single(PGconn* conn, const char* sql) {
 }  // namespace
 
 std::optional<SurveyedState> surveyed_state(PGconn* conn) {
-    const auto state = try_exec(conn, kNodeStateQuery);
+    const auto state = try_exec(conn, node_state_query().c_str());
     if (!state || state.rows() != 1)
         return std::nullopt;
     const auto parsed = parse_node_state(state.optional_value(0, 0), state.optional_value(0, 1),

@@ -15,7 +15,7 @@
 
 namespace pgwarden::cluster {
 
-// The node's role and WAL receiver (kNodeStateQuery); each field nothing when NULL.
+// The node's role and WAL receiver (node_state_query()); each field nothing when NULL.
 struct SurveyedState {
     std::optional<bool> in_recovery;
     std::optional<std::string> wal_receiver_status;

@@ -4,15 +4,20 @@
 #include "cluster/node_state.hpp"
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace pgwarden::cluster {
 
 // Columns: in_recovery, timeline, wal receiver status, replay lag bytes. Replication details need
 // superuser or pg_monitor (pg_read_all_stats); without them they are NULL and the lag is unknown.
-extern const char* const kNodeStateQuery;
+const std::string& node_state_query();
 
-// Reads one row of kNodeStateQuery (text values, nullopt for NULL) into a reachable NodeState.
+// node_state_query() with `more_columns` (", expr, ...") after its four: they may read the WAL
+// receiver's row as w (status, latest_end_lsn, last_msg_receipt_time), so one query reads it once.
+std::string node_state_query_with(std::string_view more_columns);
+
+// Reads one row of node_state_query() (text values, nullopt for NULL) into a reachable NodeState.
 NodeState parse_node_state(std::optional<std::string_view> in_recovery,
                            std::optional<std::string_view> timeline,
                            std::optional<std::string_view> receiver_status,

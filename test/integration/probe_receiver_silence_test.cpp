@@ -53,3 +53,33 @@ TEST_CASE("a standby silent past --max-receiver-silence fails ?lag= while still 
         },
         30s, 200ms));
 }
+
+TEST_CASE("without --max-receiver-silence the bound is 3/4 of the standby's wal_receiver_timeout",
+          "[probe]") {
+    PgCluster cluster(2);
+    // 20 s: the probe's bound is 15 s, and the receiver gives up on its silent primary only at
+    // 20 s, so between the two the standby still streams and only the bound can fail ?lag=.
+    cluster.psql(2, "ALTER SYSTEM SET wal_receiver_timeout = '20s'");
+    cluster.psql(2, "SELECT pg_reload_conf()");
+    cluster.wait_for_result(2, "SHOW wal_receiver_timeout", "20s");
+    ProbeProcess probe(cluster.node(2).conninfo(), probe_log(cluster, 2));
+    const auto write = [&] { cluster.psql(1, "SELECT txid_current()"); };
+    REQUIRE(wait_until(
+        [&] {
+            write();
+            return probe.status("/replica?lag=16MB") == 200;
+        },
+        20s, 200ms));
+
+    const auto walsender = std::stoi(cluster.psql(1, "SELECT pid FROM pg_stat_replication"));
+    REQUIRE(::kill(walsender, SIGSTOP) == 0);
+    ResumeOnExit resume{walsender};
+    CHECK(wait_until(
+        [&] {
+            write();
+            return probe.status("/replica?lag=16MB") == 503;
+        },
+        19s, 200ms));
+    // The setting came through the query: the bound the probe names is 3/4 of 20 s.
+    CHECK_THAT(probe.process().log_contents(), Catch::Contains("(bound 15000 ms)"));
+}
