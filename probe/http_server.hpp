@@ -406,6 +406,14 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     unsigned long deadline_generation_ = 0;
 };
 
+// Serves an admitted connection until it ends.
+template <class Stream>
+void run_session(Stream stream, const std::shared_ptr<ServerShared>& shared, ConnectionId id,
+                 const boost::asio::ip::address& source,
+                 std::shared_ptr<TlsContext> tls = nullptr) {
+    std::make_shared<Session<Stream>>(std::move(stream), shared, id, source, std::move(tls))->run();
+}
+
 template <class Stream>
 void start_session(Stream stream, const std::shared_ptr<ServerShared>& shared,
                    const boost::asio::ip::address& source,
@@ -415,8 +423,7 @@ void start_session(Stream stream, const std::shared_ptr<ServerShared>& shared,
         beast::get_lowest_layer(stream).close();
         return;
     }
-    std::make_shared<Session<Stream>>(std::move(stream), shared, *id, source, std::move(tls))
-        ->run();
+    run_session(std::move(stream), shared, *id, source, std::move(tls));
 }
 
 }  // namespace detail
@@ -459,7 +466,9 @@ class HttpServer {
 
   private:
     void do_accept();
-    void on_accept(const boost::system::error_code& ec, boost::asio::ip::tcp::socket socket);
+    void accept_pending();
+    void retry_accept_later(int error);
+    void serve(int fd, const boost::asio::ip::tcp::endpoint& peer);
 
     boost::asio::ip::tcp::endpoint endpoint_;
     boost::asio::ip::tcp::acceptor acceptor_;
