@@ -30,6 +30,8 @@ namespace {
 
 constexpr int kIdleSources = 50;
 constexpr int kIdlePerSource = 100;
+// Checks at least this slow are listed with their position in the run.
+constexpr double kSlowMs = 50;
 // `option httpchk`: nginx answers 400 to `OPTIONS GET` (a target that is not a path), so both
 // servers get HAProxy's default check; the probe answers both the same way.
 constexpr std::string_view kCheck = "OPTIONS / HTTP/1.0\r\n\r\n";
@@ -173,5 +175,23 @@ int main(int argc, char* argv[]) {
                     s.p99, s.max);
     }
     std::printf("\np99 ratio probe / nginx: %.2f\n", p.p99 / n.p99);
+    // The slow tail by position in the run: a burst at one moment and a spread tell apart.
+    for (const auto& [name, checks] :
+         {std::pair{"role", &probe_checks}, std::pair{"liveness", &liveness_checks},
+          std::pair{"nginx", &nginx_checks}}) {
+        for (std::size_t i = 0; i < checks->size(); ++i) {
+            if ((*checks)[i].ms >= kSlowMs)
+                std::printf("slow %s check #%zu: %.2f ms\n", name, i, (*checks)[i].ms);
+        }
+    }
+    // The probe's own timing of its queries, to tell a slow query from a slow HTTP path.
+    const auto metrics =
+        http_request("127.0.0.1", probe_port, "GET /metrics HTTP/1.0\r\n\r\n", 2000ms);
+    for (std::size_t at = 0;
+         (at = metrics.body.find("pgwarden_probe_query", at)) != std::string::npos;) {
+        const auto end = metrics.body.find('\n', at);
+        std::printf("%s\n", metrics.body.substr(at, end - at).c_str());
+        at = end;
+    }
     return p.failed == 0 && l.failed == 0 ? 0 : 2;
 }

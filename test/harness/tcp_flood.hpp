@@ -48,7 +48,7 @@ std::vector<ClientFd> open_idle_keep_alive(int port, const std::vector<std::stri
 std::vector<std::string> loopback_sources(int count, int third_octet = 1);
 
 // A thread opening new connections from `source` as fast as the server accepts them, each
-// sending nothing (a slow-loris), holding the newest `hold` and closing older ones, until
+// sending nothing (a slow-loris), holding the newest `hold` and resetting older ones, until
 // `max_connects` connects or stop().
 class ConnectionFlood {
   public:
