@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -139,6 +140,21 @@ std::string joined(const std::vector<std::string>& lines) {
     return text;
 }
 
+// Where two reports first part, by line: what a clipped failure log must still show.
+std::string first_difference(const std::vector<std::string>& theirs,
+                             const std::vector<std::string>& ours) {
+    const auto longest = std::max(theirs.size(), ours.size());
+    for (std::size_t i = 0; i < longest; ++i) {
+        const auto* r = i < theirs.size() ? &theirs[i] : nullptr;
+        const auto* p = i < ours.size() ? &ours[i] : nullptr;
+        if (r && p && *r == *p)
+            continue;
+        return fmt::format("first difference at line {}:\n  repmgr:   {}\n  pgwarden: {}", i + 1,
+                           r ? *r : "(no line)", p ? *p : "(no line)");
+    }
+    return "no difference in the normalized lines";
+}
+
 // The node_rejoin events as repmgr.events has them, normalized.
 std::string rejoin_events(const PgCluster& cluster) {
     return joined(normalized_lines(
@@ -163,8 +179,16 @@ void require_same(StaleFormerPrimary& theirs, StaleFormerPrimary& ours,
     }
     const auto r = run(Tool::repmgr, theirs.conf[1], their_args);
     const auto p = run(Tool::pgwarden, ours.conf[1], args);
-    const auto r_lines = joined(normalized_lines(r.err + r.out, theirs.cluster));
-    const auto p_lines = joined(normalized_lines(p.err + p.out, ours.cluster));
+    const auto r_normal = normalized_lines(r.err + r.out, theirs.cluster);
+    const auto p_normal = normalized_lines(p.err + p.out, ours.cluster);
+    const auto r_lines = joined(r_normal);
+    const auto p_lines = joined(p_normal);
+    // First what was run and where the reports part, so a clipped log still tells.
+    std::string command_line;
+    for (const auto& arg : args)
+        command_line += " " + arg;
+    INFO("pgwarden" << command_line);
+    INFO(first_difference(r_normal, p_normal));
     INFO("repmgr: exit " << r.exit_code << "\n" << r.err << r.out);
     INFO("pgwarden: exit " << p.exit_code << "\n" << p.err << p.out);
     CHECK(p.exit_code == r.exit_code);
