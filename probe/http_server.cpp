@@ -111,10 +111,14 @@ std::optional<ConnectionId> admit(ServerShared& shared, const boost::asio::ip::a
     if (const auto* refusal = std::get_if<Refusal>(&admission)) {
         if (shared.metrics)
             shared.metrics->count_rejected_connection();
-        if (shared.refusing.begins(*refusal))
+        const bool starts = *refusal == Refusal::server_full
+                                ? shared.server_full.begins()
+                                : shared.refused_sources.begins(source);
+        if (starts)
             log::warning("{}", refusal_warning(*refusal, shared, source));
         return std::nullopt;
     }
+    shared.refused_sources.end(source);
     const auto& admitted = std::get<Admitted>(admission);
     if (admitted.evict) {
         if (shared.metrics)
@@ -124,7 +128,7 @@ std::optional<ConnectionId> admit(ServerShared& shared, const boost::asio::ip::a
                 session->evict();
         }
     } else {
-        shared.refusing.end();
+        shared.server_full.end();
     }
     return admitted.id;
 }
@@ -255,6 +259,11 @@ void HttpServer::start() {
     acceptor_.listen(net::socket_base::max_listen_connections, ec);
     if (ec)
         throw fail("");
+    // accept_pending() calls accept4() until EAGAIN: a blocking listener would stall the loop
+    // on an empty backlog. Older Asio sets this as a side effect of async_wait; newer does not.
+    acceptor_.non_blocking(true, ec);
+    if (ec)
+        throw fail("O_NONBLOCK: ");
     shared_->stopped = false;
     do_accept();
 }
@@ -355,13 +364,14 @@ void HttpServer::retry_accept_later(int error) {
 }
 
 void HttpServer::serve(int fd, const tcp::endpoint& peer) {
-    const auto id = detail::admit(*shared_, peer.address());
-    if (!id) {
-        ::close(fd);
-        return;
-    }
     int unowned = fd;  // closed here until a socket owns it
+    std::optional<ConnectionId> id;
     try {
+        id = detail::admit(*shared_, peer.address());
+        if (!id) {
+            ::close(fd);
+            return;
+        }
         tcp::socket socket(acceptor_.get_executor());
         boost::system::error_code ec;
         socket.assign(peer.protocol(), fd, ec);
@@ -379,7 +389,8 @@ void HttpServer::serve(int fd, const tcp::endpoint& peer) {
         if (unowned >= 0)
             ::close(unowned);
         // Ids are never reused: if a session was made, its destructor has already let it go.
-        shared_->admission.closed(*id);
+        if (id)
+            shared_->admission.closed(*id);
         log::error("HTTP connection from {} dropped: {}", peer.address().to_string(), e.what());
     }
 }

@@ -52,6 +52,7 @@ class SessionBase {
 // Clients whose failed TLS handshakes are followed one by one (PeerEpisodes): more than a site's
 // HAProxies and monitors; beyond them, failures are only counted.
 constexpr std::size_t kHandshakeEpisodePeers = 64;
+constexpr std::size_t kRefusedEpisodeSources = 64;
 
 // What the server and its sessions share. Sessions own it, so one that outlives the server (its
 // last handler is destroyed with the io_context) finds null pointers rather than dead objects.
@@ -64,7 +65,11 @@ struct ServerShared {
     RoleSource* roles = nullptr;  // null once the server is destroyed
     Metrics* metrics = nullptr;   // null once the server is destroyed
     bool stopped = false;
-    WarningEpisode<Refusal> refusing;  // ends with a connection admitted without reaping
+    WarningEpisode<> server_full;  // ends with a connection admitted without reaping
+    // Sources refused for themselves (past their cap, outside --allow): one's episode ends when
+    // a connection of its own is admitted, so a flood from one source among HAProxy's admitted
+    // checks warns once, not once per check.
+    PeerEpisodes<boost::asio::ip::address> refused_sources{kRefusedEpisodeSources};
     // A peer's ends with a TLS handshake of that peer that succeeds.
     PeerEpisodes<boost::asio::ip::address> failing_handshakes{kHandshakeEpisodePeers};
     std::size_t open = 0;  // sessions alive, evicted ones until they are destroyed

@@ -1,8 +1,28 @@
 // The HTTP server's limits, fed over boost::beast::test::stream: no client past a limit ever gets
 // a role answer (it is closed unanswered), keep-alive caps, and the read timeout.
 #include "probe_http_world.hpp"
+#include "temp_dir.hpp"
+
+#include "log/log.hpp"
 
 using namespace pgwarden::probe_http_world;
+
+namespace {
+
+// Sends the log to a file for one test, and back to stderr after it.
+struct LogToFile {
+    explicit LogToFile(const std::string& path) { REQUIRE_FALSE(pgwarden::log::open_file(path)); }
+    ~LogToFile() { pgwarden::log::open_file(""); }
+};
+
+std::size_t count_of(const std::string& text, std::string_view needle) {
+    std::size_t count = 0;
+    for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
+        ++count;
+    return count;
+}
+
+}  // namespace
 
 TEST_CASE("over max_connections a new connection is closed unanswered, never with a 503",
           "[probe][http]") {
@@ -58,6 +78,29 @@ TEST_CASE("one source past its cap is closed unanswered while another is served"
     auto check = h.connect(boost::asio::ip::make_address("127.0.0.2"));
     h.send(check, "OPTIONS / HTTP/1.0\r\n\r\n");
     CHECK(starts_with(h.take(check), "HTTP/1.0 200 OK\r\n"));
+}
+
+TEST_CASE("a flood from one source among HAProxy's admitted checks warns once", "[probe][http]") {
+    pgwarden::test::TempDir dir("probe-refusals");
+    const auto log_path = dir.path("probe.log");
+    probe::ServerLimits limits;
+    limits.admission.max_connections_per_source = 2;
+    {
+        const LogToFile to_file(log_path);
+        Harness h(limits);
+        const auto flood = boost::asio::ip::make_address("127.0.0.3");
+        std::vector<beast::test::stream> held;
+        for (int round = 0; round < 3; ++round) {
+            for (int i = 0; i < 3; ++i)
+                held.push_back(h.connect(flood));  // past the cap from the first round on
+            auto check = h.connect(boost::asio::ip::make_address("127.0.0.2"));
+            h.send(check, "OPTIONS / HTTP/1.0\r\n\r\n");
+            CHECK(starts_with(h.take(check), "HTTP/1.0 200 OK\r\n"));
+        }
+    }
+    const auto logged = pgwarden::test::read_file(log_path);
+    INFO(logged);
+    CHECK(count_of(logged, "connections open from 127.0.0.3") == 1);
 }
 
 TEST_CASE("a source outside --allow is closed unanswered", "[probe][http]") {
