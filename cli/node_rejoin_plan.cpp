@@ -262,8 +262,10 @@ std::optional<Report> rewind_skipped(const failover::AttachFacts& facts, bool un
 
 std::string rewind_command(const std::string& program, const std::string& data_directory,
                            const std::string& source_conninfo) {
-    return fmt::format("{} -D {} --source-server='{}'", program, shell_quote(data_directory),
-                       source_conninfo);
+    // The conninfo is repmgr.nodes' (anyone who may write that table could otherwise run
+    // commands here): one quoted word, which is repmgr's text for a conninfo without a quote.
+    return fmt::format("{} -D {} --source-server={}", program, shell_quote(data_directory),
+                       shell_quote(source_conninfo));
 }
 
 std::string archive_directory(const std::string& config_archive_dir, const std::string& node_name) {

@@ -110,7 +110,8 @@ AttachVerdict attach_verdict(const failover::AttachFacts& facts, bool force_rewi
 std::optional<Report> rewind_skipped(const failover::AttachFacts& facts, bool unclean,
                                      int target_node_id);
 
-// The pg_rewind command line, as repmgr builds it: PROGRAM -D 'DATADIR' --source-server='CONNINFO'.
+// The pg_rewind command line, as repmgr builds it: PROGRAM -D 'DATADIR' --source-server='CONNINFO',
+// both values quoted for the shell whatever they hold.
 std::string rewind_command(const std::string& program, const std::string& data_directory,
                            const std::string& source_conninfo);
 

@@ -3,9 +3,13 @@
 #include "node_rejoin_plan.hpp"
 #include "command_lines.hpp"
 
+#include "exec/shell.hpp"
 #include "model/exit_codes.hpp"
+#include "temp_dir.hpp"
 
 #include <catch2/catch.hpp>
+
+#include <filesystem>
 
 using namespace pgwarden::cli;
 using namespace pgwarden::cli::rejoin;
@@ -267,7 +271,29 @@ TEST_CASE("the pg_rewind command is repmgr's, with the data directory quoted for
           "/usr/lib/postgresql/15/bin/pg_rewind -D '/srv/pg data' "
           "--source-server='host=n2 dbname=repmgr'");
     CHECK(shell_quote("it's") == "'it'\"'\"'s'");
+    // A conninfo from repmgr.nodes is one word for the shell, quotes and $(...) included.
+    CHECK(rewind_command("pg_rewind", "/srv/data", "host=n2 application_name='$(touch x)'") ==
+          "pg_rewind -D '/srv/data' --source-server='host=n2 application_name='\"'\"'$(touch "
+          "x)'\"'\"''");
     CHECK(archive_directory("/tmp", "node1") == "/tmp/repmgr-config-archive-node1");
+}
+
+TEST_CASE("a hostile conninfo in repmgr.nodes reaches pg_rewind as one argument, never run") {
+    pgwarden::test::TempDir dir("rewind-inject");
+    const auto marker = dir.path("x");
+    for (const std::string& conninfo :
+         {"host=n2 application_name='$(touch " + marker + ")'", "host=n2' ; touch " + marker + " '",
+          "host=n2 `touch " + marker + "`"}) {
+        INFO(conninfo);
+        // printf stands in for pg_rewind: one line per argument it was given.
+        const auto outcome = pgwarden::exec::run_shell(
+            rewind_command("printf '[%s]\\n'", dir.path("data"), conninfo),
+            std::chrono::seconds(5));
+        CHECK(outcome.exit_code == 0);
+        CHECK(outcome.output ==
+              "[-D]\n[" + dir.path("data") + "]\n[--source-server=" + conninfo + "]\n");
+        CHECK_FALSE(std::filesystem::exists(marker));
+    }
 }
 
 TEST_CASE("the dry run says whether pg_rewind would run and which files it would keep") {
