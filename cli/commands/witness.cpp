@@ -78,6 +78,8 @@ std::size_t witness_node_count(pg::Connection& witness) {
 
 int witness_register(const CliOptions& options) {
     const auto config = reg::load_config(options);
+    if (!reg::node_name_acceptable(config))
+        return model::kErrBadConfig;
     log::info("connecting to witness node \"{}\" (ID: {})", config.node_name, config.node_id);
     std::string error;
     auto witness = connect_witness(config, error);

@@ -255,3 +255,33 @@ TEST_CASE("the plain SQL schema has the extension's tables, columns, indexes and
     CHECK(cluster.psql(1, "SELECT node_name || ' ' || type FROM repmgr.nodes", "plain") ==
           "node1 primary");
 }
+
+TEST_CASE("every register refuses a node_name that shell commands could not carry, writing nothing",
+          "[cli][register]") {
+    PgCluster cluster(1);
+    const auto conf = write_conf(cluster, 1);
+    std::string text;
+    {
+        std::ifstream in(conf);
+        text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    const std::string plain = "node_name='node1'";
+    const auto at = text.find(plain);
+    REQUIRE(at != std::string::npos);
+    std::ofstream(conf) << text.replace(at, plain.size(), "node_name='node1;reboot'");
+
+    const std::vector<std::vector<std::string>> commands = {
+        {"primary", "register"},
+        {"standby", "register"},
+        {"witness", "register", "-h", "127.0.0.1", "-p", std::to_string(cluster.node(1).port)},
+    };
+    for (const auto& args : commands) {
+        const auto result = run_pgwarden(conf, args);
+        INFO(args[0] << " " << args[1] << ": exit " << result.exit_code << "\n" << result.err);
+        CHECK(result.exit_code == 1);
+        CHECK(result.err.find("node_name \"node1;reboot\" cannot be registered") !=
+              std::string::npos);
+        CHECK(result.err.find("contains ';'") != std::string::npos);
+    }
+    CHECK(metadata_snapshot(cluster) == "none");
+}
