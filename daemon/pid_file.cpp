@@ -100,6 +100,10 @@ bool process_is_running(pid_t pid) {
     return ::kill(pid, 0) == 0 || errno == EPERM;
 }
 
+bool process_is_ours(pid_t pid) {
+    return pid > 0 && ::kill(pid, 0) == 0;
+}
+
 std::optional<bool> process_is_daemon(pid_t pid, const std::string& proc_root) {
     const std::string dir = fmt::format("{}/{}", proc_root, pid);
     int error = 0;
@@ -179,9 +183,9 @@ PidFile::PidFile(std::string path) : path_(std::move(path)), pid_(::getpid()) {
                 quote_path(path_), os_error(error)));
         }
         const auto old_pid = parse_pid_text(*text);
-        // A PID reused by another program (after a reboot, or another user's process in /tmp)
-        // does not hold the file.
-        const bool live_daemon = old_pid && *old_pid != pid_ && process_is_running(*old_pid) &&
+        // A PID reused by another program (after a reboot), or a process this user could not
+        // stop (another user's, named in a file someone left in /tmp), does not hold the file.
+        const bool live_daemon = old_pid && *old_pid != pid_ && process_is_ours(*old_pid) &&
                                  process_is_daemon(*old_pid).value_or(true);
         if (live_daemon) {
             throw PidFileError(fmt::format(
@@ -190,7 +194,11 @@ PidFile::PidFile(std::string path) : path_(std::move(path)), pid_(::getpid()) {
                 "PID {} is not a pgwardend or repmgrd, remove the file and start again",
                 quote_path(path_), *old_pid, *old_pid, *old_pid));
         }
-        if (old_pid && *old_pid != pid_ && process_is_running(*old_pid)) {
+        if (old_pid && *old_pid != pid_ && process_is_running(*old_pid) &&
+            !process_is_ours(*old_pid)) {
+            log::warning("PID file {} holds PID {}, a process of another user; replacing it",
+                         quote_path(path_), *old_pid);
+        } else if (old_pid && *old_pid != pid_ && process_is_running(*old_pid)) {
             log::warning(
                 "PID file {} holds PID {}, which is not a pgwardend or repmgrd; replacing it",
                 quote_path(path_), *old_pid);

@@ -21,9 +21,13 @@ class PidFileError : public std::runtime_error {
 // Anything else, an empty file included, is nothing.
 std::optional<pid_t> parse_pid_text(const std::string& text);
 
-// Whether `pid` names a running process. EPERM (another user's process) counts as running,
-// where repmgrd would take the file for stale and start a second daemon.
+// Whether `pid` names a running process. EPERM (another user's process) counts as running.
 bool process_is_running(pid_t pid);
+
+// Whether `pid` names a process this user may signal (stop): only such a daemon holds our PID
+// file. Another user's process (a file someone left in /tmp, a PID reused) does not; where the
+// file cannot be removed, start-up still stops, saying whose it is.
+bool process_is_ours(pid_t pid);
 
 // Whether the process /proc/<pid> (under `proc_root`) describes is a pgwardend or a repmgrd: its
 // command name or the last part of its argv[0] starts with either name. Nothing when /proc tells

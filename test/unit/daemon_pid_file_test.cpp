@@ -1,7 +1,9 @@
 #include "pid_file.hpp"
 #include "temp_dir.hpp"
 
+#include <pwd.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,6 +19,7 @@ using pgwarden::daemon::parse_pid_text;
 using pgwarden::daemon::PidFile;
 using pgwarden::daemon::PidFileError;
 using pgwarden::daemon::process_is_daemon;
+using pgwarden::daemon::process_is_ours;
 using pgwarden::daemon::process_is_running;
 
 using pgwarden::test::read_file;
@@ -120,6 +123,54 @@ TEST_CASE("a PID file naming a live process that is not a pgwardend is replaced"
     PidFile pid_file(path);
     CHECK(pid_file.replaced_stale_pid() == parent);
     CHECK(read_file(path) == std::to_string(::getpid()) + "\n");
+}
+
+TEST_CASE(
+    "a pgwardend of another user does not hold the PID file; a file it cannot remove is "
+    "named with its owner",
+    "[daemon]") {
+    const passwd* postgres = ::getpwnam("postgres");
+    if (::geteuid() != 0 || postgres == nullptr) {
+        WARN("needs root and a postgres user, to be another user than the daemon's");
+        return;
+    }
+    FakeDaemon root_daemon;  // root's, so the postgres user may not signal it
+    pgwarden::test::TempDir dir("pidfile");
+    // postgres's own directory, and a sticky one like /tmp; in both the file is root's.
+    const auto own = dir.path("own");
+    const auto sticky = dir.path("sticky");
+    std::filesystem::create_directory(own);
+    std::filesystem::create_directory(sticky);
+    REQUIRE(::chown(own.c_str(), postgres->pw_uid, postgres->pw_gid) == 0);
+    REQUIRE(::chmod(sticky.c_str(), 01777) == 0);
+    const auto daemon_pid = std::to_string(root_daemon.pid());
+    dir.write("own/repmgrd.pid", daemon_pid);
+    dir.write("sticky/repmgrd.pid", daemon_pid);
+    CHECK(process_is_ours(root_daemon.pid()));  // root may signal anything
+
+    // As the postgres user, in a child: 0 when the file was taken over, 2 when refused with
+    // the owner named, 1 otherwise.
+    const auto as_postgres = [&](const std::string& path) {
+        std::fflush(nullptr);
+        const pid_t child = ::fork();
+        if (child == 0) {
+            if (::setgid(postgres->pw_gid) != 0 || ::setuid(postgres->pw_uid) != 0)
+                ::_exit(1);
+            try {
+                PidFile pid_file(path);
+                ::_exit(pid_file.replaced_stale_pid() == root_daemon.pid() ? 0 : 1);
+            } catch (const PidFileError& e) {
+                const std::string what = e.what();
+                ::_exit(what.find("belongs to user ID 0") != std::string::npos ? 2 : 1);
+            }
+        }
+        int status = 0;
+        ::waitpid(child, &status, 0);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    };
+    CHECK(as_postgres(own + "/repmgrd.pid") == 0);
+    CHECK(as_postgres(sticky + "/repmgrd.pid") == 2);
+    CHECK(read_file(sticky + "/repmgrd.pid") == daemon_pid);
 }
 
 TEST_CASE("only a process named pgwardend or repmgrd counts as a daemon", "[daemon]") {
