@@ -117,6 +117,17 @@ int run(const DaemonOptions& options) {
         thaw_left_over_freeze(config);
     publish_daemon(config, static_cast<int>(::getpid()), pid_choice.path.value_or(""),
                    node.monitored_upstream_id);
+    // Cleared however run() ends, a throw from the loop included, as the PID file is.
+    struct Unpublish {
+        const config::RepmgrConfig& config;
+        ~Unpublish() {
+            try {
+                unpublish_daemon(config);
+            } catch (const std::exception& e) {
+                log::debug("unable to clear the daemon's PID: {}", e.what());
+            }
+        }
+    } unpublish{config};
 
     boost::asio::io_context io;
     const std::string config_file = config.config_file;
@@ -145,7 +156,6 @@ int run(const DaemonOptions& options) {
     daemonizer.ready();
     io.run();
     signals.cancel();
-    unpublish_daemon(config);
     return loop.exit_code();
 }
 

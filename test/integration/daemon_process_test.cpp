@@ -102,6 +102,29 @@ TEST_CASE("pgwardend -d -p writes the daemon's PID, is seen by repmgr and stops 
     CHECK(read_file(log_file).find("TERM signal received") != std::string::npos);
 }
 
+TEST_CASE("a SIGTERM as soon as the PID file exists leaves neither the file nor a published PID",
+          "[daemon]") {
+    RepmgrCluster rc(1);
+    const auto& node = rc.cluster.node(1);
+    const std::string pid_file = node.node_dir + "/pgwardend.pid";
+    give_to_postgres(node.node_dir);
+    ChildProcess daemon({pgwarden::test::daemon_bin(), "-f", rc.conf(1), "--daemonize=false", "-p",
+                         pid_file, "--ini", daemon_test_ini(node.node_dir)},
+                        node.node_dir + "/pgwardend.out", true);
+    // The file is written before the node is prepared and the PID published: the signal lands
+    // in the middle of start-up.
+    REQUIRE(wait_until([&] { return std::filesystem::exists(pid_file) || !daemon.running(); }, 30s,
+                       1ms));
+    ::kill(daemon.pid(), SIGTERM);
+    REQUIRE(wait_until([&] { return !daemon.running(); }, 20s));
+    INFO(daemon.log_contents());
+    CHECK(daemon.exit_status() == 0);
+    CHECK_FALSE(std::filesystem::exists(pid_file));
+    CHECK(rc.cluster.psql(1, "SELECT repmgr.repmgrd_is_running()") == "f");
+    // The extension's "unknown" (UNKNOWN_PID): cleared, or never published.
+    CHECK(rc.cluster.psql(1, "SELECT repmgr.get_repmgrd_pid()") == "-1");
+}
+
 TEST_CASE("SIGHUP reloads repmgr.conf, keeps it on a bad change and reopens the log file",
           "[daemon]") {
     RepmgrCluster rc(1);
