@@ -132,3 +132,33 @@ TEST_CASE(
     CHECK(rc.cluster.is_in_recovery(3));
     CHECK(nodes_table(rc.cluster, 2) == "1|primary|f|-,2|primary|t|-,3|standby|t|2");
 }
+
+// A witness among the siblings registers again over SSH, with the new primary's conninfo: a value
+// of spaces and '=' that must reach the far side's shell as one word.
+TEST_CASE("standby promote --siblings-follow re-registers a witness sibling over SSH",
+          "[cli][standby][ssh]") {
+    LoopbackSshd sshd;
+    RepmgrCluster rc(2);
+    PgCluster witness_server(1, with_repmgr_library());
+    const auto& witness = witness_server.node(1);
+    const std::string witness_conf = witness.node_dir + "/repmgr.conf";
+    std::ofstream(witness_conf) << fmt::format(
+        "node_id=3\nnode_name='witness'\nconninfo='{}'\ndata_directory='{}'\n", witness.conninfo(),
+        witness.data_dir);
+    give_to_postgres(witness_conf);
+    require_ok(
+        run_command({cli_bin(), "-f", witness_conf, "witness", "register", "-h", "127.0.0.1", "-p",
+                     std::to_string(rc.cluster.node(1).port), "-U", "postgres", "-d", "postgres"},
+                    std::chrono::seconds(60), true));
+    rc.cluster.wait_caught_up(2, 1);
+    prepare(rc, sshd, "pgwarden", cli_bin());
+
+    const auto ours = rc.pgwarden(2, {"standby", "promote", "--siblings-follow"});
+    INFO("pgwarden:\n" << ours.describe() << "\n" << ours.err << "\nsshd:\n" << sshd.log_tail());
+    REQUIRE(ours.exit_code == 0);
+    CHECK(ours.err.find("INFO: STANDBY FOLLOW successfully executed on all reachable sibling "
+                        "nodes\n") != std::string::npos);
+    const std::string expected = "1|primary|f|-,2|primary|t|-,3|witness|t|2";
+    CHECK(nodes_table(rc.cluster, 2) == expected);
+    CHECK(nodes_table(witness_server, 1) == expected);  // the witness's own copy
+}
