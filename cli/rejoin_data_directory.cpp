@@ -158,8 +158,8 @@ void restore_config_files(const std::string& data_directory, const std::string& 
 // pg_rewind, with standby.signal hidden while it runs crash recovery in single-user mode (which
 // refuses to start with the file present).
 std::optional<int> run_rewind(const config::RepmgrConfig& config, const RejoinOptions& options,
-                              const std::string& command, bool unclean,
-                              const std::string& archive_dir, bool verbose) {
+                              const std::string& command, const exec::Environment& environment,
+                              bool unclean, const std::string& archive_dir, bool verbose) {
     if (const auto failed =
             archive_config_files(options, config.data_directory, archive_dir, verbose))
         return failed;
@@ -172,7 +172,7 @@ std::optional<int> run_rewind(const config::RepmgrConfig& config, const RejoinOp
         std::error_code ec;
         fs::remove(signal_file, ec);
     }
-    const auto outcome = exec::run_shell(command, kRewindTimeout, Level::debug);
+    const auto outcome = exec::run_shell(command, kRewindTimeout, Level::debug, environment);
     if (unclean) {
         log::notice("recreating \"standby.signal\"");
         standby::write_text_file(signal_file, "");

@@ -5,6 +5,7 @@
 #include "node_rejoin_plan.hpp"
 
 #include "config/repmgr_config.hpp"
+#include "exec/placeholders.hpp"
 #include "pg/connection.hpp"
 
 #include <optional>
@@ -20,12 +21,13 @@ std::optional<int> read_server_version(const std::string& data_directory);
 // Why pg_rewind could not rewind this data directory from `primary`, if anything stops it.
 std::optional<std::string> rewind_obstacle(pg::Connection& primary, const ControlData& control);
 
-// Runs `command` (pg_rewind) with options.config_files copied to `archive_dir` and back, and
-// standby.signal hidden when `unclean` (pg_rewind's single-user crash recovery refuses it).
-// Logs as repmgr 5.3 does (`verbose`: also its -v lines); after logging a failure, returns the
-// exit code (1 when the files cannot be kept aside, 24 when pg_rewind fails).
+// Runs `command` (pg_rewind) with `environment` added (PGPASSWORD), options.config_files copied
+// to `archive_dir` and back, and standby.signal hidden when `unclean` (pg_rewind's single-user
+// crash recovery refuses it). Logs as repmgr 5.3 does (`verbose`: also its -v lines); after
+// logging a failure, returns the exit code (1 when the files cannot be kept aside, 24 when
+// pg_rewind fails).
 std::optional<int> run_rewind(const config::RepmgrConfig& config, const RejoinOptions& options,
-                              const std::string& command, bool unclean,
-                              const std::string& archive_dir, bool verbose);
+                              const std::string& command, const exec::Environment& environment,
+                              bool unclean, const std::string& archive_dir, bool verbose);
 
 }  // namespace pgwarden::cli::rejoin

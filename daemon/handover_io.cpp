@@ -8,6 +8,7 @@
 #include "config/server_action.hpp"
 #include "exec/shell.hpp"
 #include "log/log.hpp"
+#include "text/conninfo.hpp"
 #include "text/shell_quote.hpp"
 
 #include <fmt/format.h>
@@ -51,9 +52,10 @@ config::RepmgrConfig with_located_bindir(const config::RepmgrConfig& config) {
     return located;
 }
 
-bool run_logged(const std::string& what, const std::string& command, std::chrono::seconds timeout) {
+bool run_logged(const std::string& what, const std::string& command, std::chrono::seconds timeout,
+                const exec::Environment& environment = {}) {
     log::notice("{}: {}", what, command);
-    const auto outcome = exec::run_shell(command, timeout);
+    const auto outcome = exec::run_shell(command, timeout, log::Level::info, environment);
     if (outcome.ok())
         return true;
     log::error("{} failed: exit code {}{}{}", what, outcome.exit_code,
@@ -87,9 +89,11 @@ bool drain(pg::Connection& local, const failover::HandoverRequest& request,
 std::string rejoin_command(const config::RepmgrConfig& config,
                            const failover::HandoverRequest& request,
                            const cluster::NodeRecord& candidate) {
+    // Without its password, if the record has one: the caller hands that over as PGPASSWORD.
     std::string command =
         fmt::format("{} -f {} node rejoin -d {}", pgwarden_program(config),
-                    text::shell_quote(config.config_file), text::shell_quote(candidate.conninfo));
+                    text::shell_quote(config.config_file),
+                    text::shell_quote(text::password_apart(candidate.conninfo).conninfo));
     if (request.force_rewind) {
         command += request.force_rewind->empty()
                        ? std::string(" --force-rewind")
@@ -145,9 +149,13 @@ std::string after_the_stop(const config::RepmgrConfig& config,
         log::notice("switchover {}: {}", request.id, failover::after_stop_name(verdict));
         switch (verdict) {
             case failover::AfterStop::rejoin: {
+                exec::Environment environment;
+                if (const auto password = text::password_apart(candidate.conninfo).password)
+                    environment.emplace_back("PGPASSWORD", *password);
                 const bool ok = run_logged(
                     "rejoining the new primary", rejoin_command(config, request, candidate),
-                    std::chrono::seconds(config.standby_reconnect_timeout) + kCommandMargin);
+                    std::chrono::seconds(config.standby_reconnect_timeout) + kCommandMargin,
+                    environment);
                 return ok ? fmt::format("rejoined node {} as its standby", candidate.node_id)
                           : fmt::format(
                                 "node rejoin to node {} failed: rejoin by hand with \"pgwarden "

@@ -15,6 +15,7 @@
 #include "cluster/events.hpp"
 #include "cluster/node_rejoin_queries.hpp"
 #include "exec/shell.hpp"
+#include "text/conninfo.hpp"
 
 #include <fmt/format.h>
 #include <libpq-fe.h>
@@ -281,8 +282,12 @@ int node_rejoin(const CliOptions& cli) {
     const std::string program = options.rewind_program.empty()
                                     ? standby::pg_program(config, "pg_rewind")
                                     : options.rewind_program;
-    const auto command =
-        rejoin::rewind_command(program, config.data_directory, target->primary.conninfo);
+    // A password of the node record goes to pg_rewind's environment, not its command line.
+    const auto source = text::password_apart(target->primary.conninfo);
+    exec::Environment rewind_environment;
+    if (source.password)
+        rewind_environment.emplace_back("PGPASSWORD", *source.password);
+    const auto command = rejoin::rewind_command(program, config.data_directory, source.conninfo);
     const auto archive_dir =
         rejoin::archive_directory(options.config_archive_dir, config.node_name);
     if (rewind) {
@@ -317,8 +322,8 @@ int node_rejoin(const CliOptions& cli) {
                          target->primary.node_name, target->primary.node_id);
             detail(Level::warning, e.what());
         }
-        if (const auto failed = rejoin::run_rewind(config, options, command, shutdown.unclean,
-                                                   archive_dir, verbose))
+        if (const auto failed = rejoin::run_rewind(config, options, command, rewind_environment,
+                                                   shutdown.unclean, archive_dir, verbose))
             return *failed;
     }
 

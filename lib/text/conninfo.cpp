@@ -433,4 +433,21 @@ std::string with_default(std::string conninfo, std::string_view keyword, std::st
     return conninfo;
 }
 
+PasswordApart password_apart(std::string_view conninfo) {
+    const auto parsed = parse_conninfo(conninfo);
+    const auto password = parsed.value_of("password");
+    if (parsed.error || !password)
+        return {std::string(conninfo), std::nullopt};
+    PasswordApart apart;
+    apart.password = password;
+    for (const auto& param : parsed.params) {
+        if (param.keyword == "password")
+            continue;
+        if (!apart.conninfo.empty())
+            apart.conninfo += ' ';
+        apart.conninfo += param.keyword + "=" + quote_conninfo_value(param.value);
+    }
+    return apart;
+}
+
 }  // namespace pgwarden::text

@@ -55,4 +55,14 @@ bool has_keyword(std::string_view conninfo, std::string_view keyword);
 // Appends "keyword=value" unless the conninfo already sets it (URIs get ?/& parameters).
 std::string with_default(std::string conninfo, std::string_view keyword, std::string_view value);
 
+// A conninfo with its password taken out, for a child's command line (which `ps` shows to every
+// user) while the password goes to the child's PGPASSWORD. With a password, `conninfo` is the
+// other settings as key='value' pairs (a URI's parts too); without one, or when it does not
+// parse, the conninfo as written.
+struct PasswordApart {
+    std::string conninfo;
+    std::optional<std::string> password;
+};
+PasswordApart password_apart(std::string_view conninfo);
+
 }  // namespace pgwarden::text

@@ -386,3 +386,37 @@ TEST_CASE("pgwarden node rejoin --force-rewind retried after a failed start make
     ours.cluster.wait_for_result(1, "SELECT count(*) FROM after_rejoin", "1");
     CHECK(nodes_table(ours.cluster, 2) == "1|standby|t|2,2|primary|t|-");
 }
+
+TEST_CASE("node rejoin hands pg_rewind the node record's password in its environment, not argv",
+          "[cli][rejoin]") {
+    StaleFormerPrimary ours(false, false);
+    auto& cluster = ours.cluster;
+    // Trust authentication ignores the password: what is checked is where it travels.
+    cluster.psql(2,
+                 "UPDATE repmgr.nodes SET conninfo = conninfo || ' password=s3cret' "
+                 "WHERE node_id = 2");
+    // pg_rewind through a wrapper that notes its arguments and PGPASSWORD first.
+    const auto noted = cluster.dir() + "/pg_rewind-call";
+    const auto wrapper = cluster.dir() + "/pg_rewind-wrapper";
+    std::ofstream(wrapper) << fmt::format(
+        "#!/bin/sh\nprintf '%s\\n' \"$*\" > {0}\nprintf 'PGPASSWORD=%s\\n' \"$PGPASSWORD\" >> "
+        "{0}\nexec {1} \"$@\"\n",
+        noted, PgCluster::pg_bin("pg_rewind"));
+    std::filesystem::permissions(wrapper, std::filesystem::perms(0755));
+    pgwarden::test::give_to_postgres(wrapper);
+
+    const auto rejoined = run_pgwarden(
+        ours.conf[1], {"node", "rejoin", "-d", ours.primary_conninfo(), "--force-rewind=" + wrapper,
+                       "--config-archive-dir=" + cluster.dir()});
+    require_ok(rejoined);
+    std::ifstream in(noted);
+    std::string arguments, environment;
+    std::getline(in, arguments);
+    std::getline(in, environment);
+    INFO(arguments);
+    CHECK(arguments.find("--source-server=") != std::string::npos);
+    CHECK(arguments.find("s3cret") == std::string::npos);
+    CHECK(environment == "PGPASSWORD=s3cret");
+    CHECK(rejoined.err.find("s3cret") == std::string::npos);
+    cluster.wait_streaming(1, 2);
+}

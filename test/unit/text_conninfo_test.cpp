@@ -18,6 +18,7 @@
 using pgwarden::text::ConninfoParam;
 using pgwarden::text::has_keyword;
 using pgwarden::text::mask_password;
+using pgwarden::text::password_apart;
 using pgwarden::text::with_default;
 
 TEST_CASE("a password in a conninfo is masked wherever it appears", "[conninfo]") {
@@ -68,6 +69,22 @@ TEST_CASE("a password in a conninfo is masked wherever it appears", "[conninfo]"
         INFO(c.input);
         CHECK(mask_password(c.input) == c.expected);
     }
+}
+
+TEST_CASE("a password is taken out of a conninfo for a child's environment", "[conninfo]") {
+    const auto kv = password_apart("host=n2 password='it\\'s & \"me\"' user=repmgr");
+    CHECK(kv.password == "it's & \"me\"");
+    CHECK(kv.conninfo == "host='n2' user='repmgr'");
+    const auto uri = password_apart("postgresql://repmgr:s%40cret@n2:5433/repmgr");
+    CHECK(uri.password == "s@cret");
+    CHECK(uri.conninfo.find("s@cret") == std::string::npos);
+    CHECK(uri.conninfo.find("host='n2'") != std::string::npos);
+    CHECK(uri.conninfo.find("port='5433'") != std::string::npos);
+    // Nothing to take out, or nothing libpq would read: as written.
+    CHECK(password_apart("host=n2 dbname=repmgr").conninfo == "host=n2 dbname=repmgr");
+    CHECK_FALSE(password_apart("host=n2 dbname=repmgr").password);
+    CHECK(password_apart("host='n2").conninfo == "host='n2");
+    CHECK_FALSE(password_apart("host='n2").password);
 }
 
 TEST_CASE("conninfo keywords are found in key=value and URI forms", "[conninfo]") {
