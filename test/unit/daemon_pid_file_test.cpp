@@ -126,8 +126,8 @@ TEST_CASE("a PID file naming a live process that is not a pgwardend is replaced"
 }
 
 TEST_CASE(
-    "a pgwardend of another user does not hold the PID file; a file it cannot remove is "
-    "named with its owner",
+    "a pgwardend of another user does not hold the PID file and one it cannot remove names "
+    "its owner",
     "[daemon]") {
     const passwd* postgres = ::getpwnam("postgres");
     if (::geteuid() != 0 || postgres == nullptr) {
