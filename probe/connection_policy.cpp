@@ -16,6 +16,13 @@ std::array<unsigned char, 16> key_of(const boost::asio::ip::address& address) {
     return address.to_v6().to_bytes();
 }
 
+// What --max-connections-per-source counts by: an IPv4 address, or an IPv6 address's /64. One
+// IPv6 host holds a whole /64 (SLAAC, privacy addresses), so one address each would let a single
+// machine take every slot.
+std::array<unsigned char, 16> source_key(const boost::asio::ip::address& address) {
+    return key_of(counted_source(address));
+}
+
 bool in_block(const Cidr& block, const std::array<unsigned char, 16>& key) {
     unsigned bits = block.prefix;
     for (std::size_t i = 0; i < key.size() && bits > 0; ++i) {
@@ -96,6 +103,19 @@ bool allows(const std::vector<Cidr>& blocks, const boost::asio::ip::address& sou
                        [&](const Cidr& block) { return in_block(block, key); });
 }
 
+boost::asio::ip::address counted_source(const boost::asio::ip::address& address) {
+    if (!address.is_v6() || address.to_v6().is_v4_mapped())
+        return address;
+    auto bytes = address.to_v6().to_bytes();
+    std::fill(bytes.begin() + 8, bytes.end(), 0);
+    return boost::asio::ip::address_v6(bytes);
+}
+
+std::string counted_source_text(const boost::asio::ip::address& address) {
+    const bool ipv6 = address.is_v6() && !address.to_v6().is_v4_mapped();
+    return ipv6 ? counted_source(address).to_string() + "/64" : address.to_string();
+}
+
 std::string_view refusal_name(Refusal refusal) {
     switch (refusal) {
         case Refusal::not_allowed:
@@ -111,7 +131,7 @@ std::string_view refusal_name(Refusal refusal) {
 Admission AdmissionTable::admit(const boost::asio::ip::address& source) {
     if (!allows(limits_.allow, source))
         return Refusal::not_allowed;
-    const auto key = key_of(source);
+    const auto key = source_key(source);
     const auto from_source = per_source_.find(key);
     if (from_source != per_source_.end() &&
         from_source->second >= limits_.max_connections_per_source)
@@ -155,7 +175,7 @@ void AdmissionTable::closed(ConnectionId id) {
 }
 
 std::size_t AdmissionTable::open_from(const boost::asio::ip::address& source) const {
-    const auto it = per_source_.find(key_of(source));
+    const auto it = per_source_.find(source_key(source));
     return it == per_source_.end() ? 0 : it->second;
 }
 

@@ -54,6 +54,12 @@ struct AdmissionLimits {
 enum class Refusal { not_allowed, source_full, server_full };
 std::string_view refusal_name(Refusal refusal);  // "not_allowed", "source_full", "server_full"
 
+// The source a connection from `address` counts against: the address itself, or for IPv6 its /64
+// network (host bits zero).
+boost::asio::ip::address counted_source(const boost::asio::ip::address& address);
+// "10.0.0.1", or "2001:db8:1:2::/64": how messages name a counted source.
+std::string counted_source_text(const boost::asio::ip::address& address);
+
 using ConnectionId = std::uint64_t;
 
 struct Admitted {

@@ -90,7 +90,7 @@ std::string refusal_warning(Refusal refusal, const ServerShared& shared,
                 "{} HTTP connections open from {}, max-connections-per-source is {}: its new "
                 "connections are closed unanswered until some close; find that client or raise "
                 "the limit",
-                shared.admission.open_from(source), source.to_string(),
+                shared.admission.open_from(source), counted_source_text(source),
                 limits.max_connections_per_source);
         case Refusal::server_full:
             break;
@@ -113,12 +113,12 @@ std::optional<ConnectionId> admit(ServerShared& shared, const boost::asio::ip::a
             shared.metrics->count_rejected_connection();
         const bool starts = *refusal == Refusal::server_full
                                 ? shared.server_full.begins()
-                                : shared.refused_sources.begins(source);
+                                : shared.refused_sources.begins(counted_source(source));
         if (starts)
             log::warning("{}", refusal_warning(*refusal, shared, source));
         return std::nullopt;
     }
-    shared.refused_sources.end(source);
+    shared.refused_sources.end(counted_source(source));
     const auto& admitted = std::get<Admitted>(admission);
     if (admitted.evict) {
         if (shared.metrics)

@@ -48,7 +48,8 @@ po::options_description describe_options() {
          "concurrent HTTP connections; past it the longest-idle keep-alive connection is closed "
          "for a new one, or the new one is closed unanswered (never a 503)")
         ("max-connections-per-source", po::value<long long>()->default_value(64),
-         "concurrent HTTP connections from one client address; more are closed unanswered")
+         "concurrent HTTP connections from one client address (an IPv6 client: its /64); more "
+         "are closed unanswered")
         ("allow", po::value<std::string>()->default_value(""),
          "address blocks that may connect, e.g. \"10.0.0.0/8,2001:db8::/32\"; empty: all")
         ("max-requests-per-connection", po::value<long long>()->default_value(100),

@@ -104,6 +104,23 @@ TEST_CASE("one source is capped while another still gets in", "[probe][policy]")
     admitted(table.admit(flood));
 }
 
+TEST_CASE("an IPv6 source is capped by its /64, so one host cannot take every slot",
+          "[probe][policy]") {
+    probe::AdmissionTable table(limits(100, 2));
+    admitted(table.admit(make_address("2001:db8:1:2::a")));
+    admitted(table.admit(make_address("2001:db8:1:2:ffff::b")));  // same /64, other address
+    CHECK(refused(table.admit(make_address("2001:db8:1:2::c"))) == probe::Refusal::source_full);
+    CHECK(table.open_from(make_address("2001:db8:1:2::d")) == 2);
+    // The next /64 is another source; IPv4 addresses still count one by one.
+    admitted(table.admit(make_address("2001:db8:1:3::a")));
+    admitted(table.admit(make_address("10.0.0.1")));
+    admitted(table.admit(make_address("10.0.0.1")));
+    admitted(table.admit(make_address("10.0.0.2")));
+    CHECK(probe::counted_source_text(make_address("2001:db8:1:2::a")) == "2001:db8:1:2::/64");
+    CHECK(probe::counted_source_text(make_address("::ffff:10.0.0.1")) == "::ffff:10.0.0.1");
+    CHECK(probe::counted_source_text(make_address("10.0.0.1")) == "10.0.0.1");
+}
+
 TEST_CASE("a full server reaps the connection idle the longest, never a busy one",
           "[probe][policy]") {
     probe::AdmissionTable table(limits(3, 10));
