@@ -1,5 +1,7 @@
 // No client can mark the primary down: 5,000 idle keep-alive connections and a flood of new
-// connections from one source, while HAProxy-shaped checks still get the primary's 200.
+// connections from one source, while HAProxy-shaped checks still get the primary's 200 and a
+// real HAProxy in front never marks it down.
+#include "haproxy.hpp"
 #include "pg_cluster.hpp"
 #include "probe_fixture.hpp"
 #include "tcp_flood.hpp"
@@ -11,6 +13,7 @@
 #include <fstream>
 #include <regex>
 #include <string>
+#include <thread>
 
 using namespace pgwarden::test;
 using namespace std::chrono_literals;
@@ -75,8 +78,16 @@ TEST_CASE(
     // All of them, or the server is full before the flood: the case under test.
     REQUIRE(idle.size() == static_cast<std::size_t>(kIdleSources * kIdlePerSource));
 
-    // The flood: new connections from one source, each holding its slot without a request.
-    ConnectionFlood flood(probe.port(), "127.0.0.3", 500, 20000);
+    // A real HAProxy in front (checks every 200 ms, `fall 1`, `timeout check 2s`): one answer
+    // late or wrong during the flood marks node1 down in its log.
+    HaproxyProcess haproxy(cluster.dir(), {{cluster.node(1).port, probe.port()}});
+    const auto through_primary = fmt::format("{}:false", cluster.node(1).port);
+    REQUIRE(wait_until([&] { return server_port_through(haproxy.port()) == through_primary; }, 20s,
+                       100ms));
+
+    // The flood: new connections from one source, each holding its slot without a request. It
+    // runs until stopped below.
+    ConnectionFlood flood(probe.port(), "127.0.0.3", 500, 100'000'000);
     REQUIRE(wait_until([&] { return flood.connects() >= 1000; }, 60s, 10ms));
 
     // HAProxy's checks come from 127.0.0.1, one new connection each, while the flood goes on.
@@ -91,6 +102,12 @@ TEST_CASE(
     // A GET of the same check, and /replica still says "not a replica": right answers both ways.
     CHECK(probe.status("/primary") == 200);
     CHECK(probe.status("/replica") == 503);
+
+    // Some fifteen of HAProxy's own checks under the flood, judged by HAProxy itself.
+    std::this_thread::sleep_for(3s);
+    CHECK(server_port_through(haproxy.port()) == through_primary);
+    INFO("haproxy log:\n" << haproxy.log_contents());
+    CHECK_THAT(haproxy.log_contents(), !Catch::Contains("node1 is DOWN"));
 
     const auto metrics = probe.get("/metrics").body;
     INFO(metrics);
