@@ -11,6 +11,29 @@
 using namespace pgwarden::test;
 using namespace std::chrono_literals;
 
+namespace {
+
+// Whether /replica?lag=16MB answers `status` within `limit`, with a write on the primary before
+// each look: WAL a streaming standby receives at once, or a frozen walsender never sends.
+bool lag_check_reaches(PgCluster& cluster, const ProbeProcess& probe, int status,
+                       std::chrono::milliseconds limit) {
+    return wait_until(
+        [&] {
+            cluster.psql(1, "SELECT txid_current()");
+            return probe.status("/replica?lag=16MB") == status;
+        },
+        limit, 200ms);
+}
+
+// SIGSTOPs node1's walsender: the standby's receiver still says "streaming" but hears nothing.
+pid_t freeze_walsender(PgCluster& cluster) {
+    const auto walsender = std::stoi(cluster.psql(1, "SELECT pid FROM pg_stat_replication"));
+    REQUIRE(::kill(walsender, SIGSTOP) == 0);
+    return walsender;
+}
+
+}  // namespace
+
 TEST_CASE("a standby silent past --max-receiver-silence fails ?lag= while still streaming",
           "[probe]") {
     PgCluster cluster(2);
@@ -18,25 +41,11 @@ TEST_CASE("a standby silent past --max-receiver-silence fails ?lag= while still 
     // the receiver never notices the freeze itself.
     ProbeProcess probe(cluster.node(2).conninfo(), probe_log(cluster, 2),
                        {"--max-receiver-silence", "3000"});
-    const auto write = [&] { cluster.psql(1, "SELECT txid_current()"); };
     // Fresh: a write on the primary reaches the standby at once.
-    REQUIRE(wait_until(
-        [&] {
-            write();
-            return probe.status("/replica?lag=16MB") == 200;
-        },
-        20s, 200ms));
-
-    const auto walsender = std::stoi(cluster.psql(1, "SELECT pid FROM pg_stat_replication"));
-    REQUIRE(::kill(walsender, SIGSTOP) == 0);
+    REQUIRE(lag_check_reaches(cluster, probe, 200, 20s));
     {
-        ResumeOnExit resume{walsender};
-        CHECK(wait_until(
-            [&] {
-                write();  // WAL the frozen walsender never sends
-                return probe.status("/replica?lag=16MB") == 503;
-            },
-            30s, 200ms));
+        ResumeOnExit resume{freeze_walsender(cluster)};
+        CHECK(lag_check_reaches(cluster, probe, 503, 30s));
         const auto body = probe.get("/replica?lag=16MB").body;
         INFO(body);
         CHECK_THAT(body, Catch::Contains(R"("replication_state":"streaming")"));
@@ -46,12 +55,7 @@ TEST_CASE("a standby silent past --max-receiver-silence fails ?lag= while still 
                    Catch::Contains("last message from the primary is"));
     }
     // Heard from again: the lag counts once more.
-    CHECK(wait_until(
-        [&] {
-            write();
-            return probe.status("/replica?lag=16MB") == 200;
-        },
-        30s, 200ms));
+    CHECK(lag_check_reaches(cluster, probe, 200, 30s));
 }
 
 TEST_CASE("without --max-receiver-silence the bound is 3/4 of the standby's wal_receiver_timeout",
@@ -63,23 +67,9 @@ TEST_CASE("without --max-receiver-silence the bound is 3/4 of the standby's wal_
     cluster.psql(2, "SELECT pg_reload_conf()");
     cluster.wait_for_result(2, "SHOW wal_receiver_timeout", "20s");
     ProbeProcess probe(cluster.node(2).conninfo(), probe_log(cluster, 2));
-    const auto write = [&] { cluster.psql(1, "SELECT txid_current()"); };
-    REQUIRE(wait_until(
-        [&] {
-            write();
-            return probe.status("/replica?lag=16MB") == 200;
-        },
-        20s, 200ms));
-
-    const auto walsender = std::stoi(cluster.psql(1, "SELECT pid FROM pg_stat_replication"));
-    REQUIRE(::kill(walsender, SIGSTOP) == 0);
-    ResumeOnExit resume{walsender};
-    CHECK(wait_until(
-        [&] {
-            write();
-            return probe.status("/replica?lag=16MB") == 503;
-        },
-        19s, 200ms));
+    REQUIRE(lag_check_reaches(cluster, probe, 200, 20s));
+    ResumeOnExit resume{freeze_walsender(cluster)};
+    CHECK(lag_check_reaches(cluster, probe, 503, 19s));
     // The setting came through the query: the bound the probe names is 3/4 of 20 s.
     CHECK_THAT(probe.process().log_contents(), Catch::Contains("(bound 15000 ms)"));
 }
